@@ -1,0 +1,56 @@
+"""The ``siting`` command line: a thin dispatcher over the package's functions.
+
+Each subcommand lives in its own module under ``siting.cli`` and exposes
+``register(subparsers)``; it parses arguments and calls the same functions the
+app uses. Package errors (:class:`siting.errors.SitingError`) are printed as
+plain messages with exit code 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from siting import __version__
+from siting.errors import SitingError
+
+__all__ = ["build_parser", "main"]
+
+#: Subcommand modules, in the order they appear in ``siting --help``.
+_COMMAND_MODULES: tuple[str, ...] = (
+    "siting.cli.layers_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="siting",
+        description="Site selection for large industrial establishments in Swedish municipalities.",
+    )
+    parser.add_argument("--version", action="version", version=f"siting {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module_name in _COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SitingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The exception hierarchy of the siting package.
+
+Every error the package raises on purpose is a :class:`SitingError`. The app
+shows these to the user with ``st.error``; anything else reaching the UI is a
+bug. Validators collect every :class:`Problem` they find and raise once, so a
+user fixing a file sees all mistakes in one go.
+
+Examples
+--------
+>>> problems = [Problem(source="sites.csv", location="row 4", field="area_ha",
+...                     message="'abc' is not a number", hint="write a number, e.g. 12.5")]
+>>> err = DataError.from_problems("Invalid layer file", problems)
+>>> print(err)
+Invalid layer file (1 problem):
+  - sites.csv, row 4, field 'area_ha': 'abc' is not a number. Fix: write a number, e.g. 12.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CatalogError",
+    "CrsError",
+    "DataError",
+    "GeometryError",
+    "LearningError",
+    "Problem",
+    "ProfileError",
+    "RegionError",
+    "ReportError",
+    "ScoringError",
+    "SitingError",
+    "StoreError",
+    "ImportValidationError",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating input.
+
+    Parameters
+    ----------
+    source : str
+        The file (or object) the problem is in, e.g. ``"layers/demo.toml"``.
+    location : str
+        Where inside the source: ``"layer 'substations'"``, ``"row 12"``,
+        ``"feature 7"``; empty when the whole source is concerned.
+    field : str
+        The field/column/key concerned; empty when none.
+    message : str
+        What is wrong, with the offending value.
+    hint : str
+        What to do about it; empty when obvious.
+    """
+
+    source: str
+    location: str = ""
+    field: str = ""
+    message: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.source, self.location) if p]
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        head = ", ".join(parts)
+        text = f"{head}: {self.message}" if head else self.message
+        if self.hint:
+            text += f". Fix: {self.hint}"
+        return text
+
+
+class SitingError(Exception):
+    """Base class of every error the package raises deliberately.
+
+    Parameters
+    ----------
+    message : str
+        A plain-language summary.
+    problems : sequence of Problem, optional
+        The individual problems found, all of them.
+    """
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        self.summary = message
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if not self.problems:
+            return self.summary
+        n = len(self.problems)
+        lines = [f"{self.summary} ({n} problem{'s' if n != 1 else ''}):"]
+        lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+    @classmethod
+    def from_problems(cls, message: str, problems: Iterable[Problem]) -> SitingError:
+        """Build the error from a collection of problems."""
+        return cls(message, tuple(problems))
+
+    @classmethod
+    def single(
+        cls,
+        source: str,
+        message: str,
+        *,
+        location: str = "",
+        field: str = "",
+        hint: str = "",
+    ) -> SitingError:
+        """Build the error from a single problem; the summary is the message."""
+        problem = Problem(source=source, location=location, field=field, message=message, hint=hint)
+        return cls(str(problem), (problem,))
+
+
+class DataError(SitingError):
+    """A data file is missing, unreadable, empty or has bad content."""
+
+
+class CrsError(DataError):
+    """A layer has no CRS, or its coordinates contradict the declared CRS."""
+
+
+class GeometryError(DataError):
+    """Invalid or empty geometry that the chosen policy does not repair."""
+
+
+class CatalogError(SitingError):
+    """A layer catalogue (``layers/*.toml``) is invalid."""
+
+
+class RegionError(SitingError):
+    """A region specification names unknown municipalities or is empty."""
+
+
+class ProfileError(SitingError):
+    """An establishment profile (``criteria/*.toml``) is invalid."""
+
+
+class ScoringError(SitingError):
+    """Scoring cannot proceed (e.g. no candidate sites, unknown site id)."""
+
+
+class StoreError(SitingError):
+    """The outcome log cannot be opened, read or written."""
+
+
+class ImportValidationError(StoreError):
+    """An outcome-log import file has bad rows; nothing was imported."""
+
+
+class LearningError(SitingError):
+    """Learning from outcomes is not possible with the given cases."""
+
+
+class ReportError(SitingError):
+    """A dossier or report cannot be produced."""
