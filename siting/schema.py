@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+from siting.soft_factors import factor_ids
+
 __all__ = [
     "GEOMETRY_KINDS",
     "LAYER_TYPES",
@@ -265,6 +267,19 @@ _TYPES = (
             _f("industrial_programme", "bool", "offers an industrial/technical programme"),
         ),
         id_field="school_id",
+    ),
+    LayerType(
+        "municipal_assessment", "land", ("table",),
+        (
+            _f("kommunkod", "kommunkod", "4-digit municipality code", required=True, unique=True),
+            *(_f(fid, "float", f"self-assessment 1-5 of '{fid}' (see siting.soft_factors)")
+              for fid in factor_ids()),
+            _f("detaljplan_months", "float", "typical time to an adopted detaljplan, months"),
+            _f("permit_months", "float", "typical time to an environmental permit, months"),
+        ),
+        id_field="kommunkod",
+        description="The municipality's own assessment of how it receives an investor "
+                    "(soft factors on anchored 1-5 scales) and its lead times.",
     ),
     # ---- housing --------------------------------------------------------
     LayerType(
