@@ -1,0 +1,423 @@
+"""Labour pool: working-age population reachable from each site within a travel time.
+
+Two methods, chosen by what is loaded:
+
+* **network** (a ``roads`` layer exists): travel time along the road graph
+  (scipy ``dijkstra`` with ``limit`` = the time budget, from every site's road
+  node at once, in chunks). Edge time = length / speed, speed from the
+  ``speed_kmh`` field or by ``road_class`` (1: 100, 2: 90, 3: 80, 4: 70,
+  5: 50 km/h). Sites and population cells join the graph at their nearest
+  road node through an *access leg* at 30 km/h straight line. A cell counts
+  when access + network + access <= budget. Cells within ``max_access_m`` of a
+  site also count through a direct leg at the access speed (local streets);
+  cells (or sites) farther than ``max_access_m`` from any road fall back to the
+  straight-line rule below.
+* **straight_line** (no roads): a cell counts when
+  ``distance * detour_factor / speed_kmh <= budget``.
+
+Distances are measured from the site geometry (a polygon's edge). Nothing
+stops at municipal or county borders: every cell in the layer counts.
+The result's ``attrs`` say which method and field were used
+(``attrs["method"]``, ``attrs["note"] = {"sv": ..., "en": ...}``).
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point
+>>> sites = gpd.GeoDataFrame(geometry=[Point(0, 0)], crs="EPSG:3006")
+>>> cells = gpd.GeoDataFrame({"working_age_population": [1000.0, 500.0]},
+...                          geometry=[Point(30_000, 0), Point(60_000, 0)], crs="EPSG:3006")
+>>> s = labour_pool(sites, cells, travel_time_min=45)   # 45 min * 70 km/h / 1.3 = 40.4 km
+>>> float(s.iloc[0]), s.attrs["method"]
+(1000.0, 'straight_line')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from siting.errors import DataError, ProfileError
+from siting.i18n import format_number
+from siting.metrics._base import (
+    as_series,
+    check_layer,
+    check_sites,
+    numeric_values,
+    site_geometries,
+    valid_geometry_mask,
+)
+
+__all__ = [
+    "ACCESS_SPEED_KMH",
+    "CLASS_SPEEDS_KMH",
+    "MAX_ACCESS_M",
+    "RoadGraph",
+    "build_road_graph",
+    "labour_pool",
+    "population_points",
+]
+
+#: Default travel speed per ``road_class`` (1 = European route ... 5 = local), km/h.
+CLASS_SPEEDS_KMH: Mapping[int, float] = {1: 100.0, 2: 90.0, 3: 80.0, 4: 70.0, 5: 50.0}
+#: Speed of the straight-line access leg between a site/cell and its road node, km/h.
+ACCESS_SPEED_KMH = 30.0
+#: Longest access leg; cells/sites farther from any road use the straight-line rule, m.
+MAX_ACCESS_M = 5_000.0
+#: Vertices closer than this are merged into one graph node, m.
+MERGE_TOLERANCE_M = 1.0
+#: Road lines are densified so that no edge is longer than this, m (bounds the snapping error).
+MAX_EDGE_M = 1_000.0
+_M_PER_MIN_PER_KMH = 1000.0 / 60.0
+_CHUNK_CELLS = 4_000_000  # elements of one dense (sites x cells) block
+
+
+@dataclass(frozen=True)
+class RoadGraph:
+    """An undirected road graph weighted by travel time.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_matrix
+        (N, N) edge travel times in minutes (upper triangle; use ``directed=False``).
+    nodes_xy : numpy.ndarray
+        (N, 2) node coordinates, EPSG:3006 metres.
+    n_roads : int
+        Road features used.
+    """
+
+    graph: csr_matrix
+    nodes_xy: np.ndarray
+    n_roads: int
+    tree: cKDTree = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of graph nodes."""
+        return int(self.nodes_xy.shape[0])
+
+
+def build_road_graph(
+    roads: gpd.GeoDataFrame,
+    *,
+    default_speed_kmh: float = 70.0,
+    merge_tolerance_m: float = MERGE_TOLERANCE_M,
+    max_edge_m: float | None = MAX_EDGE_M,
+) -> RoadGraph:
+    """Build the travel-time graph of a road layer.
+
+    Parameters
+    ----------
+    roads : GeoDataFrame
+        Road lines in EPSG:3006 with optional ``speed_kmh`` and ``road_class``.
+    default_speed_kmh : float
+        Speed for roads with neither a speed nor a known class.
+    merge_tolerance_m : float
+        Vertices closer than this are one node, so segments that almost meet join.
+    max_edge_m : float or None
+        Densify lines so no edge is longer than this (None: keep the vertices).
+
+    Returns
+    -------
+    RoadGraph
+    """
+    check_layer(roads, "roads")
+    geoms = np.asarray(roads.geometry.values, dtype=object)
+    ok = valid_geometry_mask(geoms)
+    types = shapely.get_type_id(geoms)
+    not_line = ok & ~np.isin(types, (1, 2, 5))
+    if not_line.any():
+        raise DataError.single(
+            "roads", f"{int(not_line.sum())} feature(s) are not lines", field="geometry",
+            hint="the roads layer must hold LineString/MultiLineString geometries")
+    speeds = _road_speeds(roads, default_speed_kmh)
+    geoms, speeds = geoms[ok], speeds[ok]
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    if max_edge_m:
+        parts = shapely.segmentize(parts, max_segment_length=float(max_edge_m))
+    coords, line_idx = shapely.get_coordinates(parts, return_index=True)
+    if coords.shape[0] < 2:
+        return RoadGraph(csr_matrix((0, 0)), np.zeros((0, 2)), int(ok.sum()),
+                         cKDTree(np.zeros((0, 2))))
+    node_of, nodes_xy = _merge_vertices(coords, merge_tolerance_m)
+    same = line_idx[:-1] == line_idx[1:]
+    a = np.flatnonzero(same)
+    u, v = node_of[a], node_of[a + 1]
+    length = np.hypot(*(coords[a + 1] - coords[a]).T)
+    minutes = length / (speeds[owner[line_idx[a]]] * _M_PER_MIN_PER_KMH)
+    keep = u != v
+    u, v, minutes = u[keep], v[keep], minutes[keep]
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    order = np.argsort(minutes, kind="stable")
+    lo, hi, minutes = lo[order], hi[order], minutes[order]
+    n = nodes_xy.shape[0]
+    _, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
+    lo, hi, minutes = lo[first], hi[first], minutes[first]
+    graph = coo_matrix((minutes, (lo, hi)), shape=(n, n)).tocsr()
+    return RoadGraph(graph, nodes_xy, int(ok.sum()), cKDTree(nodes_xy))
+
+
+def population_points(population: gpd.GeoDataFrame, field: str = "working_age_population"
+                      ) -> tuple[np.ndarray, np.ndarray, str]:
+    """Cell locations (centroids), their counts, and the field actually used.
+
+    Falls back to ``population`` when ``field`` is absent or entirely missing.
+    Missing counts are 0. Cells with empty geometry are dropped.
+    """
+    check_layer(population, "population_grid")
+    used = field
+    if field not in population.columns or population[field].isna().all():
+        if field != "population" and "population" in population.columns:
+            used = "population"
+        else:
+            raise DataError.single(
+                "population_grid", f"has no field '{field}'", field=field,
+                hint="map working_age_population or population in the layer catalogue")
+    values = np.nan_to_num(numeric_values(population, used, "population_grid"), nan=0.0)
+    geoms = np.asarray(population.geometry.values, dtype=object)
+    ok = valid_geometry_mask(geoms)
+    pts = shapely.centroid(geoms[ok])
+    xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+    return xy, values[ok], used
+
+
+def labour_pool(
+    sites: gpd.GeoDataFrame,
+    population: gpd.GeoDataFrame,
+    *,
+    travel_time_min: float,
+    roads: gpd.GeoDataFrame | None = None,
+    speed_kmh: float = 70.0,
+    detour_factor: float = 1.3,
+    field: str = "working_age_population",
+    access_speed_kmh: float = ACCESS_SPEED_KMH,
+    max_access_m: float = MAX_ACCESS_M,
+    graph: RoadGraph | None = None,
+    name: str | None = None,
+) -> pd.Series:
+    """Population reachable from each site within ``travel_time_min`` minutes.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Candidate sites (points or polygons), EPSG:3006.
+    population : GeoDataFrame
+        ``population_grid`` cells (points or polygons), EPSG:3006; include the
+        neighbourhood (other municipalities and counties count).
+    travel_time_min : float
+        Time budget in minutes.
+    roads : GeoDataFrame, optional
+        Road lines; when given (and not empty) the network method is used.
+    speed_kmh : float
+        Straight-line speed; in network mode also the speed of roads with
+        neither ``speed_kmh`` nor ``road_class``.
+    detour_factor : float
+        Straight-line distance multiplier (>= 1).
+    field : str
+        Population field; falls back to ``population`` (noted in ``attrs``).
+    access_speed_kmh, max_access_m : float
+        Speed and maximum length of the straight-line access leg (network mode).
+    graph : RoadGraph, optional
+        A prebuilt graph of ``roads`` (reuse it across several metrics).
+    name : str, optional
+        Series name (default ``labour_pool_<T>min``).
+
+    Returns
+    -------
+    pandas.Series
+        float population per site; ``attrs``: ``method`` ("network" |
+        "straight_line"), ``note`` ({"sv", "en"}), ``note_sv``, ``note_en``,
+        ``field``, ``travel_time_min``.
+    """
+    check_sites(sites)
+    for key, val in (("travel_time_min", travel_time_min), ("speed_kmh", speed_kmh),
+                     ("access_speed_kmh", access_speed_kmh)):
+        if not np.isfinite(val) or val <= 0:
+            raise ProfileError.single("labour_pool", f"{key} must be > 0, got {val!r}", field=key)
+    if not np.isfinite(detour_factor) or detour_factor < 1:
+        raise ProfileError.single("labour_pool", f"detour_factor must be >= 1, got {detour_factor!r}",
+                                  field="detour_factor")
+    label = name or f"labour_pool_{format_number(travel_time_min, 'en')}min"
+    cell_xy, pop, used = population_points(population, field)
+    if graph is None and roads is not None and len(roads):
+        graph = build_road_graph(roads, default_speed_kmh=speed_kmh)
+    network = graph is not None and graph.n_nodes > 1 and graph.graph.nnz > 0
+    sl_radius_m = speed_kmh * _M_PER_MIN_PER_KMH * travel_time_min / detour_factor
+    geoms = site_geometries(sites)
+    valid = valid_geometry_mask(geoms)
+    total = np.zeros(len(sites))
+    total[~valid] = np.nan
+    n_off = 0
+    if network:
+        assert graph is not None
+        total_net, n_off = _network_pool(
+            geoms, valid, cell_xy, pop, graph, travel_time_min, access_speed_kmh,
+            max_access_m, sl_radius_m)
+        total[valid] = total_net[valid]
+    else:
+        total[valid] = _straight_pool(geoms, np.flatnonzero(valid), cell_xy, pop,
+                                      sl_radius_m, len(sites))[valid]
+    notes = _notes("network" if network else "straight_line", travel_time_min, speed_kmh,
+                   detour_factor, access_speed_kmh, max_access_m, used, field, n_off)
+    return as_series(total, sites, label, method="network" if network else "straight_line",
+                     note=notes, note_sv=notes["sv"], note_en=notes["en"], field=used,
+                     travel_time_min=float(travel_time_min))
+
+
+# ---------------------------------------------------------------- internals
+
+
+def _road_speeds(roads: gpd.GeoDataFrame, default_speed_kmh: float) -> np.ndarray:
+    """Speed per road feature: ``speed_kmh``, else by ``road_class``, else the default."""
+    n = len(roads)
+    speed = np.full(n, np.nan)
+    if "speed_kmh" in roads.columns:
+        speed = numeric_values(roads, "speed_kmh", "roads")
+        speed[~(speed > 0)] = np.nan
+    if "road_class" in roads.columns:
+        cls = numeric_values(roads, "road_class", "roads")
+        by_class = np.full(n, np.nan)
+        for code, kmh in CLASS_SPEEDS_KMH.items():
+            by_class[cls == code] = kmh
+        speed = np.where(np.isnan(speed), by_class, speed)
+    return np.where(np.isnan(speed), float(default_speed_kmh), speed)
+
+
+def _merge_vertices(coords: np.ndarray, tol_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Node id per coordinate, merging coordinates within ``tol_m``; and node coordinates."""
+    uniq, inverse = np.unique(coords[:, :2], axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    if tol_m > 0 and uniq.shape[0] > 1:
+        pairs = cKDTree(uniq).query_pairs(r=tol_m, output_type="ndarray")
+        if pairs.size:
+            m = uniq.shape[0]
+            adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(m, m))
+            _, comp = connected_components(adj, directed=False)
+            counts = np.bincount(comp)
+            xy = np.column_stack([np.bincount(comp, weights=uniq[:, 0]) / counts,
+                                  np.bincount(comp, weights=uniq[:, 1]) / counts])
+            return comp[inverse], xy
+    return inverse, uniq
+
+
+def _straight_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop: np.ndarray,
+                   radius_m: float, n: int) -> np.ndarray:
+    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0)."""
+    out = np.zeros(n)
+    if idx.size == 0 or cell_xy.shape[0] == 0:
+        return out
+    cells = shapely.points(cell_xy)
+    tree = shapely.STRtree(cells)
+    qi, ci = tree.query(geoms[idx], predicate="dwithin", distance=float(radius_m))
+    out += np.bincount(idx[qi], weights=pop[ci], minlength=n)
+    return out
+
+
+def _network_pool(
+    geoms: np.ndarray, valid: np.ndarray, cell_xy: np.ndarray, pop: np.ndarray,
+    graph: RoadGraph, budget_min: float, access_kmh: float, max_access_m: float,
+    sl_radius_m: float,
+) -> tuple[np.ndarray, int]:
+    """Network labour pool per site (positions where ``valid``); also the count of off-road sites."""
+    n = len(geoms)
+    out = np.zeros(n)
+    access_m_per_min = access_kmh * _M_PER_MIN_PER_KMH
+    # sites -> nearest node (distance from the site's edge)
+    node_pts = shapely.points(graph.nodes_xy)
+    ntree = shapely.STRtree(node_pts)
+    sidx = np.flatnonzero(valid)
+    (qi, ni), sdist = ntree.query_nearest(geoms[sidx], return_distance=True, all_matches=False)
+    site_node = np.full(n, -1, dtype=np.int64)
+    site_acc_m = np.full(n, np.inf)
+    site_node[sidx[qi]] = ni
+    site_acc_m[sidx[qi]] = sdist
+    on_site = valid & (site_acc_m <= max_access_m)
+    off_site = np.flatnonzero(valid & ~on_site)
+    if off_site.size:
+        out += _straight_pool(geoms, off_site, cell_xy, pop, sl_radius_m, n)
+    if cell_xy.shape[0] == 0:
+        return out, int(off_site.size)
+    # cells -> nearest node
+    cdist, cnode = graph.tree.query(cell_xy)
+    on_cell = cdist <= max_access_m
+    c_on = np.flatnonzero(on_cell)
+    c_off = np.flatnonzero(~on_cell)
+    cell_acc = cdist[c_on] / access_m_per_min
+    cell_node = cnode[c_on]
+    pop_on = pop[c_on]
+    cells = shapely.points(cell_xy)
+    site_pos = np.flatnonzero(on_site)
+    # off-road cells: straight-line rule
+    if c_off.size and site_pos.size:
+        tree_off = shapely.STRtree(cells[c_off])
+        qi, ci = tree_off.query(geoms[site_pos], predicate="dwithin", distance=float(sl_radius_m))
+        out += np.bincount(site_pos[qi], weights=pop[c_off][ci], minlength=n)
+    if site_pos.size == 0 or c_on.size == 0:
+        return out, int(off_site.size)
+    # direct local legs (site -> nearby on-road cell at the access speed)
+    direct_r = min(max_access_m, access_m_per_min * budget_min)
+    tree_on = shapely.STRtree(cells[c_on])
+    dq, dc = tree_on.query(geoms[site_pos], predicate="dwithin", distance=float(direct_r))
+    direct_site = site_pos[dq]
+    # chunked dijkstra from the sites' nodes, sites sorted by node
+    order = site_pos[np.argsort(site_node[site_pos], kind="stable")]
+    chunk = max(1, _CHUNK_CELLS // max(c_on.size, graph.n_nodes))
+    site_acc_min = site_acc_m / access_m_per_min
+    dir_order = np.argsort(direct_site, kind="stable")
+    direct_site, dc = direct_site[dir_order], dc[dir_order]
+    for start in range(0, order.size, chunk):
+        block = order[start:start + chunk]
+        src, row = np.unique(site_node[block], return_inverse=True)
+        limit = budget_min - float(site_acc_min[block].min())
+        if limit < 0:
+            continue
+        dist = dijkstra(graph.graph, directed=False, indices=src, limit=limit)
+        t = dist[row][:, cell_node]  # (sites in block, on-road cells), minutes
+        t += cell_acc[None, :]
+        t += site_acc_min[block][:, None]
+        reach = t <= budget_min
+        lo = np.searchsorted(direct_site, block.min())
+        hi = np.searchsorted(direct_site, block.max(), side="right")
+        if hi > lo:
+            ds, dcc = direct_site[lo:hi], dc[lo:hi]
+            pos_in_block = np.full(block.max() + 1, -1, dtype=np.int64)
+            pos_in_block[block] = np.arange(block.size)
+            r = pos_in_block[ds]
+            keep = r >= 0
+            reach[r[keep], dcc[keep]] = True
+        out[block] += reach @ pop_on
+    return out, int(off_site.size)
+
+
+def _notes(method: str, budget_min: float, speed_kmh: float, detour: float, access_kmh: float,
+           max_access_m: float, used: str, asked: str, n_off: int) -> dict[str, str]:
+    """Swedish and English notes saying how the labour pool was computed."""
+    t_sv, t_en = format_number(budget_min, "sv"), format_number(budget_min, "en")
+    if method == "network":
+        acc_sv = format_number(access_kmh, "sv")
+        km_sv = format_number(max_access_m / 1000, "sv")
+        sv = (f"Restid längs vägnätet inom {t_sv} min (anslutning fågelvägen i {acc_sv} km/h, "
+              f"högst {km_sv} km)")
+        en = (f"Travel time along the road network within {t_en} min (access legs straight line "
+              f"at {format_number(access_kmh, 'en')} km/h, at most "
+              f"{format_number(max_access_m / 1000, 'en')} km)")
+        if n_off:
+            sv += f"; {n_off} område(n) långt från väg räknade fågelvägen"
+            en += f"; {n_off} site(s) far from any road used the straight line"
+    else:
+        sv = (f"Fågelvägen × {format_number(detour, 'sv')} omvägsfaktor, "
+              f"{format_number(speed_kmh, 'sv')} km/h, inom {t_sv} min (inget vägnät laddat)")
+        en = (f"Straight line × {format_number(detour, 'en')} detour factor, "
+              f"{format_number(speed_kmh, 'en')} km/h, within {t_en} min (no road network loaded)")
+    if used != asked:
+        sv += f"; fältet '{asked}' saknas, total befolkning ('{used}') används"
+        en += f"; field '{asked}' missing, total population ('{used}') used"
+    return {"sv": sv, "en": en}
