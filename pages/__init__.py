@@ -1,0 +1,1 @@
+"""Streamlit pages of the siting app (thin: widgets, caching and state only)."""

@@ -1,0 +1,120 @@
+"""Cached access to the siting package for the pages (the only place caching lives).
+
+Loading layers and computing the metrics table are the expensive steps; they
+are cached per (catalogue, data folder, region, profile file). Re-weighting is
+done on the cached evaluation with :meth:`siting.evaluation.Evaluation.rerank`,
+which takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import streamlit as st
+
+from siting.catalog import Catalog, LayerSpec, load_catalog
+from siting.evaluation import Evaluation, evaluate_layerset
+
+__all__ = [
+    "base_evaluation",
+    "catalog",
+    "evaluation_for",
+    "file_stamp",
+    "layerset",
+    "municipalities",
+    "profile",
+    "profile_choices",
+]
+
+
+def file_stamp(path: str | Path | None) -> float:
+    """Modification time of a file (0 when absent): part of cache keys so edits are seen."""
+    if path is None:
+        return 0.0
+    p = Path(path)
+    return p.stat().st_mtime if p.is_file() else 0.0
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _catalog(name: str, _stamp: float) -> Catalog:
+    return load_catalog(name)
+
+
+def catalog(name: str) -> Catalog:
+    """The validated catalogue ``name`` (shipped name or path)."""
+    from siting.catalog import resolve_catalog_path
+
+    return _catalog(name, file_stamp(resolve_catalog_path(name)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _municipalities(name: str, data_dir: str | None, _stamp: float) -> gpd.GeoDataFrame:
+    from siting.layers import read_layer
+
+    cat = catalog(name)
+    spec: LayerSpec = cat.of_type("municipalities")[0] if cat.of_type("municipalities") \
+        else cat.layer("municipalities")
+    return read_layer(spec, cat.resolve_data_dir(data_dir)).data
+
+
+def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
+    """All municipalities of a dataset (EPSG:3006), for choosing the region."""
+    return _municipalities(name, data_dir, file_stamp(catalog(name).path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _layerset(name: str, data_dir: str | None, codes: tuple[str, ...], _stamp: float) -> Any:
+    from siting.layers import load_layerset
+
+    cat = catalog(name)
+    return load_layerset(cat, cat.resolve_data_dir(data_dir), region=list(codes))
+
+
+def layerset(name: str, data_dir: str | None, codes: tuple[str, ...]) -> Any:
+    """The LayerSet of a region (cached)."""
+    return _layerset(name, data_dir, tuple(codes), file_stamp(catalog(name).path))
+
+
+def profile_choices() -> tuple[str, ...]:
+    """Profile ids shipped in ``criteria/`` (plus saved copies)."""
+    from siting.profiles import available_profiles
+
+    return tuple(available_profiles())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _profile(name: str, _stamp: float) -> Any:
+    from siting.profiles import load_profile
+
+    return load_profile(name)
+
+
+def profile(name: str) -> Any:
+    """The validated profile ``name`` (id or path)."""
+    from siting.profiles import PROFILE_DIR
+
+    path = Path(name) if name.endswith(".toml") else Path(PROFILE_DIR) / f"{name}.toml"
+    return _profile(name, file_stamp(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
+                     profile_name: str, _stamp: tuple[float, float]) -> Evaluation:
+    return evaluate_layerset(layerset(name, data_dir, codes), profile(profile_name))
+
+
+def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
+                    profile_name: str) -> Evaluation:
+    """The evaluation with the profile's own weights (metrics computed once, cached)."""
+    prof = profile(profile_name)
+    stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
+    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp)
+
+
+def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
+                   weights: dict[str, float] | None) -> Evaluation:
+    """The evaluation re-ranked with ``weights`` (the profile's own when None)."""
+    base = base_evaluation(name, data_dir, codes, profile_name)
+    return base.rerank(weights) if weights else base

@@ -1,0 +1,64 @@
+"""The app's one typed session-state object.
+
+Everything a page needs to remember between reruns lives in :class:`AppState`,
+stored under a single key of ``st.session_state``. Pages receive it
+explicitly; nothing else is kept in module globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+__all__ = ["STATE_KEY", "AppState", "get_state"]
+
+STATE_KEY = "siting_app_state"
+
+
+@dataclass
+class AppState:
+    """What the user has chosen, shared by every page.
+
+    Attributes
+    ----------
+    lang : {"sv", "en"}
+        UI language (Swedish by default).
+    catalog : str
+        Catalogue name (``"demo"``) or path to a catalogue TOML.
+    data_dir : str or None
+        Data folder; None uses the catalogue's default.
+    region_codes : tuple of str
+        Study-area kommunkoder; empty means "not chosen yet" (the app picks a default).
+    profile : str
+        Profile id or path.
+    weights : dict
+        Soft weights per profile key (content hash); absent means the profile's own.
+    themes : tuple of str
+        Themes shown on the map.
+    basemap : bool
+        Draw OpenStreetMap tiles (needs network).
+    selected_site : str or None
+        Site id shown in the details panel.
+    """
+
+    lang: str = "sv"
+    catalog: str = "demo"
+    data_dir: str | None = None
+    region_codes: tuple[str, ...] = ()
+    profile: str = "battery_plant"
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    themes: tuple[str, ...] = ("energy", "logistics")
+    basemap: bool = False
+    selected_site: str | None = None
+    compare_catalog: str = "demo"
+    outcome_filters: dict[str, str] = field(default_factory=dict)
+
+
+def get_state() -> AppState:
+    """The session's AppState (created on first use)."""
+    state = st.session_state.get(STATE_KEY)
+    if not isinstance(state, AppState):
+        state = AppState()
+        st.session_state[STATE_KEY] = state
+    return state

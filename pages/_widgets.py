@@ -1,0 +1,167 @@
+"""Shared widgets and helpers for the pages: sidebar, error handling, escaping, tables."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from pages import _data
+from pages._state import AppState, get_state
+from siting.catalog import available_catalogs
+from siting.errors import SitingError
+from siting.i18n import t
+
+__all__ = [
+    "current_evaluation",
+    "md",
+    "run_page",
+    "show_error",
+    "sidebar",
+]
+
+_LOG = logging.getLogger("siting.app")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&$:])")
+LANG_LABELS = {"sv": "Svenska", "en": "English"}
+
+
+def md(text: Any) -> str:
+    """Escape user text for Streamlit markdown (no links, images, HTML or formatting)."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False)) \
+        if text is not None else ""
+
+
+def show_error(exc: SitingError, lang: str) -> None:
+    """Show a package error in plain language (summary + every problem), no traceback."""
+    lines = [f"**{md(t('common.error_title', lang))}:** {md(exc.summary)}"]
+    lines.extend(f"- {md(p)}" for p in exc.problems if str(p) != exc.summary)
+    st.error("\n".join(lines))
+
+
+def run_page(body: Callable[[AppState], None]) -> None:
+    """Run a page body; package errors become ``st.error``, nothing shows a traceback."""
+    state = get_state()
+    try:
+        body(state)
+    except SitingError as exc:
+        show_error(exc, state.lang)
+    except Exception:  # the app must keep working; details go to the server log
+        _LOG.exception("page failed")
+        st.error(t("common.unexpected_error", state.lang))
+
+
+def _default_region(muni: pd.DataFrame) -> tuple[str, ...]:
+    codes = sorted(muni["kommunkod"].astype(str))
+    if len(codes) <= 12:
+        county = Counter(c[:2] for c in codes).most_common(1)[0][0]
+        return tuple(c for c in codes if c.startswith(county))
+    return (codes[0],)
+
+
+def _profile_label(name: str, lang: str) -> str:
+    try:
+        prof = _data.profile(name)
+    except SitingError:
+        return name
+    return str(getattr(prof, f"name_{lang}", name))
+
+
+def sidebar(state: AppState) -> None:
+    """Language, dataset, region and profile: the choices every page shares."""
+    with st.sidebar:
+        lang = st.segmented_control(
+            "Språk / Language", options=list(LANG_LABELS), format_func=LANG_LABELS.get,
+            default=state.lang, key="lang", selection_mode="single")
+        state.lang = lang or state.lang
+        lang = state.lang
+        try:
+            _dataset_widgets(state, lang)
+        except SitingError as exc:
+            show_error(exc, lang)
+        except Exception:
+            _LOG.exception("sidebar failed")
+            st.error(t("common.unexpected_error", lang))
+
+
+def _dataset_widgets(state: AppState, lang: str) -> None:
+    catalogs = list(available_catalogs()) or ["demo"]
+    if state.catalog not in catalogs and not state.catalog.endswith(".toml"):
+        state.catalog = catalogs[0]
+    options = catalogs + ([state.catalog] if state.catalog not in catalogs else [])
+    state.catalog = st.selectbox(
+        t("common.dataset", lang), options, index=options.index(state.catalog), key="catalog",
+        format_func=lambda c: t("common.dataset_demo", lang) if c == "demo" else c)
+    with st.expander(t("common.dataset_custom", lang)):
+        path = st.text_input(t("common.catalog_path", lang), value="", key="catalog_path")
+        data_dir = st.text_input(t("common.data_dir", lang), value=state.data_dir or "",
+                                 key="data_dir")
+        if path.strip() and path.strip() != state.catalog:
+            state.catalog = path.strip()
+            state.region_codes = ()
+        state.data_dir = data_dir.strip() or None
+    muni = _data.municipalities(state.catalog, state.data_dir)
+    names = dict(zip(muni["kommunkod"].astype(str), muni["name"].astype(str), strict=True))
+    valid = tuple(c for c in state.region_codes if c in names)
+    if not valid:
+        valid = _default_region(muni)
+    codes = st.multiselect(
+        t("common.region", lang), sorted(names), default=list(valid), key=f"region_{state.catalog}",
+        format_func=lambda c: f"{names.get(c, c)} ({c})", help=t("common.region_help", lang))
+    state.region_codes = tuple(codes)
+    choices = list(_data.profile_choices())
+    if choices:
+        if state.profile not in choices:
+            state.profile = choices[0]
+        state.profile = st.selectbox(
+            t("common.profile", lang), choices, index=choices.index(state.profile),
+            key="profile", format_func=lambda p: _profile_label(p, lang))
+
+
+def current_evaluation(state: AppState) -> Any:
+    """The evaluation for the current choices and weights (None without a region)."""
+    if not state.region_codes:
+        st.info(t("common.no_region", state.lang))
+        return None
+    with st.spinner(t("common.loading", state.lang)):
+        return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,
+                                    state.profile, state.weights.get(state.profile))
+
+
+def kommun_names(state: AppState) -> dict[str, str]:
+    """kommunkod -> name for the current dataset."""
+    muni = _data.municipalities(state.catalog, state.data_dir)
+    return dict(zip(muni["kommunkod"].astype(str), muni["name"].astype(str), strict=True))
+
+
+def ranking_frame(evaluation: Any, state: AppState, names: dict[str, str],
+                  max_reasons: int = 2) -> pd.DataFrame:
+    """The ranking table with translated column names (plain text; Streamlit escapes cells)."""
+    lang = state.lang
+    tbl = evaluation.table(lang)
+    out = pd.DataFrame({
+        t("ranking.col_rank", lang): tbl["rank"],
+        t("ranking.col_site", lang): tbl["site_id"].astype(str),
+        t("ranking.col_name", lang): tbl["name"].astype(str).replace({"nan": "", "None": ""}),
+        t("ranking.col_kommun", lang): [names.get(str(k), str(k)) for k in tbl["kommunkod"]],
+        t("ranking.col_score", lang): tbl["score"].round(3),
+        t("ranking.col_pass", lang): tbl["passes"],
+        t("ranking.col_reasons", lang): ["; ".join(r[:max_reasons]) for r in tbl["reasons"]],
+    })
+    if "area_ha" in tbl:
+        out.insert(4, t("ranking.col_area", lang), tbl["area_ha"].round(1))
+    order = sorted(range(len(out)), key=lambda i: (
+        not bool(tbl["passes"].iloc[i]), -float(tbl["score"].iloc[i])))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def theme_options() -> Sequence[str]:
+    """The five themes."""
+    from siting.schema import THEMES
+
+    return [str(x) for x in THEMES]

@@ -1,0 +1,534 @@
+"""Build the interactive site map (folium/Leaflet) without any network access.
+
+The app, the dossier and anything else that draws a map use this module. It
+is pure: GeoDataFrames in EPSG:3006 in, a folium map (or its HTML) out; it
+never imports streamlit.
+
+Offline by construction: the map is an ``offlinefolium.Map`` whose only
+JavaScript/CSS is Leaflet itself, embedded inline (no jQuery, Bootstrap or
+icon fonts, which folium would fetch from CDNs). Basemap tiles are off by
+default; the map stays readable without them (municipality outlines and
+labels on a light background). :func:`external_urls` lists every external
+resource a rendered page would fetch, so tests can prove there are none.
+
+Drawing is kept light: geometries are simplified in metres before being
+projected to EPSG:4326, coordinates are rounded to ~1 m, each layer is one
+GeoJSON feature group, and sites become circle markers when there are many.
+
+Every user-supplied text (site names, reasons, layer titles, case notes) is
+HTML-escaped before it reaches a popup, tooltip or label.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import offlinefolium as ofl
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from offlinefolium.template import Template
+
+from siting.i18n import format_number, t
+
+__all__ = [
+    "BACKGROUND_COLOUR",
+    "FAIL_COLOUR",
+    "THEME_COLOURS",
+    "MapLayer",
+    "RasterOverlay",
+    "SiteStyle",
+    "build_map",
+    "external_urls",
+    "geojson_4326",
+    "map_html",
+    "score_colour",
+]
+
+#: Colour of sites that fail a hard criterion.
+FAIL_COLOUR = "#9e9e9e"
+#: Light background shown where no basemap tiles are drawn.
+BACKGROUND_COLOUR = "#eef2f0"
+#: One colour per theme (colour-blind-safe Okabe-Ito palette).
+THEME_COLOURS: Mapping[str, str] = {
+    "land": "#009e73",
+    "energy": "#d55e00",
+    "logistics": "#0072b2",
+    "schools": "#cc79a7",
+    "housing": "#e69f00",
+}
+_DISPLAY_CRS = "EPSG:4326"
+_LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+_LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+# viridis at 0, .25, .5, .75, 1 (low score -> dark purple, high -> yellow)
+_RAMP = np.array([
+    [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
+], dtype=float)
+
+
+class _OfflineMap(ofl.Map):
+    """An offlinefolium map that embeds only Leaflet (JS and CSS) inline."""
+
+    default_js = [_LEAFLET_JS]
+    default_css = [_LEAFLET_CSS]
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """A vector layer to draw.
+
+    Parameters
+    ----------
+    id : str
+        Layer id (used for the element name).
+    title : str
+        Display title (escaped when drawn).
+    theme : str
+        One of the five themes; picks the colour.
+    data : GeoDataFrame
+        Features in EPSG:3006.
+    label_fields : tuple of str
+        Fields shown in the tooltip, in order.
+    """
+
+    id: str
+    title: str
+    theme: str
+    data: gpd.GeoDataFrame
+    label_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RasterOverlay:
+    """A raster drawn as a semi-transparent image (e.g. the suitability surface).
+
+    Parameters
+    ----------
+    title : str
+        Display title.
+    array : numpy.ndarray
+        2-D values in 0..1 (``nan`` transparent), north-up.
+    bounds_3006 : tuple of float
+        (minx, miny, maxx, maxy) in EPSG:3006.
+    """
+
+    title: str
+    array: np.ndarray
+    bounds_3006: tuple[float, float, float, float]
+    opacity: float = 0.6
+
+
+@dataclass(frozen=True)
+class SiteStyle:
+    """Drawing options for candidate sites."""
+
+    marker_threshold: int = 300
+    simplify_m: float = 10.0
+    fields: tuple[str, ...] = field(default_factory=tuple)
+
+
+def score_colour(score: float) -> str:
+    """Hex colour for a score in 0..1 on the viridis ramp (grey for NaN).
+
+    Examples
+    --------
+    >>> score_colour(0.0), score_colour(1.0)
+    ('#440154', '#fde725')
+    """
+    if score is None or not math.isfinite(float(score)):
+        return FAIL_COLOUR
+    x = min(max(float(score), 0.0), 1.0) * (len(_RAMP) - 1)
+    i = min(int(math.floor(x)), len(_RAMP) - 2)
+    rgb = _RAMP[i] + (x - i) * (_RAMP[i + 1] - _RAMP[i])
+    return "#" + "".join(f"{int(round(c)):02x}" for c in rgb)
+
+
+def geojson_4326(
+    gdf: gpd.GeoDataFrame,
+    *,
+    simplify_m: float = 25.0,
+    precision_deg: float = 1e-5,
+    properties: Mapping[str, Sequence[Any]] | None = None,
+) -> dict[str, Any]:
+    """GeoJSON (EPSG:4326) of a layer, simplified and rounded for drawing.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features in a metric CRS (EPSG:3006).
+    simplify_m : float
+        Douglas-Peucker tolerance in metres (0 keeps every vertex).
+    precision_deg : float
+        Coordinate grid in degrees (1e-5 deg is about 1 m).
+    properties : mapping of str to sequence, optional
+        Feature properties, one value per row. Values are written as given:
+        callers escape text first.
+    """
+    geoms = gdf.geometry
+    if gdf.crs is None:
+        raise ValueError("geojson_4326 needs a GeoDataFrame with a CRS (EPSG:3006)")
+    values = geoms.values
+    if simplify_m > 0:
+        values = shapely.simplify(values, simplify_m, preserve_topology=True)
+    display = gpd.GeoSeries(values, crs=gdf.crs).to_crs(_DISPLAY_CRS)
+    rounded = shapely.set_precision(display.values, precision_deg)
+    props = properties or {}
+    features = []
+    for i, geom in enumerate(rounded):
+        if geom is None or geom.is_empty:
+            continue
+        feat_props = {k: _json_safe(v[i]) for k, v in props.items()}
+        features.append({"type": "Feature", "properties": feat_props,
+                         "geometry": shapely.geometry.mapping(geom)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value if isinstance(value, (int, str)) else str(value)
+
+
+_FEATURE_JS = ofl.JsCode("""
+function(feature, layer) {
+    var p = feature.properties || {};
+    if (p._style && layer.setStyle) { layer.setStyle(p._style); }
+    if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
+    if (p._tip) { layer.bindTooltip(p._tip, {sticky: true}); }
+}
+""")
+
+
+def _esc(value: Any) -> str:
+    """Escape any value for HTML (None/NaN -> en dash)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return html.escape(str(value), quote=True)
+
+
+def _tooltip(row: pd.Series, fields: Sequence[str], lang: str) -> str:
+    parts = []
+    for fld in fields:
+        if fld not in row.index:
+            continue
+        val = row[fld]
+        if isinstance(val, (int, float, np.integer, np.floating)) and not isinstance(val, bool):
+            val = format_number(float(val), lang)
+        parts.append(f"<b>{_esc(fld)}</b>: {_esc(val)}")
+    return "<br>".join(parts)
+
+
+def _site_popup(row: pd.Series, lang: str) -> str:
+    """Popup HTML of one site: every value escaped, structure ours."""
+    name = row.get("name")
+    site_id = row.get("site_id", "")
+    title = _esc(site_id)
+    if isinstance(name, str) and name and name != site_id:
+        title += f" – {_esc(name)}"
+    lines = [f"<div class='siting-popup'><b>{title}</b>"]
+    passes = bool(row.get("passes", True))
+    status = t("map.popup.pass" if passes else "map.popup.fail", lang)
+    lines.append(f"<br>{_esc(status)}")
+    score = row.get("score")
+    if score is not None and isinstance(score, (int, float, np.floating)) and math.isfinite(score):
+        lines.append(f"<br>{_esc(t('map.popup.score', lang))}: "
+                     f"{_esc(format_number(float(score), lang, decimals=3))}")
+    rank = row.get("rank")
+    if passes and rank is not None and not pd.isna(rank):
+        lines.append(f"<br>{_esc(t('map.popup.rank', lang))}: {_esc(int(rank))}")
+    area = row.get("area_ha")
+    if area is not None and not pd.isna(area):
+        lines.append(f"<br>{_esc(t('map.popup.area', lang))}: "
+                     f"{_esc(format_number(float(area), lang, decimals=1))} ha")
+    reasons = row.get("reasons") or ()
+    if isinstance(reasons, str):
+        reasons = [r for r in reasons.split("\n") if r]
+    if reasons:
+        lines.append(f"<br><i>{_esc(t('map.popup.reasons', lang))}:</i><ul style='margin:0;"
+                     "padding-left:1.1em'>")
+        lines.extend(f"<li>{_esc(r)}</li>" for r in reasons)
+        lines.append("</ul>")
+    note = row.get("note")
+    if isinstance(note, str) and note:
+        lines.append(f"<br><i>{_esc(t('map.popup.note', lang))}:</i> {_esc(note)}")
+    lines.append("</div>")
+    return "".join(lines)
+
+
+class _Legend(MacroElement):
+    """A static legend control in the lower-left corner (HTML built and escaped by us)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: 'bottomleft'});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create('div', 'siting-legend');
+                div.innerHTML = {{ this.body_json }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, body_html: str) -> None:
+        super().__init__()
+        self._name = "SitingLegend"
+        self.body_json = json.dumps(body_html)
+
+
+_CSS = f"""
+<style>
+  html, body {{ background: {BACKGROUND_COLOUR}; }}
+  .leaflet-container {{ background: {BACKGROUND_COLOUR}; font: 13px/1.4 system-ui, sans-serif; }}
+  .siting-legend {{ background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 240px; }}
+  .siting-legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 6px;
+    vertical-align: -1px; border-radius: 2px; }}
+  .siting-label {{ font-weight: 600; color: #37474f; text-shadow: 0 0 3px #fff, 0 0 3px #fff;
+    white-space: nowrap; pointer-events: none; }}
+  .siting-label-nb {{ color: #78909c; font-style: italic; }}
+</style>
+"""
+
+
+def build_map(
+    *,
+    municipalities: gpd.GeoDataFrame,
+    study_codes: Sequence[str],
+    layers: Sequence[MapLayer] = (),
+    sites: gpd.GeoDataFrame | None = None,
+    lang: str = "sv",
+    basemap: bool = False,
+    overlay: RasterOverlay | None = None,
+    candidate_areas: gpd.GeoDataFrame | None = None,
+    site_style: SiteStyle | None = None,
+    height_px: int = 600,
+) -> ofl.Map:
+    """Build the site map.
+
+    Parameters
+    ----------
+    municipalities : GeoDataFrame
+        Municipality polygons (EPSG:3006) with ``kommunkod`` and ``name``; those
+        not in ``study_codes`` are drawn as neighbours (dashed, labels in italics).
+    study_codes : sequence of str
+        The study area's kommunkoder.
+    layers : sequence of MapLayer
+        Thematic layers, each drawn as one feature group.
+    sites : GeoDataFrame, optional
+        Candidate sites (EPSG:3006) with ``site_id`` and optionally ``name``,
+        ``score`` (0..1), ``rank``, ``passes`` (bool), ``reasons`` (list of str
+        or newline-separated str), ``area_ha``, ``note``. Passing sites are
+        coloured by score, failing ones grey with their reasons in the popup.
+    lang : {"sv", "en"}
+        Language of popups and legend.
+    basemap : bool
+        Add OpenStreetMap tiles (needs network; off by default).
+    overlay : RasterOverlay, optional
+        A raster overlay such as the suitability surface.
+    candidate_areas : GeoDataFrame, optional
+        Candidate-area polygons (EPSG:3006) drawn as an outlined overlay.
+    site_style : SiteStyle, optional
+        Marker threshold and simplification.
+    height_px : int
+        Map height in pixels.
+
+    Returns
+    -------
+    offlinefolium.Map
+    """
+    style = site_style or SiteStyle()
+    study = set(study_codes)
+    muni = municipalities.to_crs(_DISPLAY_CRS)
+    minx, miny, maxx, maxy = muni[muni["kommunkod"].isin(study)].total_bounds if study \
+        else muni.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        minx, miny, maxx, maxy = 11.0, 55.3, 24.2, 69.1  # Sweden
+    fmap = _OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8,
+                       tiles=None, height=f"{height_px}px", control_scale=True)
+    fmap.get_root().header.add_child(Element(_CSS), name="siting_css")
+    if basemap:
+        ofl.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
+
+    _add_municipalities(fmap, municipalities, study, lang)
+    legend_rows: list[str] = []
+    for lyr in layers:
+        colour = THEME_COLOURS.get(lyr.theme, "#555555")
+        if _add_layer(fmap, lyr, colour, lang):
+            legend_rows.append(f"<i style='background:{colour}'></i>{_esc(lyr.title)}")
+    if overlay is not None:
+        _add_overlay(fmap, overlay)
+        legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
+                           f"#fde725)'></i>{_esc(overlay.title)}")
+    if candidate_areas is not None and len(candidate_areas):
+        props = {"_style": [{"color": "#1b5e20", "weight": 2, "fill": False,
+                             "dashArray": "5 3"}] * len(candidate_areas)}
+        gj = geojson_4326(candidate_areas, simplify_m=25.0, properties=props)
+        grp = ofl.FeatureGroup(name=t("map.candidate_areas", lang))
+        ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
+        grp.add_to(fmap)
+        legend_rows.append(f"<i style='border:2px dashed #1b5e20'></i>"
+                           f"{_esc(t('map.candidate_areas', lang))}")
+    if sites is not None and len(sites):
+        _add_sites(fmap, sites, lang, style)
+        legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
+                           f"#fde725)'></i>{_esc(t('map.legend.score', lang))}")
+        legend_rows.append(f"<i style='background:{FAIL_COLOUR}'></i>"
+                           f"{_esc(t('map.legend.fails', lang))}")
+    if legend_rows:
+        _Legend("<br>".join(legend_rows)).add_to(fmap)
+    ofl.LayerControl(collapsed=True).add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def _add_municipalities(fmap: ofl.Map, muni: gpd.GeoDataFrame, study: set[str],
+                        lang: str) -> None:
+    is_study = muni["kommunkod"].astype(str).isin(study).to_numpy()
+    styles = [
+        {"color": "#37474f", "weight": 2, "fillColor": "#ffffff", "fillOpacity": 0.55}
+        if s else
+        {"color": "#90a4ae", "weight": 1, "dashArray": "4 4", "fillColor": "#ffffff",
+         "fillOpacity": 0.2}
+        for s in is_study
+    ]
+    names = muni["name"].astype(str).tolist() if "name" in muni else [""] * len(muni)
+    codes = muni["kommunkod"].astype(str).tolist()
+    tips = [f"{_esc(n)} ({_esc(c)})" + ("" if s else f" – {_esc(t('map.neighbour', lang))}")
+            for n, c, s in zip(names, codes, is_study, strict=True)]
+    gj = geojson_4326(muni, simplify_m=100.0, properties={"_style": styles, "_tip": tips})
+    grp = ofl.FeatureGroup(name=t("map.municipalities", lang))
+    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
+    points = gpd.GeoSeries(muni.geometry.representative_point(), crs=muni.crs).to_crs(
+        _DISPLAY_CRS)
+    for pt, name, s in zip(points, names, is_study, strict=True):
+        cls = "siting-label" if s else "siting-label siting-label-nb"
+        icon = ofl.DivIcon(html=f"<div class='{cls}'>{_esc(name)}</div>",
+                           icon_size=(160, 18), icon_anchor=(80, 9), class_name="empty")
+        ofl.Marker([round(pt.y, 5), round(pt.x, 5)], icon=icon, interactive=False).add_to(grp)
+    grp.add_to(fmap)
+
+
+def _add_layer(fmap: ofl.Map, lyr: MapLayer, colour: str, lang: str) -> bool:
+    gdf = lyr.data
+    if gdf is None or len(gdf) == 0:
+        return False
+    kinds = set(gdf.geom_type.dropna().unique())
+    n = len(gdf)
+    tips = [_tooltip(row, lyr.label_fields, lang) or _esc(lyr.title)
+            for _, row in gdf.iterrows()] if lyr.label_fields else [_esc(lyr.title)] * n
+    if kinds <= {"Point", "MultiPoint"}:
+        style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.85,
+                 "radius": 5}
+        marker = ofl.CircleMarker(radius=5)
+    elif kinds <= {"LineString", "MultiLineString"}:
+        style = {"color": colour, "weight": 2, "opacity": 0.8}
+        marker = None
+    else:
+        style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.25}
+        marker = None
+    gj = geojson_4326(gdf, simplify_m=25.0, properties={"_style": [style] * n, "_tip": tips})
+    grp = ofl.FeatureGroup(name=html.escape(lyr.title))
+    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS, marker=marker).add_to(grp)
+    grp.add_to(fmap)
+    return True
+
+
+def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyle) -> None:
+    n = len(sites)
+    scores = sites["score"].to_numpy(dtype=float) if "score" in sites else np.full(n, np.nan)
+    passes = sites["passes"].to_numpy(dtype=bool) if "passes" in sites else np.ones(n, bool)
+    as_markers = n > style.marker_threshold or set(sites.geom_type.unique()) <= {"Point"}
+    styles = []
+    for sc, ok in zip(scores, passes, strict=True):
+        colour = score_colour(sc) if ok else FAIL_COLOUR
+        styles.append({"color": "#263238" if ok else "#757575", "weight": 1,
+                       "fillColor": colour, "fillOpacity": 0.9 if ok else 0.6,
+                       "radius": 6 if ok else 4})
+    popups = [_site_popup(row, lang) for _, row in sites.iterrows()]
+    ids = sites["site_id"].astype(str).tolist() if "site_id" in sites else [""] * n
+    tips = [_esc(i) for i in ids]
+    props = {"site_id": [_esc(i) for i in ids], "_style": styles, "_popup": popups,
+             "_tip": tips}
+    geoms = sites
+    if as_markers:
+        geoms = sites.set_geometry(sites.geometry.representative_point())
+    gj = geojson_4326(geoms, simplify_m=0.0 if as_markers else style.simplify_m,
+                      properties=props)
+    # draw failing sites first so passing ones sit on top
+    order = np.argsort(passes, kind="stable")
+    gj["features"] = [gj["features"][i] for i in order if i < len(gj["features"])]
+    grp = ofl.FeatureGroup(name=t("map.sites", lang))
+    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS,
+                marker=ofl.CircleMarker(radius=6) if as_markers else None).add_to(grp)
+    grp.add_to(fmap)
+
+
+def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
+    arr = np.asarray(overlay.array, dtype=float)
+    rgba = np.zeros((*arr.shape, 4), dtype=np.uint8)
+    finite = np.isfinite(arr)
+    if finite.any():
+        flat = np.clip(np.where(finite, arr, 0.0), 0, 1) * (len(_RAMP) - 1)
+        idx = np.minimum(np.floor(flat).astype(int), len(_RAMP) - 2)
+        frac = (flat - idx)[..., None]
+        rgb = _RAMP[idx] + frac * (_RAMP[idx + 1] - _RAMP[idx])
+        rgba[..., :3] = np.round(rgb).astype(np.uint8)
+        rgba[..., 3] = np.where(finite, 255, 0)
+    minx, miny, maxx, maxy = overlay.bounds_3006
+    corners = gpd.GeoSeries(shapely.points([minx, maxx], [miny, maxy]),
+                            crs="EPSG:3006").to_crs(_DISPLAY_CRS)
+    (lon0, lon1), (lat0, lat1) = corners.x.to_numpy(), corners.y.to_numpy()
+    ofl.raster_layers.ImageOverlay(
+        rgba, bounds=[[lat0, lon0], [lat1, lon1]], opacity=overlay.opacity,
+        name=html.escape(overlay.title), pixelated=False,
+    ).add_to(fmap)
+
+
+def map_html(fmap: ofl.Map) -> str:
+    """The complete, self-contained HTML page of a map."""
+    return fmap.get_root().render()
+
+
+_URL_PATTERNS = (
+    re.compile(r"""<(?:script|img|iframe|link|source|audio|video)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""", re.I),
+    re.compile(r"""url\(\s*["']?((?:https?:)?//[^"')\s]+)""", re.I),
+    re.compile(r"""@import\s+["']((?:https?:)?//[^"']+)""", re.I),
+    re.compile(r"""L\.tileLayer\(\s*["']((?:https?:)?//[^"']+)""", re.I),
+)
+
+
+def external_urls(page_html: str) -> list[str]:
+    """External resources a page would load: script/link/img sources, CSS urls, tile layers.
+
+    URLs inside comments or licence texts are not resources and are not listed.
+
+    Examples
+    --------
+    >>> external_urls('<script src="https://cdn.example/x.js"></script>')
+    ['https://cdn.example/x.js']
+    >>> external_urls('<script>/* see https://leafletjs.com */</script>')
+    []
+    """
+    found: list[str] = []
+    for pat in _URL_PATTERNS:
+        found.extend(m.group(1) for m in pat.finditer(page_html))
+    return sorted(set(found))

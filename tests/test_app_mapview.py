@@ -1,0 +1,136 @@
+"""Tests of siting.mapview: offline HTML, escaping, colouring, drawing options."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from siting import mapview
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _muni() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"kommunkod": ["9901", "9801"], "name": ["Norrvik", "Grannby"]},
+        geometry=[shapely.box(700_000, 7_150_000, 760_000, 7_200_000),
+                  shapely.box(760_000, 7_150_000, 820_000, 7_200_000)],
+        crs="EPSG:3006")
+
+
+def _sites(n: int = 5, seed: int = 0) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(705_000, 755_000, n)
+    y = rng.uniform(7_155_000, 7_195_000, n)
+    passes = np.arange(n) % 2 == 0
+    return gpd.GeoDataFrame(
+        {"site_id": [f"NV-{i:02d}" for i in range(n)], "name": [XSS] * n,
+         "score": rng.uniform(0, 1, n), "passes": passes,
+         "rank": np.where(passes, np.arange(n) + 1, -1),
+         "reasons": [() if p else (f"Yta: 3 ha {XSS}",) for p in passes]},
+        geometry=shapely.buffer(shapely.points(x, y), 400.0), crs="EPSG:3006")
+
+
+def _render(**kw: object) -> str:
+    fmap = mapview.build_map(municipalities=_muni(), study_codes=["9901"], **kw)
+    return mapview.map_html(fmap)
+
+
+def test_rendered_map_references_no_external_resource() -> None:
+    subs = gpd.GeoDataFrame({"voltage_kv": [400.0]}, geometry=shapely.points([710_000],
+                            [7_160_000]), crs="EPSG:3006")
+    page = _render(sites=_sites(), layers=[mapview.MapLayer("s", "Stationer", "energy", subs,
+                                                            ("voltage_kv",))])
+    assert "leaflet" in page.lower() and "L.map(" in page
+    assert mapview.external_urls(page) == []
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?://", page)
+
+
+def test_external_urls_detects_resources_and_basemap_tiles() -> None:
+    assert mapview.external_urls('<link rel="stylesheet" href="https://x.org/a.css">') == [
+        "https://x.org/a.css"]
+    assert mapview.external_urls("a{background:url('//cdn.x/y.png')}") == ["//cdn.x/y.png"]
+    page = _render(basemap=True)
+    assert any("openstreetmap" in u for u in mapview.external_urls(page))
+
+
+def test_user_text_is_escaped_in_popups_tooltips_and_labels() -> None:
+    muni = _muni()
+    muni.loc[0, "name"] = XSS
+    fmap = mapview.build_map(municipalities=muni, study_codes=["9901"], sites=_sites())
+    page = mapview.map_html(fmap)
+    assert XSS not in page
+    # inside the embedded GeoJSON, '<' is written as \u003c by the JSON encoder
+    decoded = page.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+    assert XSS not in decoded
+    assert "&lt;img src=x onerror=alert(1)&gt;" in decoded
+
+
+def test_failing_sites_grey_and_passing_coloured_by_score() -> None:
+    sites = _sites(4)
+    sites["score"] = [0.0, 0.9, 1.0, 0.2]
+    page = _render(sites=sites)
+    features = _site_features(page)
+    by_id = {f["properties"]["site_id"]: f["properties"]["_style"]["fillColor"] for f in features}
+    assert by_id["NV-01"] == mapview.FAIL_COLOUR and by_id["NV-03"] == mapview.FAIL_COLOUR
+    assert by_id["NV-00"] == mapview.score_colour(0.0) == "#440154"
+    assert by_id["NV-02"] == mapview.score_colour(1.0) == "#fde725"
+
+
+def _site_features(page: str) -> list[dict]:
+    found = []
+    decoder = json.JSONDecoder()
+    for m in re.finditer(r"geo_json_[0-9a-f]+_add\(\{", page):
+        data, _ = decoder.raw_decode(page, m.end() - 1)
+        found.extend(f for f in data["features"] if "site_id" in f["properties"])
+    return found
+
+
+def test_many_sites_become_circle_markers_with_rounded_coordinates() -> None:
+    sites = _sites(400, seed=1)
+    page = _render(sites=sites, site_style=mapview.SiteStyle(marker_threshold=300))
+    feats = _site_features(page)
+    assert len(feats) == 400
+    assert {f["geometry"]["type"] for f in feats} == {"Point"}
+    lon, lat = feats[0]["geometry"]["coordinates"]
+    assert round(lon, 5) == pytest.approx(lon) and round(lat, 5) == pytest.approx(lat)
+    small = _site_features(_render(sites=_sites(5)))
+    assert {f["geometry"]["type"] for f in small} == {"Polygon"}
+
+
+def test_geojson_4326_simplifies_and_needs_crs() -> None:
+    circle = gpd.GeoDataFrame(geometry=[shapely.Point(750_000, 7_170_000).buffer(5_000, 64)],
+                              crs="EPSG:3006")
+    full = mapview.geojson_4326(circle, simplify_m=0)
+    simple = mapview.geojson_4326(circle, simplify_m=200)
+    n_full = len(full["features"][0]["geometry"]["coordinates"][0])
+    n_simple = len(simple["features"][0]["geometry"]["coordinates"][0])
+    assert n_simple < n_full
+    lon, lat = full["features"][0]["geometry"]["coordinates"][0][0]
+    assert 10 < lon < 25 and 55 < lat < 70
+    with pytest.raises(ValueError, match="CRS"):
+        mapview.geojson_4326(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)]))
+
+
+def test_overlay_and_candidate_areas_are_drawn() -> None:
+    arr = np.linspace(0, 1, 12).reshape(3, 4)
+    arr[0, 0] = np.nan
+    areas = gpd.GeoDataFrame(geometry=[shapely.box(710_000, 7_160_000, 720_000, 7_170_000)],
+                             crs="EPSG:3006")
+    page = _render(overlay=mapview.RasterOverlay("Lämplighet", arr,
+                                                 (700_000, 7_150_000, 760_000, 7_200_000)),
+                   candidate_areas=areas, lang="en")
+    assert "L.imageOverlay(" in page and "data:image/png;base64" in page
+    assert "Candidate areas" in page
+    assert mapview.external_urls(page) == []
+
+
+def test_score_colour_handles_nan_and_clips() -> None:
+    assert mapview.score_colour(float("nan")) == mapview.FAIL_COLOUR
+    assert mapview.score_colour(-1) == mapview.score_colour(0)
+    assert mapview.score_colour(2) == mapview.score_colour(1)
