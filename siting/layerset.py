@@ -21,12 +21,9 @@ from affine import Affine
 from shapely.geometry.base import BaseGeometry
 
 from siting.catalog import Catalog, LayerSpec
+from siting.crs import ANALYSIS_CRS
 
 __all__ = ["ANALYSIS_CRS", "LayerSet", "LoadReport", "LoadedLayer", "RasterData", "Region"]
-
-#: The one analysis CRS: SWEREF 99 TM, metres.
-ANALYSIS_CRS = "EPSG:3006"
-
 
 @dataclass(frozen=True)
 class Region:
@@ -99,8 +96,8 @@ class RasterData:
     def bounds(self) -> tuple[float, float, float, float]:
         """(minx, miny, maxx, maxy) in EPSG:3006."""
         rows, cols = self.shape
-        x0, y0 = self.transform * (0, 0)
-        x1, y1 = self.transform * (cols, rows)
+        x0, y0 = self.transform @ (0, 0)
+        x1, y1 = self.transform @ (cols, rows)
         return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
 

@@ -1,0 +1,31 @@
+"""Readers for the file formats municipalities actually have.
+
+- :mod:`siting.io.vector`: GeoPackage, GeoJSON, Shapefile (also zipped, with ``.cpg`` code pages)
+- :mod:`siting.io.tabular`: CSV with sniffed encoding, separator and decimal comma
+- :mod:`siting.io.raster`: GeoTIFF, windowed and warped to EPSG:3006
+
+Readers return data in the file's own terms plus facts about the file; turning
+it into canonical, cleaned, EPSG:3006 layers is :mod:`siting.layers`' job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from siting.io.raster import RASTER_SUFFIXES
+from siting.io.tabular import CSV_SUFFIXES
+from siting.io.vector import VECTOR_SUFFIXES
+
+__all__ = ["file_format"]
+
+
+def file_format(path: str | Path) -> str:
+    """``'vector'``, ``'csv'`` or ``'raster'`` by file suffix (``'unknown'`` otherwise)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in RASTER_SUFFIXES:
+        return "raster"
+    if suffix in VECTOR_SUFFIXES:
+        return "vector"
+    return "unknown"
