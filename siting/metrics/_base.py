@@ -100,7 +100,7 @@ def numeric_values(frame: pd.DataFrame, field: str, what: str) -> np.ndarray:
     """The column ``field`` as float64 (NaN where missing); errors on text that is not numeric."""
     require_field(frame, field, what)
     col = frame[field]
-    values = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    values = np.array(pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
     bad = np.isnan(values) & col.notna().to_numpy()
     if bad.any():
         example = col[bad].iloc[0]

@@ -155,7 +155,7 @@ def apply_filter(layer: pd.DataFrame, spec: FilterSpec | None, *,
 def _isin(col: pd.Series, values: list[Any]) -> np.ndarray:
     """Membership that matches numbers numerically (1 == 1.0) and text exactly."""
     numeric_vals = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-    out = col.isin(values).to_numpy(dtype=bool, na_value=False)
+    out = np.array(col.isin(values).to_numpy(dtype=bool, na_value=False), dtype=bool)
     if numeric_vals:
         num = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         out |= np.isin(num, np.asarray(numeric_vals, dtype="float64"))

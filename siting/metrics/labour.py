@@ -377,13 +377,14 @@ def _network_pool(
         block = order[start:start + chunk]
         src, row = np.unique(site_node[block], return_inverse=True)
         limit = budget_min - float(site_acc_min[block].min())
-        if limit < 0:
-            continue
-        dist = dijkstra(graph.graph, directed=False, indices=src, limit=limit)
-        t = dist[row][:, cell_node]  # (sites in block, on-road cells), minutes
-        t += cell_acc[None, :]
-        t += site_acc_min[block][:, None]
-        reach = t <= budget_min
+        if limit >= 0:
+            dist = dijkstra(graph.graph, directed=False, indices=src, limit=limit)
+            t = dist[:, cell_node][row]  # (sites in block, on-road cells), minutes
+            t += cell_acc[None, :]
+            t += site_acc_min[block][:, None]
+            reach = t <= budget_min
+        else:  # every site of the block is farther from its node than the budget
+            reach = np.zeros((block.size, c_on.size), dtype=bool)
         lo = np.searchsorted(direct_site, block.min())
         hi = np.searchsorted(direct_site, block.max(), side="right")
         if hi > lo:

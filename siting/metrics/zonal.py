@@ -30,7 +30,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio.features
-import rasterio.transform
 import rasterio.windows
 import shapely
 from affine import Affine
@@ -46,7 +45,7 @@ from siting.metrics._base import (
     valid_geometry_mask,
 )
 
-__all__ = ["STATS", "raster_stat", "zonal_reduce"]
+__all__ = ["STATS", "raster_stat", "rowcol", "zonal_reduce"]
 
 Stat = Literal["mean", "min", "max", "share"]
 #: Supported statistics.
@@ -173,7 +172,7 @@ def _window(raster: RasterData, bounds: np.ndarray
     if col1 <= col0 or row1 <= row0:
         return None, raster.transform
     window = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
-    return window, rasterio.windows.transform(window, raster.transform)
+    return window, raster.transform @ Affine.translation(col0, row0)
 
 
 def _non_overlapping_groups(geoms: np.ndarray, idx: np.ndarray) -> list[np.ndarray]:
@@ -206,13 +205,20 @@ def _non_overlapping_groups(geoms: np.ndarray, idx: np.ndarray) -> list[np.ndarr
     return [idx[colour == c] for c in range(int(colour.max()) + 1)]
 
 
+def rowcol(transform: Affine, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column (int64, floor) of the pixels containing points ``(xs, ys)``."""
+    inv = ~transform
+    cols = inv.a * np.asarray(xs) + inv.b * np.asarray(ys) + inv.c
+    rows = inv.d * np.asarray(xs) + inv.e * np.asarray(ys) + inv.f
+    return np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
+
+
 def _centroid_values(arr: np.ndarray, transform: Affine, geoms: np.ndarray, stat: str,
                      classes: Sequence[float] | None) -> np.ndarray:
     """The pixel value at each geometry's centroid (NaN outside the raster)."""
     cent = shapely.centroid(geoms)
     xs, ys = shapely.get_x(cent), shapely.get_y(cent)
-    r, c = rasterio.transform.rowcol(transform, xs, ys, op=np.floor)
-    r, c = np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    r, c = rowcol(transform, xs, ys)
     inside = (r >= 0) & (r < arr.shape[0]) & (c >= 0) & (c < arr.shape[1])
     vals = np.full(len(geoms), np.nan)
     vals[inside] = arr[r[inside], c[inside]]

@@ -1,0 +1,139 @@
+"""Labour pool on a toy road graph: network vs straight line, gaps, speeds, cross-border."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from siting.errors import CrsError, DataError
+from siting.metrics import labour_pool
+from siting.metrics.labour import build_road_graph
+
+CRS = "EPSG:3006"
+X0, Y0 = 700_000.0, 7_200_000.0
+
+
+def _p(x: float, y: float) -> Point:
+    return Point(X0 + x, Y0 + y)
+
+
+def _line(*xy: tuple[float, float]) -> LineString:
+    return LineString([(X0 + x, Y0 + y) for x, y in xy])
+
+
+def _sites() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"site_id": ["NV-01"]}, geometry=[_p(0, 0)],
+                            index=pd.Index(["nv"]), crs=CRS)
+
+
+def _towns() -> gpd.GeoDataFrame:
+    """A far town 40 km east (1 km off the road end), a town 40 km north with no road."""
+    return gpd.GeoDataFrame(
+        {"working_age_population": [10_000.0, 7_000.0], "population": [16_000.0, 11_000.0]},
+        geometry=[_p(40_000, 1000), _p(0, 40_000)], crs=CRS)
+
+
+def _fast_road(**cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols or {"road_class": [1]},
+                            geometry=[_line((0, 0), (40_000, 0))], crs=CRS)
+
+
+def test_straight_line_mode_misses_far_town() -> None:
+    s = labour_pool(_sites(), _towns(), travel_time_min=30)  # 70 km/h * 0.5 h / 1.3 = 26.9 km
+    assert s["nv"] == 0.0
+    assert s.attrs["method"] == "straight_line"
+    assert "Fågelvägen" in s.attrs["note"]["sv"] and "Straight line" in s.attrs["note_en"]
+    wide = labour_pool(_sites(), _towns(), travel_time_min=45)  # 40.4 km radius
+    assert wide["nv"] == 10_000.0 + 7_000.0  # both towns are ~40.0 km away
+
+
+def test_fast_road_makes_far_town_reachable() -> None:
+    # 40 km at 100 km/h = 24 min, plus a 1 km access leg at 30 km/h = 2 min -> 26 min
+    s = labour_pool(_sites(), _towns(), travel_time_min=30, roads=_fast_road())
+    assert s.attrs["method"] == "network"
+    assert s["nv"] == 10_000.0  # the north town has no road and is 40 km away
+    assert labour_pool(_sites(), _towns(), travel_time_min=25.9, roads=_fast_road())["nv"] == 0
+    assert labour_pool(_sites(), _towns(), travel_time_min=26.1, roads=_fast_road())["nv"] == 10_000
+
+
+def test_speed_field_overrides_class() -> None:
+    slow = _fast_road(road_class=[1], speed_kmh=[50.0])  # 48 min + 2 min access
+    assert labour_pool(_sites(), _towns(), travel_time_min=40, roads=slow)["nv"] == 0.0
+    # the north town is > 5 km from any road: straight-line rule (reached from 44.6 min)
+    assert labour_pool(_sites(), _towns(), travel_time_min=49.5, roads=slow)["nv"] == 7_000.0
+    assert labour_pool(_sites(), _towns(), travel_time_min=50.5, roads=slow)["nv"] == 17_000.0
+
+
+def test_missing_road_piece_makes_town_unreachable() -> None:
+    gap = gpd.GeoDataFrame({"road_class": [1, 1]},
+                           geometry=[_line((0, 0), (20_000, 0)), _line((20_050, 0), (40_000, 0))],
+                           crs=CRS)
+    assert labour_pool(_sites(), _towns(), travel_time_min=30, roads=gap)["nv"] == 0.0
+    almost = gpd.GeoDataFrame({"road_class": [1, 1]},
+                              geometry=[_line((0, 0), (20_000, 0)),
+                                        _line((20_000.4, 0.3), (40_000, 0))],
+                              crs=CRS)
+    # ends 0.5 m apart are merged into one node, so the road is continuous
+    assert labour_pool(_sites(), _towns(), travel_time_min=30, roads=almost)["nv"] == 10_000.0
+
+
+def test_direct_local_leg_and_polygon_site_edge() -> None:
+    roads = _fast_road()
+    # a site 4 km off the road (8 min access) and a cell 500 m beyond it (1 min direct)
+    sites = gpd.GeoDataFrame(geometry=[_p(0, 4000), box(X0 - 100, Y0 + 3900, X0 + 100,
+                                                         Y0 + 4100)],
+                             index=["pt", "poly"], crs=CRS)
+    cells = gpd.GeoDataFrame({"working_age_population": [300.0]}, geometry=[_p(0, 4500)],
+                             crs=CRS)
+    s = labour_pool(sites, cells, travel_time_min=5, roads=roads)
+    assert s.tolist() == [300.0, 300.0]
+    assert list(s.index) == ["pt", "poly"]
+
+
+def test_cross_border_population_counts() -> None:
+    """Cells in the neighbouring county (9801 Grannby) count like any other cell."""
+    roads = gpd.GeoDataFrame({"road_class": [2, 3]},
+                             geometry=[_line((0, 0), (30_000, 0)), _line((0, 0), (0, -20_000))],
+                             crs=CRS)
+    cells = gpd.GeoDataFrame(
+        {"kommunkod": ["9901", "9801", "9801"],
+         "working_age_population": [2_000.0, 25_000.0, 900.0]},
+        geometry=[_p(1000, 500), _p(30_000, 200), _p(0, -20_000)], crs=CRS)
+    # 30 km at 90 km/h = 20 min; 20 km at 80 km/h = 15 min
+    s = labour_pool(_sites(), cells, travel_time_min=21, roads=roads)
+    assert s["nv"] == pytest.approx(2_000.0 + 25_000.0 + 900.0)
+    sl = labour_pool(_sites(), cells, travel_time_min=21)  # 18.8 km straight-line radius
+    assert sl["nv"] == pytest.approx(2_000.0)
+
+
+def test_falls_back_to_total_population_with_a_note() -> None:
+    cells = _towns().drop(columns="working_age_population")
+    s = labour_pool(_sites(), cells, travel_time_min=45)
+    assert s["nv"] == 16_000.0 + 11_000.0
+    assert s.attrs["field"] == "population" and "population" in s.attrs["note_en"]
+    with pytest.raises(DataError, match="working_age_population"):
+        labour_pool(_sites(), cells.drop(columns="population"), travel_time_min=45)
+
+
+def test_polygon_cells_use_centroids_and_crs_checked() -> None:
+    cells = gpd.GeoDataFrame({"working_age_population": [50.0]},
+                             geometry=[box(X0 + 9000, Y0 - 500, X0 + 10_000, Y0 + 500)], crs=CRS)
+    s = labour_pool(_sites(), cells, travel_time_min=10, detour_factor=1.0)  # 11.67 km
+    assert s["nv"] == 50.0  # centroid 9.5 km away
+    with pytest.raises(CrsError):
+        labour_pool(_sites().to_crs("EPSG:4326"), cells, travel_time_min=10)
+
+
+def test_graph_merges_and_weights() -> None:
+    roads = gpd.GeoDataFrame({"speed_kmh": [60.0, 60.0]},
+                             geometry=[_line((0, 0), (1000, 0)), _line((1000, 0), (1000, 2000))],
+                             crs=CRS)
+    g = build_road_graph(roads, max_edge_m=None)
+    assert g.n_nodes == 3  # the shared vertex is one node
+    assert g.graph.sum() == pytest.approx(3.0)  # 3 km at 60 km/h = 3 min
+    dense = build_road_graph(roads, max_edge_m=500)
+    assert dense.n_nodes == 7 and dense.graph.sum() == pytest.approx(3.0)
+    assert np.isfinite(dense.nodes_xy).all()
