@@ -1,0 +1,1 @@
+"""Alembic migrations of the outcome log (applied by ``OutcomeStore.open(..., migrate=True)``)."""

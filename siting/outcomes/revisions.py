@@ -1,0 +1,184 @@
+"""The audit trail: revision records and the mapping between cases and rows.
+
+Every write to a case (create, update, delete, undelete, restore, import)
+stores a :class:`Revision` holding the full JSON snapshot of the case after
+the write. Revision numbers count from 1 per case and equal the case's
+``version`` after the write, so ``history(case_id)[-1].revision_no ==
+case.meta.version`` always holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from siting.outcomes.case import Case, CaseMeta, case_from_dict, case_to_dict
+from siting.outcomes.models import CaseRow, MetricSnapshotRow, RevisionRow, SoftAssessmentRow
+from siting.soft_factors import factor_ids
+
+__all__ = [
+    "ACTIONS",
+    "Revision",
+    "apply_case_to_row",
+    "case_from_row",
+    "case_from_snapshot",
+    "make_revision_row",
+    "revision_from_row",
+    "snapshot_of",
+]
+
+ACTIONS: tuple[str, ...] = ("create", "update", "delete", "undelete", "restore", "import")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One entry of a case's history.
+
+    Parameters
+    ----------
+    case_id : str
+    revision_no : int
+        1 for the creation, then +1 per write.
+    action : str
+        One of :data:`ACTIONS`.
+    changed_by : str
+    changed_at : datetime
+        UTC, timezone-aware.
+    comment : str
+    snapshot : dict
+        The full state after the write: the case content plus ``version`` and
+        ``deleted_at`` (ISO text or None).
+    """
+
+    case_id: str
+    revision_no: int
+    action: str
+    changed_by: str
+    changed_at: dt.datetime
+    comment: str
+    snapshot: dict[str, Any]
+
+    @property
+    def is_deleted(self) -> bool:
+        """True when the case was deleted in this state."""
+        return self.snapshot.get("deleted_at") is not None
+
+    def case(self) -> Case:
+        """The case content as it was after this revision."""
+        return case_from_snapshot(self.snapshot)
+
+
+def snapshot_of(case: Case, version: int, deleted_at: dt.datetime | None) -> dict[str, Any]:
+    """The JSON snapshot stored in a revision."""
+    snap = case_to_dict(case)
+    snap["version"] = version
+    snap["deleted_at"] = None if deleted_at is None else deleted_at.isoformat()
+    return snap
+
+
+def case_from_snapshot(snapshot: Mapping[str, Any]) -> Case:
+    """Rebuild a case from a revision snapshot (validated like any input)."""
+    content = {k: v for k, v in snapshot.items() if k not in ("version", "deleted_at")}
+    return case_from_dict(content, source="revision snapshot",
+                          location=f"case {snapshot.get('case_id', '?')}")
+
+
+def case_from_row(row: CaseRow) -> Case:
+    """Convert a database row (with its children loaded) to a :class:`Case`."""
+    meta = CaseMeta(version=row.version, created_by=row.created_by, created_at=row.created_at,
+                    updated_by=row.updated_by, updated_at=row.updated_at,
+                    deleted_at=row.deleted_at)
+    soft = {a.factor: a.score for a in row.soft_assessments if a.score is not None}
+    evidence = {a.factor: a.evidence for a in row.soft_assessments if a.evidence}
+    order = factor_ids()
+    return Case(
+        case_id=row.case_id, title=row.title, industry=row.industry, kommunkod=row.kommunkod,
+        outcome=row.outcome, profile=row.profile, geometry_wkt=row.geometry,
+        year_started=row.year_started, year_decided=row.year_decided,
+        competing_kommuner=tuple(row.competing_kommuner or ()),
+        investment_msek=row.investment_msek, jobs=row.jobs, power_mw=row.power_mw,
+        land_ha=row.land_ha, detaljplan_months=row.detaljplan_months,
+        permit_months=row.permit_months,
+        metrics={m.metric_id: float(m.value) for m in sorted(row.metric_snapshots,
+                                                             key=lambda m: m.metric_id)},
+        metrics_vintage=row.metrics_vintage,
+        soft={f: int(soft[f]) for f in order if f in soft},
+        soft_evidence={f: evidence[f] for f in order if f in evidence},
+        decisive_factors=tuple(row.decisive_factors or ()), notes=row.notes, source=row.source,
+        confidentiality=row.confidentiality, is_fictional=bool(row.is_fictional),
+        organisation=row.organisation, meta=meta,
+    )
+
+
+def apply_case_to_row(case: Case, row: CaseRow) -> None:
+    """Copy a case's content onto a row, updating child rows in place.
+
+    Children are changed in place (never deleted and re-inserted under the same
+    key) so the unique constraints hold at every point of the flush.
+    """
+    row.case_id = case.case_id
+    row.title = case.title
+    row.industry = case.industry
+    row.profile = case.profile
+    row.kommunkod = case.kommunkod
+    row.geometry = case.geometry_wkt
+    row.year_started = case.year_started
+    row.year_decided = case.year_decided
+    row.outcome = case.outcome
+    row.competing_kommuner = list(case.competing_kommuner)
+    row.investment_msek = case.investment_msek
+    row.jobs = case.jobs
+    row.power_mw = case.power_mw
+    row.land_ha = case.land_ha
+    row.detaljplan_months = case.detaljplan_months
+    row.permit_months = case.permit_months
+    row.metrics_vintage = case.metrics_vintage
+    row.decisive_factors = list(case.decisive_factors)
+    row.notes = case.notes
+    row.source = case.source
+    row.confidentiality = case.confidentiality
+    row.is_fictional = case.is_fictional
+    row.organisation = case.organisation
+
+    factors = sorted(set(case.soft) | set(case.soft_evidence))
+    existing_soft = {a.factor: a for a in row.soft_assessments}
+    for factor, item in existing_soft.items():
+        if factor not in factors:
+            row.soft_assessments.remove(item)
+    for factor in factors:
+        item = existing_soft.get(factor)
+        if item is None:
+            item = SoftAssessmentRow(factor=factor)
+            row.soft_assessments.append(item)
+        item.score = case.soft.get(factor)
+        item.evidence = case.soft_evidence.get(factor, "")
+
+    existing_metrics = {m.metric_id: m for m in row.metric_snapshots}
+    for metric_id, item in existing_metrics.items():
+        if metric_id not in case.metrics:
+            row.metric_snapshots.remove(item)
+    for metric_id, value in case.metrics.items():
+        snap = existing_metrics.get(metric_id)
+        if snap is None:
+            snap = MetricSnapshotRow(metric_id=metric_id)
+            row.metric_snapshots.append(snap)
+        snap.value = float(value)
+
+
+def make_revision_row(row: CaseRow, case: Case, action: str, user: str, when: dt.datetime,
+                      comment: str) -> RevisionRow:
+    """The revision row recording ``row``'s current state (version already bumped)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown revision action {action!r}")
+    return RevisionRow(case_pk=row.id, case_id=row.case_id, revision_no=row.version,
+                       action=action, snapshot=snapshot_of(case, row.version, row.deleted_at),
+                       changed_by=user, changed_at=when, comment=comment)
+
+
+def revision_from_row(row: RevisionRow) -> Revision:
+    """Convert a revision row to a :class:`Revision`."""
+    return Revision(case_id=row.case_id, revision_no=row.revision_no, action=row.action,
+                    changed_by=row.changed_by, changed_at=row.changed_at,
+                    comment=row.comment, snapshot=dict(row.snapshot))
