@@ -73,7 +73,7 @@ METRIC_KINDS: MappingProxyType[str, MetricKind] = MappingProxyType({k.name: k fo
     MetricKind("nearest_attribute", ("layer", "field"), ("filter",), _VECTOR),
     MetricKind("sum_within", ("layer", "field", "radius_m"), ("filter",), _VECTOR),
     MetricKind("count_within", ("layer", "radius_m"), ("filter",), _VECTOR),
-    MetricKind("overlap_share", ("layer",), ("filter",), ("point", "polygon")),
+    MetricKind("overlap_share", ("layer",), ("filter",), ("polygon",)),
     MetricKind("raster_stat", ("layer", "stat"), ("classes",), ("raster",)),
     MetricKind("municipality_attribute", ("layer", "field"), (), ("table",)),
     MetricKind("labour_pool", ("travel_time_min",), ("speed_kmh", "detour_factor", "field")),
