@@ -1,0 +1,404 @@
+"""Fit, validate and explain: from a :class:`FeatureTable` to a :class:`LearningResult`.
+
+Entry points
+------------
+:func:`learn`
+    The core: a feature table in, a result out.
+:func:`learn_from_frame`
+    An outcome-log case frame plus a feature spec.
+:func:`learn_presence_background`
+    Only the chosen sites are known: contrast them with eligible locations.
+:func:`win_probability`
+    Probability of winning, with a bootstrap interval, for any scored rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from siting.errors import LearningError
+from siting.i18n import format_number
+from siting.learn.features import (
+    DROP_REASONS,
+    FeatureSpec,
+    FeatureTable,
+    build_features,
+    build_presence_background,
+    transform_rows,
+)
+from siting.learn.models import (
+    DEFAULT_PRIOR_STRENGTH,
+    DEFAULT_RIDGE_ALPHA,
+    bootstrap_logits,
+    choose_prior_strength,
+    fit_shrunk_logit,
+    make_tree_ensemble,
+    suggested_weights_from_coef,
+)
+from siting.learn.result import MIN_CASES_PER_CLASS, FittedModel, LearningResult, ModelScore
+from siting.learn.validation import (
+    auc_score,
+    bootstrap_intervals,
+    brier_score,
+    cv_folds,
+    oof_predictions,
+    permutation_importance,
+)
+
+__all__ = ["learn", "learn_from_frame", "learn_presence_background", "win_probability"]
+
+_PB_WARNING_SV = (
+    "Jämförelse mellan valda platser och bakgrundsplatser (endast vinnare kända): "
+    "sannolikheterna är relativa, inte absoluta. De rangordnar platser men säger inte hur "
+    "troligt ett vinnande är; AUC mäter hur väl valda platser skiljs från bakgrunden."
+)
+_PB_WARNING_EN = (
+    "Presence-vs-background comparison (only winners known): probabilities are relative, "
+    "not absolute. They rank locations but do not say how likely a win is; AUC measures how "
+    "well chosen sites stand out from the background."
+)
+
+
+def _check_table(table: FeatureTable) -> None:
+    problems = []
+    what_pos, what_neg = (
+        ("presence rows", "background rows") if table.mode == "presence_background"
+        else ("won cases", "lost cases")
+    )
+    if table.n_positive < 2:
+        problems.append(f"{table.n_positive} {what_pos} (at least 2 needed)")
+    if table.n_negative < 2:
+        problems.append(f"{table.n_negative} {what_neg} (at least 2 needed)")
+    if not table.features:
+        problems.append("no usable feature (" + "; ".join(
+            f"{k}: {DROP_REASONS[v][1]}" for k, v in table.dropped.items()) + ")")
+    if problems:
+        hint = (
+            "record more decided cases, or use presence-vs-background mode when only "
+            "winners are known" if table.mode == "outcomes" else "supply more rows"
+        )
+        raise LearningError.single(
+            "cases", "cannot learn from these cases: " + "; ".join(problems), hint=hint
+        )
+
+
+def _messages(table: FeatureTable, indicative: bool) -> tuple[str, str]:
+    npos, nneg = table.n_positive, table.n_negative
+    if table.mode == "presence_background":
+        sv = f"Lärt från {npos} valda platser mot {nneg} bakgrundsplatser."
+        en = f"Learned from {npos} chosen sites against {nneg} background locations."
+    else:
+        sv = f"Lärt från {npos + nneg} avgjorda fall ({npos} vunna, {nneg} förlorade)."
+        en = f"Learned from {npos + nneg} decided cases ({npos} won, {nneg} lost)."
+        excl = {k: v for k, v in table.n_excluded_by_outcome.items() if v}
+        if excl:
+            names_sv = {"withdrawn": "återtagna", "ongoing": "pågående"}
+            sv += " Ej med i anpassningen: " + ", ".join(
+                f"{v} {names_sv.get(k, k)}" for k, v in excl.items()) + "."
+            en += " Not used for fitting: " + ", ".join(f"{v} {k}" for k, v in excl.items()) + "."
+    if indicative:
+        sv += (
+            f" Underlaget är litet (färre än {MIN_CASES_PER_CLASS} per utfall): resultatet är "
+            "endast vägledande, och de föreslagna vikterna ligger nära expertvikterna."
+        )
+        en += (
+            f" The evidence is thin (fewer than {MIN_CASES_PER_CLASS} per outcome): the result "
+            "is indicative only, and the suggested weights stay close to the expert weights."
+        )
+    return sv, en
+
+
+def _percentiles(a: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.nanpercentile(a, [tail, 100 - tail], axis=0)
+    return lo, hi
+
+
+def _score(
+    name: str, y: np.ndarray, prob: np.ndarray, *, level: float, n_boot: int, seed: int
+) -> tuple[ModelScore, float]:
+    ivs = bootstrap_intervals(y, prob, n_boot=n_boot, level=level, seed=seed)
+    score = ModelScore(
+        name=name, auc=auc_score(y, prob), auc_interval=ivs["auc"],
+        brier=brier_score(y, prob), brier_interval=ivs["brier"],
+    )
+    return score, float(np.mean(y) * (1 - np.mean(y)))
+
+
+def learn(
+    table: FeatureTable,
+    *,
+    prior_strength: float | Literal["cv"] = DEFAULT_PRIOR_STRENGTH,
+    ridge_alpha: float = DEFAULT_RIDGE_ALPHA,
+    n_splits: int = 5,
+    n_repeats: int = 5,
+    loo_below: int = 30,
+    n_boot: int = 200,
+    n_boot_metrics: int = 1000,
+    n_permutations: int = 20,
+    level: float = 0.95,
+    compare_trees: bool = True,
+    seed: int = 0,
+) -> LearningResult:
+    """Fit, cross-validate and explain the shrunk logistic model.
+
+    Parameters
+    ----------
+    table : FeatureTable
+        From :func:`~siting.learn.features.build_features` or
+        :func:`~siting.learn.features.build_presence_background`.
+    prior_strength : float or "cv"
+        Pull toward the expert weights (see :mod:`siting.learn.models`);
+        ``"cv"`` chooses it by cross-validated log-loss.
+    ridge_alpha : float
+        Ordinary ridge penalty.
+    n_splits, n_repeats, loo_below : int
+        Cross-validation: repeated stratified ``n_splits``-fold, or
+        leave-one-out below ``loo_below`` cases or fewer than ``n_splits``
+        cases in a class.
+    n_boot : int
+        Bootstrap refits for the weight and probability intervals.
+    n_boot_metrics : int
+        Case resamples for the AUC/Brier intervals.
+    n_permutations : int
+        Shuffles per feature for permutation importance.
+    level : float
+        Interval level (0.95 = 2.5th-97.5th percentile).
+    compare_trees : bool
+        Also cross-validate a random forest on the same folds.
+    seed : int
+        Seed of every random step.
+
+    Returns
+    -------
+    LearningResult
+
+    Raises
+    ------
+    LearningError
+        Fewer than 2 cases in a class, or no usable feature.
+    """
+    _check_table(table)
+    feats = table.features
+    x = table.x.to_numpy(dtype=float)
+    y = table.y.to_numpy(dtype=int)
+    w_raw = np.array([table.expert_weights[f] for f in feats], dtype=float)
+    signs = np.array([table.expected_sign[f] for f in feats], dtype=int)
+    folds, scheme = cv_folds(y, n_splits=n_splits, n_repeats=n_repeats, seed=seed,
+                             loo_below=loo_below)
+    warnings_sv: list[str] = []
+    warnings_en: list[str] = []
+    if prior_strength == "cv":
+        lam, _ = choose_prior_strength(x, y, w_raw, signs, folds[0], ridge_alpha=ridge_alpha)
+    else:
+        lam = float(prior_strength)
+
+    def fit_predict(xt: np.ndarray, yt: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        model = fit_shrunk_logit(xt, yt, w_raw, signs, prior_strength=lam,
+                                 ridge_alpha=ridge_alpha)
+        return model.predict_proba(xs)
+
+    oof = oof_predictions(fit_predict, x, y, folds)
+    main, baseline = _score("logistic", y, oof, level=level, n_boot=n_boot_metrics, seed=seed)
+    comparison: list[ModelScore] = []
+    if compare_trees:
+        def tree_fit_predict(xt: np.ndarray, yt: np.ndarray, xs: np.ndarray) -> np.ndarray:
+            forest = make_tree_ensemble(len(yt), seed).fit(xt, yt)
+            return forest.predict_proba(xs)[:, list(forest.classes_).index(1)]
+
+        oof_tree = oof_predictions(tree_fit_predict, x, y, folds)
+        tree, _ = _score("random_forest", y, oof_tree, level=level, n_boot=n_boot_metrics,
+                         seed=seed)
+        comparison.append(tree)
+
+    full = fit_shrunk_logit(x, y, w_raw, signs, prior_strength=lam, ridge_alpha=ridge_alpha)
+    if not full.converged:
+        warnings_sv.append("Optimeringen konvergerade inte helt; tolka koefficienterna försiktigt.")
+        warnings_en.append("The optimiser did not fully converge; read the coefficients with care.")
+    boots = bootstrap_logits(x, y, w_raw, signs, n_boot=n_boot, seed=seed,
+                             prior_strength=lam, ridge_alpha=ridge_alpha)
+    sugg = suggested_weights_from_coef(full.coef, signs)
+    boot_sugg = np.array([suggested_weights_from_coef(b.coef, signs) for b in boots])
+    sugg_lo, sugg_hi = _percentiles(boot_sugg, level) if n_boot else (sugg * np.nan,) * 2
+    imp_mean, imp_std = permutation_importance(full.predict_proba, x, y,
+                                               n_repeats=n_permutations, seed=seed)
+
+    indicative = min(table.n_positive, table.n_negative) < MIN_CASES_PER_CLASS
+    msg_sv, msg_en = _messages(table, indicative)
+    if table.mode == "presence_background":
+        warnings_sv.insert(0, _PB_WARNING_SV)
+        warnings_en.insert(0, _PB_WARNING_EN)
+    if np.isfinite(main.brier) and main.brier >= baseline:
+        warnings_sv.append(
+            "Modellen förutsäger inte bättre än att alltid gissa andelen vunna "
+            f"(Brier {format_number(main.brier, 'sv', 3)} mot {format_number(baseline, 'sv', 3)})."
+        )
+        warnings_en.append(
+            "The model predicts no better than always guessing the win share "
+            f"(Brier {format_number(main.brier, 'en', 3)} vs {format_number(baseline, 'en', 3)})."
+        )
+    if np.all(np.isnan(sugg)):
+        warnings_sv.append("Inget kriterium fick positiv vikt; inga vikter föreslås.")
+        warnings_en.append("No criterion received a positive weight; no weights are suggested.")
+
+    fitted = FittedModel(spec=table.spec, features=feats, medians=table.medians, logit=full,
+                         bootstrap=tuple(boots))
+    predictions: dict[str, dict[str, float]] = {}
+    if len(table.x_predict):
+        pred = _predict(fitted, table.x_predict.to_numpy(dtype=float), level=0.9)
+        for cid, row in zip(table.x_predict.index, pred, strict=True):
+            predictions[str(cid)] = {"p_win": row[0], "p_low": row[1], "p_high": row[2]}
+
+    spec = table.spec
+    all_expert = {f: float(spec.expert_weights.get(f, 0.0)) for f in spec.features}
+    return LearningResult(
+        profile_id=spec.profile_id,
+        mode=table.mode,
+        n_cases=int(len(y)),
+        n_won=table.n_positive,
+        n_lost=table.n_negative,
+        n_excluded_by_outcome=dict(table.n_excluded_by_outcome),
+        withdrawn_as_lost=table.withdrawn_as_lost,
+        indicative=bool(indicative),
+        message_sv=msg_sv,
+        message_en=msg_en,
+        warnings_sv=tuple(warnings_sv),
+        warnings_en=tuple(warnings_en),
+        cv_scheme=scheme,
+        interval_level=level,
+        cv_auc=main.auc,
+        cv_auc_interval=main.auc_interval,
+        brier=main.brier,
+        brier_interval=main.brier_interval,
+        brier_baseline=baseline,
+        comparison=tuple(comparison),
+        features=feats,
+        intercept=full.intercept,
+        coefficients=dict(zip(feats, full.coef.tolist(), strict=True)),
+        coefficients_per_value_unit=dict(
+            zip(feats, full.coef_per_value_unit.tolist(), strict=True)),
+        expert_scale=full.expert_scale,
+        prior_strength=lam,
+        permutation_importance=dict(zip(feats, imp_mean.tolist(), strict=True)),
+        permutation_importance_std=dict(zip(feats, imp_std.tolist(), strict=True)),
+        suggested_weights=dict(zip(feats, sugg.tolist(), strict=True)),
+        suggested_weights_interval={
+            f: (float(lo), float(hi)) for f, lo, hi in zip(feats, sugg_lo, sugg_hi, strict=True)
+        },
+        expert_weights=_normalise_expert(all_expert),
+        n_imputed=dict(table.n_imputed),
+        dropped=dict(table.dropped),
+        predictions=predictions,
+        model=fitted,
+    )
+
+
+def _normalise_expert(all_expert: Mapping[str, float]) -> dict[str, float]:
+    """Expert weights over every spec feature, normalised to sum 1 (NaN when all 0)."""
+    total = sum(all_expert.values())
+    return {f: (v / total if total > 0 else float("nan")) for f, v in all_expert.items()}
+
+
+def _predict(fitted: FittedModel, x: np.ndarray, *, level: float) -> np.ndarray:
+    """Columns p_win, p_low, p_high for value-scale rows (imputed)."""
+    p = fitted.logit.predict_proba(x)
+    if fitted.bootstrap:
+        boot = np.array([b.predict_proba(x) for b in fitted.bootstrap])
+        lo, hi = _percentiles(boot, level)
+    else:
+        lo = hi = np.full(len(p), np.nan)
+    return np.column_stack([p, lo, hi])
+
+
+def win_probability(
+    result: LearningResult, rows: pd.DataFrame, *, level: float = 0.9
+) -> pd.DataFrame:
+    """Probability of winning, with a bootstrap interval, for scored rows.
+
+    Parameters
+    ----------
+    result : LearningResult
+    rows : DataFrame
+        Anything with the feature sources: a case frame, scored sites with
+        ``metric_<id>``/``soft_<id>`` columns, or ``value_<feature>`` columns
+        already on the 0..1 scale. Missing features are imputed with the
+        medians of the fitting cases (counted in ``n_imputed``).
+    level : float
+        Interval level over the bootstrap refits.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``rows``: ``p_win``, ``p_low``, ``p_high``, ``n_imputed``.
+        In presence-vs-background mode the probabilities are relative scores.
+    """
+    fitted = result.model
+    values = transform_rows(rows, fitted.spec)[list(fitted.features)]
+    n_imputed = values.isna().sum(axis=1).astype(int)
+    x = values.fillna(dict(fitted.medians)).to_numpy(dtype=float)
+    pred = _predict(fitted, x, level=level)
+    out = pd.DataFrame(pred, index=rows.index, columns=["p_win", "p_low", "p_high"])
+    out["n_imputed"] = n_imputed.to_numpy()
+    return out
+
+
+def learn_from_frame(
+    frame: pd.DataFrame,
+    spec: FeatureSpec,
+    *,
+    withdrawn_as_lost: bool = False,
+    **options: object,
+) -> LearningResult:
+    """Learn from an outcome-log case frame (contracts §D); options go to :func:`learn`."""
+    table = build_features(frame, spec, withdrawn_as_lost=withdrawn_as_lost)
+    return learn(table, **options)  # type: ignore[arg-type]
+
+
+def learn_presence_background(
+    presence: pd.DataFrame,
+    spec: FeatureSpec,
+    *,
+    background: pd.DataFrame | None = None,
+    pool: pd.DataFrame | None = None,
+    n_background: int | None = None,
+    seed: int = 0,
+    **options: object,
+) -> LearningResult:
+    """Learn from chosen sites only, contrasted with eligible locations.
+
+    Parameters
+    ----------
+    presence : DataFrame
+        The chosen sites (e.g. the ``won`` rows of a case frame).
+    spec : FeatureSpec
+    background : DataFrame, optional
+        Background rows supplied by the caller (sites passing the hard
+        criteria, random points ...).
+    pool : DataFrame, optional
+        When ``background`` is not given: a table to sample background rows
+        from (without replacement).
+    n_background : int, optional
+        Rows to sample from ``pool``; default ``max(5 * n_presence, 50)``
+        capped at the pool size.
+    seed : int
+        Seed of the sampling and of :func:`learn`.
+
+    The result has ``mode = "presence_background"`` and a warning that its
+    probabilities are relative, not absolute.
+    """
+    if background is None:
+        if pool is None or len(pool) == 0:
+            raise LearningError.single(
+                "presence/background", "neither background rows nor a pool to sample them from",
+                hint="pass background=... (eligible locations) or pool=... (a feature table)",
+            )
+        k = n_background or max(5 * len(presence), 50)
+        k = min(int(k), len(pool))
+        rng = np.random.default_rng(seed)
+        background = pool.iloc[np.sort(rng.choice(len(pool), size=k, replace=False))]
+    table = build_presence_background(presence, background, spec)
+    return learn(table, seed=seed, **options)  # type: ignore[arg-type]
