@@ -289,7 +289,8 @@ def learn(
         suggested_weights_interval={
             f: (float(lo), float(hi)) for f, lo, hi in zip(feats, sugg_lo, sugg_hi, strict=True)
         },
-        expert_weights=_normalise_expert(all_expert),
+        expert_weights=_normalise({f: float(table.expert_weights[f]) for f in feats}),
+        expert_weights_profile=_normalise(all_expert),
         n_imputed=dict(table.n_imputed),
         dropped=dict(table.dropped),
         predictions=predictions,
@@ -297,10 +298,10 @@ def learn(
     )
 
 
-def _normalise_expert(all_expert: Mapping[str, float]) -> dict[str, float]:
-    """Expert weights over every spec feature, normalised to sum 1 (NaN when all 0)."""
-    total = sum(all_expert.values())
-    return {f: (v / total if total > 0 else float("nan")) for f, v in all_expert.items()}
+def _normalise(weights: Mapping[str, float]) -> dict[str, float]:
+    """Weights normalised to sum 1 (NaN everywhere when they sum to 0)."""
+    total = sum(weights.values())
+    return {f: (v / total if total > 0 else float("nan")) for f, v in weights.items()}
 
 
 def _predict(fitted: FittedModel, x: np.ndarray, *, level: float) -> np.ndarray:

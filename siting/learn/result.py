@@ -61,9 +61,11 @@ class LearningResult:
     ``suggested_weights`` are their normalised positive parts (sign-adjusted)
     and ``suggested_weights_interval`` the percentile interval of the same
     quantity over bootstrap refits. ``expert_weights`` are the profile's
-    weights over the same features, normalised to sum 1 (0 = factor not in
-    the profile). Features left out are in ``dropped`` with the reason; their
-    suggested weight is absent.
+    weights over the same (kept) features, normalised to sum 1 like the
+    suggested weights, so the two compare directly (0 = factor not in the
+    profile); ``expert_weights_profile`` are the profile's weights over every
+    feature including those left out. Features left out are in ``dropped``
+    with the reason; they get no suggested weight.
     """
 
     profile_id: str
@@ -97,6 +99,7 @@ class LearningResult:
     suggested_weights: Mapping[str, float]
     suggested_weights_interval: Mapping[str, tuple[float, float]]
     expert_weights: Mapping[str, float]
+    expert_weights_profile: Mapping[str, float]
     n_imputed: Mapping[str, int]
     dropped: Mapping[str, str]
     predictions: Mapping[str, Mapping[str, float]]
@@ -190,11 +193,11 @@ def render_table(result: LearningResult, lang: str = "en") -> str:
     lines.append("")
     head = ("kriterium", "expert", "föreslagen", "intervall", "koef/SD", "perm.") if sv else (
         "criterion", "expert", "suggested", "interval", "coef/SD", "perm.")
-    lines.append(f"  {head[0]:34s} {head[1]:>7s} {head[2]:>10s} {head[3]:>15s} "
+    lines.append(f"  {head[0]:44s} {head[1]:>7s} {head[2]:>10s} {head[3]:>15s} "
                  f"{head[4]:>8s} {head[5]:>7s}")
     for fid in result.features:
         lines.append(
-            f"  {spec.label(fid, lang)[:34]:34s} {_fmt(result.expert_weights.get(fid), lang):>7s} "
+            f"  {spec.label(fid, lang)[:44]:44s} {_fmt(result.expert_weights.get(fid), lang):>7s} "
             f"{_fmt(result.suggested_weights.get(fid), lang):>10s} "
             f"{_interval(result.suggested_weights_interval.get(fid, (math.nan, math.nan)), lang):>15s} "
             f"{_fmt(result.coefficients.get(fid), lang):>8s} "

@@ -1,0 +1,184 @@
+"""Adapters: establishment profiles and the outcome store -> learning.
+
+* :func:`spec_from_profile` turns a :class:`siting.profiles.Profile` into a
+  :class:`~siting.learn.features.FeatureSpec`: one feature per soft criterion
+  (value function and normalised weight from the profile, expected sign +1
+  since values are "higher is better"), read from ``metric_<metric id>``; a
+  criterion whose metric is a ``municipality_attribute`` on
+  ``municipal_assessment`` falls back to the case's ``soft_<field>`` score,
+  so the factor and the criterion are one feature. Soft factors the profile
+  does not use become features ``soft_<id>`` with expert weight 0.
+* :func:`learn_from_store` reads the cases from an
+  :class:`siting.outcomes.OutcomeStore` and learns.
+
+``siting.profiles`` and ``siting.outcomes`` are imported lazily.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from siting.errors import LearningError
+from siting.learn.features import (
+    FeatureSpec,
+    FeatureTable,
+    build_features,
+    soft_factor_value,
+)
+from siting.learn.learner import learn, learn_presence_background
+from siting.learn.result import LearningResult
+from siting.soft_factors import SOFT_FACTORS, factor_ids
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.outcomes import OutcomeStore
+    from siting.profiles import Profile
+
+__all__ = [
+    "cases_frame_from_store",
+    "features_from_profile",
+    "learn_from_store",
+    "resolve_profile",
+    "spec_from_profile",
+]
+
+
+def resolve_profile(profile: Profile | str | Path) -> Profile:
+    """A :class:`~siting.profiles.Profile`, loading it when given a name or path."""
+    if isinstance(profile, (str, Path)):
+        from siting.profiles import load_profile
+
+        return load_profile(profile)
+    return profile
+
+
+def spec_from_profile(profile: Profile | str | Path, *, include_soft_factors: bool = True
+                      ) -> FeatureSpec:
+    """The feature specification of a profile (see the module docstring)."""
+    prof = resolve_profile(profile)
+    fns: dict[str, Any] = {}
+    weights: dict[str, float] = {}
+    signs: dict[str, int] = {}
+    sources: dict[str, tuple[str, ...]] = {}
+    labels_sv: dict[str, str] = {}
+    labels_en: dict[str, str] = {}
+    covered: set[str] = set()
+    for crit in prof.soft:
+        metric = prof.metric(crit.metric)
+        cols = [f"value_{crit.id}", f"metric_{metric.id}"]
+        if (metric.kind == "municipality_attribute"
+                and metric.params.get("layer") == "municipal_assessment"):
+            factor = str(metric.params.get("field", ""))
+            cols.append(f"soft_{factor}")
+            covered.add(factor)
+        cols.append(metric.id)
+        fns[crit.id] = crit.value_fn
+        weights[crit.id] = float(prof.weights.get(crit.id, 0.0))
+        signs[crit.id] = 1
+        sources[crit.id] = tuple(cols)
+        labels_sv[crit.id] = metric.label_sv
+        labels_en[crit.id] = metric.label_en
+    if include_soft_factors:
+        for factor in factor_ids():
+            if factor in covered:
+                continue
+            fid = f"soft_{factor}"
+            fns[fid] = soft_factor_value
+            weights[fid] = 0.0
+            signs[fid] = 1
+            sources[fid] = (f"value_{fid}", fid)
+            labels_sv[fid] = SOFT_FACTORS[factor].name_sv + " (1–5)"
+            labels_en[fid] = SOFT_FACTORS[factor].name_en + " (1-5)"
+    return FeatureSpec(
+        expert_weights=MappingProxyType(weights),
+        expected_sign=MappingProxyType(signs),
+        value_fns=MappingProxyType(fns),
+        sources=MappingProxyType(sources),
+        labels_sv=MappingProxyType(labels_sv),
+        labels_en=MappingProxyType(labels_en),
+        profile_id=prof.id,
+    )
+
+
+def features_from_profile(
+    frame: pd.DataFrame, profile: Profile | str | Path, *, withdrawn_as_lost: bool = False
+) -> FeatureTable:
+    """Features of a case frame (contracts §D) for a profile."""
+    return build_features(frame, spec_from_profile(profile), withdrawn_as_lost=withdrawn_as_lost)
+
+
+def cases_frame_from_store(
+    store: OutcomeStore,
+    *,
+    industry: str | None = None,
+    include_confidential: bool = False,
+    include_fictional: bool = True,
+) -> pd.DataFrame:
+    """The case frame of a store's (non-deleted) cases.
+
+    ``confidential`` cases are left out unless ``include_confidential``;
+    ``public`` and ``internal`` cases are always in.
+    """
+    from siting.outcomes import CONFIDENTIALITY, cases_to_frame
+
+    levels = [c for c in CONFIDENTIALITY if include_confidential or c != "confidential"]
+    cases = store.list(industry=industry, include_fictional=include_fictional,
+                       confidentiality=levels)
+    return cases_to_frame(cases)
+
+
+def learn_from_store(
+    store: OutcomeStore,
+    profile: Profile | str | Path,
+    *,
+    include_confidential: bool = False,
+    withdrawn_as_lost: bool = False,
+    include_fictional: bool = True,
+    all_industries: bool = False,
+    presence_background: pd.DataFrame | None = None,
+    **options: Any,
+) -> LearningResult:
+    """Learn a profile's weights from the cases in an outcome log.
+
+    Parameters
+    ----------
+    store : siting.outcomes.OutcomeStore
+    profile : Profile, or a profile name/path
+    include_confidential : bool
+        Also use cases marked ``confidential``.
+    withdrawn_as_lost : bool
+        Count withdrawn cases as lost (default: excluded and counted).
+    include_fictional : bool
+        Use fictional (demo) cases too.
+    all_industries : bool
+        Use cases of every industry, not only the profile's.
+    presence_background : DataFrame, optional
+        Background rows (eligible locations with ``metric_``/``soft_``
+        columns): learn won cases against them instead of won against lost.
+    **options
+        Passed to :func:`siting.learn.learn`.
+
+    Raises
+    ------
+    LearningError
+        No cases, or too few in a class (the message suggests what to do).
+    """
+    prof = resolve_profile(profile)
+    industry = None if all_industries else prof.industry
+    frame = cases_frame_from_store(store, industry=industry,
+                                   include_confidential=include_confidential,
+                                   include_fictional=include_fictional)
+    if frame.empty:
+        where = "in the outcome log" if industry is None else f"for industry '{industry}'"
+        raise LearningError.single(
+            store.url, f"no cases {where}",
+            hint="record cases first (siting outcomes ...), or pass all_industries=True",
+        )
+    spec = spec_from_profile(prof)
+    if presence_background is not None:
+        won = frame[frame["outcome"].astype("string") == "won"]
+        return learn_presence_background(won, spec, background=presence_background, **options)
+    return learn(build_features(frame, spec, withdrawn_as_lost=withdrawn_as_lost), **options)
