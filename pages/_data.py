@@ -8,10 +8,12 @@ which takes milliseconds.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import platformdirs
 import streamlit as st
 
 from siting.catalog import Catalog, LayerSpec, load_catalog
@@ -26,6 +28,7 @@ __all__ = [
     "municipalities",
     "profile",
     "profile_choices",
+    "user_profile_dir",
 ]
 
 
@@ -77,11 +80,19 @@ def layerset(name: str, data_dir: str | None, codes: tuple[str, ...]) -> Any:
     return _layerset(name, data_dir, tuple(codes), file_stamp(catalog(name).path))
 
 
+def user_profile_dir() -> Path:
+    """Where edited profile copies are saved: ``$SITING_USER_DIR/profiles`` or the user data dir."""
+    base = os.environ.get("SITING_USER_DIR", "").strip() or platformdirs.user_data_dir("siting")
+    return Path(base) / "profiles"
+
+
 def profile_choices() -> tuple[str, ...]:
-    """Profile ids shipped in ``criteria/`` (plus saved copies)."""
+    """Profile ids shipped in ``criteria/``, then paths of saved copies."""
     from siting.profiles import available_profiles
 
-    return tuple(available_profiles())
+    saved = sorted(str(p) for p in user_profile_dir().glob("*.toml")) \
+        if user_profile_dir().is_dir() else []
+    return (*available_profiles(), *saved)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -118,3 +129,27 @@ def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], prof
     """The evaluation re-ranked with ``weights`` (the profile's own when None)."""
     base = base_evaluation(name, data_dir, codes, profile_name)
     return base.rerank(weights) if weights else base
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _compare_evaluation(name: str, data_dir: str | None, profile_name: str,
+                        _stamp: tuple[float, float]) -> tuple[Evaluation, bool]:
+    from siting.compare import municipality_sites
+    from siting.evaluation import evaluate
+
+    muni = municipalities(name, data_dir)
+    codes = tuple(sorted(muni["kommunkod"].astype(str)))
+    lset = layerset(name, data_dir, codes)
+    sites = lset.vector("sites")
+    prof = profile(profile_name)
+    if sites is not None and len(sites):
+        return evaluate(sites, prof, lset), True
+    return evaluate(municipality_sites(lset.municipalities, codes), prof, lset), False
+
+
+def compare_evaluation(name: str, data_dir: str | None,
+                       profile_name: str) -> tuple[Evaluation, bool]:
+    """Evaluation over every municipality of a dataset, and whether real sites were used."""
+    prof = profile(profile_name)
+    stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
+    return _compare_evaluation(name, data_dir, profile_name, stamp)

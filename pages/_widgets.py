@@ -7,6 +7,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -69,7 +70,8 @@ def _profile_label(name: str, lang: str) -> str:
         prof = _data.profile(name)
     except SitingError:
         return name
-    return str(getattr(prof, f"name_{lang}", name))
+    label = str(getattr(prof, f"name_{lang}", name))
+    return f"{label} ({Path(name).stem})" if name.endswith(".toml") else label
 
 
 def sidebar(state: AppState) -> None:

@@ -42,10 +42,12 @@ from siting.i18n import format_number, t
 __all__ = [
     "BACKGROUND_COLOUR",
     "FAIL_COLOUR",
+    "OUTCOME_COLOURS",
     "THEME_COLOURS",
     "MapLayer",
     "RasterOverlay",
     "SiteStyle",
+    "build_case_map",
     "build_map",
     "external_urls",
     "geojson_4326",
@@ -64,6 +66,10 @@ THEME_COLOURS: Mapping[str, str] = {
     "logistics": "#0072b2",
     "schools": "#cc79a7",
     "housing": "#e69f00",
+}
+#: Colour per outcome of a logged establishment case.
+OUTCOME_COLOURS: Mapping[str, str] = {
+    "won": "#009e73", "lost": "#d55e00", "withdrawn": "#999999", "ongoing": "#0072b2",
 }
 _DISPLAY_CRS = "EPSG:4326"
 _LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
@@ -501,6 +507,71 @@ def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
         rgba, bounds=[[lat0, lon0], [lat1, lon1]], opacity=overlay.opacity,
         name=html.escape(overlay.title), pixelated=False,
     ).add_to(fmap)
+
+
+def build_case_map(
+    *,
+    municipalities: gpd.GeoDataFrame,
+    cases: gpd.GeoDataFrame,
+    lang: str = "sv",
+    height_px: int = 480,
+) -> ofl.Map:
+    """Map of logged establishment cases, coloured by outcome.
+
+    Parameters
+    ----------
+    municipalities : GeoDataFrame
+        Background outlines (EPSG:3006) with ``kommunkod`` and ``name``.
+    cases : GeoDataFrame
+        Case geometries (EPSG:3006) with ``case_id``, ``title``, ``outcome`` and
+        optionally ``year_decided``, ``industry`` and ``notes`` (free text, escaped).
+    lang : {"sv", "en"}
+    height_px : int
+    """
+    pts = cases[cases.geometry.notna() & ~cases.geometry.is_empty]
+    if len(pts):
+        ext = pts.to_crs(_DISPLAY_CRS).total_bounds
+    else:
+        ext = municipalities.to_crs(_DISPLAY_CRS).total_bounds
+    minx, miny, maxx, maxy = ext
+    fmap = _OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=6,
+                       tiles=None, height=f"{height_px}px", control_scale=True)
+    fmap.get_root().header.add_child(Element(_CSS), name="siting_css")
+    muni_codes = set(municipalities["kommunkod"].astype(str))
+    _add_municipalities(fmap, municipalities, muni_codes, lang)
+    if len(pts):
+        styles, popups, tips = [], [], []
+        for _, row in pts.iterrows():
+            outcome = str(row.get("outcome", ""))
+            colour = OUTCOME_COLOURS.get(outcome, "#555555")
+            styles.append({"color": "#263238", "weight": 1, "fillColor": colour,
+                           "fillOpacity": 0.9, "radius": 7})
+            lines = [f"<div class='siting-popup'><b>{_esc(row.get('case_id'))}</b>",
+                     f"<br>{_esc(row.get('title'))}",
+                     f"<br>{_esc(t(f'outcome.{outcome}', lang))}"]
+            year = row.get("year_decided")
+            if year is not None and not pd.isna(year):
+                lines.append(f" ({_esc(int(year))})")
+            note = row.get("notes")
+            if isinstance(note, str) and note:
+                lines.append(f"<br><i>{_esc(t('map.popup.note', lang))}:</i> {_esc(note)}")
+            lines.append("</div>")
+            popups.append("".join(lines))
+            tips.append(_esc(row.get("title")))
+        marker_geoms = pts.set_geometry(pts.geometry.representative_point())
+        gj = geojson_4326(marker_geoms, simplify_m=0.0, properties={
+            "case_id": [_esc(c) for c in pts["case_id"]], "_style": styles,
+            "_popup": popups, "_tip": tips})
+        grp = ofl.FeatureGroup(name=t("outcomes.map", lang))
+        ofl.GeoJson(gj, on_each_feature=_FEATURE_JS, marker=ofl.CircleMarker(radius=7)
+                    ).add_to(grp)
+        grp.add_to(fmap)
+    legend = "<br>".join(f"<i style='background:{c}'></i>{_esc(t(f'outcome.{o}', lang))}"
+                         for o, c in OUTCOME_COLOURS.items())
+    _Legend(legend).add_to(fmap)
+    pad = 0.05
+    fmap.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
+    return fmap
 
 
 def map_html(fmap: ofl.Map) -> str:

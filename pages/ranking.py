@@ -1,0 +1,202 @@
+"""Rangordning / Ranking: ranked table, live weights, AHP editor, contributions, sensitivity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages._state import AppState
+from pages._widgets import current_evaluation, kommun_names, md, ranking_frame, run_page
+from siting.i18n import format_number, format_percent, t
+
+_TOP_N_CHART = 15
+
+
+def _soft_label(evaluation: Any, soft_id: str, lang: str) -> str:
+    prof = evaluation.profile
+    crit = next(c for c in prof.soft if c.id == soft_id)
+    try:
+        return str(prof.metric(crit.metric).label(lang))
+    except (KeyError, AttributeError):
+        return soft_id
+
+
+def _slider_key(state: AppState, soft_id: str) -> str:
+    return f"w_{state.profile}_{soft_id}"
+
+
+def _set_weights(state: AppState, weights: dict[str, float]) -> None:
+    """Store weights and push them into the slider widgets before they are drawn."""
+    total = sum(weights.values()) or 1.0
+    norm = {k: v / total for k, v in weights.items()}
+    state.weights[state.profile] = norm
+    for k, v in norm.items():
+        st.session_state[_slider_key(state, k)] = round(float(v), 3)
+
+
+def _weight_sliders(evaluation: Any, state: AppState) -> None:
+    lang = state.lang
+    st.subheader(t("ranking.weights", lang))
+    st.caption(t("ranking.weights_help", lang))
+    base = dict(evaluation.weights)
+    current = state.weights.get(state.profile) or base
+    raw: dict[str, float] = {}
+    cols = st.columns(2)
+    for i, crit in enumerate(evaluation.profile.soft):
+        key = _slider_key(state, crit.id)
+        if key not in st.session_state:
+            st.session_state[key] = round(float(current.get(crit.id, 0.0)), 3)
+        with cols[i % 2]:
+            raw[crit.id] = st.slider(_soft_label(evaluation, crit.id, lang), 0.0, 1.0,
+                                     step=0.005, key=key, help=crit.rationale or None)
+    if sum(raw.values()) <= 0:
+        st.warning(t("ranking.weights_help", lang))
+        return
+    total = sum(raw.values())
+    norm = {k: v / total for k, v in raw.items()}
+    if any(abs(norm[k] - current.get(k, 0.0)) > 1e-9 for k in norm):
+        state.weights[state.profile] = norm
+    if st.button(t("ranking.reset_weights", lang), key="reset_weights"):
+        from pages import _data
+
+        prof = _data.profile(state.profile)
+        state.weights.pop(state.profile, None)
+        for crit in prof.soft:
+            st.session_state[_slider_key(state, crit.id)] = round(float(prof.weights[crit.id]), 3)
+        st.rerun()
+
+
+def _ahp_editor(evaluation: Any, state: AppState) -> None:
+    from siting.ahp import ahp_weights, most_inconsistent_pair
+
+    lang = state.lang
+    with st.expander(t("ranking.ahp", lang)):
+        st.caption(t("ranking.ahp_help", lang))
+        ids = [c.id for c in evaluation.profile.soft]
+        labels = [_soft_label(evaluation, i, lang) for i in ids]
+        prof_ahp = getattr(evaluation.profile, "ahp", None)
+        n = len(ids)
+        start = np.ones((n, n))
+        if prof_ahp is not None and list(prof_ahp.criteria) == ids:
+            start = np.array(prof_ahp.matrix, dtype=float)
+        frame = pd.DataFrame(start, index=labels, columns=labels).round(4)
+        edited = st.data_editor(frame, key=f"ahp_{state.profile}", width="stretch")
+        a = edited.to_numpy(dtype=float)
+        a = np.where(np.isfinite(a) & (a > 0), a, 1.0)
+        # the upper triangle is authoritative; the lower one is its reciprocal
+        upper = np.triu(a, 1)
+        a = np.triu(a, 1) + np.eye(n) + np.where(upper.T > 0, 1.0 / np.where(upper.T > 0,
+                                                                               upper.T, 1), 0)
+        w, cr = ahp_weights(a)
+        st.markdown(md(t("ranking.ahp_cr", lang, cr=format_number(cr, lang, decimals=3))))
+        if cr <= 0.10:
+            st.success(t("ranking.ahp_cr_ok", lang))
+        else:
+            i, j, judged, implied = most_inconsistent_pair(a, w)
+            st.warning(f"{t('ranking.ahp_cr_bad', lang)} ({labels[i]} / {labels[j]}: "
+                       f"{format_number(judged, lang)} ≠ {format_number(implied, lang)})")
+        st.dataframe(pd.DataFrame({t("ranking.weights", lang): np.round(w, 3)}, index=labels))
+        if st.button(t("ranking.ahp_apply", lang), key="ahp_apply", disabled=cr > 0.10):
+            _set_weights(state, dict(zip(ids, w.tolist(), strict=True)))
+            st.rerun()
+
+
+def _contributions(evaluation: Any, state: AppState) -> None:
+    lang = state.lang
+    st.subheader(t("ranking.contributions", lang))
+    contrib = evaluation.contributions.copy()
+    contrib.columns = [_soft_label(evaluation, c, lang) for c in contrib.columns]
+    ok = evaluation.passes.to_numpy()
+    ids = evaluation.sites["site_id"].astype(str).to_numpy()
+    scores = evaluation.scores.to_numpy()
+    order = [i for i in np.argsort(-scores, kind="stable") if ok[i]][:_TOP_N_CHART]
+    if not order:
+        st.info(t("ranking.no_passing", lang))
+        return
+    chart = contrib.iloc[order]
+    chart.index = pd.Index(ids[order], name=t("ranking.contributions_site", lang))
+    st.bar_chart(chart, horizontal=True, sort=False)
+
+
+def _sensitivity(evaluation: Any, state: AppState) -> None:
+    lang = state.lang
+    st.subheader(t("ranking.sensitivity", lang))
+    values = evaluation.values.to_numpy(dtype=float)
+    cols = list(evaluation.values.columns)
+    if not cols or not evaluation.passes.any():
+        st.info(t("ranking.no_passing", lang))
+        return
+    weights = np.array([evaluation.weights[c] for c in cols])
+    passes = evaluation.passes.to_numpy()
+    method = _method(evaluation)
+    ids = evaluation.sites["site_id"].astype(str).to_numpy()
+    p1, p3 = _acceptability(values, weights, passes, method)
+    top = [i for i in np.argsort(-(p1 + p3), kind="stable") if p1[i] + p3[i] > 0][:10]
+    st.markdown(f"**{md(t('ranking.acceptability', lang))}**")
+    st.bar_chart(pd.DataFrame({t("ranking.p_rank1", lang): p1[top],
+                               t("ranking.p_top3", lang): p3[top]},
+                              index=pd.Index(ids[top], name=t("ranking.col_site", lang))),
+                 stack=False)
+    from siting.sensitivity import weight_sweep
+
+    sweep = weight_sweep(values, weights, passes=passes, method=method)
+    st.markdown(f"**{md(t('ranking.weight_sweep', lang))}**")
+    rows = []
+    for j, sid in enumerate(cols):
+        takers = {int(sweep.lower_takeover[j]), int(sweep.upper_takeover[j])} - {-1}
+        rows.append({
+            t("ranking.weights", lang): _soft_label(evaluation, sid, lang),
+            t("ranking.sweep_current", lang): format_percent(sweep.weights[j], lang, 1),
+            t("ranking.sweep_lower", lang): format_percent(sweep.lower[j], lang, 1),
+            t("ranking.sweep_upper", lang): format_percent(sweep.upper[j], lang, 1),
+            t("ranking.sweep_taker", lang): ", ".join(str(ids[k]) for k in sorted(takers))
+            or "–",
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="sweep_table")
+
+
+def _method(evaluation: Any) -> str:
+    from siting.mcda import METHODS
+
+    method = getattr(evaluation.profile, "aggregation", "weighted_sum")
+    return method if method in METHODS else "weighted_sum"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _acceptability(values: np.ndarray, weights: np.ndarray, passes: np.ndarray,
+                   method: str) -> tuple[np.ndarray, np.ndarray]:
+    from siting.sensitivity import rank_acceptability
+
+    res = rank_acceptability(values, weights, n_draws=1000, seed=0, passes=passes,
+                             method=method, max_rank=3)
+    return np.asarray(res.p_first), np.asarray(res.p_top3)
+
+
+def _body(state: AppState) -> None:
+    lang = state.lang
+    st.title(t("ranking.title", lang))
+    evaluation = current_evaluation(state)
+    if evaluation is None:
+        return
+    left, right = st.columns([3, 2])
+    with right:
+        _weight_sliders(evaluation, state)
+        _ahp_editor(evaluation, state)
+    evaluation = current_evaluation(state)  # re-ranked with the weights just set
+    with left:
+        st.subheader(t("ranking.table", lang))
+        frame = ranking_frame(evaluation, state, kommun_names(state))
+        if not evaluation.passes.any():
+            st.warning(t("ranking.no_passing", lang))
+        st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
+        st.download_button(t("common.download_csv", lang),
+                           frame.to_csv(index=False).encode("utf-8"),
+                           file_name=f"ranking_{state.profile}.csv", mime="text/csv")
+    _contributions(evaluation, state)
+    _sensitivity(evaluation, state)
+
+
+run_page(_body)
