@@ -57,7 +57,7 @@ CATALOG_DIR = Path(__file__).resolve().parent.parent / "layers"
 _LAYER_KEYS = {
     "id", "type", "theme", "kind", "title_sv", "title_en", "source", "layer", "crs",
     "attribution", "licence", "vintage", "fields", "units", "coords", "description",
-    "encoding", "defaults",
+    "encoding", "defaults", "allow_missing",
 }
 _REQUIRED_LAYER_KEYS = ("id", "type", "kind", "title_sv", "title_en", "source",
                         "attribution", "licence", "vintage")
@@ -99,6 +99,7 @@ class LayerSpec:
     units: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     description: str = ""
+    allow_missing: tuple[str, ...] = ()
 
     def title(self, lang: str = "sv") -> str:
         """The layer title in ``lang`` ('sv' or 'en')."""
@@ -298,6 +299,17 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         bad("defaults", "must be a table of canonical_field = value")
         defaults = {}
 
+    allow_missing = entry.get("allow_missing", [])
+    if not isinstance(allow_missing, list) or not all(isinstance(a, str) for a in allow_missing):
+        bad("allow_missing", "must be a list of canonical field names",
+            'e.g. allow_missing = ["voltage_kv"]')
+        allow_missing = []
+    elif ltype is not None:
+        for name in allow_missing:
+            if ltype.field(name) is None:
+                bad("allow_missing", f"'{name}' is not a field of type '{ltype.name}'",
+                    f"use one of: {', '.join(f.name for f in ltype.fields) or '(none)'}")
+
     coords = None
     raw_coords = entry.get("coords")
     if raw_coords is not None:
@@ -335,6 +347,7 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         units=MappingProxyType(dict(units)),
         defaults=MappingProxyType(dict(defaults)),
         description=str(entry.get("description", "")),
+        allow_missing=tuple(allow_missing),
     )
 
 
