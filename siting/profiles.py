@@ -403,12 +403,20 @@ def parse_profile(text: str, source: str = "<profile>", path: Path | None = None
             bad("", key, f"unknown section '{key}'",
                 "allowed: [profile], [[metric]], [[hard]], [[soft]], [ahp]")
     head = _parse_head(raw.get("profile"), bad)
+    n_before = len(problems)
     metrics = _parse_metrics(raw.get("metric", []), bad)
+    # metrics with their own problems are not type-checked again by the criteria
+    broken = {p.location[len("metric '"):-1] for p in problems[n_before:]
+              if p.location.startswith("metric '")}
     by_id = {m.id: m for m in metrics}
-    hard = _parse_hard(raw.get("hard", []), by_id, bad)
-    soft_raw = _parse_soft(raw.get("soft", []), by_id, "ahp" in raw, source, problems, bad)
+    hard = _parse_hard(raw.get("hard", []), by_id, broken, bad)
+    soft_raw = _parse_soft(raw.get("soft", []), by_id, broken, "ahp" in raw, source, problems,
+                           bad)
     seen: set[str] = set()
-    for cid in [h.id for h in hard] + [s[0] for s in soft_raw]:
+    declared = [e.get("id") for sec in ("hard", "soft")
+                for e in (raw.get(sec) if isinstance(raw.get(sec), list) else [])
+                if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    for cid in declared:
         if cid in seen:
             bad(f"criterion '{cid}'", "id", "duplicate criterion id",
                 "give every [[hard]] and [[soft]] criterion a unique id")
@@ -505,7 +513,8 @@ def _parse_metrics(raw: Any, bad: Any) -> list[MetricSpec]:
     return metrics
 
 
-def _parse_hard(raw: Any, metrics: Mapping[str, MetricSpec], bad: Any) -> list[HardCriterion]:
+def _parse_hard(raw: Any, metrics: Mapping[str, MetricSpec], broken: set[str],
+                bad: Any) -> list[HardCriterion]:
     out: list[HardCriterion] = []
     for hid, entry in _entries(raw, "hard", bad):
         loc = f"hard '{hid}'"
@@ -519,7 +528,7 @@ def _parse_hard(raw: Any, metrics: Mapping[str, MetricSpec], bad: Any) -> list[H
             bad(loc, "op", f"unknown operator {op!r}", f"use one of {', '.join(HARD_OPS)}")
         elif "threshold" not in entry:
             bad(loc, "threshold", "missing threshold")
-        elif metric is not None:
+        elif metric is not None and metric.id not in broken:
             _check_threshold(op, thr, metric.is_text, loc, bad)
         if not isinstance(entry.get("rationale", ""), str):
             bad(loc, "rationale", "must be text")
@@ -558,8 +567,9 @@ def _ref_metric(entry: Mapping[str, Any], metrics: Mapping[str, MetricSpec], loc
     return metrics[ref]
 
 
-def _parse_soft(raw: Any, metrics: Mapping[str, MetricSpec], has_ahp: bool, source: str,
-                problems: list[Problem], bad: Any) -> list[tuple[str, str, float, ValueFn, str]]:
+def _parse_soft(raw: Any, metrics: Mapping[str, MetricSpec], broken: set[str], has_ahp: bool,
+                source: str, problems: list[Problem], bad: Any
+                ) -> list[tuple[str, str, float, ValueFn, str]]:
     out: list[tuple[str, str, float, ValueFn, str]] = []
     entries = _entries(raw, "soft", bad)
     if not entries:
@@ -578,7 +588,7 @@ def _parse_soft(raw: Any, metrics: Mapping[str, MetricSpec], has_ahp: bool, sour
         elif weight < 0:
             bad(loc, "weight", f"negative weight {weight}", "use 0 to switch a criterion off")
         fn = parse_value_fn(entry.get("value"), source, loc, problems)
-        if fn is not None and metric is not None:
+        if fn is not None and metric is not None and metric.id not in broken:
             if metric.is_text and not isinstance(fn, Categories):
                 bad(loc, "value", f"metric '{metric.id}' is text; use kind = \"categories\"")
             elif not metric.is_text and isinstance(fn, Categories):
