@@ -375,17 +375,19 @@ def _write_gpkg(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> N
     import pandas as pd
 
     attrs = [c for c in columns if c != "wkt"]
-    frame = pd.DataFrame([{c: r.get(c) for c in attrs} for r in rows], columns=attrs)
+    data: dict[str, Any] = {}
     for col in attrs:
-        values = frame[col].tolist()
+        values = [r.get(col) for r in rows]
         kinds = {type(v) for v in values if v is not None}
-        if kinds <= {int, float} and kinds:
-            frame[col] = pd.array([math.nan if v is None else float(v) for v in values],
-                                  dtype="float64")
+        if kinds and kinds <= {int, float}:
+            data[col] = pd.array([math.nan if v is None else float(v) for v in values],
+                                 dtype="float64")
         elif kinds == {bool}:
-            frame[col] = frame[col].astype(bool)
+            data[col] = pd.array(values, dtype="boolean")
         else:
-            frame[col] = pd.array([None if v is None else str(v) for v in values], dtype=object)
+            data[col] = pd.array([None if v is None else str(v) for v in values],
+                                 dtype=object)
+    frame = pd.DataFrame(data, columns=attrs)
     geoms = [None if r.get("wkt") is None else shapely.from_wkt(r["wkt"]) for r in rows]
     gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:3006")
     if path.exists():
