@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -67,3 +68,45 @@ def backend_url(kind: str, tmp_path: Path) -> Iterator[str]:
     else:
         with pg_schema_url() as url:
             yield url
+
+
+def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
+                      barrier: Any, results: Any) -> None:
+    """Child-process body of the concurrency test (module-level so spawn can import it).
+
+    Creates ``n_creates`` own cases and tries ``n_updates`` read-modify-write
+    updates of the shared case ``SHARED``, reporting each outcome on ``results``.
+    """
+    import dataclasses
+    import random
+    import time
+
+    from siting.errors import StoreError
+    from siting.outcomes import Case, OutcomeStore
+
+    outcomes: list[tuple[str, str]] = []
+    store = OutcomeStore.open(url, migrate=False)
+    try:
+        barrier.wait(timeout=60)
+        rng = random.Random(worker)
+        for k in range(max(n_creates, n_updates)):
+            if k < n_creates:
+                store.add(Case(f"W{worker}-{k:03d}", f"Worker {worker} case {k}", "other",
+                               "9901", "lost"), user=f"worker{worker}")
+                outcomes.append(("created", f"W{worker}-{k:03d}"))
+            if k < n_updates:
+                current = store.get("SHARED")
+                time.sleep(rng.uniform(0, 0.004))
+                title = f"update by {worker} #{k}"
+                try:
+                    store.update(dataclasses.replace(current, title=title),
+                                 user=f"worker{worker}")
+                    outcomes.append(("applied", title))
+                except StoreError as exc:
+                    kind = "rejected" if "someone else changed" in str(exc) else "error"
+                    outcomes.append((kind, str(exc)))
+    except Exception as exc:  # report, never hang the parent
+        outcomes.append(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        store.close()
+        results.put((worker, outcomes))
