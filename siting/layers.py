@@ -199,10 +199,10 @@ def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
         if (~inside).any():
             notes.append(f"{int((~inside).sum())} sites outside the study area left out")
         gdf = gdf.loc[inside]
-    elif extent is not None and len(gdf):
-        hits = gdf.sindex.query(extent, predicate="intersects")
+    elif extent is not None:
         keep = np.zeros(len(gdf), dtype=bool)
-        keep[hits] = True
+        if len(gdf):
+            keep[gdf.sindex.query(extent, predicate="intersects")] = True
         outside = n_prefiltered + int((~keep).sum())
         gdf = gdf.loc[keep]
         if outside:
