@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from siting.ahp import CR_LIMIT, ahp_weights, is_reciprocal, most_inconsistent_pair
 from siting.schema import LAYER_TYPES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,14 +34,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FILTER_CONDITIONS",
+    "AhpSpec",
     "HARD_OPS",
     "INDUSTRIES",
     "METRIC_KINDS",
     "RASTER_STATS",
     "MetricKind",
     "check_metric_params",
+    "check_threshold",
     "dump_profile_toml",
     "metric_is_text",
+    "parse_ahp",
 ]
 
 #: Industries a profile may declare.
@@ -80,6 +86,14 @@ METRIC_KINDS: MappingProxyType[str, MetricKind] = MappingProxyType({k.name: k fo
 )})
 
 Issue = tuple[str, str, str]  # (field, message, hint)
+
+
+@dataclass(frozen=True)
+class AhpSpec:
+    """A pairwise comparison matrix over soft criteria (Saaty's 1-9 scale)."""
+
+    criteria: tuple[str, ...]
+    matrix: tuple[tuple[float, ...], ...]
 
 
 def _num(v: Any) -> bool:
@@ -204,6 +218,88 @@ def check_metric_params(kind: str, params: Mapping[str, Any]) -> list[Issue]:  #
         if "field" in params:
             issues += _check_field("population_grid", params["field"], numeric=True)
     return issues
+
+
+# ---------------------------------------------------------------------------
+# Criteria and AHP
+# ---------------------------------------------------------------------------
+
+def check_threshold(op: str, thr: Any, text: bool, loc: str, bad: Any) -> None:
+    """Report a hard-criterion threshold that does not fit its operator or metric type.
+
+    ``bad(location, field, message, hint="")`` receives each problem.
+    """
+    if op == "in":
+        if not isinstance(thr, list) or not thr:
+            bad(loc, "threshold", "operator 'in' needs a non-empty list", 'e.g. ["SE1", "SE2"]')
+            return
+        items = thr
+    else:
+        items = [thr]
+    for item in items:
+        if text and not isinstance(item, str):
+            bad(loc, "threshold", f"the metric is text; compare with text, got {item!r}")
+        elif not text and not _num(item):
+            bad(loc, "threshold", f"must be a number, got {item!r}")
+    if text and op in (">=", "<=", ">", "<"):
+        bad(loc, "op", f"operator '{op}' does not apply to a text metric", "use ==, != or in")
+
+
+
+
+def parse_ahp(raw: Any, soft_ids: list[str], bad: Any
+              ) -> tuple[AhpSpec | None, dict[str, float] | None, float | None]:
+    """Validate an ``[ahp]`` table; return its spec, weights by criterion and CR.
+
+    Problems go to ``bad(location, field, message, hint="")``: criteria that are not
+    the soft criteria, a matrix that is not square/positive/reciprocal, and a
+    consistency ratio above :data:`siting.ahp.CR_LIMIT`, naming the judgement
+    that deviates most from the ratio its weights imply.
+    """
+    if raw is None:
+        return None, None, None
+    loc = "[ahp]"
+    if not isinstance(raw, dict):
+        bad(loc, "", "must be a table with criteria and matrix")
+        return None, None, None
+    crit = raw.get("criteria")
+    mat = raw.get("matrix")
+    if not isinstance(crit, list) or not all(isinstance(c, str) for c in crit):
+        bad(loc, "criteria", "must be a list of soft criterion ids")
+        return None, None, None
+    for c in crit:
+        if c not in soft_ids:
+            bad(loc, "criteria", f"'{c}' is not a soft criterion id")
+    missing = [s for s in soft_ids if s not in crit]
+    if missing:
+        bad(loc, "criteria", f"soft criteria missing from the matrix: {', '.join(missing)}",
+            "list every soft criterion once")
+    if len(set(crit)) != len(crit):
+        bad(loc, "criteria", "a criterion is listed twice")
+    n = len(crit)
+    if (not isinstance(mat, list) or len(mat) != n
+            or not all(isinstance(r, list) and len(r) == n for r in mat)):
+        bad(loc, "matrix", f"must be a square {n} x {n} matrix (one row and column per criterion)")
+        return None, None, None
+    if not all(_num(v) and v > 0 for r in mat for v in r):
+        bad(loc, "matrix", "all judgements must be positive numbers (Saaty's 1/9..9 scale)")
+        return None, None, None
+    a = np.array(mat, dtype=float)
+    if not is_reciprocal(a):
+        i, j = np.unravel_index(int(np.argmax(np.abs(np.log(a * a.T)))), a.shape)
+        bad(loc, "matrix", f"not reciprocal: a[{crit[i]}][{crit[j]}] = {a[i, j]:g} but "
+            f"a[{crit[j]}][{crit[i]}] = {a[j, i]:g}", "a_ji must be 1/a_ij and the diagonal 1")
+        return None, None, None
+    w, cr = ahp_weights(a)
+    if cr > CR_LIMIT:
+        i, j, judged, implied = most_inconsistent_pair(a, w)
+        bad(loc, "matrix",
+            f"consistency ratio {cr:.3f} exceeds {CR_LIMIT:.2f}; the most inconsistent "
+            f"judgement is '{crit[i]}' vs '{crit[j]}': judged {judged:g}, the other "
+            f"judgements imply {implied:.2g}",
+            f"revise the judgement '{crit[i]}' vs '{crit[j]}'")
+    spec = AhpSpec(tuple(crit), tuple(tuple(float(v) for v in r) for r in mat))
+    return spec, {c: float(x) for c, x in zip(crit, w, strict=True)}, float(cr)
 
 
 # ---------------------------------------------------------------------------

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from siting.ahp import CR_LIMIT, ahp_weights, is_reciprocal, most_inconsistent_pair
 from siting.errors import Problem, ProfileError
 from siting.i18n import format_number
 from siting.mcda import METHODS
@@ -42,11 +41,14 @@ from siting.profile_rules import (
     HARD_OPS,
     INDUSTRIES,
     METRIC_KINDS,
+    AhpSpec,
     check_metric_params,
+    check_threshold,
     dump_profile_toml,
     metric_is_text,
+    parse_ahp,
 )
-from siting.valuefn import Categories, ValueFn, parse_value_fn
+from siting.valuefn import Categories, ValueFn, is_missing, parse_value_fn
 
 __all__ = [
     "HARD_OPS",
@@ -165,7 +167,7 @@ class HardCriterion:
         return out
 
     def _passes(self, v: Any) -> bool:
-        if v is None or (isinstance(v, float | np.floating) and math.isnan(v)):
+        if is_missing(v):
             return False
         thr = self.threshold
         if isinstance(thr, str) or (isinstance(thr, tuple) and thr and isinstance(thr[0], str)):
@@ -199,7 +201,7 @@ class HardCriterion:
         lang = "sv" if lang == "sv" else "en"
         label = self.label_sv if lang == "sv" else self.label_en
         unit = f" {self.unit}" if self.unit else ""
-        missing = value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+        missing = is_missing(value)
         shown = _NO_DATA[lang] if missing else f"{_fmt(value, lang)}{unit}"
         thr = self.threshold
         thr_text = ", ".join(_fmt(t, lang) for t in thr) if isinstance(thr, tuple) else _fmt(
@@ -226,14 +228,6 @@ class SoftCriterion:
     weight: float
     value_fn: ValueFn
     rationale: str
-
-
-@dataclass(frozen=True)
-class AhpSpec:
-    """A pairwise comparison matrix over soft criteria (Saaty's 1-9 scale)."""
-
-    criteria: tuple[str, ...]
-    matrix: tuple[tuple[float, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -421,7 +415,7 @@ def parse_profile(text: str, source: str = "<profile>", path: Path | None = None
             bad(f"criterion '{cid}'", "id", "duplicate criterion id",
                 "give every [[hard]] and [[soft]] criterion a unique id")
         seen.add(cid)
-    ahp, ahp_w, cr = _parse_ahp(raw.get("ahp"), [s[0] for s in soft_raw], bad)
+    ahp, ahp_w, cr = parse_ahp(raw.get("ahp"), [s[0] for s in soft_raw], bad)
     weights = _effective_weights(soft_raw, ahp_w, bad)
     if problems:
         raise ProfileError.from_problems(f"Invalid profile {Path(source).name}", problems)
@@ -529,7 +523,7 @@ def _parse_hard(raw: Any, metrics: Mapping[str, MetricSpec], broken: set[str],
         elif "threshold" not in entry:
             bad(loc, "threshold", "missing threshold")
         elif metric is not None and metric.id not in broken:
-            _check_threshold(op, thr, metric.is_text, loc, bad)
+            check_threshold(op, thr, metric.is_text, loc, bad)
         if not isinstance(entry.get("rationale", ""), str):
             bad(loc, "rationale", "must be text")
         threshold = tuple(thr) if isinstance(thr, list) else thr
@@ -538,23 +532,6 @@ def _parse_hard(raw: Any, metrics: Mapping[str, MetricSpec], broken: set[str],
             metric.label_sv if metric else "", metric.label_en if metric else "",
             metric.unit if metric else ""))
     return out
-
-
-def _check_threshold(op: str, thr: Any, text: bool, loc: str, bad: Any) -> None:
-    if op == "in":
-        if not isinstance(thr, list) or not thr:
-            bad(loc, "threshold", "operator 'in' needs a non-empty list", 'e.g. ["SE1", "SE2"]')
-            return
-        items = thr
-    else:
-        items = [thr]
-    for item in items:
-        if text and not isinstance(item, str):
-            bad(loc, "threshold", f"the metric is text; compare with text, got {item!r}")
-        elif not text and not _is_num(item):
-            bad(loc, "threshold", f"must be a number, got {item!r}")
-    if text and op in (">=", "<=", ">", "<"):
-        bad(loc, "op", f"operator '{op}' does not apply to a text metric", "use ==, != or in")
 
 
 def _ref_metric(entry: Mapping[str, Any], metrics: Mapping[str, MetricSpec], loc: str,
@@ -599,54 +576,6 @@ def _parse_soft(raw: Any, metrics: Mapping[str, MetricSpec], broken: set[str], h
             out.append((sid, str(entry.get("metric")), float(weight), fn,
                         str(entry.get("rationale", ""))))
     return out
-
-
-def _parse_ahp(raw: Any, soft_ids: list[str], bad: Any
-               ) -> tuple[AhpSpec | None, dict[str, float] | None, float | None]:
-    if raw is None:
-        return None, None, None
-    loc = "[ahp]"
-    if not isinstance(raw, dict):
-        bad(loc, "", "must be a table with criteria and matrix")
-        return None, None, None
-    crit = raw.get("criteria")
-    mat = raw.get("matrix")
-    if not isinstance(crit, list) or not all(isinstance(c, str) for c in crit):
-        bad(loc, "criteria", "must be a list of soft criterion ids")
-        return None, None, None
-    for c in crit:
-        if c not in soft_ids:
-            bad(loc, "criteria", f"'{c}' is not a soft criterion id")
-    missing = [s for s in soft_ids if s not in crit]
-    if missing:
-        bad(loc, "criteria", f"soft criteria missing from the matrix: {', '.join(missing)}",
-            "list every soft criterion once")
-    if len(set(crit)) != len(crit):
-        bad(loc, "criteria", "a criterion is listed twice")
-    n = len(crit)
-    if (not isinstance(mat, list) or len(mat) != n
-            or not all(isinstance(r, list) and len(r) == n for r in mat)):
-        bad(loc, "matrix", f"must be a square {n} x {n} matrix (one row and column per criterion)")
-        return None, None, None
-    if not all(_is_num(v) and v > 0 for r in mat for v in r):
-        bad(loc, "matrix", "all judgements must be positive numbers (Saaty's 1/9..9 scale)")
-        return None, None, None
-    a = np.array(mat, dtype=float)
-    if not is_reciprocal(a):
-        i, j = np.unravel_index(int(np.argmax(np.abs(np.log(a * a.T)))), a.shape)
-        bad(loc, "matrix", f"not reciprocal: a[{crit[i]}][{crit[j]}] = {a[i, j]:g} but "
-            f"a[{crit[j]}][{crit[i]}] = {a[j, i]:g}", "a_ji must be 1/a_ij and the diagonal 1")
-        return None, None, None
-    w, cr = ahp_weights(a)
-    if cr > CR_LIMIT:
-        i, j, judged, implied = most_inconsistent_pair(a, w)
-        bad(loc, "matrix",
-            f"consistency ratio {cr:.3f} exceeds {CR_LIMIT:.2f}; the most inconsistent "
-            f"judgement is '{crit[i]}' vs '{crit[j]}': judged {judged:g}, the other "
-            f"judgements imply {implied:.2g}",
-            f"revise the judgement '{crit[i]}' vs '{crit[j]}'")
-    spec = AhpSpec(tuple(crit), tuple(tuple(float(v) for v in r) for r in mat))
-    return spec, {c: float(x) for c, x in zip(crit, w, strict=True)}, float(cr)
 
 
 def _effective_weights(soft: list[tuple[str, str, float, ValueFn, str]],

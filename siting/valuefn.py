@@ -54,6 +54,7 @@ __all__ = [
     "Piecewise",
     "Step",
     "ValueFn",
+    "is_missing",
     "parse_value_fn",
 ]
 
@@ -74,6 +75,17 @@ def _as_float(x: ArrayLike) -> FloatArray:
         except (TypeError, ValueError):
             res[i] = np.nan
     return res.reshape(arr.shape)
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, float NaN, numpy NaT and pandas' ``NA`` (without importing pandas)."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def _finish(v: FloatArray) -> FloatArray:
@@ -208,7 +220,7 @@ class Categories:
         out = np.empty(arr.shape, dtype=float)
         res = out.ravel()
         for i, item in enumerate(arr.ravel()):
-            if item is None or (isinstance(item, float) and math.isnan(item)):
+            if is_missing(item):
                 res[i] = 0.0
             else:
                 res[i] = self.values.get(str(item), self.default)

@@ -375,3 +375,11 @@ def test_invalid_toml_and_missing_profile(tmp_path: Path) -> None:
     bad.write_bytes(BASE.replace("Testfabrik", "Tillverkning å").encode("latin-1"))
     with pytest.raises(ProfileError, match="UTF-8"):
         load_profile(bad)
+
+
+def test_hard_criteria_fail_on_pandas_na() -> None:
+    pd = pytest.importorskip("pandas")
+    zoning = pd.Series(["industrial", None, "none"], dtype="string").to_numpy(dtype=object)
+    ne = HardCriterion("z", "m", "!=", "none", "", "Plan", "Plan", "")
+    assert ne.evaluate(zoning).tolist() == [True, False, False]
+    assert ne.reason(pd.NA, "sv") == "Plan: uppgift saknas, krav inte none"

@@ -124,3 +124,11 @@ def test_linear_outputs_in_unit_interval_and_monotone(x0: float, x1: float, xs: 
     if finite.size > 1:
         vals = f(finite)
         assert np.all(np.diff(vals) * f.direction >= -1e-12)
+
+
+def test_pandas_missing_values_count_as_missing() -> None:
+    pd = pytest.importorskip("pandas")
+    text = pd.Series(["industrial", None, "none"], dtype="string").to_numpy(dtype=object)
+    np.testing.assert_allclose(Categories({"industrial": 1.0}, default=0.3)(text), [1, 0, 0.3])
+    nums = pd.Series([1.0, None], dtype="Float64").to_numpy(dtype=object)
+    np.testing.assert_allclose(Linear(0, 2)(nums), [0.5, 0.0])
