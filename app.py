@@ -1,15 +1,18 @@
 """siting – Streamlit app entry point (thin: navigation, shared sidebar).
 
 Run with ``streamlit run app.py``. All analysis lives in the ``siting`` package;
-pages under ``pages/`` hold widgets, caching and session state only.
+pages under ``app_pages/`` hold widgets, caching and session state only.
+(The folder is not called ``pages/``: Streamlit treats a ``pages/`` folder next to
+the entry script as old-style folder navigation, which hides the sidebar on reruns
+when ``st.navigation`` is used.)
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages._state import get_state
-from pages._widgets import sidebar
+from app_pages._state import get_state
+from app_pages._widgets import sidebar
 from siting.i18n import t
 
 st.set_page_config(page_title="Siting", page_icon="🏭", layout="wide")
@@ -19,13 +22,14 @@ sidebar(state)
 lang = state.lang
 
 _PAGES = (
-    ("pages/map.py", "nav.map", "karta", ":material/map:"),
-    ("pages/ranking.py", "nav.ranking", "rangordning", ":material/format_list_numbered:"),
-    ("pages/compare.py", "nav.compare", "jamfor", ":material/compare_arrows:"),
-    ("pages/outcomes.py", "nav.outcomes", "logg", ":material/history_edu:"),
-    ("pages/lessons.py", "nav.lessons", "lardomar", ":material/school:"),
-    ("pages/data.py", "nav.data", "data", ":material/database:"),
+    ("app_pages/map.py", "nav.map", "map", ":material/map:"),
+    ("app_pages/ranking.py", "nav.ranking", "ranking", ":material/format_list_numbered:"),
+    ("app_pages/compare.py", "nav.compare", "compare", ":material/compare_arrows:"),
+    ("app_pages/outcomes.py", "nav.outcomes", "outcomes", ":material/history_edu:"),
+    ("app_pages/lessons.py", "nav.lessons", "lessons", ":material/school:"),
+    ("app_pages/data.py", "nav.data", "data", ":material/database:"),
 )
+# url paths equal the file stems (stable, readable links).
 navigation = st.navigation([
     st.Page(path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))
     for i, (path, key, url, icon) in enumerate(_PAGES)

@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages import _data
-from pages._state import AppState
-from pages._widgets import current_evaluation, kommun_names, md, run_page, theme_options
+from app_pages import _cache as _data
+from app_pages._state import AppState
+from app_pages._widgets import current_evaluation, md, run_page, theme_options
 from siting import mapview
 from siting.i18n import format_number, t
 
@@ -45,11 +45,15 @@ def _site_frame(evaluation: Any, lang: str) -> Any:
 def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profile: str,
               weights: tuple[tuple[str, float], ...], lang: str, themes: tuple[str, ...],
               basemap: bool) -> str:
-    evaluation = _data.evaluation_for(catalog, data_dir, codes, profile, dict(weights) or None)
     layerset = _data.layerset(catalog, data_dir, codes)
+    sites = None
+    if layerset.vector("sites") is not None and len(layerset.vector("sites")):
+        evaluation = _data.evaluation_for(catalog, data_dir, codes, profile,
+                                          dict(weights) or None)
+        sites = _site_frame(evaluation, lang)
     fmap = mapview.build_map(
         municipalities=layerset.municipalities, study_codes=codes,
-        layers=_map_layers(layerset, themes, lang), sites=_site_frame(evaluation, lang),
+        layers=_map_layers(layerset, themes, lang), sites=sites,
         lang=lang, basemap=basemap, height_px=620)
     return mapview.map_html(fmap)
 
@@ -105,9 +109,10 @@ def _details(evaluation: Any, state: AppState) -> None:
 def _body(state: AppState) -> None:
     lang = state.lang
     st.title(t("map.title", lang))
-    evaluation = current_evaluation(state)
-    if evaluation is None:
+    if not state.region_codes:
+        st.info(t("common.no_region", lang))
         return
+    evaluation = current_evaluation(state)
     c1, c2 = st.columns([3, 2])
     with c1:
         themes = st.multiselect(t("map.themes", lang), theme_options(),
@@ -116,14 +121,15 @@ def _body(state: AppState) -> None:
         state.themes = tuple(themes)
     with c2:
         state.basemap = st.toggle(t("map.basemap", lang), value=state.basemap, key="basemap")
-    n_pass = int(evaluation.passes.sum())
-    st.caption(t("map.n_sites", lang, n=len(evaluation.sites), n_pass=n_pass))
+    if evaluation is not None:
+        n_pass = int(evaluation.passes.sum())
+        st.caption(t("map.n_sites", lang, n=len(evaluation.sites), n_pass=n_pass))
     weights = tuple(sorted((state.weights.get(state.profile) or {}).items()))
     page = _map_html(state.catalog, state.data_dir, state.region_codes, state.profile,
                      weights, lang, state.themes, state.basemap)
     st.iframe(page, height=640)
-    _details(evaluation, state)
-    kommun_names(state)
+    if evaluation is not None:
+        _details(evaluation, state)
 
 
 run_page(_body)

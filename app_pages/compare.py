@@ -6,9 +6,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages import _data
-from pages._state import AppState
-from pages._widgets import run_page
+from app_pages import _cache as _data
+from app_pages._state import AppState
+from app_pages._widgets import run_page
 from siting.catalog import available_catalogs
 from siting.compare import compare_municipalities, criteria_matrix
 from siting.i18n import t

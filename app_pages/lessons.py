@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages import _data
-from pages._state import AppState
-from pages._widgets import md, run_page
+from app_pages import _cache as _data
+from app_pages._state import AppState
+from app_pages._widgets import md, run_page
 from siting.i18n import format_number, t
 
 

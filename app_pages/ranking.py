@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from pages._state import AppState
-from pages._widgets import current_evaluation, kommun_names, md, ranking_frame, run_page
+from app_pages._state import AppState
+from app_pages._widgets import current_evaluation, kommun_names, md, ranking_frame, run_page
 from siting.i18n import format_number, format_percent, t
 
 _TOP_N_CHART = 15
@@ -60,7 +60,7 @@ def _weight_sliders(evaluation: Any, state: AppState) -> None:
     if any(abs(norm[k] - current.get(k, 0.0)) > 1e-9 for k in norm):
         state.weights[state.profile] = norm
     if st.button(t("ranking.reset_weights", lang), key="reset_weights"):
-        from pages import _data
+        from app_pages import _cache as _data
 
         prof = _data.profile(state.profile)
         state.weights.pop(state.profile, None)

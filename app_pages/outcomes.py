@@ -12,9 +12,9 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from pages import _data
-from pages._state import AppState
-from pages._widgets import md, run_page, show_error
+from app_pages import _cache as _data
+from app_pages._state import AppState
+from app_pages._widgets import md, run_page, show_error
 from siting import mapview
 from siting.errors import Problem, SitingError
 from siting.i18n import t

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from pages import _data
-from pages._state import AppState, get_state
+from app_pages import _cache as _data
+from app_pages._state import AppState, get_state
 from siting.catalog import available_catalogs
 from siting.errors import SitingError
 from siting.i18n import t
@@ -131,6 +131,10 @@ def current_evaluation(state: AppState) -> Any:
         st.info(t("common.no_region", state.lang))
         return None
     with st.spinner(t("common.loading", state.lang)):
+        lset = _data.layerset(state.catalog, state.data_dir, state.region_codes)
+        if lset.vector("sites") is None or not len(lset.vector("sites")):
+            st.info(t("map.no_sites", state.lang))
+            return None
         return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,
                                     state.profile, state.weights.get(state.profile))
 
