@@ -21,6 +21,7 @@ __all__ = ["build_parser", "main"]
 #: Subcommand modules, in the order they appear in ``siting --help``.
 _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.layers_cmd",
+    "siting.cli.demo_cmd",
     "siting.cli.learn_cmd",
 )
 
