@@ -23,6 +23,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.layers_cmd",
     "siting.cli.demo_cmd",
     "siting.cli.learn_cmd",
+    "siting.cli.outcomes_cmd",
 )
 
 
