@@ -12,6 +12,7 @@ has no ``.cpg``.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ class VectorRead:
         GDAL geometry type, e.g. ``'Polygon'``.
     columns : tuple of str
         Attribute columns.
+    codepage : str or None
+        The code page a shapefile's ``.cpg`` declares (e.g. ``'ISO 88591'``), if any.
     """
 
     data: gpd.GeoDataFrame
@@ -62,6 +65,7 @@ class VectorRead:
     n_total: int
     geometry_type: str
     columns: tuple[str, ...]
+    codepage: str | None = None
 
 
 def gdal_path(path: str | Path) -> str:
@@ -70,6 +74,23 @@ def gdal_path(path: str | Path) -> str:
     if text.lower().endswith(".zip") and not text.startswith("/vsizip/"):
         return "/vsizip/" + text
     return text
+
+
+def _codepage(path: Path, layer: str) -> str | None:
+    """The code page declared by a shapefile's .cpg (plain or inside a zip), if any."""
+    try:
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                for name in zf.namelist():
+                    if name.lower().endswith(f"{layer.lower()}.cpg"):
+                        return zf.read(name).decode("ascii", errors="replace").strip() or None
+            return None
+        cpg = path.with_suffix(".cpg")
+        if path.suffix.lower() == ".shp" and cpg.is_file():
+            return cpg.read_text(encoding="ascii", errors="replace").strip() or None
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
 
 
 def _check_exists(path: Path) -> None:
@@ -198,4 +219,5 @@ def read_vector(path: str | Path, *, layer: str | None = None,
         n_total=n_total,
         geometry_type=str(info.get("geometry_type") or ""),
         columns=tuple(str(c) for c in info.get("fields", ())),
+        codepage=_codepage(p, name),
     )
