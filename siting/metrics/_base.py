@@ -142,3 +142,31 @@ def polygonal_mask(geoms: np.ndarray) -> np.ndarray:
 def seq_to_str(values: Sequence[Any]) -> str:
     """Render a short list for messages."""
     return ", ".join(repr(v) for v in values)
+
+
+def index_pieces(geoms: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Geometries split into small pieces for a spatial index, and the position each came from.
+
+    Lines are split into their 2-point segments, so a long road or power
+    line does not get one huge bounding box that defeats the index; other
+    geometries stay whole. Distances and ``dwithin`` tests against the pieces
+    equal those against the whole feature (the minimum over its pieces).
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+        Non-empty geometries.
+    positions : numpy.ndarray of int
+        The row position of each geometry in its layer.
+    """
+    types = shapely.get_type_id(geoms)
+    is_line = np.isin(types, (1, 2, 5))
+    if not is_line.any():
+        return geoms, positions
+    parts, part_owner = shapely.get_parts(geoms[is_line], return_index=True)
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    same = np.flatnonzero(idx[:-1] == idx[1:])
+    segments = shapely.linestrings(np.stack([coords[same], coords[same + 1]], axis=1))
+    seg_owner = positions[is_line][part_owner[idx[same]]]
+    return (np.concatenate([geoms[~is_line], segments]),
+            np.concatenate([positions[~is_line], seg_owner]))

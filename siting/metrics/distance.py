@@ -25,6 +25,7 @@ from siting.metrics._base import (
     as_series,
     check_layer,
     check_sites,
+    index_pieces,
     require_field,
     site_geometries,
     valid_geometry_mask,
@@ -55,9 +56,10 @@ def nearest(sites: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> tuple[np.ndarra
     svalid = np.flatnonzero(valid_geometry_mask(sgeoms))
     if lvalid.size == 0 or svalid.size == 0:
         return pos, dist
-    tree = shapely.STRtree(lgeoms[lvalid])
+    pieces, owner = index_pieces(lgeoms[lvalid], lvalid)
+    tree = shapely.STRtree(pieces)
     (qi, ti), d = tree.query_nearest(sgeoms[svalid], return_distance=True, all_matches=False)
-    pos[svalid[qi]] = lvalid[ti]
+    pos[svalid[qi]] = owner[ti]
     dist[svalid[qi]] = d
     return pos, dist
 

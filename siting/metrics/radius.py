@@ -27,6 +27,7 @@ from siting.metrics._base import (
     as_series,
     check_layer,
     check_sites,
+    index_pieces,
     numeric_values,
     site_geometries,
     valid_geometry_mask,
@@ -50,9 +51,14 @@ def pairs_within(sites: gpd.GeoDataFrame, layer: gpd.GeoDataFrame,
     if lvalid.size == 0 or svalid.size == 0:
         empty = np.array([], dtype=np.int64)
         return empty, empty
-    tree = shapely.STRtree(lgeoms[lvalid])
+    pieces, owner = index_pieces(lgeoms[lvalid], lvalid)
+    tree = shapely.STRtree(pieces)
     qi, ti = tree.query(sgeoms[svalid], predicate="dwithin", distance=float(radius_m))
-    return svalid[qi], lvalid[ti]
+    si, li = svalid[qi], owner[ti]
+    if pieces.size != lvalid.size:  # a feature split into pieces counts once per site
+        key = np.unique(si.astype(np.int64) * len(layer) + li)
+        si, li = key // len(layer), key % len(layer)
+    return si, li
 
 
 def sum_within(sites: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, field: str, radius_m: float,
