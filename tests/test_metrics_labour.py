@@ -137,3 +137,30 @@ def test_graph_merges_and_weights() -> None:
     dense = build_road_graph(roads, max_edge_m=500)
     assert dense.n_nodes == 7 and dense.graph.sum() == pytest.approx(3.0)
     assert np.isfinite(dense.nodes_xy).all()
+
+
+def test_straight_line_from_polygon_edge_matches_brute_force() -> None:
+    """Random convex and concave (L-shaped) sites against brute-force distances."""
+    from shapely import affinity
+    from shapely.geometry import Polygon
+
+    rng = np.random.default_rng(11)
+    shapes = []
+    for i in range(40):
+        cx, cy = X0 + rng.uniform(0, 30_000), Y0 + rng.uniform(0, 30_000)
+        w, h = rng.uniform(200, 3000, 2)
+        if i % 2:
+            geom = Polygon([(0, 0), (w, 0), (w, h / 3), (w / 3, h / 3), (w / 3, h), (0, h)])
+        else:
+            geom = box(0, 0, w, h)
+        shapes.append(affinity.translate(affinity.rotate(geom, rng.uniform(0, 90)), cx, cy))
+    sites = gpd.GeoDataFrame(geometry=shapes + [_p(5000, 5000)], crs=CRS)
+    xy = rng.uniform([X0 - 8000, Y0 - 8000], [X0 + 38_000, Y0 + 38_000], size=(3000, 2))
+    cells = gpd.GeoDataFrame({"working_age_population": rng.uniform(1, 100, 3000)},
+                             geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+    got = labour_pool(sites, cells, travel_time_min=6, detour_factor=1.0)  # 7 km
+    pts = cells.geometry.values
+    brute = [cells["working_age_population"][pts.distance(g) <= 7000.0].sum()
+             for g in sites.geometry]
+    np.testing.assert_allclose(got.to_numpy(), brute, rtol=1e-12)
+    assert len(set(np.round(brute))) > 30  # the sites really differ

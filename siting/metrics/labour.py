@@ -310,14 +310,48 @@ def _merge_vertices(coords: np.ndarray, tol_m: float) -> tuple[np.ndarray, np.nd
 
 def _straight_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop: np.ndarray,
                    radius_m: float, n: int) -> np.ndarray:
-    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0)."""
+    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0).
+
+    Exact distance from the site geometry, computed without testing every
+    (site, cell) pair against the polygon: with ``p`` a point inside the site,
+    a cell within ``radius_m + dist(p, boundary)`` of ``p`` is certainly
+    within ``radius_m`` of the site, one farther than ``radius_m + max
+    vertex distance`` certainly not; only cells in between are tested exactly.
+    """
     out = np.zeros(n)
     if idx.size == 0 or cell_xy.shape[0] == 0:
         return out
-    cells = shapely.points(cell_xy)
-    tree = shapely.STRtree(cells)
-    qi, ci = tree.query(geoms[idx], predicate="dwithin", distance=float(radius_m))
-    out += np.bincount(idx[qi], weights=pop[ci], minlength=n)
+    g = geoms[idx]
+    inner = shapely.point_on_surface(g)
+    pxy = np.column_stack([shapely.get_x(inner), shapely.get_y(inner)])
+    poly = np.isin(shapely.get_type_id(g), (3, 6))
+    d_in = np.zeros(idx.size)
+    if poly.any():
+        d_in[poly] = shapely.distance(inner[poly], shapely.boundary(g[poly]))
+    coords, owner = shapely.get_coordinates(g, return_index=True)
+    rho = np.zeros(idx.size)
+    np.maximum.at(rho, owner, np.hypot(coords[:, 0] - pxy[owner, 0],
+                                       coords[:, 1] - pxy[owner, 1]))
+    r_in, r_out = radius_m + d_in, radius_m + rho
+    cell_tree = cKDTree(cell_xy)
+    expected = np.asarray(cell_tree.query_ball_point(pxy, r_out, return_length=True))
+    chunk_of = np.cumsum(expected) // _CHUNK_CELLS  # chunks of about _CHUNK_CELLS pairs
+    starts = np.flatnonzero(np.diff(chunk_of, prepend=-1))
+    cells = None
+    for a, b in zip(starts, np.append(starts[1:], idx.size), strict=True):
+        sub = slice(a, b)
+        pairs = cKDTree(pxy[sub]).sparse_distance_matrix(
+            cell_tree, float(r_out[sub].max()), output_type="ndarray")
+        si, ci, d = pairs["i"] + a, pairs["j"], pairs["v"]
+        sure = d <= r_in[si]
+        maybe = ~sure & (d <= r_out[si])
+        if maybe.any():
+            if cells is None:
+                cells = shapely.points(cell_xy)
+            m_si, m_ci = si[maybe], ci[maybe]
+            ok = shapely.distance(g[m_si], cells[m_ci]) <= radius_m
+            sure[np.flatnonzero(maybe)[ok]] = True
+        out += np.bincount(idx[si[sure]], weights=pop[ci[sure]], minlength=n)
     return out
 
 
@@ -357,9 +391,7 @@ def _network_pool(
     site_pos = np.flatnonzero(on_site)
     # off-road cells: straight-line rule
     if c_off.size and site_pos.size:
-        tree_off = shapely.STRtree(cells[c_off])
-        qi, ci = tree_off.query(geoms[site_pos], predicate="dwithin", distance=float(sl_radius_m))
-        out += np.bincount(site_pos[qi], weights=pop[c_off][ci], minlength=n)
+        out += _straight_pool(geoms, site_pos, cell_xy[c_off], pop[c_off], sl_radius_m, n)
     if site_pos.size == 0 or c_on.size == 0:
         return out, int(off_site.size)
     # direct local legs (site -> nearby on-road cell at the access speed)
