@@ -75,7 +75,7 @@ def parse_region_spec(spec: RegionSpec) -> list[str]:
 
 
 def resolve_region(municipalities: gpd.GeoDataFrame, spec: RegionSpec = "all",
-                   buffer_m: float = 50_000.0, *, source: str = "region") -> Region:
+                   buffer_m: float = 50_000.0, *, source: str = "region spec") -> Region:
     """Resolve a region spec against a municipalities layer.
 
     Parameters
@@ -127,7 +127,7 @@ def resolve_region(municipalities: gpd.GeoDataFrame, spec: RegionSpec = "all",
             hits = [i for i, c in enumerate(counties) if lan is not None and c == lan]
             if not hits:
                 known = ", ".join(sorted({c for c in counties if c}))
-                problems.append(Problem(source, "", "region",
+                problems.append(Problem(source, "", "",
                                         f"no municipalities in county '{county.group(1)}'",
                                         f"use lan:NN with one of the county codes: {known}"))
             chosen.extend(hits)
@@ -143,10 +143,10 @@ def resolve_region(municipalities: gpd.GeoDataFrame, spec: RegionSpec = "all",
             continue
         if key_hits:
             options = ", ".join(f"{codes[i]} {names[i]}" for i in sorted(set(key_hits)))
-            problems.append(Problem(source, "", "region", f"'{item}' matches several "
+            problems.append(Problem(source, "", "", f"'{item}' matches several "
                                     f"municipalities: {options}", "give the code instead"))
             continue
-        problems.append(Problem(source, "", "region", f"unknown municipality '{item}'",
+        problems.append(Problem(source, "", "", f"unknown municipality '{item}'",
                                 _suggest(item, codes, names)))
     if problems:
         raise RegionError.from_problems("Unknown region", problems)
@@ -168,9 +168,11 @@ def _suggest(item: str, codes: list[str], names: list[str]) -> str:
     close_names = difflib.get_close_matches(_fold(_strip_suffix(item)), list(labels.values()),
                                             n=3, cutoff=0.6)
     suggestions = [lab for lab, key in labels.items() if key in close_names]
-    digits = re.sub(r"\D", "", item)
-    if digits:
-        close_codes = difflib.get_close_matches(digits.zfill(4), codes, n=3, cutoff=0.5)
+    digits = item.strip()
+    if digits.isdigit():
+        target = int(digits[:4].zfill(4))
+        same_county = [c for c in codes if c[:2] == digits.zfill(4)[:2]] or codes
+        close_codes = sorted(same_county, key=lambda c: abs(int(c) - target))[:4]
         suggestions += [f"{c} {names[codes.index(c)]}" for c in close_codes]
     suggestions = list(dict.fromkeys(suggestions))[:5]
     if suggestions:
