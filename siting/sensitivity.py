@@ -156,23 +156,40 @@ def _validate(values: ArrayLike, weights: ArrayLike | None, passes: ArrayLike | 
     return x, w, ok
 
 
-def _batch_scores(x: FloatArray, w: FloatArray, method: str) -> FloatArray:
-    """Scores for a batch of weight vectors ``w`` (m, n_crit) -> (n_alt, m)."""
-    if method == "weighted_sum":
-        return x @ w.T
-    if method == "topsis":
-        norm = np.sqrt((x * x).sum(axis=0))
-        r = x / np.where(norm > 0, norm, 1.0)
-        w2 = (w * w).T
-        d_plus = np.sqrt(((r - r.max(axis=0)) ** 2) @ w2)
-        d_minus = np.sqrt(((r - r.min(axis=0)) ** 2) @ w2)
-        denom = d_plus + d_minus
-        return np.where(denom > 0, d_minus / np.where(denom > 0, denom, 1.0), 0.5)
-    rel = w / w.max(axis=1, keepdims=True)
-    out = np.empty((x.shape[0], w.shape[0]))
-    for k in range(w.shape[0]):
-        out[:, k] = np.maximum(1.0 - rel[k], x).min(axis=1)
-    return out
+class _BatchScorer:
+    """Scores for batches of weight vectors ``w`` (m, n_crit) -> (m, n_alt).
+
+    What does not depend on the weights (TOPSIS's normalised distances to the
+    ideal and anti-ideal per criterion) is computed once. One row per draw keeps
+    each draw's scores contiguous for the partial sort.
+    """
+
+    def __init__(self, x: FloatArray, method: str) -> None:
+        self.x = x
+        self.method = method
+        if method == "topsis":
+            norm = np.sqrt((x * x).sum(axis=0))
+            r = x / np.where(norm > 0, norm, 1.0)
+            self.to_best = np.ascontiguousarray(((r - r.max(axis=0)) ** 2).T)
+            self.to_worst = np.ascontiguousarray(((r - r.min(axis=0)) ** 2).T)
+
+    def __call__(self, w: FloatArray) -> FloatArray:
+        x = self.x
+        if self.method == "weighted_sum":
+            return w @ x.T
+        if self.method == "topsis":
+            w2 = w * w
+            d_plus = np.sqrt(w2 @ self.to_best)
+            d_minus = np.sqrt(w2 @ self.to_worst)
+            denom = d_plus + d_minus
+            out = np.full_like(denom, 0.5)
+            np.divide(d_minus, denom, out=out, where=denom > 0)
+            return out
+        rel = w / w.max(axis=1, keepdims=True)
+        out = np.empty((w.shape[0], x.shape[0]))
+        for k in range(w.shape[0]):
+            np.maximum(1.0 - rel[k], x).min(axis=1, out=out[k])
+        return out
 
 
 def rank_acceptability(
@@ -232,17 +249,22 @@ def rank_acceptability(
     alpha = np.ones(int(active.sum())) if w is None else concentration * w[active]
     counts = np.zeros(n_alt * k3, dtype=np.int64)
     cw_sum = np.zeros((n_alt, n_crit))
-    penalty = np.where(ok, 0.0, _FAIL_OFFSET)[:, None]
+    penalty = np.where(ok, 0.0, _FAIL_OFFSET)[None, :]
+    # Pruning: the k-th best among a few strong alternatives bounds each draw's true k-th
+    # best, so only alternatives beating that bound in some draw need the partial sort.
+    scorer = _BatchScorer(x, method)
+    centre = np.full((1, n_crit), 1.0 / n_crit) if w is None else w[None, :]
+    scout = _top_k(penalty - scorer(centre), min(n_alt, 4 * k3))[0]
     done = 0
     while done < n_draws:
         m = min(chunk_size, n_draws - done)
         draws = np.zeros((m, n_crit))
         draws[:, active] = rng.dirichlet(alpha, size=m)
-        neg = penalty - _batch_scores(x, draws, method)  # smaller is better
-        top = _top_k(neg, k3)  # (k3, m)
-        pos = top * k3 + np.arange(k3)[:, None]
+        neg = penalty - scorer(draws)  # smaller is better
+        top = _top_k_pruned(neg, k3, scout)  # (m, k3)
+        pos = top * k3 + np.arange(k3)[None, :]
         counts += np.bincount(pos.ravel(), minlength=n_alt * k3)
-        np.add.at(cw_sum, top[0], draws)
+        np.add.at(cw_sum, top[:, 0], draws)
         done += m
     table = counts.reshape(n_alt, k3) / n_draws
     wins = table[:, 0] * n_draws
@@ -255,15 +277,27 @@ def rank_acceptability(
         n_draws=int(n_draws), method=method)
 
 
+def _top_k_pruned(neg: FloatArray, k: int, scout: IntArray) -> IntArray:
+    """:func:`_top_k` restricted to alternatives that can reach the top ``k`` in some row."""
+    n = neg.shape[1]
+    if k >= n or scout.size < k:
+        return _top_k(neg, k)
+    bound = np.partition(neg[:, scout], k - 1, axis=1)[:, k - 1]
+    cand = np.flatnonzero((neg <= bound[:, None]).any(axis=0))
+    if cand.size >= n // 2:
+        return _top_k(neg, k)
+    return cand[_top_k(neg[:, cand], k)]
+
+
 def _top_k(neg: FloatArray, k: int) -> IntArray:
-    """Indices of the ``k`` smallest entries per column, in order; ties by index."""
-    n = neg.shape[0]
+    """Indices of the ``k`` smallest entries per row, in order; ties by index."""
+    n = neg.shape[1]
     if k >= n:
-        return np.argsort(neg, axis=0, kind="stable")
-    cand = np.argpartition(neg, k - 1, axis=0)[:k]
-    vals = np.take_along_axis(neg, cand, axis=0)
-    order = np.lexsort((cand, vals), axis=0)
-    return np.take_along_axis(cand, order, axis=0)
+        return np.argsort(neg, axis=1, kind="stable")
+    cand = np.argpartition(neg, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(neg, cand, axis=1)
+    order = np.lexsort((cand, vals), axis=1)
+    return np.take_along_axis(cand, order, axis=1)
 
 
 def _others(w: FloatArray, j: int) -> FloatArray:
@@ -414,4 +448,4 @@ def sweep_curve(
     assert w is not None
     t = np.linspace(0.0, 1.0, n_points)
     draws = np.stack([_moved(w, criterion, float(ti)) for ti in t])
-    return t, _batch_scores(x, draws, method).T
+    return t, _BatchScorer(x, method)(draws)

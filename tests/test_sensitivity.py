@@ -95,12 +95,17 @@ def test_reproducible_and_seed_dependent() -> None:
     assert not np.array_equal(a.acceptability, c.acceptability)
 
 
-def test_truncated_matrix_matches_the_full_one() -> None:
+@pytest.mark.parametrize("method", ["weighted_sum", "topsis", "cautious"])
+@pytest.mark.parametrize("weights", [None, [5, 1, 1, 1, 2]])
+def test_truncated_matrix_matches_the_full_one(method: str, weights: list | None) -> None:
+    # max_rank < n uses a partial sort with pruning; it must agree with the full sort
     rng = np.random.default_rng(8)
-    values = rng.random((40, 5))
-    full = rank_acceptability(values, None, n_draws=400, seed=2, max_rank=40, chunk_size=64)
-    part = rank_acceptability(values, None, n_draws=400, seed=2, max_rank=5, chunk_size=64)
-    assert part.acceptability.shape == (40, 5)
+    values = rng.random((300, 5))
+    passes = rng.random(300) > 0.2
+    kw = {"n_draws": 300, "seed": 2, "chunk_size": 64, "method": method, "passes": passes}
+    full = rank_acceptability(values, weights, max_rank=300, **kw)
+    part = rank_acceptability(values, weights, max_rank=5, **kw)
+    assert part.acceptability.shape == (300, 5)
     np.testing.assert_allclose(part.acceptability, full.acceptability[:, :5])
     np.testing.assert_allclose(part.p_beyond + part.acceptability.sum(axis=1), 1.0)
     np.testing.assert_allclose(part.p_top3, full.p_top3)
