@@ -61,10 +61,12 @@ DEMO_KOMMUNER: MappingProxyType[str, tuple[str, str, tuple[float, float, float, 
         "9801": ("Grannby", "GB", (808_000.0, 7_158_000.0, 855_000.0, 7_198_000.0)),
     }))
 
-#: Metric ids of the demo snapshots (the ids the establishment profiles use).
+#: Metric ids of the demo snapshots (the numeric metric ids of ``criteria/*.toml``).
 DEMO_METRIC_IDS: tuple[str, ...] = (
     "grid_capacity_10km_mw", "dist_substation_400kv_m", "labour_pool_45min", "site_area_ha",
-    "dist_rail_m", "dist_port_m",
+    "dist_rail_m", "dist_port_m", "dist_substation_130kv_m", "substations_15km_count",
+    "protected_share", "flood_share", "slope_mean_pct", "dist_university_m",
+    "industrial_schools_30km_count", "housing_vacancy_pct",
 )
 
 #: The hidden rule behind the demo outcomes: logit(P(won)) = intercept + sum(coef * term).
@@ -139,6 +141,15 @@ def _demo_case(i: int, rng: np.random.Generator) -> Case:
         "site_area_ha": round(float(rng.uniform(*area)), 1),
         "dist_rail_m": round(float(rng.gamma(2.0, 2_000.0)), 0),
         "dist_port_m": round(float(rng.uniform(2_000, 60_000)), 0),
+        # not in the hidden rule: noise a learner should not pick up
+        "dist_substation_130kv_m": round(float(rng.uniform(300, 15_000)), 0),
+        "substations_15km_count": float(rng.integers(0, 6)),
+        "protected_share": round(float(rng.choice([0.0, 0.0, 0.0, rng.uniform(0, 0.2)])), 3),
+        "flood_share": round(float(rng.choice([0.0, 0.0, 0.0, rng.uniform(0, 0.15)])), 3),
+        "slope_mean_pct": round(float(rng.gamma(2.0, 1.5)), 1),
+        "dist_university_m": round(float(rng.uniform(5_000, 120_000)), 0),
+        "industrial_schools_30km_count": float(rng.integers(0, 8)),
+        "housing_vacancy_pct": round(float(rng.uniform(0.2, 4.0)), 1),
     }
     p_win = 1.0 / (1.0 + math.exp(-demo_logit(soft, metrics)))
     u_outcome, u_status = rng.uniform(), rng.uniform()

@@ -42,10 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
@@ -170,7 +166,9 @@ def _make_engine(url: str) -> Engine:
                             hint="use SQLite or PostgreSQL (postgresql+psycopg://...)")
 
 
-def _alembic_config(connection: Any) -> Config:
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config  # imported lazily: alembic takes a second to import
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -179,11 +177,16 @@ def _alembic_config(connection: Any) -> Config:
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     """Apply the shipped Alembic migrations up to ``revision``."""
+    from alembic import command
+
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), revision)
 
 
 def _schema_is_current(engine: Engine) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"version_table": _VERSION_TABLE})
@@ -307,8 +310,8 @@ class OutcomeStore:
         return case_from_row(row)
 
     def _insert(self, session: Session, case: Case, user: str, comment: str,
-                action: str = "create") -> Case:
-        if self._row(session, case.case_id) is not None:
+                action: str = "create", *, checked: bool = False) -> Case:
+        if not checked and self._row(session, case.case_id) is not None:
             raise StoreError.single(self.url, f"a case with id {case.case_id!r} already exists",
                                     field="case_id",
                                     hint="choose another id, or update / undelete the case")
@@ -482,10 +485,14 @@ class OutcomeStore:
         unchanged: list[str] = []
         skipped: list[str] = []
         with self._tx() as session:
+            stmt = select(CaseRow).where(CaseRow.case_id.in_(ids))
+            if self.dialect == "postgresql":
+                stmt = stmt.with_for_update()
+            existing = {row.case_id: row for row in session.scalars(stmt)} if ids else {}
             for case in cases:
-                row = self._row(session, case.case_id, lock=True)
+                row = existing.get(case.case_id)
                 if row is None:
-                    self._insert(session, case, who, comment, action=action)
+                    self._insert(session, case, who, comment, action=action, checked=True)
                     created.append(case.case_id)
                 elif row.deleted_at is not None:
                     skipped.append(case.case_id)
