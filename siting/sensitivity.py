@@ -290,14 +290,20 @@ def _top_k_pruned(neg: FloatArray, k: int, scout: IntArray) -> IntArray:
 
 
 def _top_k(neg: FloatArray, k: int) -> IntArray:
-    """Indices of the ``k`` smallest entries per row, in order; ties by index."""
-    n = neg.shape[1]
+    """Indices of the ``k`` smallest entries per row, in order; ties by index.
+
+    Ties at the k-th place are resolved by index too (a plain ``argpartition``
+    would pick among tied entries arbitrarily).
+    """
+    m, n = neg.shape
     if k >= n:
         return np.argsort(neg, axis=1, kind="stable")
-    cand = np.argpartition(neg, k - 1, axis=1)[:, :k]
-    vals = np.take_along_axis(neg, cand, axis=1)
-    order = np.lexsort((cand, vals), axis=1)
-    return np.take_along_axis(cand, order, axis=1)
+    kth = np.partition(neg, k - 1, axis=1)[:, k - 1]
+    rows, cols = np.nonzero(neg <= kth[:, None])  # at least k per row
+    order = np.lexsort((cols, neg[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    pos = np.arange(rows.size) - np.searchsorted(rows, np.arange(m))[rows]
+    return cols[pos < k].reshape(m, k)
 
 
 def _others(w: FloatArray, j: int) -> FloatArray:
