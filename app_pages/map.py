@@ -16,6 +16,7 @@ from siting.i18n import format_number, t
 _LABEL_FIELDS = ("name", "voltage_kv", "available_capacity_mw", "draught_m", "school_type",
                  "designation", "road_class", "kind")
 _SKIP_TYPES = {"sites", "municipalities"}
+_OUTLINE_TYPES = {"price_areas", "flood_zones"}
 
 
 def _map_layers(layerset: Any, themes: tuple[str, ...], lang: str) -> list[mapview.MapLayer]:
@@ -28,7 +29,8 @@ def _map_layers(layerset: Any, themes: tuple[str, ...], lang: str) -> list[mapvi
             continue
         data = loaded.data
         fields = tuple(f for f in _LABEL_FIELDS if f in data.columns)
-        layers.append(mapview.MapLayer(lid, spec.title(lang), spec.theme, data, fields))
+        fill = 0.0 if spec.type in _OUTLINE_TYPES else 0.25
+        layers.append(mapview.MapLayer(lid, spec.title(lang), spec.theme, data, fields, fill))
     return layers
 
 

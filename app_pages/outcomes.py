@@ -21,6 +21,7 @@ from siting.i18n import t
 from siting.soft_factors import SOFT_FACTORS, factor_ids
 
 _NO_SCORE = 0
+_TABLE_ROWS_HTML = 200
 
 
 @st.cache_resource(show_spinner=False)
@@ -235,7 +236,9 @@ def _body(state: AppState) -> None:
     cases = store.list(industry=industry or None, outcome=outcome or None,
                        kommunkod=kommun or None, include_deleted=deleted)
     st.subheader(t("outcomes.table", lang))
-    if cases:
+    if cases and len(cases) <= _TABLE_ROWS_HTML:
+        st.table(_cases_frame(cases, lang), border="horizontal")  # text, readable, escaped
+    elif cases:
         st.dataframe(_cases_frame(cases, lang), hide_index=True, width="stretch",
                      key="cases_table")
     else:

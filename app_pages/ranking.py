@@ -191,6 +191,12 @@ def _body(state: AppState) -> None:
         frame = ranking_frame(evaluation, state, kommun_names(state))
         if not evaluation.passes.any():
             st.warning(t("ranking.no_passing", lang))
+        else:
+            top = frame.head(3)
+            st.markdown(md(t("ranking.top", lang)) + ": " + ", ".join(
+                f"**{md(r[t('ranking.col_site', lang)])}** "
+                f"({md(format_number(r[t('ranking.col_score', lang)], lang, decimals=3))})"
+                for _, r in top.iterrows()))
         st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
         st.download_button(t("common.download_csv", lang),
                            frame.to_csv(index=False).encode("utf-8"),

@@ -103,6 +103,9 @@ class MapLayer:
         Features in EPSG:3006.
     label_fields : tuple of str
         Fields shown in the tooltip, in order.
+    fill_opacity : float
+        Fill of polygons (0 draws outlines only, e.g. for price areas that
+        cover everything).
     """
 
     id: str
@@ -110,6 +113,7 @@ class MapLayer:
     theme: str
     data: gpd.GeoDataFrame
     label_fields: tuple[str, ...] = ()
+    fill_opacity: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -283,7 +287,7 @@ class _Legend(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: 'bottomleft'});
+            var legend = L.control({position: 'bottomright'});
             legend.onAdd = function() {
                 var div = L.DomUtil.create('div', 'siting-legend');
                 div.innerHTML = {{ this.body_json }};
@@ -304,8 +308,9 @@ _CSS = f"""
 <style>
   html, body {{ background: {BACKGROUND_COLOUR}; }}
   .leaflet-container {{ background: {BACKGROUND_COLOUR}; font: 13px/1.4 system-ui, sans-serif; }}
-  .siting-legend {{ background: rgba(255,255,255,.92); padding: 6px 9px; border-radius: 4px;
-    box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 240px; }}
+  .siting-legend {{ background: rgba(255,255,255,.9); padding: 4px 8px; border-radius: 4px;
+    box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 220px; font-size: 11px;
+    line-height: 1.35; }}
   .siting-legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 6px;
     vertical-align: -1px; border-radius: 2px; }}
   .siting-label {{ font-weight: 600; color: #37474f; text-shadow: 0 0 3px #fff, 0 0 3px #fff;
@@ -449,7 +454,9 @@ def _add_layer(fmap: ofl.Map, lyr: MapLayer, colour: str, lang: str) -> bool:
         style = {"color": colour, "weight": 2, "opacity": 0.8}
         marker = None
     else:
-        style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.25}
+        style = {"color": colour, "weight": 1 if lyr.fill_opacity > 0 else 2,
+                 "fillColor": colour, "fillOpacity": lyr.fill_opacity,
+                 "dashArray": None if lyr.fill_opacity > 0 else "6 4"}
         marker = None
     gj = geojson_4326(gdf, simplify_m=25.0, properties={"_style": [style] * n, "_tip": tips})
     grp = ofl.FeatureGroup(name=html.escape(lyr.title))
@@ -474,17 +481,20 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
     tips = [_esc(i) for i in ids]
     props = {"site_id": [_esc(i) for i in ids], "_style": styles, "_popup": popups,
              "_tip": tips}
-    geoms = sites
-    if as_markers:
-        geoms = sites.set_geometry(sites.geometry.representative_point())
-    gj = geojson_4326(geoms, simplify_m=0.0 if as_markers else style.simplify_m,
-                      properties=props)
     # draw failing sites first so passing ones sit on top
     order = np.argsort(passes, kind="stable")
-    gj["features"] = [gj["features"][i] for i in order if i < len(gj["features"])]
     grp = ofl.FeatureGroup(name=t("map.sites", lang))
-    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS,
-                marker=ofl.CircleMarker(radius=6) if as_markers else None).add_to(grp)
+    if not as_markers:  # outlines at true size, visible when zoomed in
+        outline = [{**sty, "radius": None, "fillOpacity": 0.35} for sty in styles]
+        gj = geojson_4326(sites, simplify_m=style.simplify_m,
+                          properties={**props, "_style": outline})
+        gj["features"] = [gj["features"][i] for i in order if i < len(gj["features"])]
+        ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
+    # a marker per site so every site is visible at region scale
+    points = sites.set_geometry(sites.geometry.representative_point())
+    gj = geojson_4326(points, simplify_m=0.0, properties=props)
+    gj["features"] = [gj["features"][i] for i in order if i < len(gj["features"])]
+    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS, marker=ofl.CircleMarker(radius=6)).add_to(grp)
     grp.add_to(fmap)
 
 
