@@ -167,6 +167,7 @@ class _BatchScorer:
     def __init__(self, x: FloatArray, method: str) -> None:
         self.x = x
         self.method = method
+        self.xt = np.ascontiguousarray(x.T)
         if method == "topsis":
             norm = np.sqrt((x * x).sum(axis=0))
             r = x / np.where(norm > 0, norm, 1.0)
@@ -185,10 +186,11 @@ class _BatchScorer:
             out = np.full_like(denom, 0.5)
             np.divide(d_minus, denom, out=out, where=denom > 0)
             return out
-        rel = w / w.max(axis=1, keepdims=True)
-        out = np.empty((w.shape[0], x.shape[0]))
-        for k in range(w.shape[0]):
-            np.maximum(1.0 - rel[k], x).min(axis=1, out=out[k])
+        # weighted minimum, one criterion at a time over all draws of the batch
+        floor = 1.0 - w / w.max(axis=1, keepdims=True)  # (m, n_crit)
+        out = np.maximum(floor[:, :1], self.xt[0][None, :])
+        for j in range(1, x.shape[1]):
+            np.minimum(out, np.maximum(floor[:, j:j + 1], self.xt[j][None, :]), out=out)
         return out
 
 
