@@ -82,7 +82,7 @@ DEMO_RULE: MappingProxyType[str, float] = MappingProxyType({
     "metric_dist_rail_m": -0.4,
 })
 
-_N_DEMO = 40
+_N_DEMO = 60
 _DEMO_SEED = 20_261_122
 _INDUSTRY_CYCLE = ("battery", "data_center", "steel", "battery", "data_center")
 _PROFILE = {"battery": "battery_plant", "steel": "steelworks", "data_center": "data_center"}
