@@ -107,10 +107,11 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED) -> dict[str, Path]:
         _tables.municipal_assessment(), out_dir / "municipal_assessment.csv",
         sep=",", decimal=".", encoding="utf-8")
 
-    written["slope.tif"] = _write_tif(_land.slope(world), out_dir / "slope.tif",
+    dem = _land.terrain(world)
+    written["slope.tif"] = _write_tif(_land.slope(world, dem), out_dir / "slope.tif",
                                       description="slope, percent", units="percent")
     written["land_cover.tif"] = _write_tif(
-        _land.land_cover(world, world.built_up), out_dir / "land_cover.tif",
+        _land.land_cover(world, world.built_up, dem), out_dir / "land_cover.tif",
         description="land cover: 1 forest, 2 open land, 3 water, 4 built-up, 5 wetland",
         units="class")
     residents = dict(zip(municipalities["kommunkod"],

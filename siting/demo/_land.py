@@ -23,6 +23,7 @@ __all__ = [
     "land_cover",
     "protected_areas",
     "slope",
+    "terrain",
 ]
 
 #: Nodata value of the slope GeoTIFF (sea cells).
@@ -115,10 +116,17 @@ def elevation(world: World, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     return z
 
 
-def slope(world: World, cell_m: float = 100.0) -> Raster:
-    """Slope in percent (float32), nodata over the sea, 0 on lakes."""
+def terrain(world: World, cell_m: float = 100.0) -> Raster:
+    """The elevation model (m, float64) that slope and land cover derive from."""
     gx, gy, transform = _grid(cell_m)
-    z = elevation(world, gx, gy)
+    return Raster(elevation(world, gx, gy), transform, np.nan)
+
+
+def slope(world: World, dem: Raster) -> Raster:
+    """Slope in percent (float32), nodata over the sea, 0 on lakes."""
+    cell_m = dem.transform.a
+    gx, gy, transform = _grid(cell_m)
+    z = dem.array
     dz_dy, dz_dx = np.gradient(z, cell_m)
     pct = np.hypot(dz_dx, dz_dy) * 100.0
     land = _mask(world.mainland, gx.shape, transform)
@@ -128,8 +136,10 @@ def slope(world: World, cell_m: float = 100.0) -> Raster:
     return Raster(pct, transform, SLOPE_NODATA)
 
 
-def land_cover(world: World, built_up: gpd.GeoDataFrame, cell_m: float = 200.0) -> Raster:
-    """Land-cover classes (uint8): 1 forest, 2 open land, 3 water, 4 built-up, 5 wetland."""
+def land_cover(world: World, built_up: gpd.GeoDataFrame, dem: Raster) -> Raster:
+    """Land-cover classes (uint8) on cells twice the DEM's: 1 forest, 2 open land, 3 water,
+    4 built-up, 5 wetland."""
+    cell_m = 2 * dem.transform.a
     rng = rng_for(world.seed, "land_cover")
     gx, gy, transform = _grid(cell_m)
     shape = gx.shape
@@ -143,7 +153,8 @@ def land_cover(world: World, built_up: gpd.GeoDataFrame, cell_m: float = 200.0) 
     farm = (np.exp(-d_town / 2500.0) + 0.6 * np.exp(-d_river / 1500.0) + 0.25 * noise) > 0.45
     cover[farm] = 2
     # wetland (myr): low, flat ground away from towns
-    z = elevation(world, gx, gy)
+    rows, cols = shape
+    z = dem.array[: 2 * rows, : 2 * cols].reshape(rows, 2, cols, 2).mean(axis=(1, 3))
     dz_dy, dz_dx = np.gradient(z, cell_m)
     flat = np.hypot(dz_dx, dz_dy) < 0.012
     wet_noise = SmoothField(rng, 1.0, (2000.0, 12000.0), n_waves=24)(gx, gy)

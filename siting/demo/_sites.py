@@ -108,6 +108,8 @@ DESIGNED_SITES: tuple[tuple[str, str, float, float, float, str, str, str, str], 
      "2026-06-01", "battery: passes"),
 )
 
+_KOD = {m.prefix: m.kommunkod for m in MUNICIPALITIES}
+
 #: Sites placed beside the river: id -> offset (km) north of the river centre line at the
 #: site's x, so that they reach into the 100-year flood zone.
 _RIVER_SITES = {"AB-03": 0.5, "AB-07": -0.35}
@@ -164,7 +166,8 @@ def candidate_sites(world: World, *, protected: gpd.GeoDataFrame, flood: BaseGeo
             p = edge.interpolate(edge.project(shapely.Point(center)))
             center = (p.x, p.y)
         shape = _site_shape(center, area, rng)
-        shape = _cleanup(shape, world, unusable)
+        own = world.municipality_geometry(_KOD[sid[:2]])
+        shape = _cleanup(shape.intersection(own), world, unusable)
         rows.append(_row(sid, name, shape, zoning, owner, avail, world))
     taken = shapely.union_all([r["geometry"] for r in rows]).buffer(300.0)
     avoid = shapely.union_all([taken, protected.union_all(), flood, unusable,

@@ -334,7 +334,7 @@ def _population_grid(towns: tuple[Town, ...], municipalities: gpd.GeoDataFrame,
                 continue
             cells = shapely.box(cx[idx] - 500, cy[idx] - 500, cx[idx] + 500, cy[idx] + 500)
             share = shapely.area(shapely.intersection(cells, shape)) / 1e6
-            sigma = max(np.sqrt(shape.area / np.pi) * 0.8, 700.0)
+            sigma = max(np.sqrt(shape.area / np.pi) * 0.55, 600.0)
             w = share * np.exp(-0.5 * ((cx[idx] - t.x) ** 2 + (cy[idx] - t.y) ** 2) / sigma ** 2)
             if w.sum() == 0:  # tiny village between cell centres: nearest cell
                 w = np.zeros(idx.size)
