@@ -93,10 +93,6 @@ def _dissolve_parts(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoData
                     "parts merged per kommunkod"]
 
 
-def _empty_ok(spec: LayerSpec, extent: BaseGeometry | None) -> bool:
-    return extent is not None and spec.type != "municipalities"
-
-
 def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
                        invalid: InvalidPolicy) -> tuple[gpd.GeoDataFrame, int, int, str | None,
                                                          list[str]]:
@@ -116,8 +112,7 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
         n_read, source_crs, word = len(gdf), crs_label(spec.crs) if spec.crs else None, "row"
     else:
         read = read_vector(path, layer=spec.layer, bbox_3006=bbox,  # type: ignore[arg-type]
-                           encoding=spec.encoding, declared_crs=spec.crs,
-                           allow_empty=_empty_ok(spec, extent))
+                           encoding=spec.encoding, declared_crs=spec.crs)
         gdf, n_read, word = read.data, read.n_total, "feature"
         source_crs = crs_label(spec.crs) if spec.crs else read.source_crs
     n_rows = len(gdf)

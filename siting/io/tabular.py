@@ -184,10 +184,16 @@ def to_numeric_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         nums = pd.to_numeric(values, errors="coerce").astype("float64")
         return nums, pd.Series(False, index=values.index)
-    present = values.notna() & (values.astype("string").str.strip() != "")
-    nums = pd.Series([parse_number(v) if p else np.nan for v, p in zip(values, present,
-                                                                     strict=True)],
-                     index=values.index, dtype="float64")
+    text = values.astype("string").str.strip()
+    present = (values.notna() & text.notna() & (text != "")).fillna(False).astype(bool)
+    nums = pd.to_numeric(text.where(present), errors="coerce").astype("float64")
+    # vectorised pass for plain numbers; the rest (decimal comma, spaces) one by one
+    slow = present & nums.isna()
+    if slow.any():
+        nums[slow] = [parse_number(v) for v in text[slow]]
+    lowered = text.str.lower()
+    special = present & lowered.isin(["nan", "inf", "-inf", "+inf", "infinity", "-infinity"])
+    nums[special] = np.nan
     return nums, present & nums.isna()
 
 
