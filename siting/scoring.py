@@ -229,7 +229,7 @@ def compute_metrics(
         raise ScoringError.single("metrics_cache", "the cached metrics are indexed differently "
                                   "from the sites", hint="pass the metrics of the same sites")
     bar = tqdm(profile.metrics, desc="metrics", unit="metric", file=sys.stderr,
-               disable=not progress, leave=False)
+               disable=None if progress else True, leave=False)
     for spec in bar:
         key = _params_key(spec)
         if cache is not None and spec.id in cache.columns and \

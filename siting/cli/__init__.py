@@ -24,6 +24,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.demo_cmd",
     "siting.cli.learn_cmd",
     "siting.cli.outcomes_cmd",
+    "siting.cli.score_cmd",
 )
 
 

@@ -1,0 +1,263 @@
+"""``siting score`` and ``siting sensitivity``: rank candidate sites from the command line.
+
+Examples
+--------
+::
+
+    siting score --profile battery_plant                       # ranked table on stdout
+    siting score --profile steelworks --out ranking.gpkg --lang en
+    siting score --profile data_center --weights labour=0.4,price_area=0.1 --site NV-14
+    siting score --profile my_profile.toml --catalog sweden_open --region "Luleå" \\
+        --sites my_sites.gpkg --out sites.geojson
+    siting sensitivity --profile battery_plant --draws 5000 --out robustness.csv
+
+Defaults: catalogue ``demo``; region = the demo study area (9901-9904) for the
+demo catalogue, ``all`` otherwise. Errors exit with code 2 and a plain message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from siting.errors import ScoringError
+
+__all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
+
+_OUT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
+_PRINT_FAILURE_CHARS = 90
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``score`` and ``sensitivity`` subcommands."""
+    score = subparsers.add_parser(
+        "score", help="score and rank candidate sites with an establishment profile",
+        description="Measure every candidate site, check the profile's hard criteria (with "
+                    "reasons in Swedish and English), score the passing sites 0-100 and rank "
+                    "them. Prints a ranked table, or writes CSV/GeoJSON/GeoPackage with --out.")
+    _common(score)
+    score.add_argument("--out", type=Path, default=None,
+                       help="write the result to FILE.csv, FILE.geojson (EPSG:4326) or "
+                            "FILE.gpkg (EPSG:3006, with provenance); default: print a table")
+    score.add_argument("--site", default=None, metavar="SITE_ID",
+                       help="also explain one site in detail (every hard outcome, contributions)")
+    score.add_argument("--top", type=int, default=0, metavar="N",
+                       help="print only the N best-ranked sites (default: all)")
+    score.add_argument("--provenance", type=Path, default=None, metavar="FILE.json",
+                       help="also write the provenance (everything needed to reproduce) as JSON")
+    score.set_defaults(func=run_score)
+
+    sens = subparsers.add_parser(
+        "sensitivity", help="how robust is the ranking to the weights?",
+        description="Rank acceptability (probability of rank 1 and of the top 3 when the "
+                    "weights vary around the profile's) per site, and how far each weight may "
+                    "move before the top site changes. Writes FILE.csv (sites) and "
+                    "FILE_sweep.csv (criteria).")
+    _common(sens)
+    sens.add_argument("--draws", type=int, default=2000, help="weight draws (default 2000)")
+    sens.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sens.add_argument("--out", type=Path, required=True,
+                      help="CSV file for the rank acceptability; the weight sweep goes to "
+                           "<name>_sweep.csv next to it")
+    sens.set_defaults(func=run_sensitivity)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", required=True,
+                   help="profile id (criteria/<id>.toml, e.g. battery_plant) or path to a TOML")
+    p.add_argument("--catalog", default="demo",
+                   help="layer catalogue name (layers/<name>.toml) or path (default: demo)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="data folder (default: the catalogue's [catalog] data_dir)")
+    p.add_argument("--region", default=None,
+                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
+                        "'all' (default: the demo study area for the demo catalogue, else all)")
+    p.add_argument("--buffer-m", type=float, default=None,
+                   help="neighbourhood buffer around the study area in metres (default 50000)")
+    p.add_argument("--sites", type=Path, default=None, metavar="FILE",
+                   help="candidate sites from a file (GeoPackage, GeoJSON, zipped shapefile) "
+                        "instead of the catalogue's sites layer; needs a site_id field")
+    p.add_argument("--weights", default=None, metavar="ID=W,...",
+                   help="override soft-criterion weights, e.g. labour=0.4,grid=0.3 (others keep "
+                        "the profile's weight; all are renormalised)")
+    p.add_argument("--lang", choices=("sv", "en"), default="sv",
+                   help="language of reasons and output (default sv)")
+
+
+def parse_weights(text: str, known: list[str]) -> dict[str, float]:
+    """Parse ``"a=0.4,b=1"`` into a dict; every problem is reported at once.
+
+    Raises
+    ------
+    ScoringError
+        Malformed items, non-numbers or unknown criterion ids (the known ids are listed).
+    """
+    from siting.errors import Problem
+
+    out: dict[str, float] = {}
+    problems: list[Problem] = []
+    for item in (s.strip() for s in text.split(",")):
+        if not item:
+            continue
+        key, sep, val = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem("--weights", f"'{item}'", "", "expected ID=WEIGHT",
+                                    "e.g. --weights labour=0.4,grid=0.3"))
+            continue
+        if key not in known:
+            problems.append(Problem("--weights", f"'{item}'", key, "no soft criterion has this id",
+                                    f"use one of {', '.join(known)}"))
+            continue
+        try:
+            out[key] = float(val.replace(",", "."))
+        except ValueError:
+            problems.append(Problem("--weights", f"'{item}'", key, f"'{val}' is not a number"))
+    if problems:
+        raise ScoringError.from_problems("Invalid --weights", problems)
+    return out
+
+
+def _evaluate(args: argparse.Namespace) -> Any:
+    from siting.catalog import load_catalog
+    from siting.layers import DEFAULT_BUFFER_M, load_layerset
+    from siting.profiles import load_profile
+    from siting.scoring import evaluate, read_sites
+
+    profile = load_profile(args.profile)
+    cat = load_catalog(args.catalog)
+    region = args.region
+    if region is None:
+        if cat.id == "demo":
+            from siting.demo import STUDY_AREA
+
+            region = list(STUDY_AREA)
+        else:
+            region = "all"
+    buffer_m = DEFAULT_BUFFER_M if args.buffer_m is None else args.buffer_m
+    print(f"Loading '{cat.id}' for region {region if isinstance(region, str) else ','.join(region)}"
+          " ...", file=sys.stderr)
+    ls = load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
+    sites = None
+    source = ""
+    if args.sites is not None:
+        sites = read_sites(args.sites)
+        source = str(args.sites.resolve())
+    result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
+                      sites_source=source)
+    if args.weights:
+        ids = [c.id for c in profile.soft]
+        new = dict(result.weights)
+        new.update(parse_weights(args.weights, ids))
+        result = result.rerank(new)
+    for text in result.not_evaluated_texts(args.lang):
+        print(f"warning: {text}", file=sys.stderr)
+    return result
+
+
+def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
+    word = ("ja" if ok else "nej") if lang == "sv" else ("yes" if ok else "no")
+    return word + ("?" if incomplete and ok else "")
+
+
+def _print_table(result: Any, lang: str, top: int) -> None:
+    from siting.i18n import format_number
+
+    tbl = result.table.sort_values("rank", kind="stable")
+    if top > 0:
+        tbl = tbl.head(top)
+    head = ("rang", "område", "namn", "kommun", "poäng", "klarar", "skäl") if lang == "sv" else \
+        ("rank", "site", "name", "kommun", "score", "passes", "reasons")
+    rows = [head]
+    fail_col = f"failures_{lang}"
+    for _, r in tbl.iterrows():
+        fails = str(r[fail_col] or "")
+        if len(fails) > _PRINT_FAILURE_CHARS:
+            fails = fails[: _PRINT_FAILURE_CHARS - 1] + "…"
+        name = r["name"] if isinstance(r["name"], str) else ""
+        rows.append((str(int(r["rank"])), str(r["site_id"]), name[:24],
+                     str(r["kommunkod"]) if r["kommunkod"] is not None else "",
+                     format_number(float(r["score"]), lang, decimals=1),
+                     _yes_no(bool(r["passes_hard"]), bool(r["hard_incomplete"]), lang), fails))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
+    for row in rows:
+        cells = [c.rjust(w) if i in (0, 4) else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row[:-1], widths, strict=True))]
+        print("  ".join(cells) + "  " + row[-1])
+
+
+def _summary(result: Any, lang: str) -> str:
+    n = len(result.table)
+    ok = int(result.passes.sum())
+    inc = int(result.hard_incomplete.sum())
+    name = result.profile.name(lang)
+    if lang == "sv":
+        text = f"{name}: {ok} av {n} områden klarar skallkraven"
+        if inc:
+            text += f" ({inc} kunde inte kontrolleras helt)"
+    else:
+        text = f"{name}: {ok} of {n} sites pass the hard criteria"
+        if inc:
+            text += f" ({inc} could not be fully checked)"
+    return text
+
+
+def run_score(args: argparse.Namespace) -> int:
+    """Run ``siting score``."""
+    out: Path | None = args.out
+    if out is not None and out.suffix.lower() not in _OUT_SUFFIXES:
+        raise ScoringError.single(str(out), f"unknown output format '{out.suffix}'",
+                                  field="--out", hint="use a .csv, .geojson or .gpkg file name")
+    result = _evaluate(args)
+    if args.site:
+        result.site_index(args.site)  # fail early with a clear message
+    if out is None:
+        _print_table(result, args.lang, args.top)
+    else:
+        suffix = out.suffix.lower()
+        if suffix == ".csv":
+            result.to_csv(out, args.lang)
+        elif suffix == ".gpkg":
+            result.to_gpkg(out, args.lang)
+        else:
+            result.to_geojson(out, args.lang)
+        print(str(out))
+    if args.provenance is not None:
+        args.provenance.write_text(result.provenance_json(), encoding="utf-8")
+    if args.site:
+        print()
+        print(result.explain(args.site, args.lang))
+    print(_summary(result, args.lang), file=sys.stderr)
+    return 0
+
+
+def run_sensitivity(args: argparse.Namespace) -> int:
+    """Run ``siting sensitivity``."""
+    out: Path = args.out
+    if out.suffix.lower() != ".csv":
+        raise ScoringError.single(str(out), "the sensitivity output must be a .csv file",
+                                  field="--out", hint="e.g. --out robustness.csv")
+    if args.draws < 1:
+        raise ScoringError.single("--draws", f"must be at least 1, got {args.draws}")
+    if not out.parent.exists():
+        raise ScoringError.single(str(out), "the output folder does not exist",
+                                  hint="create the folder or choose another path")
+    result = _evaluate(args)
+    report = result.sensitivity(n_draws=args.draws, seed=args.seed)
+    acc = report.acceptability.sort_values(["p_rank1", "p_top3", "rank"],
+                                           ascending=[False, False, True], kind="stable")
+    acc.to_csv(out, index=False, encoding="utf-8-sig")
+    sweep_path = out.with_name(f"{out.stem}_sweep.csv")
+    report.sweep.to_csv(sweep_path, index=False, encoding="utf-8-sig")
+    print(str(out))
+    print(str(sweep_path))
+    top = acc.head(5)
+    label = "P(rang 1)" if args.lang == "sv" else "P(rank 1)"
+    for _, r in top.iterrows():
+        if r["p_rank1"] > 0 or r["p_top3"] > 0:
+            print(f"  {r['site_id']}: {label} = {r['p_rank1']:.3f}, P(top 3) = "
+                  f"{r['p_top3']:.3f}", file=sys.stderr)
+    print(_summary(result, args.lang), file=sys.stderr)
+    return 0
