@@ -11,22 +11,30 @@ minimise
 
     sum_i  w_i * logloss_i  +  lam * ||beta - s * w_expert||^2  +  alpha * ||beta||^2
 
-over ``b0`` (free), ``beta`` (each bounded to its expected sign: ``>= 0`` for
-+1, ``<= 0`` for -1, free for 0) and the scale ``s >= 0`` of the expert
-weights, fitted jointly. ``w_expert`` are the profile's weights (summing to 1)
-multiplied by the expected signs. The solver is L-BFGS-B with the exact
-gradient.
+over ``b0`` (free) and ``beta`` (each bounded to its expected sign: ``>= 0``
+for +1, ``<= 0`` for -1, free for 0), with L-BFGS-B and the exact gradient.
+``w_expert`` are the profile's weights (normalised to sum 1) times the
+expected signs.
 
+* ``s`` is the scale of the expert weights. Expert weights say how criteria
+  compare, not how strongly they move the odds, so ``s`` is fitted from the
+  data first: it is the size (L2 norm) of the data-only fit (``lam = 0``,
+  same bounds and ridge), giving ``s * w_expert`` the same length as the
+  coefficients the data alone would give. The prior then fixes the
+  *direction* (the relative weights) and the data the overall strength.
+  (Fitting ``s`` jointly with ``beta`` was rejected: the penalty can then be
+  met by shrinking every coefficient toward 0, so with few, noisy cases the
+  relative weights were not pulled toward the expert weights at all.)
 * ``lam`` (``prior_strength``) is the pull toward the expert weights. It is
   held fixed while the log-loss is *summed* over cases, so the relative pull
   ``lam / n`` grows as the number of cases shrinks: with a dozen cases the
-  coefficients stay close to (a multiple of) the expert weights, with hundreds
-  the data decide. The default 10 means, roughly, that the expert opinion
-  counts as much as some 40-50 well-balanced cases (logistic curvature is at
-  most 1/4 per case). :func:`choose_prior_strength` picks it by
-  cross-validated log-loss instead.
+  relative weights stay close to the expert weights, with hundreds the data
+  decide. With the default 10 the expert opinion counts about as much as
+  some 40-50 well-balanced cases (logistic curvature is at most 1/4 per case
+  and standardised features have unit variance).
+  :func:`choose_prior_strength` picks it by cross-validated log-loss instead.
 * ``alpha`` is a small ordinary ridge that keeps the fit finite when the
-  classes are separable (and shrinks ``s`` with it).
+  classes are separable.
 
 Because ``beta`` lives on standardised features, ``beta_j`` is the change in
 log-odds per standard deviation of criterion j among the cases; the
@@ -68,7 +76,7 @@ class ShrunkLogit:
     coef : ndarray, shape (p,)
         Coefficients per standard deviation (standardised coefficients).
     expert_scale : float
-        The fitted ``s`` multiplying the expert weights.
+        The ``s`` multiplying the expert weights (0 without a prior).
     prior_strength, ridge_alpha : float
         The penalties used.
     converged : bool
@@ -106,7 +114,7 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return center, scale
 
 
-def _bounds(signs: np.ndarray, use_prior: bool) -> list[tuple[float | None, float | None]]:
+def _bounds(signs: np.ndarray) -> list[tuple[float | None, float | None]]:
     bounds: list[tuple[float | None, float | None]] = [(None, None)]
     for sgn in signs:
         if sgn > 0:
@@ -115,8 +123,56 @@ def _bounds(signs: np.ndarray, use_prior: bool) -> list[tuple[float | None, floa
             bounds.append((None, 0.0))
         else:
             bounds.append((None, None))
-    bounds.append((0.0, None) if use_prior else (0.0, 0.0))
     return bounds
+
+
+def _fit_penalised(
+    z: np.ndarray,
+    y: np.ndarray,
+    sw: np.ndarray,
+    target: np.ndarray,
+    lam: float,
+    alpha: float,
+    signs: np.ndarray,
+) -> tuple[float, np.ndarray, bool]:
+    """Minimise summed weighted log-loss + lam*|beta - target|^2 + alpha*|beta|^2."""
+    p = z.shape[1]
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        b0, beta = theta[0], theta[1:]
+        eta = b0 + z @ beta
+        loss = float(np.sum(sw * (np.logaddexp(0.0, eta) - y * eta)))
+        resid = sw * (expit(eta) - y)
+        dev = beta - target
+        value = loss + lam * float(dev @ dev) + alpha * float(beta @ beta)
+        grad = np.empty_like(theta)
+        grad[0] = resid.sum()
+        grad[1:] = z.T @ resid + 2.0 * lam * dev + 2.0 * alpha * beta
+        return value, grad
+
+    prevalence = np.clip(np.average(y, weights=sw), 1e-6, 1 - 1e-6)
+    theta0 = np.zeros(p + 1)
+    theta0[0] = np.log(prevalence / (1 - prevalence))
+    res = minimize(
+        objective,
+        theta0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=_bounds(signs),
+        options={"maxiter": 5000, "gtol": 1e-9},
+    )
+    # L-BFGS-B may stop on a relative-reduction criterion with success=False
+    # ("ABNORMAL") at an optimum; judge convergence by the projected gradient.
+    _, grad = objective(res.x)
+    proj = grad.copy()
+    for j, (lo, hi) in enumerate(_bounds(signs)):
+        if lo is not None and res.x[j] <= lo + 1e-12:
+            proj[j] = min(proj[j], 0.0)
+        if hi is not None and res.x[j] >= hi - 1e-12:
+            proj[j] = max(proj[j], 0.0)
+    scale = max(1.0, float(np.sum(sw)))
+    converged = bool(res.success or np.max(np.abs(proj)) <= 1e-4 * scale)
+    return float(res.x[0]), res.x[1:].copy(), converged
 
 
 def fit_shrunk_logit(
@@ -161,58 +217,39 @@ def fit_shrunk_logit(
     w = np.clip(np.asarray(expert_weights, dtype=float), 0.0, None)
     total = w.sum()
     use_prior = bool(total > 0 and prior_strength > 0)
-    w_dir = (w / total) * np.where(signs == 0, 1.0, signs) if total > 0 else np.zeros(p)
-    lam = float(prior_strength) if use_prior else 0.0
     alpha = float(ridge_alpha)
     center, scale = _standardise(x)
     z = (x - center) / scale
-
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        b0, beta, s = theta[0], theta[1 : p + 1], theta[p + 1]
-        eta = b0 + z @ beta
-        loss = float(np.sum(sw * (np.logaddexp(0.0, eta) - y * eta)))
-        resid = sw * (expit(eta) - y)
-        dev = beta - s * w_dir
-        value = loss + lam * float(dev @ dev) + alpha * float(beta @ beta)
-        grad = np.empty_like(theta)
-        grad[0] = resid.sum()
-        grad[1 : p + 1] = z.T @ resid + 2.0 * lam * dev + 2.0 * alpha * beta
-        grad[p + 1] = -2.0 * lam * float(w_dir @ dev)
-        return value, grad
-
-    prevalence = np.clip(np.average(y, weights=sw), 1e-6, 1 - 1e-6)
-    theta0 = np.zeros(p + 2)
-    theta0[0] = np.log(prevalence / (1 - prevalence))
-    res = minimize(
-        objective,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=_bounds(signs, use_prior),
-        options={"maxiter": 2000, "gtol": 1e-8},
-    )
-    theta = res.x
+    b0, beta, converged = _fit_penalised(z, y, sw, np.zeros(p), 0.0, alpha, signs)
+    s = 0.0
+    lam = 0.0
+    if use_prior:
+        w_dir = (w / total) * np.where(signs == 0, 1.0, signs)
+        s = float(np.linalg.norm(beta) / np.linalg.norm(w_dir))
+        lam = float(prior_strength)
+        b0, beta, converged = _fit_penalised(z, y, sw, s * w_dir, lam, alpha, signs)
     return ShrunkLogit(
         center=center,
         scale=scale,
-        intercept=float(theta[0]),
-        coef=theta[1 : p + 1].copy(),
-        expert_scale=float(theta[p + 1]),
+        intercept=b0,
+        coef=beta,
+        expert_scale=s,
         prior_strength=lam,
         ridge_alpha=alpha,
-        converged=bool(res.success),
+        converged=converged,
     )
 
 
 def suggested_weights_from_coef(coef: np.ndarray, signs: np.ndarray) -> np.ndarray:
     """Normalised positive parts of the sign-adjusted standardised coefficients.
 
-    Returns NaN everywhere when no coefficient is positive (nothing to suggest).
+    Returns NaN everywhere when no coefficient is positive (above 1e-8 in
+    total): there is nothing to suggest.
     """
     signs = np.where(np.asarray(signs) == 0, 1.0, np.asarray(signs, dtype=float))
     pos = np.clip(np.asarray(coef, dtype=float) * signs, 0.0, None)
     total = pos.sum()
-    if total <= 0:
+    if total <= 1e-8:
         return np.full(pos.shape, np.nan)
     return pos / total
 

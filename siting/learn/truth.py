@@ -75,21 +75,26 @@ def known_truth_check(n_cases: int = 300, seed: int = 0, **options: Any) -> dict
     seed : int
     **options
         Passed to :func:`siting.learn.learn` (defaults here favour speed:
-        ``n_boot=50``, ``n_repeats=3``, ``compare_trees=False``).
+        ``n_boot=50``, ``n_repeats=3``, ``compare_trees=False``; the pull
+        toward the flat expert weights is chosen by cross-validation,
+        ``prior_strength="cv"``).
 
     Returns
     -------
     dict
         ``spearman`` (suggested vs true weights), ``brier``,
         ``brier_baseline``, ``cv_auc``, ``true_weights``,
-        ``suggested_weights``, ``n_cases``, ``n_won``, ``passed``
+        ``suggested_weights``, ``n_cases``, ``n_won``, ``prior_strength``, ``passed``
         (Spearman >= 0.9 and Brier < baseline).
     """
     frame = simulate_cases(n_cases, seed)
     spec = spec_from_mappings(
         dict.fromkeys(TRUE_WEIGHTS, 1.0), include_soft_factors=False, profile_id="known_truth"
     )
-    opts: dict[str, Any] = {"n_boot": 50, "n_repeats": 3, "compare_trees": False, "seed": seed}
+    opts: dict[str, Any] = {
+        "n_boot": 50, "n_repeats": 3, "compare_trees": False, "seed": seed,
+        "prior_strength": "cv",
+    }
     opts.update(options)
     result = learn(build_features(frame, spec), **opts)
     names = list(TRUE_WEIGHTS)
@@ -105,5 +110,6 @@ def known_truth_check(n_cases: int = 300, seed: int = 0, **options: Any) -> dict
         "suggested_weights": {k: float(v) for k, v in zip(names, sugg, strict=True)},
         "n_cases": result.n_cases,
         "n_won": result.n_won,
+        "prior_strength": result.prior_strength,
         "passed": bool(rho >= 0.9 and result.brier < result.brier_baseline),
     }
