@@ -164,7 +164,7 @@ def coerce_field(values: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Seri
     if width is not None:
         codes = [normalize_code(v, width) if p else None for v, p in zip(values, present,
                                                                        strict=True)]
-        out = pd.Series(codes, index=values.index, dtype="string")
+        out = pd.Series(codes, index=values.index, dtype="str")
         bad = present & out.isna()
         return out, bad
     if spec.dtype in ("float", "int"):
@@ -194,7 +194,7 @@ def coerce_field(values: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Seri
         out = pd.Series(np.array(stamps, dtype="datetime64[s]"), index=values.index)
         return out, present & out.isna()
     texts = [_to_text(v) if p else None for v, p in zip(values, present, strict=True)]
-    return pd.Series(texts, index=values.index, dtype="string"), bad
+    return pd.Series(texts, index=values.index, dtype="str"), bad
 
 
 def _closest(name: str, columns: Sequence[str]) -> str:

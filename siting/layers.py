@@ -228,7 +228,7 @@ def _complete_sites(sites: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame
             notes.append(f"{int(missing.sum())} sites outside every municipality polygon got "
                          "the nearest municipality's kommunkod")
         sites["kommunkod"] = pd.Series(codes.reindex(sites.index).tolist(), index=sites.index,
-                                       dtype="string")
+                                       dtype="str")
         notes.append("kommunkod joined from the municipalities layer")
     polygonal = sites.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if "area_ha" not in sites.columns:
