@@ -28,13 +28,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siting.errors import Problem, ProfileError
+from siting.frozen import FrozenMap, freeze
 from siting.i18n import format_number
 from siting.mcda import METHODS
 from siting.profile_rules import (
@@ -84,14 +84,6 @@ _OP_WORDS = {
 }
 _REQUIRED = {"sv": "krav", "en": "required"}
 _NO_DATA = {"sv": "uppgift saknas", "en": "no data"}
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
-    return value
 
 
 def _is_num(v: Any) -> bool:
@@ -321,7 +313,7 @@ class Profile:
         total = sum(float(weights[s]) for s in ids)
         norm = {s: float(weights[s]) / total for s in ids}
         soft = tuple(dataclasses.replace(s, weight=norm[s.id]) for s in self.soft)
-        new = dataclasses.replace(self, soft=soft, weights=MappingProxyType(norm), ahp=None,
+        new = dataclasses.replace(self, soft=soft, weights=FrozenMap(norm), ahp=None,
                                   ahp_cr=None)
         return dataclasses.replace(new, content_hash=_hash(new.to_toml()))
 
@@ -425,7 +417,7 @@ def parse_profile(text: str, source: str = "<profile>", path: Path | None = None
                  for sid, metric, w, fn, rat in soft_raw)
     profile = Profile(
         **head, metrics=tuple(metrics), hard=tuple(hard), soft=soft,
-        weights=MappingProxyType(weights), ahp=ahp, ahp_cr=cr, source_path=path)
+        weights=FrozenMap(weights), ahp=ahp, ahp_cr=cr, source_path=path)
     return dataclasses.replace(profile, content_hash=_hash(profile.to_toml()))
 
 
@@ -502,7 +494,7 @@ def _parse_metrics(raw: Any, bad: Any) -> list[MetricSpec]:
         unit = entry.get("unit", "")
         if not isinstance(unit, str):
             bad(loc, "unit", f"must be text, got {unit!r}")
-        metrics.append(MetricSpec(mid, str(kind), _freeze(params), str(unit),
+        metrics.append(MetricSpec(mid, str(kind), freeze(params), str(unit),
                                   str(entry.get("label_sv", "")), str(entry.get("label_en", ""))))
     return metrics
 

@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from siting.errors import Problem, ProfileError
+from siting.frozen import FrozenMap
 
 __all__ = [
     "VALUE_FN_KINDS",
@@ -204,10 +205,7 @@ class Categories:
     kind: ClassVar[str] = "categories"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
-
-    def __hash__(self) -> int:
-        return hash((tuple(sorted(self.values.items())), self.default))
+        object.__setattr__(self, "values", FrozenMap(self.values))
 
     @property
     def direction(self) -> int:

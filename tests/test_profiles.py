@@ -383,3 +383,16 @@ def test_hard_criteria_fail_on_pandas_na() -> None:
     ne = HardCriterion("z", "m", "!=", "none", "", "Plan", "Plan", "")
     assert ne.evaluate(zoning).tolist() == [True, False, False]
     assert ne.reason(pd.NA, "sv") == "Plan: uppgift saknas, krav inte none"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_profiles_pickle_and_hash(name: str) -> None:
+    # Streamlit's cache pickles return values; the app also keys caches by profile
+    import pickle
+
+    p = load_profile(name)
+    q = pickle.loads(pickle.dumps(p))
+    assert q == p and hash(q) == hash(p)
+    assert q.weights == p.weights and q.content_hash == p.content_hash
+    with pytest.raises(TypeError):
+        p.weights["labour"] = 1.0  # type: ignore[index]
