@@ -164,3 +164,73 @@ def test_straight_line_from_polygon_edge_matches_brute_force() -> None:
              for g in sites.geometry]
     np.testing.assert_allclose(got.to_numpy(), brute, rtol=1e-12)
     assert len(set(np.round(brute))) > 30  # the sites really differ
+
+
+def test_contracted_network_matches_plain_dijkstra() -> None:
+    """The contracted graph gives the same pools as Dijkstra over every vertex."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+    from shapely.geometry import Polygon
+
+    rng = np.random.default_rng(5)
+    lines, classes = [], []
+    for k in range(5):  # a 5 x 5 grid of roads with vertices every ~700 m
+        xs = np.linspace(0, 20_000, 30)
+        lines.append([(x, k * 5000.0) for x in xs])
+        lines.append([(k * 5000.0, x) for x in xs])
+        classes += [int(rng.integers(1, 6)), int(rng.integers(1, 6))]
+    ring = Polygon(Point(10_000, 30_000).buffer(3000, quad_segs=8)).exterior  # a closed loop
+    lines.append(list(ring.coords))
+    classes.append(4)
+    lines.append([(20_000, 20_000), (24_000, 23_000), (27_000, 23_500)])  # dead-end spur
+    classes.append(5)
+    roads = gpd.GeoDataFrame({"road_class": classes},
+                             geometry=[_line(*c) for c in lines], crs=CRS)
+    sites = gpd.GeoDataFrame(geometry=[_p(*xy) for xy in rng.uniform(-2000, 28_000, (25, 2))]
+                             + [_p(10_000, 33_000)], crs=CRS)
+    cxy = rng.uniform(-3000, 30_000, (400, 2))
+    cells = gpd.GeoDataFrame({"working_age_population": rng.uniform(1, 50, 400)},
+                             geometry=[_p(*xy) for xy in cxy], crs=CRS)
+    from siting.metrics.labour import build_road_graph
+    graph = build_road_graph(roads, max_edge_m=None)
+    assert graph.n_key_nodes < graph.n_nodes / 5  # chains really were contracted
+    budget = 18.0
+    got = labour_pool(sites, cells, travel_time_min=budget, graph=graph)
+
+    # reference: plain Dijkstra over all vertices, same rules
+    speeds = {1: 100, 2: 90, 3: 80, 4: 70, 5: 50}
+    xy, index = np.unique(np.round(np.concatenate([np.asarray(c) for c in lines]), 6), axis=0,
+                          return_inverse=True)
+    xy = xy + [X0, Y0]
+    u, v, w, pos = [], [], [], 0
+    for c, cls in zip(lines, classes, strict=True):
+        ids = index.ravel()[pos:pos + len(c)]
+        pos += len(c)
+        seg = np.hypot(*np.diff(np.asarray(c), axis=0).T)
+        u += list(ids[:-1])
+        v += list(ids[1:])
+        w += list(seg / (speeds[cls] * 1000 / 60))
+    full = coo_matrix((w, (u, v)), shape=(len(xy),) * 2).tocsr()
+    sxy = np.array([[g.x, g.y] for g in sites.geometry])
+    cxy_abs = cxy + [X0, Y0]
+    s_d = np.hypot(*(sxy[:, None, :] - xy[None]).transpose(2, 0, 1))
+    c_d = np.hypot(*(cxy_abs[:, None, :] - xy[None]).transpose(2, 0, 1))
+    s_node, c_node = s_d.argmin(1), c_d.argmin(1)
+    s_acc, c_acc = s_d.min(1) / 500.0, c_d.min(1) / 500.0  # 30 km/h = 500 m/min
+    dist = dijkstra(full, directed=False, indices=s_node)
+    pop = cells["working_age_population"].to_numpy()
+    direct = np.hypot(*(sxy[:, None, :] - cxy_abs[None]).transpose(2, 0, 1))
+    expected = []
+    for i in range(len(sites)):
+        t = s_acc[i] + dist[i, c_node] + c_acc
+        on_road = c_d.min(1) <= 5000
+        net = on_road & (t <= budget)
+        local = on_road & (direct[i] <= min(5000, 500 * budget))
+        straight = direct[i] * 1.3 / (70 * 1000 / 60) <= budget
+        if s_d[i].min() > 5000:  # a site far from every road: straight line for all cells
+            expected.append(pop[straight].sum())
+            continue
+        expected.append(pop[net | local | (~on_road & straight)].sum())
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-9)
+    assert len(set(np.round(expected))) > 15
+    assert (s_d.min(1) > 5000).sum() >= 1  # the off-road rule is exercised too

@@ -82,27 +82,54 @@ _CHUNK_CELLS = 4_000_000  # elements of one dense (sites x cells) block
 
 @dataclass(frozen=True)
 class RoadGraph:
-    """An undirected road graph weighted by travel time.
+    """An undirected road graph weighted by travel time, with degree-2 chains contracted.
+
+    Every vertex of the road lines (merged within 1 m, densified) is a *node*
+    that sites and population cells can snap to. Junctions and dead ends are
+    *key nodes*; the chains of degree-2 nodes between them become single
+    edges of ``graph``, so shortest paths run over the junctions only. A node
+    on a chain knows the two key nodes that end it and its travel time to
+    each along the chain.
 
     Parameters
     ----------
     graph : scipy.sparse.csr_matrix
-        (N, N) edge travel times in minutes (upper triangle; use ``directed=False``).
+        (K, K) travel times in minutes between key nodes (use ``directed=False``).
     nodes_xy : numpy.ndarray
         (N, 2) node coordinates, EPSG:3006 metres.
+    key_node : numpy.ndarray
+        (K,) node id of every key node.
+    end_a, end_b : numpy.ndarray
+        (N,) key-node index (0..K-1) at either end of the node's chain
+        (both the node's own index for a key node).
+    off_a, off_b : numpy.ndarray
+        (N,) minutes along the chain from the node to ``end_a`` / ``end_b``.
+    chain : numpy.ndarray
+        (N,) chain id of a chain node, -1 for key nodes.
     n_roads : int
         Road features used.
     """
 
     graph: csr_matrix
     nodes_xy: np.ndarray
+    key_node: np.ndarray
+    end_a: np.ndarray
+    end_b: np.ndarray
+    off_a: np.ndarray
+    off_b: np.ndarray
+    chain: np.ndarray
     n_roads: int
     tree: cKDTree = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     @property
     def n_nodes(self) -> int:
-        """Number of graph nodes."""
+        """Number of nodes (vertices)."""
         return int(self.nodes_xy.shape[0])
+
+    @property
+    def n_key_nodes(self) -> int:
+        """Number of key nodes (junctions and dead ends)."""
+        return int(self.key_node.shape[0])
 
 
 def build_road_graph(
@@ -122,8 +149,10 @@ def build_road_graph(
         Speed for roads with neither a speed nor a known class.
     merge_tolerance_m : float
         Vertices closer than this are one node, so segments that almost meet join.
+        Lines that cross without a shared vertex (bridges) are not joined.
     max_edge_m : float or None
-        Densify lines so no edge is longer than this (None: keep the vertices).
+        Densify lines so no edge is longer than this (None: keep the vertices);
+        bounds the error of snapping to the nearest node.
 
     Returns
     -------
@@ -145,8 +174,7 @@ def build_road_graph(
         parts = shapely.segmentize(parts, max_segment_length=float(max_edge_m))
     coords, line_idx = shapely.get_coordinates(parts, return_index=True)
     if coords.shape[0] < 2:
-        return RoadGraph(csr_matrix((0, 0)), np.zeros((0, 2)), int(ok.sum()),
-                         cKDTree(np.zeros((0, 2))))
+        return _empty_graph(int(ok.sum()))
     node_of, nodes_xy = _merge_vertices(coords, merge_tolerance_m)
     same = line_idx[:-1] == line_idx[1:]
     a = np.flatnonzero(same)
@@ -161,8 +189,93 @@ def build_road_graph(
     n = nodes_xy.shape[0]
     _, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
     lo, hi, minutes = lo[first], hi[first], minutes[first]
-    graph = coo_matrix((minutes, (lo, hi)), shape=(n, n)).tocsr()
-    return RoadGraph(graph, nodes_xy, int(ok.sum()), cKDTree(nodes_xy))
+    return _contract(n, lo, hi, minutes, nodes_xy, int(ok.sum()))
+
+
+def _empty_graph(n_roads: int) -> RoadGraph:
+    empty_i = np.zeros(0, dtype=np.int64)
+    return RoadGraph(csr_matrix((0, 0)), np.zeros((0, 2)), empty_i, empty_i, empty_i,
+                     np.zeros(0), np.zeros(0), empty_i, n_roads, cKDTree(np.zeros((0, 2))))
+
+
+def _contract(n: int, lo: np.ndarray, hi: np.ndarray, minutes: np.ndarray,
+              nodes_xy: np.ndarray, n_roads: int) -> RoadGraph:
+    """Contract chains of degree-2 nodes into single edges between key nodes."""
+    sym = coo_matrix((np.concatenate([minutes, minutes]),
+                      (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n)).tocsr()
+    indptr, indices, data = sym.indptr, sym.indices, sym.data
+    deg = np.diff(indptr)
+    key = deg != 2
+    end_a = np.arange(n, dtype=np.int64)
+    end_b = np.arange(n, dtype=np.int64)
+    off_a, off_b = np.zeros(n), np.zeros(n)
+    chain = np.full(n, -1, dtype=np.int64)
+    visited = key.copy()
+    ka: list[int] = []
+    kb: list[int] = []
+    kw: list[float] = []
+    n_chain = 0
+    ind_l, dat_l, ptr_l = indices.tolist(), data.tolist(), indptr.tolist()
+    key_l = key.tolist()
+
+    def walk(start: int) -> None:
+        nonlocal n_chain
+        for e in range(ptr_l[start], ptr_l[start + 1]):
+            first_nb, w0 = ind_l[e], dat_l[e]
+            if key_l[first_nb]:
+                if start < first_nb:
+                    ka.append(start)
+                    kb.append(first_nb)
+                    kw.append(w0)
+                continue
+            if visited[first_nb]:
+                continue
+            path, cum = [], []
+            total, prev, cur = w0, start, first_nb
+            while not key_l[cur]:
+                visited[cur] = True
+                path.append(cur)
+                cum.append(total)
+                e0 = ptr_l[cur]
+                if ind_l[e0] != prev:
+                    nxt, w = ind_l[e0], dat_l[e0]
+                else:
+                    nxt, w = ind_l[e0 + 1], dat_l[e0 + 1]
+                prev, cur = cur, nxt
+                total += w
+            p = np.asarray(path, dtype=np.int64)
+            c = np.asarray(cum)
+            end_a[p], end_b[p] = start, cur
+            off_a[p], off_b[p] = c, total - c
+            chain[p] = n_chain
+            n_chain += 1
+            if start != cur:
+                ka.append(min(start, cur))
+                kb.append(max(start, cur))
+                kw.append(total)
+
+    for start in np.flatnonzero(key).tolist():
+        walk(start)
+    while not visited.all():  # closed loops without a junction: make one node a key node
+        start = int(np.flatnonzero(~visited)[0])
+        key[start] = True
+        key_l[start] = True
+        visited[start] = True
+        walk(start)
+    key_node = np.flatnonzero(key)
+    kidx = np.full(n, -1, dtype=np.int64)
+    kidx[key_node] = np.arange(key_node.size)
+    k = key_node.size
+    if ka:
+        ea, eb, ew = kidx[np.asarray(ka)], kidx[np.asarray(kb)], np.asarray(kw)
+        order = np.argsort(ew, kind="stable")
+        ea, eb, ew = ea[order], eb[order], ew[order]
+        _, first = np.unique(ea * k + eb, return_index=True)
+        graph = coo_matrix((ew[first], (ea[first], eb[first])), shape=(k, k)).tocsr()
+    else:
+        graph = csr_matrix((k, k))
+    return RoadGraph(graph, nodes_xy, key_node, kidx[end_a], kidx[end_b], off_a, off_b,
+                     chain, n_roads, cKDTree(nodes_xy))
 
 
 def population_points(population: gpd.GeoDataFrame, field: str = "working_age_population"
@@ -249,7 +362,7 @@ def labour_pool(
     cell_xy, pop, used = population_points(population, field)
     if graph is None and roads is not None and len(roads):
         graph = build_road_graph(roads, default_speed_kmh=speed_kmh)
-    network = graph is not None and graph.n_nodes > 1 and graph.graph.nnz > 0
+    network = graph is not None and graph.n_nodes > 1
     sl_radius_m = speed_kmh * _M_PER_MIN_PER_KMH * travel_time_min / detour_factor
     geoms = site_geometries(sites)
     valid = valid_geometry_mask(geoms)
@@ -399,21 +512,26 @@ def _network_pool(
     tree_on = shapely.STRtree(cells[c_on])
     dq, dc = tree_on.query(geoms[site_pos], predicate="dwithin", distance=float(direct_r))
     direct_site = site_pos[dq]
-    # chunked dijkstra from the sites' nodes, sites sorted by node
-    order = site_pos[np.argsort(site_node[site_pos], kind="stable")]
-    chunk = max(1, _CHUNK_CELLS // max(c_on.size, graph.n_nodes))
+    # cells: where they join the contracted graph (chain ends and offsets incl. the access leg)
+    g = graph
+    c_ea, c_eb = g.end_a[cell_node], g.end_b[cell_node]
+    c_oa = g.off_a[cell_node] + cell_acc
+    c_ob = g.off_b[cell_node] + cell_acc
+    c_chain = g.chain[cell_node]
+    chain_order = np.argsort(c_chain, kind="stable")
+    sorted_chain = c_chain[chain_order]
     site_acc_min = site_acc_m / access_m_per_min
+    # chunked dijkstra from the key nodes ending the sites' chains, sites sorted by chain end
+    order = site_pos[np.argsort(g.end_a[site_node[site_pos]], kind="stable")]
+    chunk = max(1, _CHUNK_CELLS // max(c_on.size, g.n_key_nodes))
     dir_order = np.argsort(direct_site, kind="stable")
     direct_site, dc = direct_site[dir_order], dc[dir_order]
     for start in range(0, order.size, chunk):
         block = order[start:start + chunk]
-        src, row = np.unique(site_node[block], return_inverse=True)
         limit = budget_min - float(site_acc_min[block].min())
         if limit >= 0:
-            dist = dijkstra(graph.graph, directed=False, indices=src, limit=limit)
-            t = dist[:, cell_node][row]  # (sites in block, on-road cells), minutes
-            t += cell_acc[None, :]
-            t += site_acc_min[block][:, None]
+            t = _block_times(g, site_node[block], site_acc_min[block], limit, c_ea, c_eb, c_oa,
+                             c_ob, chain_order, sorted_chain, g.off_a[cell_node], cell_acc)
             reach = t <= budget_min
         else:  # every site of the block is farther from its node than the budget
             reach = np.zeros((block.size, c_on.size), dtype=bool)
@@ -428,6 +546,37 @@ def _network_pool(
             reach[r[keep], dcc[keep]] = True
         out[block] += reach @ pop_on
     return out, int(off_site.size)
+
+
+def _block_times(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, limit: float,
+                 c_ea: np.ndarray, c_eb: np.ndarray, c_oa: np.ndarray, c_ob: np.ndarray,
+                 chain_order: np.ndarray, sorted_chain: np.ndarray, c_pos: np.ndarray,
+                 c_acc: np.ndarray) -> np.ndarray:
+    """Travel time (min) from each site of a block (at nodes ``sn``) to each on-road cell.
+
+    site access + along its chain to a chain end + shortest path between key
+    nodes + along the cell's chain + cell access; or, for a cell on the site's
+    own chain, straight along that chain.
+    """
+    s_ea, s_eb = g.end_a[sn], g.end_b[sn]
+    src, inv = np.unique(np.concatenate([s_ea, s_eb]), return_inverse=True)
+    ra, rb = inv[:sn.size], inv[sn.size:]
+    dist = dijkstra(g.graph, directed=False, indices=src, limit=limit)
+    to_key = np.minimum(dist[ra] + g.off_a[sn][:, None], dist[rb] + g.off_b[sn][:, None])
+    to_key += s_acc[:, None]
+    t = np.minimum(to_key[:, c_ea] + c_oa, to_key[:, c_eb] + c_ob)
+    s_chain = g.chain[sn]
+    lo = np.searchsorted(sorted_chain, s_chain, "left")
+    hi = np.searchsorted(sorted_chain, s_chain, "right")
+    counts = np.where(s_chain >= 0, hi - lo, 0)
+    total = int(counts.sum())
+    if total:
+        rows = np.repeat(np.arange(sn.size), counts)
+        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        cols = chain_order[np.repeat(lo, counts) + within]
+        along = np.abs(g.off_a[sn][rows] - c_pos[cols]) + c_acc[cols] + s_acc[rows]
+        t[rows, cols] = np.minimum(t[rows, cols], along)
+    return t
 
 
 def _notes(method: str, budget_min: float, speed_kmh: float, detour: float, access_kmh: float,
