@@ -110,3 +110,15 @@ def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
     finally:
         store.close()
         results.put((worker, outcomes))
+
+
+def open_after_barrier(url: str, barrier: Any, results: Any) -> None:
+    """Child-process body: open (and migrate) a fresh log at the same moment as a sibling."""
+    from siting.outcomes import OutcomeStore
+
+    try:
+        barrier.wait(timeout=60)
+        with OutcomeStore.open(url) as store:
+            results.put(("ok", len(store.list())))
+    except Exception as exc:  # report, never hang the parent
+        results.put(("error", f"{type(exc).__name__}: {exc}"))

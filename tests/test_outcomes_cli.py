@@ -103,3 +103,27 @@ def test_every_action_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     for action in outcomes_cmd._ACTIONS:  # noqa: SLF001 - the list of actions
         code, out, _ = _cli([action, "--help"], capsys)
         assert code == 0 and "usage:" in out, action
+
+
+def test_update_changes_only_given_fields(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli(["--db", db, "add", "--id", "U-1", "--title", "Datacenter", "--industry",
+                 "data_center", "--kommun", "2580", "--outcome", "ongoing", "--xy", "833000",
+                 "7290000", "--soft", "responsiveness=4", "site_control=3",
+                 "--metric", "dist_rail_m=100"], capsys)[0] == 0
+    code, out, err = _cli(["--db", db, "update", "U-1", "--outcome", "won", "--year-decided",
+                           "2024", "--soft", "site_control=", "planning_speed=5",
+                           "--metric", "site_area_ha=40", "--user", "bo"], capsys)
+    assert code == 0 and "version 2" in out, err
+    with OutcomeStore.open(db) as store:
+        case = store.get("U-1")
+    assert case.outcome == "won" and case.year_decided == 2024
+    assert case.title == "Datacenter" and case.geometry_wkt == "POINT (833000 7290000)"
+    assert case.soft == {"responsiveness": 4, "planning_speed": 5}
+    assert case.metrics == {"dist_rail_m": 100.0, "site_area_ha": 40.0}
+    code, out, _ = _cli(["--db", db, "history", "U-1"], capsys)
+    assert "soft.site_control" in out and "year_decided" in out and "outcome" in out
+    code, out, _ = _cli(["--db", db, "update", "U-1", "--outcome", "won"], capsys)
+    assert "nothing changed" in out
+    code, _, err = _cli(["--db", db, "update", "U-1", "--title", "X", "--expected-version",
+                         "1"], capsys)
+    assert code == 2 and "someone else changed" in err

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_outcomes import BACKENDS, backend_url, concurrent_writer
+from conftest_outcomes import BACKENDS, backend_url, concurrent_writer, open_after_barrier
 
 from siting.outcomes import Case, OutcomeStore
 
@@ -64,3 +64,19 @@ def test_two_processes_lose_nothing(url: str) -> None:
         assert sorted(r.snapshot["title"] for r in history[1:]) == sorted(applied)
         assert shared.title == history[-1].snapshot["title"]
         assert store.revision_count() == 1 + 2 * N_CREATES + len(applied)
+
+
+def test_two_processes_migrate_a_fresh_database_at_once(url: str) -> None:
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    results = ctx.Queue()
+    procs = [ctx.Process(target=open_after_barrier, args=(url, barrier, results))
+             for _ in range(2)]
+    for p in procs:
+        p.start()
+    reports = [results.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    results.close()
+    results.join_thread()
+    assert reports == [("ok", 0), ("ok", 0)]

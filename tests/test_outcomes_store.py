@@ -219,3 +219,16 @@ def test_bad_urls_are_plain_errors(tmp_path: Path) -> None:
         OutcomeStore.open("mysql://u:p@localhost/db")
     with pytest.raises(StoreError, match="cannot open the outcome log"):
         OutcomeStore.open("postgresql+psycopg://nobody:pw@127.0.0.1:1/none?connect_timeout=1")
+
+
+def test_history_reports_changed_fields(store: OutcomeStore) -> None:
+    saved = store.add(_case(), user="anna")
+    store.update(dataclasses.replace(saved, outcome="lost", soft={"responsiveness": 5},
+                                     metrics={"grid_capacity_10km_mw": 1250.0,
+                                              "dist_rail_m": 900.0}), user="bo")
+    store.delete("T-1", user="bo")
+    first, second, third = store.history("T-1")
+    assert "title" in first.changed_fields(None)
+    assert second.changed_fields(first) == ["outcome", "metrics.dist_rail_m",
+                                            "soft.site_control"]
+    assert third.changed_fields(second) == ["deleted"]

@@ -9,6 +9,7 @@ Examples
     siting outcomes add --id SE-2024-X --title "Battery plant" --industry battery \\
         --kommun 2482 --outcome won --year-decided 2024 --lon 20.95 --lat 64.75 \\
         --soft responsiveness=5 planning_speed=4 --metric grid_capacity_10km_mw=450
+    siting outcomes update SE-2024-X --outcome lost --soft site_control=2
     siting outcomes history SE-2024-X
     siting outcomes restore SE-2024-X 1
     siting outcomes export cases.xlsx
@@ -26,7 +27,7 @@ from siting.errors import StoreError
 
 __all__ = ["register", "run"]
 
-_ACTIONS = ("add", "list", "show", "history", "restore", "delete", "undelete", "import",
+_ACTIONS = ("add", "update", "list", "show", "history", "restore", "delete", "undelete", "import",
             "export", "seed")
 
 
@@ -55,42 +56,12 @@ def register(subparsers: Any) -> None:
         return parser
 
     add = action("add", "add a new case")
-    add.add_argument("--id", dest="case_id", required=True, help="stable case id")
-    add.add_argument("--title", required=True)
-    add.add_argument("--industry", required=True,
-                     choices=("battery", "steel", "data_center", "other"))
-    add.add_argument("--kommun", dest="kommunkod", required=True, help="4-digit kommunkod")
-    add.add_argument("--outcome", required=True, choices=("won", "lost", "withdrawn", "ongoing"))
-    add.add_argument("--profile", help="profile id, e.g. battery_plant")
-    add.add_argument("--year-started", type=int)
-    add.add_argument("--year-decided", type=int)
-    where = add.add_mutually_exclusive_group()
-    where.add_argument("--lonlat", nargs=2, type=float, metavar=("LON", "LAT"),
-                       help="site point in WGS 84 degrees")
-    where.add_argument("--xy", nargs=2, type=float, metavar=("X", "Y"),
-                       help="site point in EPSG:3006 metres")
-    where.add_argument("--wkt", help="site point or polygon as WKT in EPSG:3006")
-    add.add_argument("--competing", nargs="+", default=[], metavar="KOMMUNKOD",
-                     help="other municipalities that competed")
-    for flag in ("--investment-msek", "--power-mw", "--land-ha", "--detaljplan-months",
-                 "--permit-months"):
-        add.add_argument(flag, type=float)
-    add.add_argument("--jobs", type=int)
-    add.add_argument("--soft", nargs="+", default=[], metavar="FACTOR=SCORE",
-                     help="soft-factor scores 1..5, e.g. responsiveness=4")
-    add.add_argument("--evidence", nargs="+", default=[], metavar="FACTOR=TEXT",
-                     help="evidence behind a score, e.g. 'responsiveness=offer in a week'")
-    add.add_argument("--metric", nargs="+", default=[], metavar="ID=VALUE",
-                     help="metric snapshot values, e.g. dist_rail_m=1200")
-    add.add_argument("--metrics-vintage", default="")
-    add.add_argument("--decisive", nargs="+", default=[], metavar="TAG")
-    add.add_argument("--notes", default="")
-    add.add_argument("--source", default="", help="public source (URL or citation)")
-    add.add_argument("--confidentiality", default="internal",
-                     choices=("public", "internal", "confidential"))
-    add.add_argument("--fictional", action="store_true", help="mark as a fictional case")
-    add.add_argument("--organisation", default="")
-    add.add_argument("--comment", default="")
+    _case_options(add, for_update=False)
+    upd = action("update", "change fields of a case (others stay as they are)")
+    upd.add_argument("case_id")
+    upd.add_argument("--expected-version", type=int,
+                     help="the version you based the change on (default: the current one)")
+    _case_options(upd, for_update=True)
 
     lst = action("list", "list cases as a table (or JSON)")
     _filters(lst)
@@ -129,6 +100,66 @@ def register(subparsers: Any) -> None:
 
     seed = action("seed", "load the seed cases (idempotent)")
     seed.add_argument("--which", choices=("real", "demo", "all"), default="all")
+
+
+def _case_options(p: argparse.ArgumentParser, *, for_update: bool) -> None:
+    """Options for the case fields; for ``update`` every one is optional and unset."""
+    kw: dict[str, Any] = {"default": argparse.SUPPRESS} if for_update else {}
+    req = not for_update
+    if not for_update:
+        p.add_argument("--id", dest="case_id", required=True, help="stable case id")
+    p.add_argument("--title", required=req, **kw)
+    p.add_argument("--industry", required=req, choices=("battery", "steel", "data_center",
+                                                        "other"), **kw)
+    p.add_argument("--kommun", dest="kommunkod", required=req, help="4-digit kommunkod", **kw)
+    p.add_argument("--outcome", required=req, choices=("won", "lost", "withdrawn", "ongoing"),
+                   **kw)
+    p.add_argument("--profile", help="profile id, e.g. battery_plant", **kw)
+    p.add_argument("--year-started", type=int, **kw)
+    p.add_argument("--year-decided", type=int, **kw)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--lonlat", nargs=2, type=float, metavar=("LON", "LAT"),
+                       help="site point in WGS 84 degrees", **kw)
+    where.add_argument("--xy", nargs=2, type=float, metavar=("X", "Y"),
+                       help="site point in EPSG:3006 metres", **kw)
+    where.add_argument("--wkt", help="site point or polygon as WKT in EPSG:3006", **kw)
+    p.add_argument("--competing", nargs="*", metavar="KOMMUNKOD",
+                   help="other municipalities that competed", **kw)
+    for flag in ("--investment-msek", "--power-mw", "--land-ha", "--detaljplan-months",
+                 "--permit-months"):
+        p.add_argument(flag, type=float, **kw)
+    p.add_argument("--jobs", type=int, **kw)
+    p.add_argument("--soft", nargs="+", metavar="FACTOR=SCORE",
+                   help="soft-factor scores 1..5, e.g. responsiveness=4 "
+                        "(FACTOR= removes a score)", **kw)
+    p.add_argument("--evidence", nargs="+", metavar="FACTOR=TEXT",
+                   help="evidence behind a score, e.g. 'responsiveness=offer in a week'", **kw)
+    p.add_argument("--metric", nargs="+", metavar="ID=VALUE",
+                   help="metric snapshot values, e.g. dist_rail_m=1200 (ID= removes one)", **kw)
+    p.add_argument("--metrics-vintage", **kw)
+    p.add_argument("--decisive", nargs="*", metavar="TAG", **kw)
+    p.add_argument("--notes", **kw)
+    p.add_argument("--source", help="public source (URL or citation)", **kw)
+    p.add_argument("--confidentiality", choices=("public", "internal", "confidential"), **kw)
+    fict = p.add_mutually_exclusive_group()
+    fict.add_argument("--fictional", dest="is_fictional", action="store_true",
+                      help="mark as a fictional case", **kw)
+    if for_update:
+        fict.add_argument("--not-fictional", dest="is_fictional", action="store_false", **kw)
+    p.add_argument("--organisation", **kw)
+    p.add_argument("--comment", default="")
+
+
+_OPTION_FIELDS = {
+    "title": "title", "industry": "industry", "kommunkod": "kommunkod", "outcome": "outcome",
+    "profile": "profile", "year_started": "year_started", "year_decided": "year_decided",
+    "competing": "competing_kommuner", "investment_msek": "investment_msek", "jobs": "jobs",
+    "power_mw": "power_mw", "land_ha": "land_ha", "detaljplan_months": "detaljplan_months",
+    "permit_months": "permit_months", "metrics_vintage": "metrics_vintage",
+    "decisive": "decisive_factors", "notes": "notes", "source": "source",
+    "confidentiality": "confidentiality", "is_fictional": "is_fictional",
+    "organisation": "organisation",
+}
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -176,38 +207,72 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _add(store: Any, args: argparse.Namespace) -> int:
+def _geometry_from_args(args: argparse.Namespace) -> tuple[bool, str | None]:
+    """(given, WKT) from --wkt / --xy / --lonlat."""
     import shapely
 
-    from siting.outcomes import case_from_dict
     from siting.outcomes.importexport import flat_to_case_dict
 
-    geometry: str | None = args.wkt
-    if args.xy:
-        geometry = shapely.Point(*args.xy).wkt
-    data: dict[str, Any] = {
-        "case_id": args.case_id, "title": args.title, "industry": args.industry,
-        "kommunkod": args.kommunkod, "outcome": args.outcome, "profile": args.profile,
-        "year_started": args.year_started, "year_decided": args.year_decided,
-        "competing_kommuner": args.competing, "investment_msek": args.investment_msek,
-        "jobs": args.jobs, "power_mw": args.power_mw, "land_ha": args.land_ha,
-        "detaljplan_months": args.detaljplan_months, "permit_months": args.permit_months,
-        "metrics_vintage": args.metrics_vintage, "decisive_factors": args.decisive,
-        "notes": args.notes, "source": args.source, "confidentiality": args.confidentiality,
-        "is_fictional": args.fictional, "organisation": args.organisation,
-        "soft": _pairs(args.soft, "--soft"), "soft_evidence": _pairs(args.evidence, "--evidence"),
-        "metrics": _pairs(args.metric, "--metric"), "geometry_wkt": geometry,
-    }
-    if args.lonlat:
+    if getattr(args, "wkt", None):
+        return True, args.wkt
+    if getattr(args, "xy", None):
+        return True, shapely.Point(*args.xy).wkt
+    if getattr(args, "lonlat", None):
         converted, problems = flat_to_case_dict(
             {"lon": args.lonlat[0], "lat": args.lonlat[1]}, source="command line",
             location="--lonlat")
         if problems:
             raise StoreError.from_problems("Invalid site position", problems)
-        data["geometry_wkt"] = converted.get("geometry_wkt")
+        return True, converted.get("geometry_wkt")
+    return False, None
+
+
+def _merge(current: dict[str, Any], pairs: dict[str, str]) -> dict[str, Any]:
+    out = dict(current)
+    for key, value in pairs.items():
+        if value == "":
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def _case_data(args: argparse.Namespace, base: dict[str, Any]) -> dict[str, Any]:
+    data = dict(base)
+    for option, fld in _OPTION_FIELDS.items():
+        if hasattr(args, option) and getattr(args, option) is not None:
+            data[fld] = getattr(args, option)
+    for option, fld in (("soft", "soft"), ("evidence", "soft_evidence"), ("metric", "metrics")):
+        if getattr(args, option, None):
+            data[fld] = _merge(data.get(fld) or {}, _pairs(getattr(args, option), f"--{option}"))
+    given, wkt = _geometry_from_args(args)
+    if given:
+        data["geometry_wkt"] = wkt
+    return data
+
+
+def _add(store: Any, args: argparse.Namespace) -> int:
+    from siting.outcomes import case_from_dict
+
+    data = _case_data(args, {"case_id": args.case_id})
     case = case_from_dict(data, source="command line")
     saved = store.add(case, user=args.user, comment=args.comment)
     print(f"added {saved.case_id} (version {saved.meta.version})")
+    return 0
+
+
+def _update(store: Any, args: argparse.Namespace) -> int:
+    from siting.outcomes import case_from_dict, case_to_dict
+
+    current = store.get(args.case_id)
+    case = case_from_dict(_case_data(args, case_to_dict(current)), source="command line",
+                          location=f"case {args.case_id}")
+    expected = args.expected_version or current.meta.version
+    saved = store.update(case, expected_version=expected, user=args.user, comment=args.comment)
+    if saved.meta.version == current.meta.version:
+        print(f"{saved.case_id}: nothing changed (version {saved.meta.version})")
+    else:
+        print(f"updated {saved.case_id} (version {saved.meta.version})")
     return 0
 
 
@@ -246,6 +311,8 @@ def run(args: argparse.Namespace) -> int:
     with OutcomeStore.open(args.db) as store:
         if act == "add":
             return _add(store, args)
+        if act == "update":
+            return _update(store, args)
         if act == "list":
             cases = _list(store, args)
             if args.json:
@@ -273,10 +340,14 @@ def run(args: argparse.Namespace) -> int:
                         "changed_by": r.changed_by, "changed_at": r.changed_at.isoformat(),
                         "comment": r.comment, "snapshot": r.snapshot} for r in revisions])
             else:
-                print(_table([[str(r.revision_no), r.action, r.changed_by,
-                               f"{r.changed_at:%Y-%m-%d %H:%M:%S}", r.comment]
-                              for r in revisions],
-                             ["rev", "action", "by", "at (UTC)", "comment"]))
+                rows = []
+                for i, r in enumerate(revisions):
+                    changed = r.changed_fields(revisions[i - 1] if i else None)
+                    shown = ", ".join(changed[:6]) + (" …" if len(changed) > 6 else "")
+                    rows.append([str(r.revision_no), r.action, r.changed_by,
+                                 f"{r.changed_at:%Y-%m-%d %H:%M:%S}",
+                                 "(new case)" if i == 0 else shown, r.comment])
+                print(_table(rows, ["rev", "action", "by", "at (UTC)", "changed", "comment"]))
             return 0
         if act == "restore":
             case = store.restore(args.case_id, args.revision, user=args.user,

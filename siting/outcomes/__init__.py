@@ -28,7 +28,7 @@ from siting.outcomes.case import (
 )
 from siting.outcomes.frame import cases_to_frame
 from siting.outcomes.importexport import export_cases, import_file, read_cases
-from siting.outcomes.revisions import Revision
+from siting.outcomes.revisions import Revision, changed_fields
 from siting.outcomes.seed import demo_cases, real_cases, seed_store
 from siting.outcomes.store import OutcomeStore, UpsertReport, default_url
 
@@ -44,6 +44,7 @@ __all__ = [
     "case_from_dict",
     "case_to_dict",
     "cases_to_frame",
+    "changed_fields",
     "default_url",
     "demo_cases",
     "export_cases",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from siting.outcomes.case import Case, CaseMeta, case_from_dict, case_to_dict
+from siting.outcomes.case import CONTENT_FIELDS, Case, CaseMeta, case_from_dict, case_to_dict
 from siting.outcomes.models import CaseRow, MetricSnapshotRow, RevisionRow, SoftAssessmentRow
 from siting.soft_factors import factor_ids
 
@@ -24,6 +24,7 @@ __all__ = [
     "apply_case_to_row",
     "case_from_row",
     "case_from_snapshot",
+    "changed_fields",
     "make_revision_row",
     "revision_from_row",
     "snapshot_of",
@@ -68,6 +69,36 @@ class Revision:
     def case(self) -> Case:
         """The case content as it was after this revision."""
         return case_from_snapshot(self.snapshot)
+
+    def changed_fields(self, previous: Revision | None) -> list[str]:
+        """Fields that differ from ``previous`` (all set fields for the first revision)."""
+        return changed_fields(None if previous is None else previous.snapshot, self.snapshot)
+
+
+def changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    """Names of the snapshot fields that differ (``deleted`` for a delete/undelete).
+
+    Soft scores, evidence and metrics are reported per item, e.g.
+    ``soft.responsiveness`` or ``metrics.dist_rail_m``.
+    """
+    before = before or {}
+    out: list[str] = []
+    order = {k: i for i, k in enumerate((*CONTENT_FIELDS, "deleted_at"))}
+    for key in sorted(after, key=lambda k: (order.get(k, len(order)), k)):
+        if key == "version":
+            continue
+        old, new = before.get(key), after.get(key)
+        if key == "deleted_at":
+            if (old is None) != (new is None):
+                out.append("deleted")
+            continue
+        if isinstance(new, Mapping) or isinstance(old, Mapping):
+            old_map, new_map = dict(old or {}), dict(new or {})
+            out += [f"{key}.{k}" for k in sorted(set(old_map) | set(new_map))
+                    if old_map.get(k) != new_map.get(k)]
+        elif old != new and not (not old and not new):
+            out.append(key)
+    return out
 
 
 def snapshot_of(case: Case, version: int, deleted_at: dt.datetime | None) -> dict[str, Any]:

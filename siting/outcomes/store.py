@@ -180,6 +180,9 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # serialise concurrent first-time migrations (SQLite's BEGIN IMMEDIATE already does)
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('siting_outcomes'))")
         command.upgrade(_alembic_config(conn), revision)
 
 
