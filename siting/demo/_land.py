@@ -12,7 +12,7 @@ from affine import Affine
 from rasterio import features
 from scipy import ndimage
 
-from siting.demo._base import BBOX, CRS, SmoothField, blob, rng_for
+from siting.demo._base import BBOX, CRS, blob, rng_for
 from siting.demo._world import World
 
 __all__ = [
@@ -104,15 +104,32 @@ def _mask(geom, shape: tuple[int, int], transform: Affine, *, all_touched: bool 
                               all_touched=all_touched, dtype="uint8").astype(bool)
 
 
+def value_noise(rng: np.random.Generator, shape: tuple[int, int], cell_m: float,
+                lattice_m: float) -> np.ndarray:
+    """Isotropic smooth noise (about unit variance): random values on a coarse lattice,
+    interpolated with cubic splines to the cells."""
+    factor = lattice_m / cell_m
+    coarse = rng.normal(0.0, 1.0, (int(np.ceil(shape[0] / factor)) + 4,
+                                   int(np.ceil(shape[1] / factor)) + 4))
+    fine = ndimage.zoom(coarse, factor, order=3, mode="nearest", grid_mode=True)
+    off = int(factor)
+    return fine[off:off + shape[0], off:off + shape[1]] / 0.6
+
+
 def elevation(world: World, gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
-    """Terrain height (m): rising inland from the coast, with hills and gentle noise."""
+    """Terrain height (m): a flat coastal plain rising inland, hills, and fractal roughness
+    that grows away from the coast."""
     rng = rng_for(world.seed, "elevation")
+    cell_m = float(gx[0, 1] - gx[0, 0])
     inland_km = np.clip((world.coast.x_at(gy) - gx) / 1000.0, 0.0, None)
     z = 2.8 * inland_km
+    rough = value_noise(rng, gx.shape, cell_m, 8000.0)
     for hx, hy, height, sigma in world.hills:
-        z = z + height * np.exp(-0.5 * ((gx - hx) ** 2 + (gy - hy) ** 2) / sigma ** 2)
-    z = z + SmoothField(rng, 14.0, (4000.0, 14000.0), n_waves=8)(gx, gy)
-    z = z + SmoothField(rng, 2.0, (1200.0, 3000.0), n_waves=6)(gx, gy)
+        bump = np.exp(-0.5 * ((gx - hx) ** 2 + (gy - hy) ** 2) / sigma ** 2)
+        z = z + height * bump * (1.0 + 0.15 * rough)
+    relief = np.clip(inland_km / 25.0, 0.25, 1.6)
+    for lattice_m, amp in ((6000.0, 18.0), (2000.0, 6.0), (600.0, 1.5)):
+        z = z + relief * amp * value_noise(rng, gx.shape, cell_m, lattice_m)
     return z
 
 
@@ -149,7 +166,8 @@ def land_cover(world: World, built_up: gpd.GeoDataFrame, dem: Raster) -> Raster:
                      for t in world.towns], axis=0)
     river_cells = _mask(world.river.buffer(cell_m / 2), shape, transform, all_touched=True)
     d_river = ndimage.distance_transform_edt(~river_cells) * cell_m
-    noise = SmoothField(rng, 1.0, (1500.0, 9000.0), n_waves=24)(gx, gy)
+    noise = 0.5 * value_noise(rng, shape, cell_m, 3000.0) + 0.25 * value_noise(
+        rng, shape, cell_m, 1000.0)
     farm = (np.exp(-d_town / 2500.0) + 0.6 * np.exp(-d_river / 1500.0) + 0.25 * noise) > 0.45
     cover[farm] = 2
     # wetland (myr): low, flat ground away from towns
@@ -157,7 +175,8 @@ def land_cover(world: World, built_up: gpd.GeoDataFrame, dem: Raster) -> Raster:
     z = dem.array[: 2 * rows, : 2 * cols].reshape(rows, 2, cols, 2).mean(axis=(1, 3))
     dz_dy, dz_dx = np.gradient(z, cell_m)
     flat = np.hypot(dz_dx, dz_dy) < 0.012
-    wet_noise = SmoothField(rng, 1.0, (2000.0, 12000.0), n_waves=24)(gx, gy)
+    wet_noise = 0.5 * value_noise(rng, shape, cell_m, 4000.0) + 0.25 * value_noise(
+        rng, shape, cell_m, 1200.0)
     cover[flat & (wet_noise > 0.55) & (d_town > 4000)] = 5
     cover[_mask(shapely.union_all(built_up.geometry.to_numpy()), shape, transform)] = 4
     water = ~_mask(world.mainland, shape, transform)

@@ -134,10 +134,10 @@ _LAKES = (
 _HILLS = (
     (716.0, 7262.0, 380.0, 4.0),    # Fjällskogen massif (national park)
     (726.0, 7271.0, 300.0, 2.5),
-    (-18.0, 7241.0, 170.0, 1.1),    # Kvarnberget, Norrvik
+    (-18.0, 7241.0, 240.0, 1.1),    # Kvarnberget, Norrvik
     (762.0, 7237.0, 230.0, 1.3),    # Åsberget, Skogsås
     (750.0, 7193.0, 200.0, 1.2),    # Brännberget, Bergsjö
-    (-30.0, 7176.0, 160.0, 1.2),    # Klöverberget, Älvby
+    (-30.0, 7176.0, 240.0, 1.2),    # Klöverberget, Älvby
 )
 
 
