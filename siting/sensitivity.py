@@ -130,8 +130,9 @@ def _validate(values: ArrayLike, weights: ArrayLike | None, passes: ArrayLike | 
     src = "sensitivity"
     x = np.asarray(values, dtype=float)
     problems: list[str] = []
-    if x.ndim != 2:
-        raise ScoringError.single(src, f"values must be a 2-D matrix, got {x.ndim}-D")
+    if x.ndim != 2 or x.shape[1] == 0:
+        raise ScoringError.single(src, f"values must be a 2-D matrix with at least one "
+                                  f"criterion, got shape {x.shape}")
     if method not in METHODS:
         problems.append(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     if not np.all(np.isfinite(x)):
@@ -244,6 +245,10 @@ def rank_acceptability(
     n_alt, n_crit = x.shape
     if n_draws < 1 or concentration <= 0:
         raise ScoringError.single("sensitivity", "n_draws and concentration must be positive")
+    if n_alt == 0:
+        empty = np.zeros((0, 0))
+        return RankAcceptability(empty, np.zeros(0), np.zeros(0), np.zeros(0),
+                                 np.zeros((0, n_crit)), int(n_draws), method)
     k = min(n_alt, 100 if max_rank is None else max(int(max_rank), 1))
     k3 = min(n_alt, max(k, 3))
     rng = np.random.default_rng(seed)

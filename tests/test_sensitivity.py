@@ -207,3 +207,16 @@ def test_sweep_curve_matches_aggregate(method: str) -> None:
     assert scores.shape == (11, 5)
     for k in (1, 5, 9):
         np.testing.assert_allclose(scores[k], aggregate(values, _moved(w, 1, t[k]), method))
+
+
+def test_empty_and_degenerate_inputs() -> None:
+    ra = rank_acceptability(np.zeros((0, 3)), [1, 1, 1], n_draws=10)
+    assert ra.p_first.shape == (0,) and ra.central_weights.shape == (0, 3)
+    one = rank_acceptability([[0.3, 0.7]], [1, 1], n_draws=10)
+    assert one.acceptability.tolist() == [[1.0]] and one.p_top3.tolist() == [1.0]
+    with pytest.raises(ScoringError, match="at least one criterion"):
+        rank_acceptability(np.zeros((3, 0)), None)
+    sw = weight_sweep([[0.2, 0.9], [0.8, 0.1]], [1.0, 0.0])
+    assert sw.top == 1 and sw.lower[1] == 0.0
+    # A = .2 + .7 t, B = .8 - .7 t: they meet at t = 3/7
+    assert sw.upper[1] == pytest.approx(3 / 7) and sw.upper_takeover[1] == 0
