@@ -28,7 +28,7 @@ def _cases() -> list[Case]:
                 metrics={"grid_capacity_10km_mw": 1250.0, "dist_rail_m": 0.1},
                 metrics_vintage="2026-11", soft={"responsiveness": 5, "site_control": 3},
                 soft_evidence={"responsiveness": "offer in a week", "planning_speed": "n/a"},
-                decisive_factors=("responsiveness", "grid"), notes="rad 1\nrad 2 åäö",
+                decisive_factors=("responsiveness", "grid"), notes="=SUMMA(1;2) rad 1\nrad 2 åäö",
                 source="https://example.org/a?b=1", confidentiality="public",
                 is_fictional=True, organisation="Norrvik")
     point = Case("X-2", "Punkt", "data_center", "2580", "lost",
