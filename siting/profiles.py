@@ -398,17 +398,19 @@ def parse_profile(text: str, source: str = "<profile>", path: Path | None = None
     hard = _parse_hard(raw.get("hard", []), by_id, broken, bad)
     soft_raw = _parse_soft(raw.get("soft", []), by_id, broken, "ahp" in raw, source, problems,
                            bad)
+    declared = {sec: [e["id"] for e in (raw.get(sec) if isinstance(raw.get(sec), list) else [])
+                      if isinstance(e, dict) and isinstance(e.get("id"), str)]
+                for sec in ("hard", "soft")}
     seen: set[str] = set()
-    declared = [e.get("id") for sec in ("hard", "soft")
-                for e in (raw.get(sec) if isinstance(raw.get(sec), list) else [])
-                if isinstance(e, dict) and isinstance(e.get("id"), str)]
-    for cid in declared:
+    for cid in declared["hard"] + declared["soft"]:
         if cid in seen:
             bad(f"criterion '{cid}'", "id", "duplicate criterion id",
                 "give every [[hard]] and [[soft]] criterion a unique id")
         seen.add(cid)
-    ahp, ahp_w, cr = parse_ahp(raw.get("ahp"), [s[0] for s in soft_raw], bad)
-    weights = _effective_weights(soft_raw, ahp_w, bad)
+    ahp, ahp_w, cr = parse_ahp(raw.get("ahp"), list(dict.fromkeys(declared["soft"])), bad)
+    # an all-zero check is only meaningful when every soft criterion parsed
+    weights = _effective_weights(soft_raw, ahp_w, bad,
+                                 complete=len(soft_raw) == len(declared["soft"]))
     if problems:
         raise ProfileError.from_problems(f"Invalid profile {Path(source).name}", problems)
     # Declared weights stay as written (so the canonical text round-trips exactly); with
@@ -571,13 +573,14 @@ def _parse_soft(raw: Any, metrics: Mapping[str, MetricSpec], broken: set[str], h
 
 
 def _effective_weights(soft: list[tuple[str, str, float, ValueFn, str]],
-                       ahp_w: dict[str, float] | None, bad: Any) -> dict[str, float]:
+                       ahp_w: dict[str, float] | None, bad: Any, *,
+                       complete: bool = True) -> dict[str, float]:
     if ahp_w is not None and all(s[0] in ahp_w for s in soft):
         raw = {s[0]: ahp_w[s[0]] for s in soft}
     else:
         raw = {s[0]: max(s[2], 0.0) for s in soft}
     total = sum(raw.values())
-    if soft and total <= 0:
+    if soft and total <= 0 and complete:
         bad("", "weight", "all soft weights are zero",
             "give at least one soft criterion a positive weight")
         return raw

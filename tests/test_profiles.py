@@ -396,3 +396,12 @@ def test_profiles_pickle_and_hash(name: str) -> None:
     assert q.weights == p.weights and q.content_hash == p.content_hash
     with pytest.raises(TypeError):
         p.weights["labour"] = 1.0  # type: ignore[index]
+
+
+def test_a_bad_soft_criterion_does_not_cascade_into_ahp_errors() -> None:
+    text = (BASE.replace('value = { kind = "linear", x0 = 20000, x1 = 0 }',
+                         'value = { kind = "linear", x0 = 0 }')
+            + '[ahp]\ncriteria = ["grid", "zoning"]\nmatrix = [[1, 3], [0.3333, 1]]\n')
+    err = _fail(text)
+    assert len(err.problems) == 1
+    assert err.problems[0].location == "soft 'grid'" and "needs 'x1'" in err.problems[0].message
