@@ -1,0 +1,93 @@
+"""Adapters (profiles, outcome store) and the ``siting learn`` command."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from siting.errors import LearningError
+from siting.learn.adapters import learn_from_store, spec_from_profile
+from siting.outcomes import OutcomeStore, cases_to_frame, demo_cases, seed_store
+from siting.profiles import load_profile
+
+
+@pytest.fixture
+def demo_db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'outcomes.sqlite'}"
+    store = OutcomeStore.open(url)
+    seed_store(store, which="demo")
+    store.close()
+    return url
+
+
+def test_spec_from_profile_maps_assessment_metrics_onto_soft_factors():
+    profile = load_profile("battery_plant")
+    spec = spec_from_profile(profile)
+    soft_ids = [c.id for c in profile.soft]
+    assert set(soft_ids) <= set(spec.features)
+    assert sum(spec.expert_weights[c] for c in soft_ids) == pytest.approx(1.0)
+    # responsiveness is a municipal_assessment metric: read from the metric, else soft_ score
+    assert "soft_responsiveness" in spec.columns_for("responsiveness")
+    assert "soft_responsiveness" not in spec.features
+    # a factor the profile does not use is a zero-weight feature
+    assert spec.expert_weights["soft_political_stability"] == 0.0
+    labour = spec.value_fns["labour"](np.array([20_000.0, 150_000.0]))
+    np.testing.assert_allclose(labour, [0.0, 1.0])
+
+
+def test_learn_from_store_uses_the_profile_industry(demo_db):
+    store = OutcomeStore.open(demo_db)
+    try:
+        result = learn_from_store(store, "battery_plant", n_boot=20, n_boot_metrics=100,
+                                  compare_trees=False)
+        everything = learn_from_store(store, "battery_plant", all_industries=True, n_boot=20,
+                                      n_boot_metrics=100, compare_trees=False)
+    finally:
+        store.close()
+    frame = cases_to_frame(c for c in demo_cases() if c.confidentiality != "confidential")
+    battery = frame[frame["industry"] == "battery"]
+    decided = battery["outcome"].isin(["won", "lost"]).sum()
+    assert result.n_cases == decided
+    assert result.n_won == (battery["outcome"] == "won").sum()
+    assert result.profile_id == "battery_plant"
+    assert everything.n_cases > result.n_cases
+    assert "labour" in result.features
+    assert result.dropped["zoning"] == "no_values"  # text metric not in the snapshots
+
+
+def test_learn_from_store_without_cases_is_a_clear_error(tmp_path):
+    store = OutcomeStore.open(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    try:
+        with pytest.raises(LearningError, match="no cases"):
+            learn_from_store(store, "steelworks")
+    finally:
+        store.close()
+
+
+def test_cli_json_has_the_contract_keys(demo_db, capsys):
+    from siting.cli import main
+
+    code = main(["learn", "--profile", "battery_plant", "--db", demo_db, "--json",
+                 "--no-trees", "--bootstrap", "20", "--all-industries", "--withdrawn-as-lost"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    for key in ("n_cases", "cv_auc", "brier", "suggested_weights", "expert_weights",
+                "indicative", "n_excluded_by_outcome", "brier_baseline"):
+        assert key in data
+    assert data["withdrawn_as_lost"] is True
+    assert "withdrawn" not in data["n_excluded_by_outcome"]
+    assert data["suggested_weights"].keys() == data["expert_weights"].keys()
+
+
+def test_cli_text_output_and_bad_prior(demo_db, capsys):
+    from siting.cli import main
+
+    assert main(["learn", "--profile", "data_center", "--db", demo_db, "--no-trees",
+                 "--bootstrap", "20", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Cross-validation" in out and "suggested" in out
+    assert main(["learn", "--profile", "data_center", "--db", demo_db,
+                 "--prior-strength", "lots"]) == 2
+    assert "--prior-strength" in capsys.readouterr().err
