@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import sys
 import time
@@ -244,9 +245,9 @@ def compute_metrics(
         except MissingLayer as exc:
             missing[spec.id] = exc.layer_type
             continue
-        series = pd.Series(series, index=sites.index, name=spec.id)
         note: dict[str, Any] = {"kind": spec.kind}
-        note.update({str(k): v for k, v in series.attrs.items()})
+        note.update({str(k): v for k, v in getattr(series, "attrs", {}).items()})
+        series = pd.Series(series, index=sites.index, name=spec.id)
         note["seconds"] = round(time.perf_counter() - t0, 4)
         series.attrs = {}
         cols[spec.id] = series
@@ -508,14 +509,16 @@ def reproduce(provenance: Provenance | str, *, sites: gpd.GeoDataFrame | None = 
 
     prov = Provenance.from_json(provenance) if isinstance(provenance, str) else provenance
     profile = parse_profile(prov.profile_toml, source=f"provenance of {prov.profile_id}")
-    if dict(prov.weights) and dict(prov.weights) != dict(profile.weights):
-        profile = profile.with_weights(dict(prov.weights))
+    recorded = {k: float(v) for k, v in prov.weights.items()}
+    if recorded and any(abs(recorded.get(k, 0.0) - float(v)) > 1e-12
+                        for k, v in profile.weights.items()):
+        profile = profile.with_weights(recorded)
     region: Any = "all" if prov.region_is_all else list(prov.region_codes)
     ls = load_layerset(prov.catalog_path or prov.catalog_id, prov.data_dir or None,
                        region=region, buffer_m=prov.buffer_m)
     problems: list[Problem] = []
     if check:
-        if profile.content_hash != prov.profile_hash:
+        if hashlib.sha256(prov.profile_toml.encode("utf-8")).hexdigest() != prov.profile_hash:
             problems.append(Problem("profile", "", "profile_hash",
                                     "the embedded profile does not match its recorded hash"))
         for rec in prov.layers:
