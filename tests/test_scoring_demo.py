@@ -69,7 +69,7 @@ def test_every_failure_names_value_and_threshold_in_both_languages(results,
             thr = format_number(crit.threshold, "sv")
             assert o.text_sv.startswith(crit.label_sv + ": ")
             assert format_number(o.value, "sv") in o.text_sv
-            assert f"krav {'minst' if crit.op == '>=' else ''}" in o.text_sv or "krav" in o.text_sv
+            assert "krav" in o.text_sv
             assert thr in o.text_sv
             assert o.text_en.startswith(crit.label_en + ": ")
             assert format_number(o.value, "en") in o.text_en
@@ -123,10 +123,9 @@ def test_missing_layer_is_not_evaluated_and_listed(demo_ls) -> None:
 def test_missing_soft_layer_is_left_out_of_the_score(demo_ls) -> None:
     prof = load_profile("battery_plant")
     soft_layers = {c.id: prof.metric(c.metric).layer_type for c in prof.soft}
+    hard_layers = {prof.metric(h.metric).layer_type for h in prof.hard}
     crit, layer = next((c, lt) for c, lt in soft_layers.items()
-                       if lt and lt not in {h_lt for h_lt in
-                                           (prof.metric(h.metric).layer_type
-                                            for h in prof.hard)})
+                       if lt and lt not in hard_layers)
     res = evaluate(None, prof, _without(demo_ls, layer))
     assert crit in res.not_evaluated
     assert crit not in res.effective_weights
