@@ -25,6 +25,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.learn_cmd",
     "siting.cli.outcomes_cmd",
     "siting.cli.score_cmd",
+    "siting.cli.profiles_cmd",
 )
 
 
