@@ -125,15 +125,9 @@ def test_committed_data_is_small_and_up_to_date(built: dict[str, Path]) -> None:
 
 def test_cli_rebuild_with_the_same_seed_is_identical(
         built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import argparse
+    from siting.cli import main
 
-    from siting.cli import demo_cmd
-
-    parser = argparse.ArgumentParser(prog="siting")
-    demo_cmd.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["demo", "build", "--out", str(tmp_path / "x"),
-                              "--seed", str(DEFAULT_SEED)])
-    assert args.func(args) == 0
+    assert main(["demo", "build", "--out", str(tmp_path / "x"), "--seed", str(DEFAULT_SEED)]) == 0
     out = capsys.readouterr()
     printed = {Path(line).name: Path(line) for line in out.out.splitlines()}
     assert printed.keys() == built.keys()
@@ -434,3 +428,16 @@ def test_demo_catalogue_loads_through_load_layerset() -> None:
     assert schools["industrial_programme"].any()
     # the neighbour's campus is kept: measurements cross the border
     assert "university" in set(schools["school_type"])
+
+
+def test_cli_help_and_bad_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from siting.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "build", "--help"])
+    assert exc.value.code == 0
+    assert "--seed" in capsys.readouterr().out
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    assert main(["demo", "build", "--out", str(target)]) == 2
+    assert "not a folder" in capsys.readouterr().err
