@@ -67,3 +67,34 @@ def test_most_inconsistent_pair_finds_the_planted_error() -> None:
     assert (i, j) == (0, 3)
     assert judged == pytest.approx(0.25)
     assert implied > 2 * judged  # the weights side with the other judgements
+
+
+def test_saaty_drink_consumption_example() -> None:
+    # Saaty's relative drink consumption in the US (Saaty 2008, Int. J. Services Sciences
+    # 1(1)); the same matrix and results appear in the ahpy package documentation:
+    # weights water .327, soda .190, coffee .177, milk .129, beer .116, tea .042,
+    # wine .019, consistency ratio 0.022.
+    names = ["coffee", "wine", "tea", "beer", "soda", "milk", "water"]
+    upper = {
+        ("coffee", "wine"): 9, ("coffee", "tea"): 5, ("coffee", "beer"): 2,
+        ("coffee", "soda"): 1, ("coffee", "milk"): 1, ("coffee", "water"): 1 / 2,
+        ("wine", "tea"): 1 / 3, ("wine", "beer"): 1 / 9, ("wine", "soda"): 1 / 9,
+        ("wine", "milk"): 1 / 9, ("wine", "water"): 1 / 9, ("tea", "beer"): 1 / 3,
+        ("tea", "soda"): 1 / 4, ("tea", "milk"): 1 / 3, ("tea", "water"): 1 / 9,
+        ("beer", "soda"): 1 / 2, ("beer", "milk"): 1, ("beer", "water"): 1 / 3,
+        ("soda", "milk"): 2, ("soda", "water"): 1 / 2, ("milk", "water"): 1 / 3,
+    }
+    a = np.ones((7, 7))
+    for (x, y), v in upper.items():
+        i, j = names.index(x), names.index(y)
+        a[i, j], a[j, i] = v, 1 / v
+    w, cr = ahp_weights(a)
+    np.testing.assert_allclose(w, [0.177, 0.019, 0.042, 0.116, 0.190, 0.129, 0.327], atol=1e-3)
+    assert cr == pytest.approx(0.022, abs=1e-3)
+
+
+def test_consistency_index_matches_fuzzyahp() -> None:
+    # FuzzyAHP (R) tests CR = 0.0623919 for this matrix with RI(3) = 0.52; the
+    # consistency index CI = CR * RI is independent of the RI table used.
+    a = [[1, 1 / 3, 5], [3, 1, 7], [1 / 5, 1 / 7, 1]]
+    assert consistency_ratio(a) * 0.58 == pytest.approx(0.0623919 * 0.52, rel=1e-5)
