@@ -515,8 +515,8 @@ def _network_pool(
     # cells: where they join the contracted graph (chain ends and offsets incl. the access leg)
     g = graph
     c_ea, c_eb = g.end_a[cell_node], g.end_b[cell_node]
-    c_oa = g.off_a[cell_node] + cell_acc
-    c_ob = g.off_b[cell_node] + cell_acc
+    thr_a = budget_min - (g.off_a[cell_node] + cell_acc)
+    thr_b = budget_min - (g.off_b[cell_node] + cell_acc)
     c_chain = g.chain[cell_node]
     chain_order = np.argsort(c_chain, kind="stable")
     sorted_chain = c_chain[chain_order]
@@ -528,11 +528,10 @@ def _network_pool(
     direct_site, dc = direct_site[dir_order], dc[dir_order]
     for start in range(0, order.size, chunk):
         block = order[start:start + chunk]
-        limit = budget_min - float(site_acc_min[block].min())
-        if limit >= 0:
-            t = _block_times(g, site_node[block], site_acc_min[block], limit, c_ea, c_eb, c_oa,
-                             c_ob, chain_order, sorted_chain, g.off_a[cell_node], cell_acc)
-            reach = t <= budget_min
+        if budget_min >= float(site_acc_min[block].min()):
+            reach = _block_reach(g, site_node[block], site_acc_min[block], budget_min, c_ea,
+                                 c_eb, thr_a, thr_b, chain_order, sorted_chain,
+                                 g.off_a[cell_node], cell_acc)
         else:  # every site of the block is farther from its node than the budget
             reach = np.zeros((block.size, c_on.size), dtype=bool)
         lo = np.searchsorted(direct_site, block.min())
@@ -548,23 +547,26 @@ def _network_pool(
     return out, int(off_site.size)
 
 
-def _block_times(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, limit: float,
-                 c_ea: np.ndarray, c_eb: np.ndarray, c_oa: np.ndarray, c_ob: np.ndarray,
+def _block_reach(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float,
+                 c_ea: np.ndarray, c_eb: np.ndarray, thr_a: np.ndarray, thr_b: np.ndarray,
                  chain_order: np.ndarray, sorted_chain: np.ndarray, c_pos: np.ndarray,
                  c_acc: np.ndarray) -> np.ndarray:
-    """Travel time (min) from each site of a block (at nodes ``sn``) to each on-road cell.
+    """Which on-road cells each site of a block (at nodes ``sn``) reaches within the budget.
 
-    site access + along its chain to a chain end + shortest path between key
-    nodes + along the cell's chain + cell access; or, for a cell on the site's
-    own chain, straight along that chain.
+    A cell is reached when site access + along the site's chain to a chain end
+    + shortest path between key nodes + along the cell's chain + cell access
+    <= budget, through either end of the cell's chain (``thr_a``/``thr_b`` =
+    budget minus the cell's part); or, for a cell on the site's own chain,
+    straight along that chain.
     """
     s_ea, s_eb = g.end_a[sn], g.end_b[sn]
     src, inv = np.unique(np.concatenate([s_ea, s_eb]), return_inverse=True)
     ra, rb = inv[:sn.size], inv[sn.size:]
-    dist = dijkstra(g.graph, directed=False, indices=src, limit=limit)
+    dist = dijkstra(g.graph, directed=False, indices=src, limit=budget_min - float(s_acc.min()))
     to_key = np.minimum(dist[ra] + g.off_a[sn][:, None], dist[rb] + g.off_b[sn][:, None])
     to_key += s_acc[:, None]
-    t = np.minimum(to_key[:, c_ea] + c_oa, to_key[:, c_eb] + c_ob)
+    reach = to_key[:, c_ea] <= thr_a
+    reach |= to_key[:, c_eb] <= thr_b
     s_chain = g.chain[sn]
     lo = np.searchsorted(sorted_chain, s_chain, "left")
     hi = np.searchsorted(sorted_chain, s_chain, "right")
@@ -575,8 +577,9 @@ def _block_times(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, limit: float,
         within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         cols = chain_order[np.repeat(lo, counts) + within]
         along = np.abs(g.off_a[sn][rows] - c_pos[cols]) + c_acc[cols] + s_acc[rows]
-        t[rows, cols] = np.minimum(t[rows, cols], along)
-    return t
+        ok = along <= budget_min
+        reach[rows[ok], cols[ok]] = True
+    return reach
 
 
 def _notes(method: str, budget_min: float, speed_kmh: float, detour: float, access_kmh: float,
