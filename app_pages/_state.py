@@ -40,6 +40,8 @@ class AppState:
         Draw OpenStreetMap tiles (needs network).
     selected_site : str or None
         Site id shown in the details panel.
+    flash : str or None
+        A success message to show once after the next rerun.
     """
 
     lang: str = "sv"
@@ -53,6 +55,7 @@ class AppState:
     selected_site: str | None = None
     compare_catalog: str = "demo"
     outcome_filters: dict[str, str] = field(default_factory=dict)
+    flash: str | None = None
 
 
 def get_state() -> AppState:

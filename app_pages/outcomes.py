@@ -90,7 +90,7 @@ def _case_form(store: Any, state: AppState, case: Any | None) -> None:
                                    format_func=lambda x: t(f"outcome.{x}", lang),
                                    key=f"f_{key}_outcome")
         with c2:
-            kommunkod = st.text_input(t("outcomes.kommun", lang),
+            kommunkod = st.text_input(t("outcomes.kommunkod", lang),
                                       value=case.kommunkod if case else "",
                                       key=f"f_{key}_kommunkod")
             year_started = st.text_input(
@@ -163,7 +163,8 @@ def _case_form(store: Any, state: AppState, case: Any | None) -> None:
         store.add(parsed)
     else:
         store.update(parsed, expected_version=case.meta.version if case.meta else None)
-    st.success(t("outcomes.saved", lang))
+    state.flash = f"{t('outcomes.saved', lang)} ({parsed.case_id})"
+    st.rerun()
 
 
 def _history(store: Any, state: AppState, case_id: str) -> None:
@@ -178,7 +179,7 @@ def _history(store: Any, state: AppState, case_id: str) -> None:
         no = st.selectbox("#", nos, index=0, key=f"rev_{case_id}")
         if st.button(t("outcomes.restore", lang), key=f"restore_{case_id}"):
             store.restore(case_id, int(no))
-            st.success(t("outcomes.restored", lang, n=no))
+            state.flash = t("outcomes.restored", lang, n=no)
             st.rerun()
 
 
@@ -223,6 +224,9 @@ def _body(state: AppState) -> None:
     st.title(t("outcomes.title", lang))
     store = _store(_db_url())
     st.caption(f"{t('outcomes.db', lang)}: {store.url}")
+    if state.flash:
+        st.success(state.flash)
+        state.flash = None
     with st.expander(t("outcomes.filters", lang), expanded=True):
         c1, c2, c3, c4 = st.columns(4)
         industry = c1.selectbox(t("outcomes.industry", lang), ["", *INDUSTRIES],
@@ -245,7 +249,7 @@ def _body(state: AppState) -> None:
         st.info(t("outcomes.no_cases", lang))
     if st.button(t("outcomes.seed", lang), key="seed"):
         seed_store(store, which="demo")
-        st.success(t("outcomes.seeded", lang))
+        state.flash = t("outcomes.seeded", lang)
         st.rerun()
     if cases:
         st.subheader(t("outcomes.map", lang))

@@ -125,7 +125,7 @@ def test_weight_change_reranks(session, screenshot_dir: Path) -> None:
     page = session["page"]
     _nav(page, "Rangordning")
     before = _top3(page, "Topp 3")
-    slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+    slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
     slider.focus()
     slider.press("End")  # the first criterion gets the largest possible weight
     _wait_idle(page)
@@ -144,7 +144,7 @@ def test_add_case_with_markup_note_is_shown_as_text(session, screenshot_dir: Pat
     _nav(page, "Etableringslogg")
     page.get_by_label("Ärende-id").first.fill("TEST-XSS-1")
     page.get_by_label("Titel").first.fill("Testfall från webbläsaren")
-    page.get_by_label("Kommun", exact=True).first.fill("9901")
+    page.get_by_label("Kommunkod (4 siffror)").first.fill("9901")
     page.get_by_label("X (SWEREF 99 TM, m)").first.fill("760000")
     page.get_by_label("Y (SWEREF 99 TM, m)").first.fill("7200000")
     page.get_by_label("Anteckningar").first.fill(XSS)
