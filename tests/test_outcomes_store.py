@@ -232,3 +232,21 @@ def test_history_reports_changed_fields(store: OutcomeStore) -> None:
     assert second.changed_fields(first) == ["outcome", "metrics.dist_rail_m",
                                             "soft.site_control"]
     assert third.changed_fields(second) == ["deleted"]
+
+
+def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    path = tmp_path / "r.sqlite"
+    with OutcomeStore.open(str(path)) as store:
+        store.add(_case(), user="u")
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+            start = time.perf_counter()
+            assert store.get("T-1") == _case() and len(store.list()) == 1
+            assert time.perf_counter() - start < 5.0
+            other.execute("ROLLBACK")
+        finally:
+            other.close()

@@ -66,6 +66,7 @@ ENV_DB_URL = "SITING_DB_URL"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _VERSION_TABLE = "siting_outcomes_alembic_version"
 _SQLITE_BUSY_MS = 30_000
+_READ_ONLY = "siting_read_only"
 _KEEP: Any = object()  # "leave deleted_at as it is"
 
 
@@ -157,7 +158,10 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the write lock up front (no deadlock-prone lock upgrades);
+            # readers use a plain deferred BEGIN and never wait for writers under WAL
+            read_only = conn.get_execution_options().get(_READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if backend == "postgresql":
@@ -261,10 +265,12 @@ class OutcomeStore:
 
     # ----------------------------------------------------------- internals
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _tx(self, *, write: bool = True) -> Iterator[Session]:
         session = self._sessions()
         try:
             with session.begin():
+                if not write:
+                    session.connection(execution_options={_READ_ONLY: True})
                 yield session
         except IntegrityError as exc:
             raise StoreError.single(self.url, "the change conflicts with stored data: "
@@ -339,7 +345,7 @@ class OutcomeStore:
     # ------------------------------------------------------------- reading
     def get(self, case_id: str, *, include_deleted: bool = False) -> Case:
         """The case with ``case_id`` (a deleted case only with ``include_deleted``)."""
-        with self._tx() as session:
+        with self._tx(write=False) as session:
             row = self._require_row(session, case_id, lock=False)
             if row.deleted_at is not None and not include_deleted:
                 raise StoreError.single(self.url, f"case {case_id!r} is deleted",
@@ -348,7 +354,7 @@ class OutcomeStore:
 
     def exists(self, case_id: str) -> bool:
         """True when a case with this id exists (deleted or not)."""
-        with self._tx() as session:
+        with self._tx(write=False) as session:
             return self._row(session, case_id) is not None
 
     def list(
@@ -375,12 +381,12 @@ class OutcomeStore:
             stmt = stmt.where(CaseRow.is_fictional.is_(False))
         if confidentiality is not None:
             stmt = stmt.where(CaseRow.confidentiality.in_(list(confidentiality)))
-        with self._tx() as session:
+        with self._tx(write=False) as session:
             return [case_from_row(r) for r in session.scalars(stmt)]
 
     def history(self, case_id: str) -> list[Revision]:
         """Every revision of a case, oldest first."""
-        with self._tx() as session:
+        with self._tx(write=False) as session:
             row = self._require_row(session, case_id, lock=False)
             revs = session.scalars(select(RevisionRow).where(RevisionRow.case_pk == row.id)
                                    .order_by(RevisionRow.revision_no))
@@ -388,7 +394,7 @@ class OutcomeStore:
 
     def revision_count(self) -> int:
         """The number of revision rows in the whole log."""
-        with self._tx() as session:
+        with self._tx(write=False) as session:
             return int(session.scalar(select(func.count()).select_from(RevisionRow)) or 0)
 
     # ------------------------------------------------------------- writing
