@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -64,10 +65,14 @@ def library_versions() -> dict[str, str]:
     """Versions of Python and the numeric/geospatial libraries results depend on."""
     out = {"python": platform.python_version()}
     for name in _LIBRARIES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover - optional at runtime
-            out[name] = "not installed"
+        module = sys.modules.get(name)
+        found = getattr(module, "__version__", None) if module is not None else None
+        if found is None:
+            try:
+                found = version(name)
+            except PackageNotFoundError:  # pragma: no cover - optional at runtime
+                found = "not installed"
+        out[name] = str(found)
     return out
 
 
