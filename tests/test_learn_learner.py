@@ -153,3 +153,35 @@ def test_known_truth_check_recovers_the_ranking():
     assert out["brier"] < out["brier_baseline"]
     assert out["passed"]
     assert set(out["suggested_weights"]) == set(out["true_weights"])
+
+
+def test_no_signal_against_expected_signs_gives_no_weights_and_says_so():
+    frame = _cases(15, 15)
+    frame["value_a"] = 1 - frame["value_a"]  # 'a' now lowers the odds; b weakly helps
+    frame["value_b"] = 1 - frame["value_b"]
+    result = learn_from_frame(frame, SPEC, **FAST)
+    assert result.coefficients["a"] == pytest.approx(0.0, abs=1e-6)
+    assert result.coefficients["b"] == pytest.approx(0.0, abs=1e-6)
+    assert result.brier >= result.brier_baseline - 0.02
+    assert any("no better" in w or "No criterion" in w for w in result.warnings_en)
+
+
+def test_win_probability_reads_a_scored_site_table():
+    from types import SimpleNamespace
+
+    spec = spec_from_mappings({"grid": 1.0}, value_fns={"grid": lambda v: np.clip(v / 400, 0, 1)},
+                              include_soft_factors=False)
+    rng = np.random.default_rng(4)
+    grid = rng.uniform(0, 400, 40)
+    won = rng.uniform(size=40) < grid / 400
+    frame = pd.DataFrame({"case_id": [f"G{i}" for i in range(40)],
+                          "outcome": np.where(won, "won", "lost"), "metric_grid": grid})
+    result = learn_from_frame(frame, spec, **FAST)
+    # a scored table: value_ is 0 where the metric is missing, the raw NaN must win
+    table = pd.DataFrame({"metric_grid": [350.0, np.nan], "value_grid": [0.875, 0.0]},
+                         index=["s1", "s2"])
+    prob = win_probability(result, SimpleNamespace(table=table))
+    assert prob["n_imputed"].tolist() == [0, 1]
+    median_row = pd.DataFrame({"value_grid": [result.model.medians["grid"]]})
+    assert prob.loc["s2", "p_win"] == pytest.approx(
+        win_probability(result, median_row)["p_win"].iloc[0])

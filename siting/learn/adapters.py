@@ -6,7 +6,9 @@
   since values are "higher is better"), read from ``metric_<metric id>``; a
   criterion whose metric is a ``municipality_attribute`` on
   ``municipal_assessment`` falls back to the case's ``soft_<field>`` score,
-  so the factor and the criterion are one feature. Soft factors the profile
+  so the factor and the criterion are one feature. Raw metrics come before
+  ``value_<criterion>`` columns (as in a scored site table) because a value
+  column turns a missing metric into 0, while a raw NaN is imputed. Soft factors the profile
   does not use become features ``soft_<id>`` with expert weight 0.
 * :func:`learn_from_store` reads the cases from an
   :class:`siting.outcomes.OutcomeStore` and learns.
@@ -68,13 +70,13 @@ def spec_from_profile(profile: Profile | str | Path, *, include_soft_factors: bo
     covered: set[str] = set()
     for crit in prof.soft:
         metric = prof.metric(crit.metric)
-        cols = [f"value_{crit.id}", f"metric_{metric.id}"]
+        cols = [f"metric_{metric.id}"]
         if (metric.kind == "municipality_attribute"
                 and metric.params.get("layer") == "municipal_assessment"):
             factor = str(metric.params.get("field", ""))
             cols.append(f"soft_{factor}")
             covered.add(factor)
-        cols.append(metric.id)
+        cols.extend((metric.id, f"value_{crit.id}"))
         fns[crit.id] = crit.value_fn
         weights[crit.id] = float(prof.weights.get(crit.id, 0.0))
         signs[crit.id] = 1
@@ -89,7 +91,7 @@ def spec_from_profile(profile: Profile | str | Path, *, include_soft_factors: bo
             fns[fid] = soft_factor_value
             weights[fid] = 0.0
             signs[fid] = 1
-            sources[fid] = (f"value_{fid}", fid)
+            sources[fid] = (fid, f"value_{fid}")
             labels_sv[fid] = SOFT_FACTORS[factor].name_sv + " (1–5)"
             labels_en[fid] = SOFT_FACTORS[factor].name_en + " (1-5)"
     return FeatureSpec(

@@ -84,8 +84,10 @@ class FeatureSpec:
         Feature id -> callable mapping raw values to 0..1.
     sources : mapping
         Feature id -> candidate columns in a case frame, in order of
-        preference. Default ``("value_<id>", "metric_<id>", "soft_<id>", "<id>")``;
-        a ``value_`` column is taken as already on the 0..1 scale.
+        preference. Default ``("metric_<id>", "soft_<id>", "<id>", "value_<id>")``;
+        a ``value_`` column is taken as already on the 0..1 scale and is
+        used only when no raw column is present (scored tables turn a
+        missing metric into value 0, which must not hide the gap).
     labels_sv, labels_en : mapping
         Display names (default: the id).
     profile_id : str
@@ -108,7 +110,7 @@ class FeatureSpec:
     def columns_for(self, feature: str) -> tuple[str, ...]:
         """Candidate frame columns for ``feature``, in order of preference."""
         return self.sources.get(feature) or (
-            f"value_{feature}", f"metric_{feature}", f"soft_{feature}", feature,
+            f"metric_{feature}", f"soft_{feature}", feature, f"value_{feature}",
         )
 
     def label(self, feature: str, lang: str = "sv") -> str:
@@ -150,7 +152,7 @@ def spec_from_mappings(
             value_fns[fid] = soft_factor_value
             weights[fid] = 0.0
             signs[fid] = 1
-            srcs[fid] = (f"value_{fid}", fid)
+            srcs[fid] = (fid, f"value_{fid}")
     return FeatureSpec(
         expert_weights=MappingProxyType(weights),
         expected_sign=MappingProxyType(signs),
@@ -168,9 +170,11 @@ def _raw_column(frame: pd.DataFrame, spec: FeatureSpec, feature: str) -> pd.Seri
     """The feature on the 0..1 scale, NaN where no source column has a value."""
     out = pd.Series(np.nan, index=frame.index, dtype=float)
     fn = spec.value_fns[feature]
-    for col in spec.columns_for(feature):
-        if col not in frame.columns:
-            continue
+    present = [c for c in spec.columns_for(feature) if c in frame.columns]
+    if any(not c.startswith("value_") for c in present):
+        # A value column turns "no data" into 0; use it only without raw columns.
+        present = [c for c in present if not c.startswith("value_")]
+    for col in present:
         raw = frame[col]
         todo = out.isna() & raw.notna()
         if not todo.any():

@@ -15,7 +15,7 @@ Entry points
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -114,8 +114,14 @@ def _messages(table: FeatureTable, indicative: bool) -> tuple[str, str]:
 
 
 def _percentiles(a: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Column-wise percentile interval ignoring NaN (all-NaN columns give NaN, silently)."""
     tail = (1 - level) / 2 * 100
-    lo, hi = np.nanpercentile(a, [tail, 100 - tail], axis=0)
+    a = np.asarray(a, dtype=float)
+    lo = np.full(a.shape[1:], np.nan)
+    hi = np.full(a.shape[1:], np.nan)
+    ok = ~np.all(np.isnan(a), axis=0)
+    if np.any(ok):
+        lo[ok], hi[ok] = np.nanpercentile(a[:, ok], [tail, 100 - tail], axis=0)
     return lo, hi
 
 
@@ -342,16 +348,17 @@ def _predict(fitted: FittedModel, x: np.ndarray, *, level: float) -> np.ndarray:
 
 
 def win_probability(
-    result: LearningResult, rows: pd.DataFrame, *, level: float = 0.9
+    result: LearningResult, rows: pd.DataFrame | Any, *, level: float = 0.9
 ) -> pd.DataFrame:
     """Probability of winning, with a bootstrap interval, for scored rows.
 
     Parameters
     ----------
     result : LearningResult
-    rows : DataFrame
-        Anything with the feature sources: a case frame, scored sites with
-        ``metric_<id>``/``soft_<id>`` columns, or ``value_<feature>`` columns
+    rows : DataFrame or SitingResult
+        Anything with the feature sources: a case frame, a
+        :class:`siting.result.SitingResult` (its ``table``: ``metric_<id>``
+        and ``value_<criterion>`` columns), or ``value_<feature>`` columns
         already on the 0..1 scale. Missing features are imputed with the
         medians of the fitting cases (counted in ``n_imputed``).
     level : float
@@ -364,6 +371,9 @@ def win_probability(
         In presence-vs-background mode the probabilities are relative scores.
     """
     fitted = result.model
+    table = getattr(rows, "table", None)
+    if isinstance(table, pd.DataFrame):  # a SitingResult
+        rows = table
     values = transform_rows(rows, fitted.spec)[list(fitted.features)]
     n_imputed = values.isna().sum(axis=1).astype(int)
     x = values.fillna(dict(fitted.medians)).to_numpy(dtype=float)
