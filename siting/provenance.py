@@ -26,7 +26,7 @@ import hashlib
 import json
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -251,10 +251,18 @@ class Provenance:
         """Parse :meth:`to_json` output."""
         return cls.from_dict(json.loads(text))
 
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, str]]) -> Provenance:
+        """Inverse of :meth:`rows` (text fields are stored as is, the others as JSON)."""
+        text_fields = {f.name for f in dataclasses.fields(cls) if f.type in ("str", str)}
+        data = {k: v if k in text_fields else json.loads(v) for k, v in rows}
+        return cls.from_dict(data)
+
     def rows(self) -> list[tuple[str, str]]:
         """(key, value-as-text) pairs, e.g. for a metadata table in a GeoPackage."""
         out: list[tuple[str, str]] = []
+        text_fields = {f.name for f in dataclasses.fields(self) if f.type in ("str", str)}
         for key, value in self.to_dict().items():
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            text = value if key in text_fields else json.dumps(value, ensure_ascii=False)
             out.append((key, text))
         return out
