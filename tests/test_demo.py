@@ -441,3 +441,29 @@ def test_cli_help_and_bad_output_folder(tmp_path: Path, capsys: pytest.CaptureFi
     target.write_text("x")
     assert main(["demo", "build", "--out", str(target)]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_shipped_profiles_pass_and_fail_the_designed_sites() -> None:
+    """The demo does its job: each profile passes some sites and fails others, as designed."""
+    from siting.evaluation import evaluate_layerset
+    from siting.layers import load_layerset
+    from siting.profiles import load_profile
+
+    ls = load_layerset(load_catalog("demo"), region=",".join(STUDY_AREA))
+    expected = {
+        "steelworks": ({"NV-01", "NV-02", "NV-03"}, {"NV-04", "AB-04", "SK-06", "NV-05"}),
+        "battery_plant": ({"NV-06", "AB-01", "AB-02", "SK-01"},
+                          {"AB-03", "NV-09", "SK-03", "BS-01", "BS-03", "SK-04", "NV-08"}),
+        "data_center": ({"NV-05", "NV-10", "SK-02", "BS-02", "AB-05"},
+                        {"AB-07", "AB-10", "NV-11", "SK-08", "SK-05"}),
+    }
+    for profile_id, (passing, failing) in expected.items():
+        ev = evaluate_layerset(ls, load_profile(profile_id))
+        assert not ev.not_evaluated, profile_id
+        ok = dict(zip(ev.sites["site_id"], ev.passes, strict=True))
+        assert {s for s in passing if not ok[s]} == set(), profile_id
+        assert {s for s in failing if ok[s]} == set(), profile_id
+        reasons = ev.reasons("sv")
+        assert all(reasons[ev.passes].map(len) == 0)
+        n_reasons = {r.split(":")[0] for rs in reasons for r in rs}
+        assert len(n_reasons) >= 3, f"{profile_id}: failures for several different reasons"

@@ -13,7 +13,7 @@ from siting.demo import _infra, _land, _tables
 from siting.demo._base import CRS, DEFAULT_SEED
 from siting.demo._land import Raster
 from siting.demo._readme import readme_text
-from siting.demo._sites import candidate_sites
+from siting.demo._sites import DESIGNED_SITES, candidate_sites
 from siting.demo._world import build_world
 from siting.errors import DataError
 
@@ -118,7 +118,9 @@ def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED) -> dict[str, Path]:
                          zip(municipalities["kommunnamn"], municipalities["folkmangd"].astype(int),
                              strict=True), strict=True))
     readme = out_dir / "README.md"
-    readme.write_text(readme_text(seed, residents, list(GPKG_LAYERS.values())), encoding="utf-8")
+    designed = [(d[0], d[1], d[8]) for d in DESIGNED_SITES]
+    readme.write_text(readme_text(seed, residents, list(GPKG_LAYERS.values()), designed),
+                      encoding="utf-8")
     written["README.md"] = readme
     return written
 

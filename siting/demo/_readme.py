@@ -40,6 +40,13 @@ Designed for the three shipped profiles (`criteria/*.toml`):
   100-year flood zone of the Storälven, on steep hills (mean slope > 8 %), and far from
   any substation and railway.
 
+## Designed sites
+
+{designed_rows}
+
+Filler sites (the remaining ids) are placed at random along the roads, outside protected
+areas, flood zones, lakes and towns.
+
 ## Files
 
 | file | layers / content | format |
@@ -67,10 +74,17 @@ _CHARACTER = {
 }
 
 
-def readme_text(seed: int, residents: dict[str, tuple[str, int]], gpkg_layers: list[str]) -> str:
-    """The README for a build with ``seed``; ``residents`` maps kommunkod -> (name, residents)."""
+def readme_text(seed: int, residents: dict[str, tuple[str, int]], gpkg_layers: list[str],
+                designed: list[tuple[str, str, str]]) -> str:
+    """The README for a build with ``seed``.
+
+    ``residents`` maps kommunkod -> (name, residents); ``designed`` lists the designed sites
+    as (site id, name, what the site is designed to show).
+    """
     rows = "\n".join(
         f"| {kod} | {name} | {pop:,} | {_CHARACTER.get(kod, '')} |".replace(f"{pop:,}", f"{pop:,}".replace(",", "\u00a0"))
         for kod, (name, pop) in residents.items())
-    return _TEMPLATE.format(seed=seed, municipality_rows=rows,
+    designed_rows = "\n".join(["| site | name | designed to show |", "|---|---|---|",
+                               *(f"| {sid} | {name} | {note} |" for sid, name, note in designed)])
+    return _TEMPLATE.format(seed=seed, municipality_rows=rows, designed_rows=designed_rows,
                             gpkg_layers=", ".join(f"`{n}`" for n in gpkg_layers))
