@@ -2,13 +2,15 @@
 
 Two methods, chosen by what is loaded:
 
-* **network** (a ``roads`` layer exists): travel time along the road graph
-  (scipy ``dijkstra`` with ``limit`` = the time budget, from every site's road
-  node at once, in chunks). Edge time = length / speed, speed from the
-  ``speed_kmh`` field or by ``road_class`` (1: 100, 2: 90, 3: 80, 4: 70,
-  5: 50 km/h). Sites and population cells join the graph at their nearest
-  road node through an *access leg* at 30 km/h straight line. A cell counts
-  when access + network + access <= budget. Cells within ``max_access_m`` of a
+* **network** (a ``roads`` layer exists): travel time along the road graph.
+  Road vertices closer than 1 m are merged, lines are densified to 1 km, and
+  chains of degree-2 vertices are contracted so that scipy ``dijkstra`` (with
+  ``limit`` = the time budget, many sources per call, in chunks) runs over
+  junctions only. Edge time = length / speed, speed from the ``speed_kmh``
+  field or by ``road_class`` (1: 100, 2: 90, 3: 80, 4: 70, 5: 50 km/h).
+  Sites and population cells join the graph at their nearest road vertex
+  through an *access leg* at 30 km/h straight line. A cell counts when
+  access + network + access <= budget. Cells within ``max_access_m`` of a
   site also count through a direct leg at the access speed (local streets);
   cells (or sites) farther than ``max_access_m`` from any road fall back to the
   straight-line rule below.
@@ -283,7 +285,8 @@ def population_points(population: gpd.GeoDataFrame, field: str = "working_age_po
     """Cell locations (centroids), their counts, and the field actually used.
 
     Falls back to ``population`` when ``field`` is absent or entirely missing.
-    Missing counts are 0. Cells with empty geometry are dropped.
+    Missing counts are 0. Cells with empty geometry are dropped; records at
+    the same location are summed.
     """
     check_layer(population, "population_grid")
     used = field
@@ -299,6 +302,10 @@ def population_points(population: gpd.GeoDataFrame, field: str = "working_age_po
     ok = valid_geometry_mask(geoms)
     pts = shapely.centroid(geoms[ok])
     xy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+    # records at the same location (e.g. one per age group) are summed into one cell
+    uniq, inverse = np.unique(xy, axis=0, return_inverse=True)
+    if uniq.shape[0] < xy.shape[0]:
+        return uniq, np.bincount(inverse.ravel(), weights=values[ok]), used
     return xy, values[ok], used
 
 
