@@ -161,3 +161,16 @@ def test_point_surface_near_but_outside_window() -> None:
     s = sum_within_surface(lone, "available_capacity_mw", 1200.0, grid=GRID)
     # centres (x0+125, y0+125) and (x0+125, y0+375) are 1125 m and 1158 m away; the rest > 1200 m
     assert s[-1, 0] == s[-2, 0] == 50.0 and s.sum() == 100.0
+
+
+def test_distance_beyond_the_halo_is_exact() -> None:
+    far_line = gpd.GeoDataFrame(
+        geometry=[LineString([(X0 + 30_000, Y0 - 5000), (X0 + 31_000, Y0 + 9000)])], crs=CRS)
+    surf = distance_surface(far_line, grid=GRID, halo_m=1000.0)
+    vec = nearest_distance(_centre_sites(), far_line).to_numpy().reshape(GRID.shape)
+    np.testing.assert_allclose(surf, vec, rtol=1e-6)
+    near_and_far = pd.concat([far_line, _lines_and_polys()[["geometry"]]], ignore_index=True)
+    mixed = distance_surface(near_and_far, grid=GRID, halo_m=500.0)
+    vec2 = nearest_distance(_centre_sites(), near_and_far).to_numpy().reshape(GRID.shape)
+    assert np.abs(mixed - vec2).max() <= RES / 4
+    assert (vec2 > 500).any()  # some cells really used the exact fallback

@@ -51,7 +51,13 @@ from scipy.spatial import cKDTree
 
 from siting.errors import DataError, ProfileError
 from siting.layerset import RasterData
-from siting.metrics._base import check_layer, check_raster_crs, numeric_values, valid_geometry_mask
+from siting.metrics._base import (
+    check_layer,
+    check_raster_crs,
+    index_pieces,
+    numeric_values,
+    valid_geometry_mask,
+)
 from siting.metrics.attributes import normalise_kommunkod
 from siting.metrics.labour import population_points
 from siting.metrics.zonal import STATS
@@ -159,34 +165,49 @@ def compute_tiled(op: Callable[..., np.ndarray], grid: Grid, *args: Any,
 # ------------------------------------------------------------------ distance
 
 
-def distance_surface(layer: gpd.GeoDataFrame, *, grid: Grid) -> np.ndarray:
+def distance_surface(layer: gpd.GeoDataFrame, *, grid: Grid,
+                     halo_m: float | None = None) -> np.ndarray:
     """Distance in metres from each cell centre to the nearest feature (NaN: empty layer).
 
     Points: exact. Lines/polygons: within a quarter cell (vertices every half
-    cell); cell centres inside a polygon get 0.
+    cell); cell centres inside a polygon get 0. Only features within
+    ``halo_m`` of the window are densified (default: 5 km or 20 cells,
+    whichever is more); cells farther than that from all of them are
+    measured exactly against the whole layer.
     """
     check_layer(layer, "layer")
     geoms = _valid(layer)
     out = np.full(grid.shape, np.nan, dtype="float32")
     if geoms.size == 0:
         return out
-    types = shapely.get_type_id(geoms)
-    point_like = np.isin(types, (0, 4))
     res = grid.resolution_m
-    vertices = [shapely.get_coordinates(geoms[point_like])]
-    if (~point_like).any():
-        other = geoms[~point_like]
-        boundaries = np.where(np.isin(shapely.get_type_id(other), (3, 6)),
-                              shapely.boundary(other), other)
-        dense = shapely.segmentize(boundaries, max_segment_length=res / 2.0)
-        vertices.append(shapely.get_coordinates(dense))
-    xy = np.concatenate(vertices)
-    dist, _ = cKDTree(xy).query(grid.centres_xy(), workers=-1)
+    halo = float(halo_m) if halo_m is not None else max(5000.0, 20 * res)
+    minx, miny, maxx, maxy = grid.bounds
+    tree = shapely.STRtree(geoms)
+    near = geoms[tree.query(shapely.box(minx - halo, miny - halo, maxx + halo, maxy + halo))]
+    centres = grid.centres_xy()
+    dist = np.full(centres.shape[0], np.inf)
+    if near.size:
+        types = shapely.get_type_id(near)
+        point_like = np.isin(types, (0, 4))
+        vertices = [shapely.get_coordinates(near[point_like])]
+        if (~point_like).any():
+            other = near[~point_like]
+            boundaries = np.where(np.isin(shapely.get_type_id(other), (3, 6)),
+                                  shapely.boundary(other), other)
+            dense = shapely.segmentize(boundaries, max_segment_length=res / 2.0)
+            vertices.append(shapely.get_coordinates(dense))
+        dist, _ = cKDTree(np.concatenate(vertices)).query(centres, workers=-1)
+    far = np.flatnonzero(dist > halo)
+    if far.size:  # nothing within the halo: measure exactly against the whole layer
+        pieces, _ = index_pieces(geoms, np.arange(geoms.size))
+        _, d_far = shapely.STRtree(pieces).query_nearest(
+            shapely.points(centres[far]), return_distance=True, all_matches=False)
+        dist[far] = d_far
     out[:] = dist.reshape(grid.shape)
-    polys = geoms[np.isin(types, (3, 6))]
+    polys = near[np.isin(shapely.get_type_id(near), (3, 6))] if near.size else near
     if polys.size:
-        inside = _rasterize_mask(polys, grid)
-        out[inside] = 0.0
+        out[_rasterize_mask(polys, grid)] = 0.0
     return out
 
 
