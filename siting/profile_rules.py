@@ -321,7 +321,9 @@ def _val(v: Any) -> str:
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        # JSON escapes quotes, backslashes and C0 controls the way TOML basic strings do;
+        # TOML also forbids a raw DEL character
+        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007F")
     if isinstance(v, Mapping):
         inner = ", ".join(f"{_key(str(k))} = {_val(x)}" for k, x in v.items())
         return "{ " + inner + " }" if inner else "{}"

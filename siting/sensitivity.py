@@ -273,14 +273,16 @@ def rank_acceptability(
         counts += np.bincount(pos.ravel(), minlength=n_alt * k3)
         np.add.at(cw_sum, top[:, 0], draws)
         done += m
-    table = counts.reshape(n_alt, k3) / n_draws
+    counts_2d = counts.reshape(n_alt, k3)
+    table = counts_2d / n_draws
+    beyond = (n_draws - counts_2d[:, :k].sum(axis=1)) / n_draws  # exact: integer counts
     wins = table[:, 0] * n_draws
     with np.errstate(invalid="ignore", divide="ignore"):
         central = np.where(wins[:, None] > 0, cw_sum / np.maximum(wins, 1)[:, None], np.nan)
     acc = table[:, :k]
     return RankAcceptability(
         acceptability=acc, p_first=table[:, 0].copy(), p_top3=table[:, :3].sum(axis=1),
-        p_beyond=np.clip(1.0 - acc.sum(axis=1), 0.0, 1.0), central_weights=central,
+        p_beyond=beyond, central_weights=central,
         n_draws=int(n_draws), method=method)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from siting.errors import ProfileError
 from siting.profile_rules import METRIC_KINDS
@@ -405,3 +408,14 @@ def test_a_bad_soft_criterion_does_not_cascade_into_ahp_errors() -> None:
     err = _fail(text)
     assert len(err.problems) == 1
     assert err.problems[0].location == "soft 'grid'" and "needs 'x1'" in err.problems[0].message
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=40), st.text(min_size=1, max_size=20).filter(str.strip))
+def test_any_text_survives_the_canonical_toml(description: str, label: str) -> None:
+    p = parse_profile(BASE)
+    metrics = (dataclasses.replace(p.metrics[0], label_en=label), *p.metrics[1:])
+    edited = dataclasses.replace(p, description_sv=description, metrics=metrics)
+    q = parse_profile(edited.to_toml())
+    assert q.description_sv == description
+    assert q.metrics[0].label_en == label
