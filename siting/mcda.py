@@ -75,7 +75,7 @@ def weighted_sum(values: ArrayLike, weights: ArrayLike) -> FloatArray:
     return np.asarray(values, dtype=float) @ _normalised(weights)
 
 
-def topsis(values: ArrayLike, weights: ArrayLike, benefit: ArrayLike | None = None) -> FloatArray:
+def topsis(matrix: ArrayLike, weights: ArrayLike, benefit: ArrayLike | None = None) -> FloatArray:
     """TOPSIS closeness coefficient with vector normalisation (Hwang & Yoon 1981).
 
     Each column is divided by its Euclidean norm, multiplied by its weight; the
@@ -85,7 +85,7 @@ def topsis(values: ArrayLike, weights: ArrayLike, benefit: ArrayLike | None = No
 
     Parameters
     ----------
-    values : array_like, shape (n_alt, n_crit)
+    matrix : array_like, shape (n_alt, n_crit)
         Performances (any scale, non-negative).
     weights : array_like, shape (n_crit,)
         Non-negative weights.
@@ -98,7 +98,7 @@ def topsis(values: ArrayLike, weights: ArrayLike, benefit: ArrayLike | None = No
         Closeness coefficients in 0..1; 0.5 for every alternative when all are
         identical (both distances zero).
     """
-    x = np.asarray(values, dtype=float)
+    x = np.asarray(matrix, dtype=float)
     w = _normalised(weights)
     ben = np.ones(x.shape[1], dtype=bool) if benefit is None else np.asarray(benefit, dtype=bool)
     norm = np.sqrt((x * x).sum(axis=0))
