@@ -26,6 +26,15 @@ A layer entry looks like::
     [layer.coords]                # CSV point layers only
     x = "lon"
     y = "lat"
+
+Optional keys: ``encoding`` (force a CSV/shapefile encoding instead of
+sniffing it / reading the ``.cpg``), ``[layer.defaults]`` (canonical field =
+value for absent columns and missing values, e.g. ``kind = "station"``),
+``allow_missing = ["voltage_kv"]`` (required fields whose missing values are
+tolerated and counted in the load notes instead of failing), and for rasters
+``[layer.units] value = "percent"``. ``source`` may be a GeoPackage (with
+``layer``), GeoJSON, Shapefile, a ``.zip`` holding a shapefile, a CSV or a
+GeoTIFF; see :mod:`siting.layers` for how layers are loaded.
 """
 
 from __future__ import annotations

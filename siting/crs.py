@@ -13,8 +13,8 @@ Examples
 >>> from shapely.geometry import Point
 >>> gdf = gpd.GeoDataFrame(geometry=[Point(18.07, 59.33)], crs="EPSG:4326")
 >>> out = to_analysis_crs(gdf, source="stockholm.geojson")
->>> crs_label(out.crs), round(out.geometry.x.iloc[0], -3)
-('EPSG:3006', 674000.0)
+>>> crs_label(out.crs), int(round(out.geometry.x.iloc[0], -3))
+('EPSG:3006', 675000)
 """
 
 from __future__ import annotations

@@ -1,0 +1,17 @@
+"""The docstring examples of the layer spine run and hold."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["siting.crs", "siting.fields", "siting.region", "siting.io.tabular",
+           "siting.catalog", "siting.layers"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
