@@ -127,6 +127,7 @@ def _evaluate(args: argparse.Namespace) -> Any:
     from siting.scoring import evaluate, read_sites
 
     profile = load_profile(args.profile)
+    overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     cat = load_catalog(args.catalog)
     region = args.region
     if region is None:
@@ -147,11 +148,8 @@ def _evaluate(args: argparse.Namespace) -> Any:
         source = str(args.sites.resolve())
     result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
                       sites_source=source)
-    if args.weights:
-        ids = [c.id for c in profile.soft]
-        new = dict(result.weights)
-        new.update(parse_weights(args.weights, ids))
-        result = result.rerank(new)
+    if overrides:
+        result = result.rerank({**dict(result.weights), **overrides})
     for text in result.not_evaluated_texts(args.lang):
         print(f"warning: {text}", file=sys.stderr)
     return result
