@@ -97,7 +97,7 @@ def _dataset_widgets(state: AppState, lang: str) -> None:
         state.catalog = catalogs[0]
     options = catalogs + ([state.catalog] if state.catalog not in catalogs else [])
     state.catalog = st.selectbox(
-        t("common.dataset", lang), options, index=options.index(state.catalog), key="catalog",
+        t("common.dataset", lang), options, index=options.index(state.catalog), key=f"catalog_{lang}",
         format_func=lambda c: t("common.dataset_demo", lang) if c == "demo" else c)
     with st.expander(t("common.dataset_custom", lang)):
         path = st.text_input(t("common.catalog_path", lang), value="", key="catalog_path")
@@ -122,7 +122,7 @@ def _dataset_widgets(state: AppState, lang: str) -> None:
             state.profile = choices[0]
         state.profile = st.selectbox(
             t("common.profile", lang), choices, index=choices.index(state.profile),
-            key="profile", format_func=lambda p: _profile_label(p, lang))
+            key=f"profile_{lang}", format_func=lambda p: _profile_label(p, lang))
 
 
 def current_evaluation(state: AppState) -> Any:

@@ -23,7 +23,7 @@ def _body(state: AppState) -> None:
         state.compare_catalog = catalogs[0]
     state.compare_catalog = st.selectbox(
         t("common.dataset", lang), catalogs, index=catalogs.index(state.compare_catalog),
-        key="compare_catalog",
+        key=f"compare_catalog_{lang}",
         format_func=lambda c: t("common.dataset_demo", lang) if c == "demo" else c)
     data_dir = state.data_dir if state.compare_catalog == state.catalog else None
     with st.spinner(t("common.loading", lang)):

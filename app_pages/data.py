@@ -72,7 +72,7 @@ def _upload(state: AppState) -> None:
     specs = [s for s in cat.layers if s.kind != "raster"] + \
             [s for s in cat.layers if s.kind == "raster"]
     ids = [s.id for s in specs]
-    layer_id = st.selectbox(t("data.upload_layer", lang), ids, key="upload_layer",
+    layer_id = st.selectbox(t("data.upload_layer", lang), ids, key=f"upload_layer_{lang}",
                             format_func=lambda i: f"{cat.layer(i).title(lang)} ({i})")
     up = st.file_uploader(t("data.upload_file", lang), key="upload_file",
                           type=["gpkg", "geojson", "json", "zip", "csv", "tif", "tiff"])

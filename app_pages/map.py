@@ -74,7 +74,7 @@ def _details(evaluation: Any, state: AppState) -> None:
               for sid, r in zip(order["site_id"].astype(str), order["rank"], strict=True)}
     state.selected_site = st.selectbox(t("map.choose_site", lang), ids,
                                        index=ids.index(state.selected_site),
-                                       format_func=labels.get, key="map_site")
+                                       format_func=labels.get, key=f"map_site_{lang}")
     pos = ids.index(state.selected_site)
     row = order.iloc[pos]
     idx = order.index[pos]
@@ -118,7 +118,7 @@ def _body(state: AppState) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         themes = st.multiselect(t("map.themes", lang), theme_options(),
-                                default=list(state.themes), key="map_themes",
+                                default=list(state.themes), key=f"map_themes_{lang}",
                                 format_func=lambda th: t(f"theme.{th}", lang))
         state.themes = tuple(themes)
     with c2:

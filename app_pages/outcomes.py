@@ -70,7 +70,7 @@ def _case_form(store: Any, state: AppState, case: Any | None) -> None:
     from siting.outcomes import CONFIDENTIALITY, INDUSTRIES, OUTCOMES, parse_case
 
     lang = state.lang
-    key = "edit" if case is not None else "add"
+    key = ("edit" if case is not None else "add") + f"_{lang}"
     point = shapely.from_wkt(case.geometry_wkt).representative_point() \
         if case is not None and case.geometry_wkt else None
     with st.form(f"case_form_{key}_{case.case_id if case else ''}", clear_on_submit=False):
@@ -231,10 +231,10 @@ def _body(state: AppState) -> None:
         c1, c2, c3, c4 = st.columns(4)
         industry = c1.selectbox(t("outcomes.industry", lang), ["", *INDUSTRIES],
                                 format_func=lambda x: x and t(f"industry.{x}", lang) or "–",
-                                key="flt_industry")
+                                key=f"flt_industry_{lang}")
         outcome = c2.selectbox(t("outcomes.outcome", lang), ["", *OUTCOMES],
                                format_func=lambda x: x and t(f"outcome.{x}", lang) or "–",
-                               key="flt_outcome")
+                               key=f"flt_outcome_{lang}")
         kommun = c3.text_input(t("outcomes.kommun", lang), key="flt_kommun").strip()
         deleted = c4.checkbox(t("outcomes.show_deleted", lang), key="flt_deleted")
     cases = store.list(industry=industry or None, outcome=outcome or None,

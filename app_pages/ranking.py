@@ -59,14 +59,18 @@ def _weight_sliders(evaluation: Any, state: AppState) -> None:
     norm = {k: v / total for k, v in raw.items()}
     if any(abs(norm[k] - current.get(k, 0.0)) > 1e-9 for k in norm):
         state.weights[state.profile] = norm
-    if st.button(t("ranking.reset_weights", lang), key="reset_weights"):
-        from app_pages import _cache as _data
+    st.button(t("ranking.reset_weights", lang), key="reset_weights", on_click=_reset_weights,
+              args=(state,))
 
-        prof = _data.profile(state.profile)
-        state.weights.pop(state.profile, None)
-        for crit in prof.soft:
-            st.session_state[_slider_key(state, crit.id)] = round(float(prof.weights[crit.id]), 3)
-        st.rerun()
+
+def _reset_weights(state: AppState) -> None:
+    """Button callback (runs before the sliders are drawn): back to the profile's weights."""
+    from app_pages import _cache as _data
+
+    prof = _data.profile(state.profile)
+    state.weights.pop(state.profile, None)
+    for crit in prof.soft:
+        st.session_state[_slider_key(state, crit.id)] = round(float(prof.weights[crit.id]), 3)
 
 
 def _ahp_editor(evaluation: Any, state: AppState) -> None:
@@ -99,9 +103,8 @@ def _ahp_editor(evaluation: Any, state: AppState) -> None:
             st.warning(f"{t('ranking.ahp_cr_bad', lang)} ({labels[i]} / {labels[j]}: "
                        f"{format_number(judged, lang)} ≠ {format_number(implied, lang)})")
         st.dataframe(pd.DataFrame({t("ranking.weights", lang): np.round(w, 3)}, index=labels))
-        if st.button(t("ranking.ahp_apply", lang), key="ahp_apply", disabled=cr > 0.10):
-            _set_weights(state, dict(zip(ids, w.tolist(), strict=True)))
-            st.rerun()
+        st.button(t("ranking.ahp_apply", lang), key="ahp_apply", disabled=cr > 0.10,
+                  on_click=_set_weights, args=(state, dict(zip(ids, w.tolist(), strict=True))))
 
 
 def _contributions(evaluation: Any, state: AppState) -> None:

@@ -447,8 +447,8 @@ def _add_layer(fmap: ofl.Map, lyr: MapLayer, colour: str, lang: str) -> bool:
     tips = [_tooltip(row, lyr.label_fields, lang) or _esc(lyr.title)
             for _, row in gdf.iterrows()] if lyr.label_fields else [_esc(lyr.title)] * n
     if kinds <= {"Point", "MultiPoint"}:
-        style = {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.85,
-                 "radius": 5}
+        style = {"color": "#ffffff", "weight": 1, "fill": True, "fillColor": colour,
+                 "fillOpacity": 0.9, "radius": 4}
         marker = ofl.CircleMarker(radius=5)
     elif kinds <= {"LineString", "MultiLineString"}:
         style = {"color": colour, "weight": 2, "opacity": 0.8}
@@ -473,9 +473,9 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
     styles = []
     for sc, ok in zip(scores, passes, strict=True):
         colour = score_colour(sc) if ok else FAIL_COLOUR
-        styles.append({"color": "#263238" if ok else "#757575", "weight": 1,
-                       "fillColor": colour, "fillOpacity": 0.9 if ok else 0.6,
-                       "radius": 6 if ok else 4})
+        styles.append({"color": "#263238" if ok else "#616161", "weight": 1.5 if ok else 1,
+                       "fill": True, "fillColor": colour, "fillOpacity": 0.95 if ok else 0.7,
+                       "radius": 8 if ok else 5})
     popups = [_site_popup(row, lang) for _, row in sites.iterrows()]
     ids = sites["site_id"].astype(str).tolist() if "site_id" in sites else [""] * n
     tips = [_esc(i) for i in ids]
@@ -554,7 +554,7 @@ def build_case_map(
         for _, row in pts.iterrows():
             outcome = str(row.get("outcome", ""))
             colour = OUTCOME_COLOURS.get(outcome, "#555555")
-            styles.append({"color": "#263238", "weight": 1, "fillColor": colour,
+            styles.append({"color": "#263238", "weight": 1, "fill": True, "fillColor": colour,
                            "fillOpacity": 0.9, "radius": 7})
             lines = [f"<div class='siting-popup'><b>{_esc(row.get('case_id'))}</b>",
                      f"<br>{_esc(row.get('title'))}",

@@ -1,0 +1,179 @@
+"""AppTest (headless Streamlit) tests: every page renders and its key widgets work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from siting.i18n import t
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ("map", "ranking", "compare", "outcomes", "lessons", "data")
+_TIMEOUT_S = 120
+
+
+@pytest.fixture()
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on the demo data, with its own outcome log and user folder."""
+    monkeypatch.setenv("SITING_DB_URL", f"sqlite:///{tmp_path / 'outcomes.sqlite'}")
+    monkeypatch.setenv("SITING_USER_DIR", str(tmp_path / "user"))
+    at = AppTest.from_file(APP, default_timeout=_TIMEOUT_S)
+    at.run()
+    _no_errors(at)
+    return at
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _goto(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+def _frame_with(at: AppTest, column: str):
+    """The first dataframe that has ``column`` (static dataframes keep no key)."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no dataframe with column {column!r}")
+
+
+def _ranking(at: AppTest):
+    return _frame_with(at, t("ranking.col_rank", "sv"))
+
+
+def _top3(at: AppTest) -> str:
+    word = t("ranking.top", "sv")
+    found = [m.value for m in at.markdown if m.value.startswith(word)]
+    assert found, "the top-3 line is missing"
+    return found[0]
+
+
+def test_every_page_renders_without_error(app: AppTest) -> None:
+    for page in PAGES:
+        _goto(app, page)
+        assert not app.exception, (page, [e.value for e in app.exception])
+        if page == "lessons":  # an empty log is explained, not an error of the app
+            assert all("no cases" in e.value or "ärenden" in e.value for e in app.error)
+        else:
+            assert not app.error, (page, [e.value for e in app.error])
+        assert app.title[0].value == t(f"{page}.title", "sv")
+
+
+def test_map_page_shows_sites_and_details(app: AppTest) -> None:
+    captions = [c.value for c in app.caption]
+    assert any("kandidatplatser" in c for c in captions)
+    assert app.selectbox(key="map_site_sv").value is not None
+    assert any(h.value == t("map.site_details", "sv") for h in app.subheader)
+
+
+def test_profile_select_changes_the_ranking(app: AppTest) -> None:
+    _goto(app, "ranking")
+    battery = _ranking(app)
+    app.sidebar.selectbox(key="profile_sv").set_value("steelworks").run()
+    _no_errors(app)
+    steel = _ranking(app)
+    col_pass = t("ranking.col_pass", "sv")
+    assert battery[col_pass].sum() != steel[col_pass].sum() or \
+        not battery.head(5).equals(steel.head(5))
+    assert len(app.slider) != 0
+
+
+def test_weight_slider_changes_scores(app: AppTest) -> None:
+    _goto(app, "ranking")
+    col_score = t("ranking.col_score", "sv")
+    before = _ranking(app)[col_score].to_numpy()
+    top_before = _top3(app)
+    slider = app.slider[0]
+    slider.set_value(1.0).run()
+    _no_errors(app)
+    after = _ranking(app)[col_score].to_numpy()
+    assert not (before == after).all()
+    assert _top3(app) != top_before
+    # the reset button restores the profile's weights
+    app.button(key="reset_weights").click().run()
+    restored = _ranking(app)[col_score].to_numpy()
+    assert (restored == before).all()
+
+
+def test_ahp_editor_shows_consistency_and_applies_weights(app: AppTest) -> None:
+    _goto(app, "ranking")
+    texts = [m.value for m in app.markdown]
+    assert any(text.startswith("Konsistenskvot") for text in texts)
+    assert app.success or app.warning
+
+
+def test_language_switch_changes_labels(app: AppTest) -> None:
+    assert app.title[0].value == "Karta"
+    app.sidebar.button_group(key="lang").set_value("en").run()
+    _no_errors(app)
+    assert app.title[0].value == "Map"
+    assert any(c.value.startswith("51 candidate sites") or "candidate sites" in c.value
+               for c in app.caption)
+    _goto(app, "ranking")
+    assert app.title[0].value == "Ranking"
+    assert any(m.value.startswith("Top 3") for m in app.markdown)
+
+
+def test_adding_a_case_adds_a_row(app: AppTest) -> None:
+    _goto(app, "outcomes")
+    assert not app.table  # empty log
+    app.text_input(key="f_add_sv_case_id").input("APP-TEST-1")
+    app.text_input(key="f_add_sv_title").input("Testärende")
+    app.text_input(key="f_add_sv_kommunkod").input("9901")
+    app.text_input(key="f_add_sv_x").input("760000")
+    app.text_input(key="f_add_sv_y").input("7200000")
+    app.text_area(key="f_add_sv_notes").input("<b>fet</b> anteckning")
+    app.button[[b.label for b in app.button].index(t("outcomes.save", "sv"))].click().run()
+    _no_errors(app)
+    table = app.table[0].value
+    assert len(table) == 1
+    assert table.iloc[0][t("outcomes.case_id", "sv")] == "APP-TEST-1"
+    assert table.iloc[0][t("outcomes.notes", "sv")] == "<b>fet</b> anteckning"
+    assert any("APP-TEST-1" in s.value for s in app.success)
+
+
+def test_invalid_case_is_rejected_with_every_problem(app: AppTest) -> None:
+    _goto(app, "outcomes")
+    app.text_input(key="f_add_sv_case_id").input("bad id with spaces")
+    app.text_input(key="f_add_sv_kommunkod").input("99")
+    app.button[[b.label for b in app.button].index(t("outcomes.save", "sv"))].click().run()
+    assert not app.exception
+    assert any(t("outcomes.invalid", "sv") in e.value for e in app.error)
+    problems = app.dataframe[-1].value
+    assert {"case_id", "kommunkod", "title"} <= set(problems["field"])
+    assert not app.table
+
+
+def test_seeded_log_feeds_the_lessons_page(app: AppTest) -> None:
+    _goto(app, "outcomes")
+    app.button(key="seed").click().run()
+    _no_errors(app)
+    n_rows = len(app.table[0].value) if app.table else \
+        len(_frame_with(app, t("outcomes.case_id", "sv")))
+    assert n_rows >= 30
+    _goto(app, "lessons")
+    _no_errors(app)
+    assert any(h.value == t("lessons.weights", "sv") for h in app.subheader)
+
+
+def test_compare_and_data_pages_show_tables(app: AppTest) -> None:
+    _goto(app, "compare")
+    table = _frame_with(app, t("compare.best_site", "sv"))
+    assert len(table) >= 5  # four study municipalities and the neighbour
+    _goto(app, "data")
+    layers = _frame_with(app, t("data.col_status", "sv"))
+    assert (layers[t("data.col_status", "sv")] == t("data.status_ok", "sv")).all()
+
+
+def test_package_errors_are_shown_plainly(app: AppTest) -> None:
+    app.sidebar.text_input(key="catalog_path").input("/nonexistent/katalog.toml").run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert errors and "nonexistent" in errors[0] and "no such catalogue" in errors[0]
+    assert "Traceback" not in errors[0]
