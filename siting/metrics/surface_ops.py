@@ -181,11 +181,15 @@ def distance_surface(layer: gpd.GeoDataFrame, *, grid: Grid,
     if geoms.size == 0:
         return out
     res = grid.resolution_m
+    centres = grid.centres_xy()
+    if np.isin(shapely.get_type_id(geoms), (0, 4)).all():  # points: one exact KD-tree query
+        dist, _ = cKDTree(shapely.get_coordinates(geoms)).query(centres, workers=-1)
+        out[:] = dist.reshape(grid.shape)
+        return out
     halo = float(halo_m) if halo_m is not None else max(5000.0, 20 * res)
     minx, miny, maxx, maxy = grid.bounds
     tree = shapely.STRtree(geoms)
     near = geoms[tree.query(shapely.box(minx - halo, miny - halo, maxx + halo, maxy + halo))]
-    centres = grid.centres_xy()
     dist = np.full(centres.shape[0], np.inf)
     if near.size:
         types = shapely.get_type_id(near)
