@@ -74,8 +74,10 @@ def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
                       barrier: Any, results: Any) -> None:
     """Child-process body of the concurrency test (module-level so spawn can import it).
 
-    Creates ``n_creates`` own cases and tries ``n_updates`` read-modify-write
-    updates of the shared case ``SHARED``, reporting each outcome on ``results``.
+    Both children open (and migrate) the same FRESH database at the same moment,
+    both try to create the shared case ``SHARED`` (exactly one may succeed), then
+    each creates ``n_creates`` own cases and tries ``n_updates`` read-modify-write
+    updates of ``SHARED``, reporting every outcome on ``results``.
     """
     import dataclasses
     import random
@@ -85,8 +87,17 @@ def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
     from siting.outcomes import Case, OutcomeStore
 
     outcomes: list[tuple[str, str]] = []
-    store = OutcomeStore.open(url, migrate=False)
+    store = None
     try:
+        barrier.wait(timeout=60)
+        store = OutcomeStore.open(url)  # concurrent first-time migration
+        barrier.wait(timeout=60)
+        try:
+            store.add(Case("SHARED", "start", "battery", "9901", "won"), user=f"worker{worker}")
+            outcomes.append(("created", "SHARED"))
+        except StoreError as exc:
+            kind = "exists" if "already exists" in str(exc) else "error"
+            outcomes.append((kind, str(exc)))
         barrier.wait(timeout=60)
         rng = random.Random(worker)
         for k in range(max(n_creates, n_updates)):
@@ -108,17 +119,6 @@ def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
     except Exception as exc:  # report, never hang the parent
         outcomes.append(("error", f"{type(exc).__name__}: {exc}"))
     finally:
-        store.close()
+        if store is not None:
+            store.close()
         results.put((worker, outcomes))
-
-
-def open_after_barrier(url: str, barrier: Any, results: Any) -> None:
-    """Child-process body: open (and migrate) a fresh log at the same moment as a sibling."""
-    from siting.outcomes import OutcomeStore
-
-    try:
-        barrier.wait(timeout=60)
-        with OutcomeStore.open(url) as store:
-            results.put(("ok", len(store.list())))
-    except Exception as exc:  # report, never hang the parent
-        results.put(("error", f"{type(exc).__name__}: {exc}"))

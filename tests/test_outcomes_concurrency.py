@@ -1,7 +1,8 @@
 """Two processes writing the same outcome log at once: nothing is lost.
 
-Each process (multiprocessing, spawn) creates its own cases and races the
-other to update one shared case. Every create must be present; every update
+Both processes (multiprocessing, spawn) open and migrate the same fresh
+database at the same moment, race to create one shared case, create their own
+cases and race each other to update the shared case. Every create must be present; every update
 is either applied or rejected with the stale-version error; the revision
 count must add up exactly.
 """
@@ -13,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_outcomes import BACKENDS, backend_url, concurrent_writer, open_after_barrier
+from conftest_outcomes import BACKENDS, backend_url, concurrent_writer
 
-from siting.outcomes import Case, OutcomeStore
+from siting.outcomes import OutcomeStore
 
 N_CREATES = 15
 N_UPDATES = 15
@@ -28,8 +29,6 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def test_two_processes_lose_nothing(url: str) -> None:
-    with OutcomeStore.open(url) as store:
-        store.add(Case("SHARED", "start", "battery", "9901", "won"), user="parent")
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(2)
     results = ctx.Queue()
@@ -48,6 +47,9 @@ def test_two_processes_lose_nothing(url: str) -> None:
     outcomes = [o for w in (1, 2) for o in reports[w]]
     errors = [text for kind, text in outcomes if kind == "error"]
     assert errors == []
+    # both migrated the fresh database at once; exactly one created the shared case
+    assert outcomes.count(("created", "SHARED")) == 1
+    assert sum(kind == "exists" for kind, _ in outcomes) == 1
     applied = [text for kind, text in outcomes if kind == "applied"]
     rejected = [text for kind, text in outcomes if kind == "rejected"]
     assert len(applied) + len(rejected) == 2 * N_UPDATES
@@ -65,18 +67,3 @@ def test_two_processes_lose_nothing(url: str) -> None:
         assert shared.title == history[-1].snapshot["title"]
         assert store.revision_count() == 1 + 2 * N_CREATES + len(applied)
 
-
-def test_two_processes_migrate_a_fresh_database_at_once(url: str) -> None:
-    ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(2)
-    results = ctx.Queue()
-    procs = [ctx.Process(target=open_after_barrier, args=(url, barrier, results))
-             for _ in range(2)]
-    for p in procs:
-        p.start()
-    reports = [results.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-    results.close()
-    results.join_thread()
-    assert reports == [("ok", 0), ("ok", 0)]

@@ -273,8 +273,15 @@ class OutcomeStore:
                     session.connection(execution_options={_READ_ONLY: True})
                 yield session
         except IntegrityError as exc:
+            detail = str(exc.orig)
+            if "uq_outcome_case_case_id" in detail or "outcome_case.case_id" in detail:
+                raise StoreError.single(self.url, "a case with this id already exists "
+                                        "(someone else created it at the same time)",
+                                        field="case_id",
+                                        hint="choose another id, or reload and update it"
+                                        ) from exc
             raise StoreError.single(self.url, "the change conflicts with stored data: "
-                                    f"{str(exc.orig).splitlines()[0]}",
+                                    f"{detail.splitlines()[0]}",
                                     hint="reload the case and try again") from exc
         except OperationalError as exc:
             raise StoreError.single(self.url, "database error: "
