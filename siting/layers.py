@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -93,9 +93,19 @@ def _dissolve_parts(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoData
                     "parts merged per kommunkod"]
 
 
+def _cached(cache: dict[tuple[Any, ...], Any] | None, key: tuple[Any, ...],
+            read: Callable[[], Any]) -> Any:
+    """Read through a per-load cache, so a file shared by several layers is read once."""
+    if cache is None:
+        return read()
+    if key not in cache:
+        cache[key] = read()
+    return cache[key]
+
+
 def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
-                       invalid: InvalidPolicy) -> tuple[gpd.GeoDataFrame, int, int, str | None,
-                                                         list[str]]:
+                       invalid: InvalidPolicy, cache: dict[tuple[Any, ...], Any] | None = None
+                       ) -> tuple[gpd.GeoDataFrame, int, int, str | None, list[str]]:
     notes: list[str] = []
     src = str(path)
     bbox = tuple(extent.bounds) if extent is not None else None
@@ -104,15 +114,19 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
             raise CatalogError.single(
                 src, f"layer '{spec.id}' is a {spec.kind} layer read from CSV but has no coords",
                 field="coords", hint='add coords = { x = "lon", y = "lat" } and a crs')
-        table = read_csv(path, encoding=spec.encoding, text_columns=_text_columns(spec))
+        table = _cached(cache, ("csv", src, spec.encoding, _text_columns(spec)),
+                        lambda: read_csv(path, encoding=spec.encoding,
+                                         text_columns=_text_columns(spec)))
         notes.extend(table.format.notes)
         if table.decimal_comma_columns:
             notes.append("decimal comma read in: " + ", ".join(table.decimal_comma_columns))
         gdf = points_from_table(table.data, spec.coords.x, spec.coords.y, spec.crs, src)
         n_read, source_crs, word = len(gdf), crs_label(spec.crs) if spec.crs else None, "row"
     else:
-        read = read_vector(path, layer=spec.layer, bbox_3006=bbox,  # type: ignore[arg-type]
-                           encoding=spec.encoding, declared_crs=spec.crs)
+        read = _cached(cache, ("vector", src, spec.layer, spec.encoding, spec.crs, bbox),
+                       lambda: read_vector(path, layer=spec.layer,
+                                           bbox_3006=bbox,  # type: ignore[arg-type]
+                                           encoding=spec.encoding, declared_crs=spec.crs))
         gdf, n_read, word = read.data, read.n_total, "feature"
         source_crs = crs_label(spec.crs) if spec.crs else read.source_crs
     n_rows = len(gdf)
@@ -138,11 +152,14 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
     return gdf, n_read, n_read - n_rows, source_crs, notes
 
 
-def _read_table(spec: LayerSpec, path: Path) -> tuple[pd.DataFrame, list[str]]:
+def _read_table(spec: LayerSpec, path: Path, cache: dict[tuple[Any, ...], Any] | None = None
+                ) -> tuple[pd.DataFrame, list[str]]:
     src = str(path)
     notes: list[str] = []
     if file_format(path) == "csv":
-        table = read_csv(path, encoding=spec.encoding, text_columns=_text_columns(spec))
+        table = _cached(cache, ("csv", src, spec.encoding, _text_columns(spec)),
+                        lambda: read_csv(path, encoding=spec.encoding,
+                                         text_columns=_text_columns(spec)))
         notes.extend(table.format.notes)
         if table.decimal_comma_columns:
             notes.append("decimal comma read in: " + ", ".join(table.decimal_comma_columns))
@@ -169,11 +186,12 @@ def _read_table(spec: LayerSpec, path: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
-          extent: BaseGeometry | None, region: Region | None) -> LoadedLayer:
+          extent: BaseGeometry | None, region: Region | None,
+          cache: dict[tuple[Any, ...], Any] | None = None) -> LoadedLayer:
     path = _path(spec, data_dir)
     src = str(path)
     if spec.kind == "table":
-        df, notes = _read_table(spec, path)
+        df, notes = _read_table(spec, path, cache)
         return LoadedLayer(spec=spec, data=df,
                            report=LoadReport(src, len(df), len(df), None, tuple(notes)))
     if spec.kind == "raster":
@@ -187,7 +205,10 @@ def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
         return LoadedLayer(spec=spec, data=read.data, report=rep)
 
     gdf, n_read, n_prefiltered, source_crs, notes = _read_vector_layer(spec, path, extent,
-                                                                        invalid)
+                                                                        invalid, cache)
+    if spec.type == "sites":
+        gdf, more = _site_areas(gdf)
+        notes.extend(more)
     if region is not None and spec.type == "sites":
         reps = gdf.geometry.representative_point()
         inside = reps.within(region.geometry).to_numpy()
@@ -207,9 +228,24 @@ def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
                        report=LoadReport(src, n_read, len(gdf), source_crs, tuple(notes)))
 
 
+def _site_areas(sites: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Give polygon sites ``area_ha`` from their area (EPSG:3006) where the file has none."""
+    notes: list[str] = []
+    sites = sites.copy()
+    polygonal = sites.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if "area_ha" not in sites.columns:
+        sites["area_ha"] = np.nan
+    need = sites["area_ha"].isna().to_numpy() & polygonal
+    if need.any():
+        sites.loc[need, "area_ha"] = sites.geometry[need].area / 10_000.0
+        notes.append(f"area_ha computed from the polygon area for {int(need.sum())} sites")
+    sites["area_ha"] = sites["area_ha"].astype("float64")
+    return sites, notes
+
+
 def _complete_sites(sites: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame
                     ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Give sites a kommunkod (spatial join) and area_ha (polygon area) when absent."""
+    """Give sites a kommunkod (spatial join on the representative point) when absent."""
     notes: list[str] = []
     sites = sites.copy()
     if not len(sites):
@@ -230,14 +266,6 @@ def _complete_sites(sites: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame
         sites["kommunkod"] = pd.Series(codes.reindex(sites.index).tolist(), index=sites.index,
                                        dtype="str")
         notes.append("kommunkod joined from the municipalities layer")
-    polygonal = sites.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    if "area_ha" not in sites.columns:
-        sites["area_ha"] = np.nan
-    need = sites["area_ha"].isna().to_numpy() & polygonal
-    if need.any():
-        sites.loc[need, "area_ha"] = sites.geometry[need].area / 10_000.0
-        notes.append(f"area_ha computed from the polygon area for {int(need.sum())} sites")
-    sites["area_ha"] = sites["area_ha"].astype("float64")
     return sites, notes
 
 
@@ -319,7 +347,8 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
             raise CatalogError.single(str(cat.path), f"no layer(s) {', '.join(unknown)}",
                                       field="layers",
                                       hint=f"use ids from: {', '.join(s.id for s in cat.layers)}")
-    muni = _load(muni_spec, ddir, invalid=invalid, extent=None, region=None)
+    cache: dict[tuple[Any, ...], Any] = {}
+    muni = _load(muni_spec, ddir, invalid=invalid, extent=None, region=None, cache=cache)
     muni_gdf = muni.data
     assert isinstance(muni_gdf, gpd.GeoDataFrame)
     reg = region if isinstance(region, Region) else resolve_region(muni_gdf, region, buffer_m)
@@ -343,7 +372,7 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
         if wanted is not None and spec.id not in wanted:
             continue
         try:
-            lyr = _load(spec, ddir, invalid=invalid, extent=extent, region=reg)
+            lyr = _load(spec, ddir, invalid=invalid, extent=extent, region=reg, cache=cache)
             if spec.type == "sites" and isinstance(lyr.data, gpd.GeoDataFrame):
                 sites, more = _complete_sites(lyr.data, muni_gdf)
                 rep = lyr.report

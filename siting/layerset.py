@@ -154,6 +154,11 @@ class LayerSet:
     :meth:`raster`. When a catalogue has several layers of one type, the
     first in catalogue order is the one returned; :meth:`all_of_type` gives
     them all.
+
+    ``municipalities`` holds every municipality that intersects the region
+    extent (study area + buffer) with a boolean ``in_study_area`` column, so
+    neighbours are at hand for cross-border measurements and maps.
+    ``meta`` records ``buffer_m``, ``region``, ``invalid`` and ``load_seconds``.
     """
 
     catalog: Catalog

@@ -282,3 +282,31 @@ def test_missing_crs_in_catalogue_layer(tmp_path: Path) -> None:
     assert "terminaler.shp" in str(info.value)
     assert "no coordinate reference system" in str(info.value)
     assert 'crs = "EPSG:3006"' in str(info.value)
+
+
+def test_shared_file_read_once(catalog_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import siting.layers as layers_mod
+
+    text = catalog_path.read_text(encoding="utf-8")
+    text += _layer("stats_again", "housing", "table", "stats.csv",
+                   '[layer.fields]\ndwellings = "folkmangd"')
+    catalog_path.write_text(text, encoding="utf-8")
+    calls: list[str] = []
+    real = layers_mod.read_csv
+
+    def counting(path: Path, **kwargs: object) -> object:
+        calls.append(Path(path).name)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(layers_mod, "read_csv", counting)
+    ls = load_layerset(catalog_path, region="9901")
+    assert calls.count("stats.csv") == 1
+    assert ls.table("housing")["dwellings"].tolist() == [25000, 12000, 3000]
+    assert ls.table("municipality_stats")["population"].tolist() == [25000, 12000, 3000]
+
+
+def test_read_layer_sites_get_area(catalog_path: Path) -> None:
+    cat = load_catalog(catalog_path)
+    lyr = read_layer(cat.layer("sites"), catalog_path.parent / "data")
+    assert lyr.data["area_ha"].tolist() == pytest.approx([100.0, 100.0, 50.0])
+    assert any("area_ha computed" in n for n in lyr.report.notes)
