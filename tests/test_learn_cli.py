@@ -91,3 +91,28 @@ def test_cli_text_output_and_bad_prior(demo_db, capsys):
     assert main(["learn", "--profile", "data_center", "--db", demo_db,
                  "--prior-strength", "lots"]) == 2
     assert "--prior-strength" in capsys.readouterr().err
+
+
+def test_cli_background_file_switches_to_presence_background(demo_db, tmp_path, capsys):
+    from siting.cli import main
+
+    rng = np.random.default_rng(2)
+    n = 80
+    path = tmp_path / "scored.csv"
+    import pandas as pd
+
+    pd.DataFrame({
+        "site_id": [f"S{i}" for i in range(n)],
+        "passes_hard": ["True"] * 60 + ["False"] * 20,
+        "metric_labour_pool_45min": rng.uniform(10_000, 200_000, n).round(),
+        "metric_dist_substation_400kv_m": rng.uniform(500, 60_000, n).round(),
+        "metric_dist_port_m": rng.uniform(1_000, 80_000, n).round(),
+    }).to_csv(path, index=False)
+    code = main(["learn", "--profile", "battery_plant", "--db", demo_db, "--json", "--no-trees",
+                 "--bootstrap", "20", "--all-industries", "--background", str(path)])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mode"] == "presence_background"
+    assert data["n_lost"] == 60  # the 20 sites failing the hard criteria are left out
+    assert "relative" in data["warnings_en"][0]
+    assert data["dropped"]["responsiveness"] == "no_values_background"

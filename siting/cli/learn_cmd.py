@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
                    help="leave out fictional (demo) cases")
     p.add_argument("--all-industries", action="store_true",
                    help="use cases of every industry, not only the profile's")
+    p.add_argument("--background", metavar="CSV", default=None,
+                   help="learn the won cases against these eligible locations instead of "
+                        "won against lost (presence-vs-background; probabilities become "
+                        "relative), e.g. a 'siting score' CSV export: rows with "
+                        "passes_hard = False are left out")
     p.add_argument("--prior-strength", default="10",
                    help="pull toward the expert weights (a number, or 'cv'); default 10")
     p.add_argument("--bootstrap", type=int, default=200,
@@ -73,6 +78,17 @@ def _prior(text: str) -> float | str:
     return value
 
 
+def _read_background(path: str) -> Any:
+    """Background rows from a CSV; sites failing the hard criteria are left out."""
+    from siting.io.tabular import read_csv
+
+    frame = read_csv(path).data
+    if "passes_hard" in frame.columns:
+        passes = frame["passes_hard"].astype("string").str.strip().str.lower()
+        frame = frame[passes.isin(["true", "1", "ja", "yes"]).fillna(False).to_numpy()]
+    return frame
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute ``siting learn``."""
     from siting.learn import render_table
@@ -80,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from siting.outcomes import OutcomeStore
 
     prior = _prior(args.prior_strength)
+    background = _read_background(args.background) if args.background else None
     store = OutcomeStore.open(args.db)
     try:
         result = learn_from_store(
@@ -89,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
             withdrawn_as_lost=args.withdrawn_as_lost,
             include_fictional=not args.exclude_fictional,
             all_industries=args.all_industries,
+            presence_background=background,
             prior_strength=prior,
             n_boot=args.bootstrap,
             compare_trees=not args.no_trees,
