@@ -501,7 +501,8 @@ class OutcomeStore:
         unchanged: list[str] = []
         skipped: list[str] = []
         with self._tx() as session:
-            stmt = select(CaseRow).where(CaseRow.case_id.in_(ids))
+            # lock in a fixed order so two concurrent imports cannot deadlock
+            stmt = select(CaseRow).where(CaseRow.case_id.in_(ids)).order_by(CaseRow.case_id)
             if self.dialect == "postgresql":
                 stmt = stmt.with_for_update()
             existing = {row.case_id: row for row in session.scalars(stmt)} if ids else {}
