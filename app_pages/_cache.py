@@ -2,7 +2,7 @@
 
 Loading layers and computing the metrics table are the expensive steps; they
 are cached per (catalogue, data folder, region, profile file). Re-weighting is
-done on the cached evaluation with :meth:`siting.evaluation.Evaluation.rerank`,
+done on the cached result with :meth:`siting.result.SitingResult.rerank`,
 which takes milliseconds.
 """
 
@@ -17,7 +17,8 @@ import platformdirs
 import streamlit as st
 
 from siting.catalog import Catalog, LayerSpec, load_catalog
-from siting.evaluation import Evaluation, evaluate_layerset
+from siting.result import SitingResult
+from siting.scoring import evaluate
 
 __all__ = [
     "base_evaluation",
@@ -112,12 +113,12 @@ def profile(name: str) -> Any:
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                     profile_name: str, _stamp: tuple[float, float]) -> Evaluation:
-    return evaluate_layerset(layerset(name, data_dir, codes), profile(profile_name))
+                     profile_name: str, _stamp: tuple[float, float]) -> SitingResult:
+    return evaluate(None, profile(profile_name), layerset(name, data_dir, codes))
 
 
 def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                    profile_name: str) -> Evaluation:
+                    profile_name: str) -> SitingResult:
     """The evaluation with the profile's own weights (metrics computed once, cached)."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
@@ -125,7 +126,7 @@ def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
 
 
 def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
-                   weights: dict[str, float] | None) -> Evaluation:
+                   weights: dict[str, float] | None) -> SitingResult:
     """The evaluation re-ranked with ``weights`` (the profile's own when None)."""
     base = base_evaluation(name, data_dir, codes, profile_name)
     return base.rerank(weights) if weights else base
@@ -133,9 +134,8 @@ def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], prof
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _compare_evaluation(name: str, data_dir: str | None, profile_name: str,
-                        _stamp: tuple[float, float]) -> tuple[Evaluation, bool]:
+                        _stamp: tuple[float, float]) -> tuple[SitingResult, bool]:
     from siting.compare import municipality_sites
-    from siting.evaluation import evaluate
 
     muni = municipalities(name, data_dir)
     codes = tuple(sorted(muni["kommunkod"].astype(str)))
@@ -143,13 +143,13 @@ def _compare_evaluation(name: str, data_dir: str | None, profile_name: str,
     sites = lset.vector("sites")
     prof = profile(profile_name)
     if sites is not None and len(sites):
-        return evaluate(sites, prof, lset), True
+        return evaluate(None, prof, lset), True
     return evaluate(municipality_sites(lset.municipalities, codes), prof, lset), False
 
 
 def compare_evaluation(name: str, data_dir: str | None,
-                       profile_name: str) -> tuple[Evaluation, bool]:
-    """Evaluation over every municipality of a dataset, and whether real sites were used."""
+                       profile_name: str) -> tuple[SitingResult, bool]:
+    """SitingResult over every municipality of a dataset, and whether real sites were used."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
     return _compare_evaluation(name, data_dir, profile_name, stamp)

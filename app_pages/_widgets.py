@@ -145,24 +145,27 @@ def kommun_names(state: AppState) -> dict[str, str]:
     return dict(zip(muni["kommunkod"].astype(str), muni["name"].astype(str), strict=True))
 
 
-def ranking_frame(evaluation: Any, state: AppState, names: dict[str, str],
+def ranking_frame(result: Any, state: AppState, names: dict[str, str],
                   max_reasons: int = 2) -> pd.DataFrame:
-    """The ranking table with translated column names (plain text; Streamlit escapes cells)."""
+    """The ranking table with translated column names (plain text; Streamlit escapes cells).
+
+    Passing sites first by score (rank among passing sites), then failing ones.
+    """
     lang = state.lang
-    tbl = evaluation.table(lang)
+    tbl = result.to_frame(lang)
+    reasons = result.reasons(lang)
     out = pd.DataFrame({
-        t("ranking.col_rank", lang): tbl["rank"],
+        t("ranking.col_rank", lang): result.rank_passing,
         t("ranking.col_site", lang): tbl["site_id"].astype(str),
-        t("ranking.col_name", lang): tbl["name"].astype(str).replace({"nan": "", "None": ""}),
+        t("ranking.col_name", lang): tbl["name"].fillna("").astype(str),
         t("ranking.col_kommun", lang): [names.get(str(k), str(k)) for k in tbl["kommunkod"]],
-        t("ranking.col_score", lang): tbl["score"].round(3),
-        t("ranking.col_pass", lang): tbl["passes"],
-        t("ranking.col_reasons", lang): ["; ".join(r[:max_reasons]) for r in tbl["reasons"]],
+        t("ranking.col_score", lang): tbl["score"].astype(float).round(1),
+        t("ranking.col_pass", lang): result.passes.astype(bool),
+        t("ranking.col_reasons", lang): ["; ".join(r[:max_reasons]) for r in reasons],
     })
     if "area_ha" in tbl:
-        out.insert(4, t("ranking.col_area", lang), tbl["area_ha"].round(1))
-    order = sorted(range(len(out)), key=lambda i: (
-        not bool(tbl["passes"].iloc[i]), -float(tbl["score"].iloc[i])))
+        out.insert(4, t("ranking.col_area", lang), tbl["area_ha"].astype(float).round(1))
+    order = result.ranks.to_numpy().argsort(kind="stable")
     return out.iloc[order].reset_index(drop=True)
 
 

@@ -33,17 +33,16 @@ def _body(state: AppState) -> None:
         st.info(t("compare.no_sites", lang))
     muni = _data.municipalities(state.compare_catalog, data_dir)
     names = dict(zip(muni["kommunkod"].astype(str), muni["name"].astype(str), strict=True))
-    sites = evaluation.sites
-    kommun = sites["kommunkod"].astype(str)
+    kommun = evaluation.table["kommunkod"].astype(str)
     table = compare_municipalities(evaluation.scores, evaluation.passes, kommun,
-                                   sites["site_id"].astype(str), names)
+                                   evaluation.site_ids.astype(str), names)
     shown = pd.DataFrame({
         t("ranking.col_kommun", lang): table["name"] + " (" + table["kommunkod"] + ")",
         t("compare.n_sites", lang): table["n_sites"],
         t("compare.n_pass", lang): table["n_pass"],
-        t("compare.best", lang): table["best_score"].round(3),
+        t("compare.best", lang): table["best_score"].round(1),
         t("compare.best_site", lang): table["best_site"],
-        t("compare.mean", lang): table["mean_score"].round(3),
+        t("compare.mean", lang): table["mean_score"].round(1),
     })
     st.subheader(t("compare.table", lang))
     st.dataframe(shown, hide_index=True, width="stretch", key="compare_table")

@@ -34,12 +34,14 @@ def _map_layers(layerset: Any, themes: tuple[str, ...], lang: str) -> list[mapvi
     return layers
 
 
-def _site_frame(evaluation: Any, lang: str) -> Any:
-    sites = evaluation.sites.copy()
-    sites["score"] = evaluation.scores
-    sites["rank"] = evaluation.ranks
-    sites["passes"] = evaluation.passes
-    sites["reasons"] = evaluation.reasons(lang)
+def _site_frame(result: Any, lang: str) -> Any:
+    sites = result.sites.copy()
+    sites["score"] = result.scores / 100.0  # the map colours 0..1
+    sites["rank"] = result.rank_passing
+    sites["passes"] = result.passes
+    sites["reasons"] = result.reasons(lang)
+    if "area_ha" in result.table:
+        sites["area_ha"] = result.table["area_ha"]
     return sites
 
 
@@ -60,52 +62,68 @@ def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profil
     return mapview.map_html(fmap)
 
 
-def _details(evaluation: Any, state: AppState) -> None:
+def _details(result: Any, state: AppState) -> None:
     lang = state.lang
-    tbl = evaluation.table(lang)
-    order = tbl.sort_values(["passes", "score"], ascending=[False, False])
-    ids = order["site_id"].astype(str).tolist()
-    if state.selected_site not in ids:
-        state.selected_site = ids[0] if ids else None
+    order = result.ranks.sort_values(kind="stable").index
+    ids = result.site_ids.loc[order].astype(str).tolist()
     if not ids:
         return
+    if state.selected_site not in ids:
+        state.selected_site = ids[0]
     st.subheader(t("map.site_details", lang))
-    labels = {sid: f"{sid} – {'#' + str(r) if pd.notna(r) else t('common.fails', lang)}"
-              for sid, r in zip(order["site_id"].astype(str), order["rank"], strict=True)}
+    rank_p = result.rank_passing
+    labels = {sid: f"{sid} – " + (f"#{int(rank_p.loc[idx])}" if pd.notna(rank_p.loc[idx])
+                                  else t("common.fails", lang))
+              for sid, idx in zip(ids, order, strict=True)}
     state.selected_site = st.selectbox(t("map.choose_site", lang), ids,
                                        index=ids.index(state.selected_site),
                                        format_func=labels.get, key=f"map_site_{lang}")
-    pos = ids.index(state.selected_site)
-    row = order.iloc[pos]
-    idx = order.index[pos]
+    idx = order[ids.index(state.selected_site)]
+    row = result.table.loc[idx]
     c1, c2 = st.columns([1, 1])
     with c1:
-        st.markdown(f"**{md(row['site_id'])}** {md(row['name']) if isinstance(row['name'], str) else ''}")
-        score = format_number(float(row["score"]), lang, decimals=3)
-        status = t("common.passes", lang) if row["passes"] else t("common.fails", lang)
-        st.markdown(f"{md(t('ranking.col_score', lang))}: **{md(score)}** · {md(status)}")
-        reasons = row["reasons"]
+        name = row["name"] if isinstance(row["name"], str) else ""
+        st.markdown(f"**{md(row['site_id'])}** {md(name)}")
+        score = format_number(float(row["score"]), lang, decimals=1)
+        passes = bool(result.passes.loc[idx])
+        status = t("common.passes", lang) if passes else t("common.fails", lang)
+        st.markdown(f"{md(t('ranking.col_score', lang))}: **{md(score)}** / 100 · {md(status)}")
+        reasons = result.reasons(lang).loc[idx]
         if reasons:
             st.markdown(f"**{md(t('map.reasons', lang))}**")
             st.markdown("\n".join(f"- {md(r)}" for r in reasons))
         else:
             st.success(t("map.no_reasons", lang))
-        if evaluation.not_evaluated:
-            st.caption(t("map.not_evaluated", lang, items=", ".join(evaluation.not_evaluated)))
+        unchecked = row.get(f"not_checked_{lang}", "")
+        if isinstance(unchecked, str) and unchecked:
+            st.warning(unchecked)
+        for text in result.not_evaluated_texts(lang):
+            st.caption(text)
         metrics = []
-        for spec in evaluation.profile.metrics:
-            if spec.id not in evaluation.metrics.columns:
+        for spec in result.profile.metrics:
+            if spec.id not in result.metrics.columns:
                 continue
-            val = evaluation.metrics.at[idx, spec.id]
+            val = result.metrics.at[idx, spec.id]
             text = format_number(val, lang) if isinstance(val, (int, float)) else str(val)
-            metrics.append({t("map.metrics", lang): getattr(spec, f"label_{lang}", spec.id),
+            metrics.append({t("map.metrics", lang): spec.label(lang),
                             "": f"{text} {spec.unit or ''}".strip()})
         st.markdown(f"**{md(t('map.metrics', lang))}**")
         st.dataframe(pd.DataFrame(metrics), hide_index=True, width="stretch")
     with c2:
         st.markdown(f"**{md(t('map.contributions', lang))}**")
-        contrib = evaluation.contributions.loc[idx]
+        contrib = result.contributions.loc[idx]
+        contrib.index = [_soft_label(result, c, lang) for c in contrib.index]
         st.bar_chart(contrib.rename(t("map.contributions", lang)), horizontal=True)
+
+
+def _soft_label(result: Any, soft_id: str, lang: str) -> str:
+    crit = next((c for c in result.profile.soft if c.id == soft_id), None)
+    if crit is None:
+        return soft_id
+    try:
+        return str(result.profile.metric(crit.metric).label(lang))
+    except KeyError:
+        return soft_id
 
 
 def _body(state: AppState) -> None:

@@ -113,7 +113,7 @@ def _contributions(evaluation: Any, state: AppState) -> None:
     contrib = evaluation.contributions.copy()
     contrib.columns = [_soft_label(evaluation, c, lang) for c in contrib.columns]
     ok = evaluation.passes.to_numpy()
-    ids = evaluation.sites["site_id"].astype(str).to_numpy()
+    ids = evaluation.site_ids.astype(str).to_numpy()
     scores = evaluation.scores.to_numpy()
     order = [i for i in np.argsort(-scores, kind="stable") if ok[i]][:_TOP_N_CHART]
     if not order:
@@ -132,10 +132,14 @@ def _sensitivity(evaluation: Any, state: AppState) -> None:
     if not cols or not evaluation.passes.any():
         st.info(t("ranking.no_passing", lang))
         return
-    weights = np.array([evaluation.weights[c] for c in cols])
+    eff = evaluation.effective_weights
+    weights = np.array([eff.get(c, 0.0) for c in cols])
+    if weights.sum() <= 0:
+        st.info(t("ranking.weights_help", lang))
+        return
     passes = evaluation.passes.to_numpy()
     method = _method(evaluation)
-    ids = evaluation.sites["site_id"].astype(str).to_numpy()
+    ids = evaluation.site_ids.astype(str).to_numpy()
     p1, p3 = _acceptability(values, weights, passes, method)
     top = [i for i in np.argsort(-(p1 + p3), kind="stable") if p1[i] + p3[i] > 0][:10]
     st.markdown(f"**{md(t('ranking.acceptability', lang))}**")
@@ -198,7 +202,7 @@ def _body(state: AppState) -> None:
             top = frame.head(3)
             st.markdown(md(t("ranking.top", lang)) + ": " + ", ".join(
                 f"**{md(r[t('ranking.col_site', lang)])}** "
-                f"({md(format_number(r[t('ranking.col_score', lang)], lang, decimals=3))})"
+                f"({md(format_number(r[t('ranking.col_score', lang)], lang, decimals=1))})"
                 for _, r in top.iterrows()))
         st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
         st.download_button(t("common.download_csv", lang),

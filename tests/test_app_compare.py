@@ -1,4 +1,4 @@
-"""Tests of siting.evaluation (the scoring glue the app uses) and siting.compare."""
+"""Tests of siting.compare (municipality comparison) on results of siting.scoring."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ import shapely
 
 from siting.catalog import Catalog, LayerSpec
 from siting.compare import compare_municipalities, criteria_matrix, municipality_sites
-from siting.errors import ScoringError
-from siting.evaluation import evaluate, evaluate_layerset
 from siting.layerset import LayerSet, LoadedLayer, LoadReport, Region
 from siting.profiles import load_profile
+from siting.scoring import evaluate
 
 PROFILE = """
 [profile]
@@ -126,85 +125,18 @@ def profile(tmp_path: Path):
     return load_profile(path)
 
 
-def test_hard_criteria_pass_fail_with_reasons(profile) -> None:
-    ev = evaluate_layerset(_layerset(), profile)
-    assert ev.passes.tolist() == [True, True, False, False]
-    assert ev.passes.index.tolist() == [10, 20, 30, 40]
-    reasons_en = ev.reasons("en")
-    assert reasons_en[10] == ()
-    assert len(reasons_en[30]) == 1 and "Area" in reasons_en[30][0] and "50" in reasons_en[30][0]
-    assert "Protected share" in reasons_en[40][0]
-    assert "Yta" in ev.reasons("sv")[30][0]
-
-
-def test_scores_ranks_and_contributions(profile) -> None:
-    ev = evaluate_layerset(_layerset(), profile)
-    assert ev.weights == pytest.approx({"near_grid": 0.75, "big": 0.25})
-    # A: 1 km from the station -> near_grid 0.9; B: far -> lower
-    assert ev.scores[10] > ev.scores[20]
-    assert ev.ranks[10] == 1 and ev.ranks[20] == 2
-    assert pd.isna(ev.ranks[30]) and pd.isna(ev.ranks[40])
-    np.testing.assert_allclose(ev.contributions.sum(axis=1), ev.scores)
-    table = ev.table("en")
-    assert {"site_id", "score", "rank", "passes", "reasons", "metric_site_area_ha"} <= set(table)
-
-
-def test_rerank_changes_scores_without_recomputing_metrics(profile) -> None:
-    ev = evaluate_layerset(_layerset(), profile)
-    calls: list[str] = []
-
-    def boom(*args, **kwargs):
-        calls.append("called")
-        raise AssertionError("metrics must not be recomputed")
-
-    only_size = ev.rerank({"near_grid": 0.0, "big": 1.0})
-    assert calls == []
-    assert only_size.weights == {"near_grid": 0.0, "big": 1.0}
-    assert only_size.scores[10] == pytest.approx(only_size.scores[20])  # both 100 ha
-    assert only_size.profile.weights["big"] == pytest.approx(1.0)
-    with pytest.raises(ScoringError, match="zero"):
-        ev.rerank({"near_grid": 0, "big": 0})
-    again = evaluate(ev.sites, profile, None, metrics=ev.metrics, metric_fn=boom)
-    assert again.scores.equals(ev.scores)
-
-
-def test_missing_layer_is_not_evaluated(profile) -> None:
-    lset = _layerset()
-    layers = {k: v for k, v in lset.layers.items() if k != "protected_areas"}
-    lset = LayerSet(catalog=lset.catalog, region=lset.region, layers=layers,
-                    municipalities=lset.municipalities)
-    ev = evaluate_layerset(lset, profile)
-    assert ev.not_evaluated == ("protected_share",)
-    assert "protected" not in ev.hard.columns
-    assert ev.passes.tolist() == [True, True, False, True]
-
-
-def test_nan_metric_fails_hard_with_no_data_reason(profile) -> None:
-    ev = evaluate_layerset(_layerset(), profile)
-    metrics = ev.metrics.copy()
-    metrics.loc[10, "site_area_ha"] = np.nan
-    ev2 = evaluate(ev.sites, profile, None, metrics=metrics)
-    assert not ev2.passes[10]
-    assert "no data" in ev2.reasons("en")[10][0]
-    assert ev2.no_data.loc[10, "big"] and ev2.values.loc[10, "big"] == 0.0
-
-
-def test_no_sites_is_a_clear_error(profile) -> None:
-    lset = _layerset()
-    with pytest.raises(ScoringError, match="no candidate sites"):
-        evaluate(lset.vector("sites").iloc[0:0], profile, lset)
-
-
 def test_compare_municipalities_and_matrix(profile) -> None:
     lset = _layerset()
-    ev = evaluate_layerset(lset, profile)
-    sites = ev.sites
-    table = compare_municipalities(ev.scores, ev.passes, sites["kommunkod"], sites["site_id"],
+    ev = evaluate(None, profile, lset)
+    kommun = ev.table["kommunkod"].astype(str)
+    table = compare_municipalities(ev.scores, ev.passes, kommun, ev.site_ids,
                                    {"9901": "Norrvik", "9902": "Älvby"})
     assert table["kommunkod"].tolist() == ["9901", "9902"]
+    assert ev.passes.tolist() == [True, True, False, False]
     assert table.loc[0, "best_site"] == "A" and table.loc[0, "n_pass"] == 2
+    assert table.loc[0, "best_score"] == pytest.approx(ev.scores[10])
     assert table.loc[1, "n_pass"] == 0 and np.isnan(table.loc[1, "best_score"])
-    matrix = criteria_matrix(ev.values, ev.passes, sites["kommunkod"])
+    matrix = criteria_matrix(ev.values, ev.passes, kommun)
     assert matrix.shape == (2, 2)
     assert matrix.loc["9901", "big"] == pytest.approx(0.5)
     pts = municipality_sites(lset.municipalities)
@@ -212,4 +144,9 @@ def test_compare_municipalities_and_matrix(profile) -> None:
     assert all(lset.municipalities.geometry.iloc[i].contains(pts.geometry.iloc[i])
                for i in range(2))
     ev_pts = evaluate(pts, profile, lset)
-    assert len(ev_pts.scores) == 2
+    assert ev_pts.site_ids.tolist() == ["9901", "9902"]
+    # points have no area: the area requirement is flagged as not checked, never passed
+    assert ev_pts.hard_incomplete.all()
+    table_pts = compare_municipalities(ev_pts.scores, ev_pts.passes,
+                                       ev_pts.table["kommunkod"].astype(str), ev_pts.site_ids)
+    assert sorted(table_pts["best_site"]) == ["9901", "9902"]
