@@ -79,8 +79,9 @@ def _check_table(table: FeatureTable) -> None:
             f"{k}: {DROP_REASONS[v][1]}" for k, v in table.dropped.items()) + ")")
     if problems:
         hint = (
-            "record more decided cases, or use presence-vs-background mode when only "
-            "winners are known" if table.mode == "outcomes" else "supply more rows"
+            "record more decided cases, or learn the won cases against eligible locations "
+            "(presence-vs-background: learn_presence_background, or siting learn "
+            "--background scored.csv)" if table.mode == "outcomes" else "supply more rows"
         )
         raise LearningError.single(
             "cases", "cannot learn from these cases: " + "; ".join(problems), hint=hint
@@ -160,7 +161,9 @@ def learn(
         :func:`~siting.learn.features.build_presence_background`.
     prior_strength : float or "cv"
         Pull toward the expert weights (see :mod:`siting.learn.models`);
-        ``"cv"`` chooses it by cross-validated log-loss.
+        ``"cv"`` chooses it by cross-validated log-loss on the first CV
+        repeat. The selection is not nested, so the reported CV figures are
+        then slightly optimistic (one choice among seven values).
     ridge_alpha : float
         Ordinary ridge penalty.
     n_splits, n_repeats, loo_below : int
@@ -174,7 +177,8 @@ def learn(
     n_permutations : int
         Shuffles per feature for permutation importance.
     level : float
-        Interval level (0.95 = 2.5th-97.5th percentile).
+        Interval level (0.95 = 2.5th-97.5th percentile) of every interval:
+        AUC, Brier, suggested weights and the ongoing cases' probabilities.
     compare_trees : bool
         Also cross-validate a random forest on the same folds.
     seed : int
@@ -281,7 +285,7 @@ def _learn(
                          bootstrap=tuple(boots))
     predictions: dict[str, dict[str, float]] = {}
     if len(table.x_predict):
-        pred = _predict(fitted, table.x_predict.to_numpy(dtype=float), level=0.9)
+        pred = _predict(fitted, table.x_predict.to_numpy(dtype=float), level=level)
         for cid, row in zip(table.x_predict.index, pred, strict=True):
             predictions[str(cid)] = {"p_win": row[0], "p_low": row[1], "p_high": row[2]}
 

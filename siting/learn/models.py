@@ -45,10 +45,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sklearn.ensemble import RandomForestClassifier
 
 __all__ = [
     "ShrunkLogit",
@@ -334,7 +338,7 @@ def choose_prior_strength(
     return best, losses
 
 
-def make_tree_ensemble(n_cases: int, seed: int):  # noqa: ANN201 - sklearn estimator
+def make_tree_ensemble(n_cases: int, seed: int) -> RandomForestClassifier:
     """A random forest sized for small case counts (the comparison model).
 
     Leaves hold at least 2 cases (3 from 60 cases) so the forest's
@@ -343,7 +347,7 @@ def make_tree_ensemble(n_cases: int, seed: int):  # noqa: ANN201 - sklearn estim
     from sklearn.ensemble import RandomForestClassifier
 
     return RandomForestClassifier(
-        n_estimators=150,
+        n_estimators=100,
         min_samples_leaf=2 if n_cases < 60 else 3,
         max_features="sqrt",
         random_state=seed,

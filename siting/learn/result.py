@@ -188,7 +188,7 @@ def render_table(result: LearningResult, lang: str = "en") -> str:
         )
     lines.append(
         f"  {('konstant (andel vunna)' if sv else 'constant (win share)'):40s} "
-        f"{'0' + (',' if sv else '.') + '50':>6s} {'':17s} {_fmt(result.brier_baseline, lang, 3):>6s}"
+        f"{_fmt(0.5, lang):>6s} {'':17s} {_fmt(result.brier_baseline, lang, 3):>6s}"
     )
     lines.append("")
     head = ("kriterium", "expert", "föreslagen", "intervall", "koef/SD", "perm.") if sv else (
