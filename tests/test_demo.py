@@ -29,12 +29,6 @@ DATA = REPO / "data" / "demo"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One build with the default seed through the API."""
-    return build_demo(tmp_path_factory.mktemp("demo_a"), seed=DEFAULT_SEED)
-
-
-@pytest.fixture(scope="module")
 def gpkg() -> Path:
     return DATA / GPKG_NAME
 
@@ -114,26 +108,28 @@ def test_catalogue_validates_covers_all_themes_and_every_file_exists() -> None:
     assert ("municipalities", "name", "kommunnamn") in renamed
 
 
-def test_committed_data_is_small_and_up_to_date(built: dict[str, Path]) -> None:
+def test_committed_data_is_small_and_equals_a_rebuild(tmp_path: Path) -> None:
     total = sum(p.stat().st_size for p in DATA.iterdir() if p.is_file())
     assert total < 5 * 1024 * 1024, f"data/demo is {total / 1e6:.1f} MB"
-    assert {p.name for p in built.values()} <= {p.name for p in DATA.iterdir()}
-    committed = {name: DATA / name for name in built}
-    # stale files mean the generator changed: run `siting demo build`
-    _assert_same(_read_all(built), _read_all(committed))
+    built = build_demo(tmp_path / "a", seed=DEFAULT_SEED)
+    assert all(p.parent == tmp_path / "a" and p.is_file() for p in built.values())
+    assert {p.name for p in built.values()} == {p.name for p in DATA.iterdir() if p.is_file()}
+    # same seed, separate build: identical content. A difference means the generator
+    # changed after data/demo was built: run `siting demo build`.
+    _assert_same(_read_all(built), _read_all({name: DATA / name for name in built}))
 
 
 def test_cli_rebuild_with_the_same_seed_is_identical(
-        built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from siting.cli import main
 
     assert main(["demo", "build", "--out", str(tmp_path / "x"), "--seed", str(DEFAULT_SEED)]) == 0
     out = capsys.readouterr()
     printed = {Path(line).name: Path(line) for line in out.out.splitlines()}
-    assert printed.keys() == built.keys()
+    assert GPKG_NAME in printed and "slope.tif" in printed
     assert all(p.parent == tmp_path / "x" for p in printed.values())
     assert f"seed {DEFAULT_SEED}" in out.err
-    _assert_same(_read_all(built), _read_all(printed))
+    _assert_same(_read_all(printed), _read_all({name: DATA / name for name in printed}))
 
 
 def test_another_seed_gives_another_region() -> None:
@@ -397,11 +393,15 @@ def test_demo_sites_large_generates_random_sites_in_the_study_area() -> None:
     assert sites["area_ha"].between(5, 150.5).all()
     assert set(sites["kommunkod"]) <= set(STUDY_AREA)
     muni = gpd.read_file(DATA / GPKG_NAME, layer=GPKG_LAYERS["municipalities"])
-    study = muni[muni["kommunkod"].isin(STUDY_AREA)].union_all()
-    assert sites.geometry.centroid.within(study).all()
-    again = demo_sites_large(300, seed=3)
+    study = muni[muni["kommunkod"].isin(STUDY_AREA)]
+    joined = gpd.sjoin(sites.set_geometry(sites.geometry.centroid), study[["kommunkod", "geometry"]],
+                       predicate="within", how="left")
+    assert (joined["kommunkod_left"] == joined["kommunkod_right"]).all()
+    # the same sites from the committed municipality layer; another seed differs
+    again = demo_sites_large(300, seed=3, municipalities=muni)
     assert sites.geometry.geom_equals_exact(again.geometry, tolerance=0).all()
-    assert not demo_sites_large(300, seed=4).geometry.geom_equals(sites.geometry).all()
+    other = demo_sites_large(300, seed=4, municipalities=muni)
+    assert not other.geometry.geom_equals(sites.geometry).all()
 
 
 # ---- through the package's own loaders and CLI --------------------------------------------

@@ -252,8 +252,8 @@ def _name(rng: np.random.Generator, used: set[str]) -> str:
     raise RuntimeError("ran out of site names")  # pragma: no cover - 144 combinations
 
 
-def demo_sites_large(n: int, seed: int = 0, *, world_seed: int = DEFAULT_SEED
-                     ) -> gpd.GeoDataFrame:
+def demo_sites_large(n: int, seed: int = 0, *, world_seed: int = DEFAULT_SEED,
+                     municipalities: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """``n`` random candidate sites inside the Demolän study area (for benchmarks).
 
     Parameters
@@ -264,6 +264,9 @@ def demo_sites_large(n: int, seed: int = 0, *, world_seed: int = DEFAULT_SEED
         Seed of the random sites.
     world_seed : int
         Seed of the Demolän geography (the bundled data use the default).
+    municipalities : GeoDataFrame, optional
+        Municipality polygons (EPSG:3006, with ``kommunkod``) to place the sites in, e.g. the
+        ``municipalities`` layer already loaded; by default generated from ``world_seed``.
 
     Returns
     -------
@@ -277,11 +280,14 @@ def demo_sites_large(n: int, seed: int = 0, *, world_seed: int = DEFAULT_SEED
     >>> len(sites), sites.crs.to_epsg()
     (20, 3006)
     """
-    world = build_world(world_seed)
+    if municipalities is None:
+        municipalities = build_world(world_seed).municipalities
     rng = np.random.default_rng(seed)
-    muni = world.municipalities[world.municipalities["kommunkod"].isin(STUDY_AREA)]
+    muni = municipalities[municipalities["kommunkod"].isin(STUDY_AREA)]
+    if muni.crs is None or muni.crs.to_epsg() != 3006:
+        muni = muni.to_crs(CRS)
     geoms = [g.buffer(-500.0) for g in muni.geometry]
-    minx, miny, maxx, maxy = shapely.union_all(geoms).bounds
+    minx, miny, maxx, maxy = muni.total_bounds
     xs: list[np.ndarray] = []
     codes: list[np.ndarray] = []
     have = 0
