@@ -95,15 +95,15 @@ def file_sha256(path: str | Path, limit_bytes: int = HASH_LIMIT_BYTES) -> str:
 
 
 def sites_fingerprint(sites: gpd.GeoDataFrame, id_column: str = "site_id") -> str:
-    """sha256 over the site ids and geometries (WKB, coordinates rounded to 1 mm).
+    """sha256 over the site ids and geometries (WKB).
 
-    Equal for the same candidate sites in the same order, whatever file they came from.
+    Equal for the same candidate sites, in the same order, read the same way.
     """
     h = hashlib.sha256()
     ids = sites[id_column].astype(str).tolist() if id_column in sites else [
         str(i) for i in sites.index]
     h.update("\x1f".join(ids).encode("utf-8"))
-    geoms = shapely.set_precision(np.asarray(sites.geometry.values, dtype=object), 0.001)
+    geoms = np.asarray(sites.geometry.values, dtype=object)
     for wkb in shapely.to_wkb(geoms, hex=False):
         h.update(wkb if wkb is not None else b"\x00")
     return f"sha256:{h.hexdigest()}"

@@ -185,6 +185,18 @@ def read_sites(path: str | Path, *, layer: str | None = None,
 
 
 # ----------------------------------------------------------------------------- metrics
+def _small_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """Method notes worth keeping: scalars and small mappings (not per-site arrays)."""
+    out: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            out[str(key)] = value
+        elif isinstance(value, Mapping) and len(value) <= 20 and all(
+                isinstance(v, str | int | float | bool) for v in value.values()):
+            out[str(key)] = {str(k): v for k, v in value.items()}
+    return out
+
+
 def _params_key(spec: Any) -> str:
     return f"{spec.kind}:{sorted((str(k), repr(v)) for k, v in dict(spec.params).items())}"
 
@@ -246,7 +258,7 @@ def compute_metrics(
             missing[spec.id] = exc.layer_type
             continue
         note: dict[str, Any] = {"kind": spec.kind}
-        note.update({str(k): v for k, v in getattr(series, "attrs", {}).items()})
+        note.update(_small_attrs(getattr(series, "attrs", {})))
         series = pd.Series(series, index=sites.index, name=spec.id)
         note["seconds"] = round(time.perf_counter() - t0, 4)
         series.attrs = {}
@@ -347,6 +359,7 @@ def evaluate(
     sites = prepare_sites(sites, layerset, source=sites_source or "sites")
     metrics, missing, methods = compute_metrics(sites, profile, layerset, cache=metrics_cache,
                                                 progress=progress)
+    metrics.attrs = {}  # pandas deep-copies attrs on every operation
     n = len(sites)
     idx = sites.index
     not_eval: list[NotEvaluated] = []
@@ -372,13 +385,17 @@ def evaluate(
         codes = _hard_status(crit, raw)
         status[crit.id] = codes
         vals = raw.to_numpy(dtype=object)
+        memo: dict[Any, tuple[str, str]] = {}
         for i in np.flatnonzero(codes != STATUS_PASS):
             v = vals[i]
-            v = None if v is pd.NA else v
+            v = None if v is pd.NA or (isinstance(v, float) and v != v) else v
+            texts = memo.get(v)
+            if texts is None:
+                texts = memo[v] = (crit.reason(v, "sv"), crit.reason(v, "en"))
             target = (fail_sv, fail_en) if codes[i] == STATUS_FAIL else (unchecked_sv,
                                                                          unchecked_en)
-            target[0][i].append(crit.reason(v, "sv"))
-            target[1][i].append(crit.reason(v, "en"))
+            target[0][i].append(texts[0])
+            target[1][i].append(texts[1])
     hard_status = pd.DataFrame(status, index=idx, columns=[c.id for c in profile.hard],
                                dtype=np.int8)
     codes_np = hard_status.to_numpy()
@@ -437,7 +454,8 @@ def evaluate(
         cols[f"contrib_{c.id}"] = (x[:, pos[c.id]] * w[pos[c.id]] * 100.0 if c.id in pos
                                    else np.zeros(n))
     nd = pd.DataFrame(nodata, index=idx, columns=[c.id for c in profile.soft], dtype=bool)
-    cols["no_data"] = [", ".join(nd.columns[row]) for row in nd.to_numpy()]
+    names = np.array([c.id for c in profile.soft], dtype=object)
+    cols["no_data"] = [", ".join(names[row]) if row.any() else "" for row in nd.to_numpy()]
     table = pd.DataFrame(cols, index=idx)
     for col in ("failures_sv", "failures_en", "not_checked_sv", "not_checked_en", "no_data"):
         table[col] = table[col].astype("string")
