@@ -173,3 +173,26 @@ def test_store_export_import_round_trip(store: OutcomeStore, tmp_path: Path) -> 
     path = tmp_path / "all.gpkg"
     export_cases(store.list(), path)
     assert read_cases(path) == store.list()
+
+
+def test_lonlat_edited_without_wkt_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "moved.csv"
+    export_cases(_cases()[1:2], path)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["lat"] = str(float(rows[0]["lat"]) + 0.1)  # about 11 km north
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ImportValidationError) as info:
+        read_cases(path)
+    (problem,) = info.value.problems
+    assert problem.field == "lon/lat" and "wkt" in problem.hint
+    rows[0]["wkt"] = ""  # clearing the exact geometry makes lon/lat the position
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (case,) = read_cases(path)
+    assert case.representative_xy[1] > 7_290_000 + 10_000

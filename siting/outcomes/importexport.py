@@ -56,6 +56,7 @@ GPKG_LAYER = "outcome_cases"
 _LIST_FIELDS = ("competing_kommuner", "decisive_factors")
 _NESTED = ("metrics", "soft", "soft_evidence", "geometry_wkt")
 _SCALARS = tuple(f for f in CONTENT_FIELDS if f not in _NESTED)
+_LONLAT_TOLERANCE_M = 5.0  # exported lon/lat are rounded to 1e-6 degrees (< 0.2 m)
 _HEAD = ("case_id", "title", "industry", "kommunkod", "lon", "lat", "year_decided", "outcome")
 
 
@@ -140,16 +141,42 @@ def flat_to_case_dict(row: Mapping[str, Any], *, source: str, location: str,
             problems.append(Problem(source, location, key, "unknown column",
                                     "remove it or rename it to a known column"))
     data["soft"], data["soft_evidence"], data["metrics"] = soft, evidence, metrics
-    if geometry is not None and not shapely.is_empty(geometry):
-        data["geometry_wkt"] = geometry
-    elif not _blank(row.get("wkt")):
-        data["geometry_wkt"] = str(row["wkt"])
-    elif not _blank(row.get("lon")) or not _blank(row.get("lat")):
+    has_lonlat = not _blank(row.get("lon")) or not _blank(row.get("lat"))
+    point = None
+    if has_lonlat:
         point = _lonlat_point(row.get("lon"), row.get("lat"), source, location, to_sweref,
                               problems)
+    exact = None
+    if geometry is not None and not shapely.is_empty(geometry):
+        exact = geometry
+    elif not _blank(row.get("wkt")):
+        exact = str(row["wkt"])
+    if exact is None:
         if point is not None:
             data["geometry_wkt"] = point
+        return data, problems
+    data["geometry_wkt"] = exact
+    if point is not None:
+        _check_lonlat_agrees(exact, point, source, location, problems)
     return data, problems
+
+
+def _check_lonlat_agrees(exact: Any, point_wkt: str, source: str, location: str,
+                         problems: list[Problem]) -> None:
+    """lon/lat edited but the exact geometry left alone would be silently ignored: refuse."""
+    try:
+        geom = exact if not isinstance(exact, str) else shapely.from_wkt(exact)
+    except shapely.errors.GEOSException:
+        return  # the geometry problem itself is reported by the validator
+    if geom is None or geom.is_empty:
+        return
+    rep = geom if geom.geom_type == "Point" else geom.representative_point()
+    distance_m = rep.distance(shapely.from_wkt(point_wkt))
+    if distance_m > _LONLAT_TOLERANCE_M:
+        problems.append(Problem(
+            source, location, "lon/lat",
+            f"lon/lat lie {distance_m:,.0f} m from the site geometry (wkt/geometry column)",
+            "to move the site, edit or clear the wkt (geometry) too; otherwise restore lon/lat"))
 
 
 def _lonlat_point(lon: Any, lat: Any, source: str, location: str,
