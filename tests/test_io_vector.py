@@ -107,3 +107,15 @@ def test_empty_layer(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"empty\.geojson.*has no features"):
         read_vector(path)
     assert len(read_vector(path, allow_empty=True).data) == 0
+
+
+def test_utf8_shapefile_without_cpg_is_refused_not_garbled(tmp_path: Path) -> None:
+    _points().to_file(tmp_path / "u.shp", encoding="UTF-8")
+    (tmp_path / "u.cpg").unlink()
+    with pytest.raises(DataError) as info:
+        read_vector(tmp_path / "u.shp")
+    text = str(info.value)
+    assert "u.shp" in text and "field 'namn'" in text and "looks garbled" in text
+    assert 'encoding = "utf-8"' in text
+    fixed = read_vector(tmp_path / "u.shp", encoding="utf-8")
+    assert fixed.data["namn"].tolist() == ["Överkalix", "Älvsbyn", "Åre"]

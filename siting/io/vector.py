@@ -27,6 +27,8 @@ from siting.errors import CrsError, DataError
 
 __all__ = ["VECTOR_SUFFIXES", "VectorRead", "gdal_path", "list_layers", "read_vector"]
 
+_MOJIBAKE = "Ã[\u0080-\u00bf]|Â[\u00a0-\u00bf]"
+
 #: File suffixes read as vector data.
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".gml", ".kml")
 
@@ -127,6 +129,23 @@ def _unreadable(path: Path, exc: BaseException) -> DataError:
              "or export it again as GeoPackage, GeoJSON or a zipped shapefile")
 
 
+def _refuse_mojibake(df: Any, path: Path, layer: str) -> None:
+    """Refuse text that shows UTF-8 read as Latin-1 (a shapefile without a .cpg)."""
+    for col in df.columns:
+        values = df[col]
+        if values.dtype == object or str(values.dtype) in ("str", "string"):
+            hits = values.astype("string").str.contains(_MOJIBAKE, regex=True).fillna(False)
+            if hits.any():
+                first = hits.to_numpy().nonzero()[0][0]
+                raise DataError.single(
+                    str(path), f"text in column '{col}' looks garbled "
+                               f"({str(values.iloc[first])!r}: UTF-8 read with the wrong "
+                               "code page)",
+                    location=f"layer '{layer}', feature {df.index[first]}", field=str(col),
+                    hint="add a .cpg file containing UTF-8 next to the shapefile, or set "
+                         "encoding = \"utf-8\" for this layer in the catalogue")
+
+
 def _pick_layer(path: Path, layer: str | None) -> str:
     layers = list_layers(path)
     if not layers:
@@ -206,6 +225,8 @@ def read_vector(path: str | Path, *, layer: str | None = None,
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError, OSError) as exc:
         raise _unreadable(p, exc) from exc
+    if encoding is None:
+        _refuse_mojibake(gdf, p, name)
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise DataError.single(str(p), f"layer '{name}' has no geometry column",
                                hint="read it as a table (kind = \"table\") or export it with "
