@@ -116,3 +116,15 @@ def test_cli_background_file_switches_to_presence_background(demo_db, tmp_path, 
     assert data["n_lost"] == 60  # the 20 sites failing the hard criteria are left out
     assert "relative" in data["warnings_en"][0]
     assert data["dropped"]["responsiveness"] == "no_values_background"
+
+
+def test_features_from_profile_reads_soft_scores_for_assessment_criteria():
+    from siting.learn import features_from_profile
+
+    frame = cases_to_frame(demo_cases()).drop(
+        columns=["metric_responsiveness_1to5"], errors="ignore")
+    table = features_from_profile(frame, "battery_plant")
+    decided = frame.set_index("case_id").loc[table.x.index]
+    expected = (decided["soft_responsiveness"] - 1) / 4
+    np.testing.assert_allclose(table.x["responsiveness"], expected.to_numpy())
+    assert table.expert_weights["responsiveness"] > 0

@@ -17,6 +17,11 @@ Modules: :mod:`~siting.learn.features` (case frame -> features),
 :mod:`~siting.learn.adapters` (profiles and the outcome store).
 """
 
+from siting.learn.adapters import (
+    features_from_profile,
+    learn_from_store,
+    spec_from_profile,
+)
 from siting.learn.features import (
     FeatureSpec,
     FeatureTable,
@@ -32,6 +37,7 @@ from siting.learn.learner import (
     win_probability,
 )
 from siting.learn.result import MIN_CASES_PER_CLASS, LearningResult, render_table
+from siting.learn.truth import known_truth_check
 
 __all__ = [
     "MIN_CASES_PER_CLASS",
@@ -40,11 +46,15 @@ __all__ = [
     "LearningResult",
     "build_features",
     "build_presence_background",
+    "features_from_profile",
+    "known_truth_check",
     "learn",
     "learn_from_frame",
+    "learn_from_store",
     "learn_presence_background",
     "render_table",
     "spec_from_mappings",
+    "spec_from_profile",
     "transform_rows",
     "win_probability",
 ]
