@@ -196,3 +196,17 @@ def test_lonlat_edited_without_wkt_is_refused(tmp_path: Path) -> None:
         writer.writerows(rows)
     (case,) = read_cases(path)
     assert case.representative_xy[1] > 7_290_000 + 10_000
+
+
+def test_excel_export_explains_every_column(tmp_path: Path) -> None:
+    path = tmp_path / "help.xlsx"
+    export_cases(_cases(), path)
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        header = next(workbook["cases"].iter_rows(max_row=1, values_only=True))
+        described = {r[0]: (r[1], r[2]) for r in workbook["fält"].iter_rows(min_row=2,
+                                                                             values_only=True)}
+    finally:
+        workbook.close()
+    assert set(header) == set(described)
+    assert all(sv and en for sv, en in described.values())

@@ -379,6 +379,52 @@ def export_cases(cases: Sequence[Case], path: str | Path, *, swedish_csv: bool =
         _write_gpkg(path, columns, rows)
 
 
+#: Column help for the Excel "fält" sheet: column -> (Swedish, English).
+_FIELD_HELP: dict[str, tuple[str, str]] = {
+    "case_id": ("Stabilt id, t.ex. SE-2018-NV-ETT (unikt)", "Stable id, e.g. SE-2018-NV-ETT (unique)"),
+    "title": ("Titel eller kodnamn", "Title or code name"),
+    "industry": ("battery | steel | data_center | other", "battery | steel | data_center | other"),
+    "kommunkod": ("Kommunkod, 4 siffror som text (0480)", "Municipality code, 4 digits as text"),
+    "lon": ("Longitud WGS 84 (om wkt saknas)", "Longitude WGS 84 (used when wkt is empty)"),
+    "lat": ("Latitud WGS 84 (om wkt saknas)", "Latitude WGS 84 (used when wkt is empty)"),
+    "wkt": ("Exakt geometri, WKT i SWEREF 99 TM (EPSG:3006)",
+            "Exact geometry, WKT in SWEREF 99 TM (EPSG:3006)"),
+    "year_started": ("År processen började", "Year the process started"),
+    "year_decided": ("År för beslutet (tomt om pågående)", "Decision year (empty if ongoing)"),
+    "outcome": ("won | lost | withdrawn | ongoing, sett från kommunen",
+                "won | lost | withdrawn | ongoing, from the municipality's side"),
+    "profile": ("Etableringsprofil, t.ex. battery_plant", "Establishment profile id"),
+    "competing_kommuner": ("Konkurrerande kommuner, ;-separerade", "Competing municipalities, ;-joined"),
+    "investment_msek": ("Investering, miljoner kronor", "Investment, million SEK"),
+    "jobs": ("Direkta jobb", "Direct jobs"),
+    "power_mw": ("Begärd effekt, MW", "Requested power, MW"),
+    "land_ha": ("Mark, hektar", "Land, hectares"),
+    "detaljplan_months": ("Tid till antagen detaljplan, månader", "Time to adopted zoning plan, months"),
+    "permit_months": ("Tid till miljötillstånd, månader", "Time to environmental permit, months"),
+    "metrics_vintage": ("Dataårgång för metric_-kolumnerna", "Data vintage of the metric_ columns"),
+    "decisive_factors": ("Avgörande faktorer, ;-separerade taggar", "Decisive factors, ;-joined tags"),
+    "notes": ("Anteckningar", "Notes"),
+    "source": ("Offentlig källa (URL eller referens)", "Public source (URL or citation)"),
+    "confidentiality": ("public | internal | confidential", "public | internal | confidential"),
+    "is_fictional": ("true för påhittade exempel", "true for fictional examples"),
+    "organisation": ("Organisation som äger posten", "Organisation owning the record"),
+}
+
+
+def _field_help(column: str) -> tuple[str, str]:
+    if column in _FIELD_HELP:
+        return _FIELD_HELP[column]
+    if column.endswith("_evidence"):
+        return ("Belägg för bedömningen", "Evidence behind the score")
+    if column.startswith("soft_"):
+        return ("Mjuk faktor, heltal 1-5 (siting.soft_factors)",
+                "Soft factor, whole number 1-5 (siting.soft_factors)")
+    if column.startswith("metric_"):
+        return ("Mätvärde vid beslutet (profilens metric-id)",
+                "Metric value at decision time (profile metric id)")
+    return ("", "")
+
+
 def _write_xlsx(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
     import openpyxl
 
@@ -397,6 +443,10 @@ def _write_xlsx(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> N
             for c in cell:
                 c.number_format = "@"
     sheet.freeze_panes = "B2"
+    fields = workbook.create_sheet("fält")
+    fields.append(["kolumn / column", "beskrivning", "description"])
+    for column in columns:
+        fields.append([column, *_field_help(column)])
     workbook.save(path)
 
 
