@@ -30,7 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -38,6 +37,7 @@ import numpy as np
 import shapely
 
 from siting import __version__
+from siting.frozen import FrozenMap, freeze
 
 __all__ = [
     "HASH_LIMIT_BYTES",
@@ -170,14 +170,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
 @dataclass(frozen=True)
 class Provenance:
     """Everything a scoring result depends on (see the module docstring).
@@ -191,7 +183,7 @@ class Provenance:
     profile_path: str = ""
     profile_toml: str = ""
     aggregation: str = ""
-    weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    weights: Mapping[str, float] = field(default_factory=FrozenMap)
     catalog_id: str = ""
     catalog_path: str = ""
     data_dir: str = ""
@@ -204,10 +196,10 @@ class Provenance:
     sites_fingerprint: str = ""
     n_sites: int = 0
     metric_methods: Mapping[str, Mapping[str, Any]] = field(
-        default_factory=lambda: MappingProxyType({}))
+        default_factory=FrozenMap)
     not_evaluated: tuple[str, ...] = ()
     package_version: str = __version__
-    libraries: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    libraries: Mapping[str, str] = field(default_factory=FrozenMap)
     created_utc: str = ""
 
     @property
@@ -243,7 +235,7 @@ class Provenance:
             elif key == "n_sites":
                 kwargs[key] = int(value)
             else:
-                kwargs[key] = _freeze(value)
+                kwargs[key] = freeze(value)
         return cls(**kwargs)
 
     @classmethod

@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from siting import mcda
 from siting.errors import Problem, ScoringError
+from siting.frozen import FrozenMap
 from siting.provenance import Provenance, utc_now
 
 __all__ = [
@@ -291,6 +292,11 @@ class SitingResult:
         return self.table["score"].rename("score")
 
     @property
+    def score_share(self) -> pd.Series:
+        """Score as a share 0..1 (``score / 100``), e.g. for colour ramps."""
+        return (self.table["score"] / 100.0).rename("score")
+
+    @property
     def ranks(self) -> pd.Series:
         """Rank 1..n of every site: passing sites first (by score), then failing ones."""
         return self.table["rank"].rename("rank")
@@ -472,10 +478,10 @@ class SitingResult:
             tbl[f"contrib_{c}"] = x[:, j] * w[j] * 100.0
         prov = dataclasses.replace(
             self.provenance, profile_hash=profile.content_hash,
-            profile_toml=profile.to_toml(), weights=dict(weights), created_utc=utc_now())
+            profile_toml=profile.to_toml(), weights=FrozenMap(weights), created_utc=utc_now())
         memo = {"outcomes": self._memo["outcomes"]} if "outcomes" in self._memo else {}
         return dataclasses.replace(self, table=tbl, profile=profile, provenance=prov,
-                                   weights=dict(weights), _memo=memo)
+                                   weights=FrozenMap(weights), _memo=memo)
 
     # ------------------------------------------------------------------ sensitivity
     def sensitivity(self, n_draws: int = 2000, seed: int = 0, **kwargs: Any) -> Any:

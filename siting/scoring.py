@@ -35,7 +35,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -44,6 +43,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from siting.errors import ScoringError
+from siting.frozen import FrozenMap, freeze
 from siting.provenance import (
     Provenance,
     layer_records,
@@ -178,7 +178,7 @@ def read_sites(path: str | Path, *, layer: str | None = None,
     spec = LayerSpec(id="sites", type="sites", theme="land", kind=kind,  # type: ignore[arg-type]
                      title_sv="Kandidatområden", title_en="Candidate sites", source=p.name,
                      attribution="user file", licence="unknown", vintage=dt.date.today(),
-                     layer=layer, fields=MappingProxyType(dict(fields or {})))
+                     layer=layer, fields=FrozenMap(dict(fields or {})))
     data = read_layer(spec, p.parent).data
     assert isinstance(data, gpd.GeoDataFrame)
     return data
@@ -465,8 +465,8 @@ def evaluate(
                        tuple(n.criterion_id for n in not_eval), weights)
     return SitingResult(
         table=table, sites=sites, profile=profile, provenance=prov, hard_status=hard_status,
-        not_evaluated_details=tuple(not_eval), missing_metrics=MappingProxyType(dict(missing)),
-        weights=weights, no_data=nd, lang_default=lang_default)
+        not_evaluated_details=tuple(not_eval), missing_metrics=FrozenMap(dict(missing)),
+        weights=FrozenMap(weights), no_data=nd, lang_default=lang_default)
 
 
 def _provenance(profile: Any, layerset: Any, sites: gpd.GeoDataFrame, from_layerset: bool,
@@ -483,7 +483,7 @@ def _provenance(profile: Any, layerset: Any, sites: gpd.GeoDataFrame, from_layer
         profile_id=str(profile.id), profile_hash=str(profile.content_hash),
         profile_path=str(getattr(profile, "source_path", "") or ""),
         profile_toml=profile.to_toml(), aggregation=str(profile.aggregation),
-        weights=MappingProxyType(dict(weights)),
+        weights=FrozenMap(dict(weights)),
         catalog_id=str(getattr(cat, "id", "") or ""),
         catalog_path=str(getattr(cat, "path", "") or ""),
         data_dir=str(getattr(layerset, "data_dir", "") or ""),
@@ -493,8 +493,8 @@ def _provenance(profile: Any, layerset: Any, sites: gpd.GeoDataFrame, from_layer
         buffer_m=float(getattr(region, "buffer_m", 0.0) or 0.0),
         layers=layer_records(layerset) if layerset is not None else (),
         sites_source=src, sites_fingerprint=sites_fingerprint(sites), n_sites=len(sites),
-        metric_methods=MappingProxyType({k: dict(v) for k, v in methods.items()}),
-        not_evaluated=not_evaluated, libraries=MappingProxyType(library_versions()),
+        metric_methods=freeze(methods),
+        not_evaluated=not_evaluated, libraries=FrozenMap(library_versions()),
         created_utc=utc_now())
 
 

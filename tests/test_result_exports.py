@@ -166,3 +166,14 @@ def test_evaluation_compatible_views(result) -> None:
     assert outs[0].text_sv == "Områdets yta: 60 ha, krav minst 10 ha"
     gdf = result.to_geodataframe("en", crs=4326)
     assert gdf.crs.to_epsg() == 4326 and len(gdf) == 5
+
+
+def test_result_pickles_and_reranks_after_unpickling(result) -> None:
+    import pickle
+
+    back = pickle.loads(pickle.dumps(result))
+    pd.testing.assert_frame_equal(back.table, result.table)
+    assert back.provenance == result.provenance
+    rr = back.rerank({"big": 0.0, "near_port": 1.0})
+    assert rr.weights == {"big": 0.0, "near_port": 1.0}
+    np.testing.assert_allclose(rr.score_share * 100, rr.scores)
