@@ -92,3 +92,20 @@ def test_check_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["layers", "check", "--help"])
     assert info.value.code == 0
     assert "usage: siting layers check" in capsys.readouterr().out
+
+
+def test_check_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"kommunkod": [114, 180], "namn": ["Upplands Väsby", "Stockholm"]}).to_excel(
+        tmp_path / "k.xlsx", index=False)
+    (tmp_path / "k.csv").write_text("kommunkod;värde\n0114;1,5\n", encoding="cp1252")
+    code = main(["layers", "check", str(tmp_path / "k.xlsx"), str(tmp_path / "k.csv"),
+                 "--json"])
+    results = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [r["format"] for r in results] == ["table", "csv"]
+    assert results[0]["features"] == 2
+    assert any("2 distinct municipality codes" in n for n in results[0]["notes"])
+    assert results[1]["encoding"] == "cp1252" and results[1]["separator"] == ";"
+    assert results[1]["columns"] == ["kommunkod", "värde"]

@@ -310,3 +310,26 @@ def test_read_layer_sites_get_area(catalog_path: Path) -> None:
     lyr = read_layer(cat.layer("sites"), catalog_path.parent / "data")
     assert lyr.data["area_ha"].tolist() == pytest.approx([100.0, 100.0, 50.0])
     assert any("area_ha computed" in n for n in lyr.report.notes)
+
+
+def test_spreadsheet_table(catalog_path: Path) -> None:
+    import pandas as pd
+
+    data = catalog_path.parent / "data"
+    pd.DataFrame({"kommun": [9901, 9902], "lediga": ["2,5", "x"]}).to_excel(
+        data / "bostader.xlsx", index=False)
+    text = catalog_path.read_text(encoding="utf-8")
+    text += _layer("housing", "housing", "table", "bostader.xlsx",
+                   '[layer.fields]\nkommunkod = "kommun"\nvacancy_rate_pct = "lediga"')
+    catalog_path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_layerset(catalog_path, region="9901", layers=["housing"])
+    p = info.value.problems[0]
+    assert "bostader.xlsx" in p.source and p.location == "row 3"
+    assert p.field == "vacancy_rate_pct" and "'x'" in p.message
+    pd.DataFrame({"kommun": [9901, 9902], "lediga": ["2,5", "1"]}).to_excel(
+        data / "bostader.xlsx", index=False)
+    ls = load_layerset(catalog_path, region="9901", layers=["housing"])
+    housing = ls.table("housing")
+    assert housing["kommunkod"].tolist() == ["9901", "9902"]
+    assert housing["vacancy_rate_pct"].tolist() == [2.5, 1.0]

@@ -22,6 +22,8 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
+import pyogrio.errors
 import rasterio
 import rasterio.errors
 import shapely
@@ -31,7 +33,7 @@ from siting.errors import CrsError, DataError, GeometryError, SitingError
 from siting.fields import normalize_kommunkod
 from siting.io import file_format
 from siting.io.tabular import points_from_table, read_csv
-from siting.io.vector import list_layers, read_vector
+from siting.io.vector import gdal_path, list_layers, read_vector
 from siting.layers import DEFAULT_BUFFER_M, load_layerset
 from siting.layerset import LoadedLayer, RasterData
 
@@ -175,9 +177,14 @@ def _geometry_report(gdf: gpd.GeoDataFrame, source: str, invalid: str) -> dict[s
 
 def _check_vector(path: Path, layer: str | None, crs: str | None,
                   invalid: str) -> list[dict[str, Any]]:
-    names = [layer] if layer else [n for n, _ in list_layers(path)]
+    layers = dict(list_layers(path))
+    names = [layer] if layer else list(layers)
     results = []
     for name in names:
+        if name in layers and layers[name] in ("None", "", "Unknown (any)") and \
+                path.suffix.lower() != ".geojson":
+            results.append(_check_table(path, name))
+            continue
         read = read_vector(path, layer=name)
         gdf = read.data
         if crs is not None:
@@ -242,6 +249,21 @@ def _check_csv(path: Path, crs: str | None, invalid: str) -> list[dict[str, Any]
     return [item]
 
 
+def _check_table(path: Path, layer: str | None) -> dict[str, Any]:
+    try:
+        df = pyogrio.read_dataframe(gdal_path(path), layer=layer, read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise DataError.single(str(path), f"cannot be read as a table ({exc})",
+                               hint="save the table as CSV (UTF-8), XLSX or GeoPackage") from exc
+    if df.empty:
+        raise DataError.single(str(path), "the table has no rows",
+                               location=f"layer '{layer}'" if layer else "",
+                               hint="add the data rows")
+    return {"path": str(path), "format": "table", "layer": layer, "features": len(df),
+            "crs": None, "encoding": None, "columns": [str(c) for c in df.columns],
+            "notes": ["no geometry: usable as a table (kind = \"table\")", *_code_notes(df)]}
+
+
 def _check_raster(path: Path, crs: str | None) -> list[dict[str, Any]]:
     try:
         with rasterio.open(path) as src:
@@ -281,6 +303,8 @@ def check_file(path: str | Path, *, crs: str | None = None, layer: str | None = 
         return _check_csv(p, crs, invalid)
     if kind == "raster":
         return _check_raster(p, crs)
+    if kind == "table":
+        return [_check_table(p, layer)]
     return _check_vector(p, layer, crs, invalid)
 
 
