@@ -177,3 +177,42 @@ def test_result_pickles_and_reranks_after_unpickling(result) -> None:
     rr = back.rerank({"big": 0.0, "near_port": 1.0})
     assert rr.weights == {"big": 0.0, "near_port": 1.0}
     np.testing.assert_allclose(rr.score_share * 100, rr.scores)
+
+
+def test_result_serves_the_app_interface(result) -> None:
+    """The calls app_pages make on the interim ``Evaluation`` work on a SitingResult."""
+    from siting.compare import compare_municipalities, criteria_matrix
+    from siting.sensitivity import weight_sweep
+
+    kommun = result.sites["kommunkod"].astype(str)
+    table = compare_municipalities(result.scores, result.passes, kommun,
+                                   result.sites["site_id"].astype(str))
+    assert set(table["kommunkod"]) == {"0180", "2580"}
+    assert table.set_index("kommunkod").loc["0180", "n_pass"] == 1  # only Å-5 passes there
+    matrix = criteria_matrix(result.values, result.passes, kommun)
+    assert list(matrix.columns) == ["big", "near_port"]
+    cols = list(result.values.columns)
+    weights = np.array([result.weights[c] for c in cols])
+    sweep = weight_sweep(result.values.to_numpy(dtype=float), weights,
+                         passes=result.passes.to_numpy())
+    top = int(np.flatnonzero(result.ranks.to_numpy() == 1)[0])
+    assert sweep.top == top
+    frame = result.to_frame("sv")
+    order = frame.sort_values(["passes", "score"], ascending=[False, False])
+    assert order["rank"].tolist() == sorted(order["rank"])
+
+
+def test_sites_crs_is_checked_and_reprojected(result) -> None:
+    from siting.errors import CrsError
+
+    prof = result.profile
+    sites = result.sites[["site_id", "name", "kommunkod", "geometry"]]
+    metrics = result.metrics
+    in_wgs84 = evaluate(sites.to_crs(4326), prof, None, metrics_cache=metrics)
+    assert in_wgs84.geometry.crs.to_epsg() == 3006
+    np.testing.assert_allclose(in_wgs84.scores, result.scores)
+    with pytest.raises(CrsError, match="no coordinate reference system"):
+        evaluate(sites.set_crs(None, allow_override=True), prof, None, metrics_cache=metrics)
+    dup = sites.assign(site_id=["A-1", "A-1", "C-3", "D-4", "Å-5"])
+    with pytest.raises(ScoringError, match="duplicated site ids: A-1"):
+        evaluate(dup, prof, None, metrics_cache=metrics)
