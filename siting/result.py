@@ -20,9 +20,27 @@ score; ties keep the input order). A site whose hard criteria could not all be
 checked (missing layer or missing value) keeps ``passes_hard`` from the
 criteria that were checked and is flagged ``hard_incomplete``.
 
+For the weighted sum the contributions add up to the score. For TOPSIS and
+the cautious aggregation they show weight x value only (the score is not a sum).
+
 The numeric core used by :meth:`SitingResult.rerank` works on numpy arrays
 only (:func:`score_values`, :func:`rank_passing_first`), so re-weighting
 10 000 sites takes milliseconds. Exports live in :mod:`siting.result_io`.
+
+Switching from the interim ``siting.evaluation.Evaluation``
+-----------------------------------------------------------
+Same names, same meaning: ``sites``, ``profile``, ``passes``, ``values``,
+``no_data``, ``weights``, ``metrics``, ``reasons(lang)``, ``rerank(weights)``.
+Changed: ``evaluate_layerset(ls, p)`` -> ``evaluate(None, p, ls)``;
+``evaluate(s, p, ls, metrics=m)`` -> ``evaluate(s, p, ls, metrics_cache=m)``;
+``table(lang)`` -> ``to_frame(lang)`` (same columns plus more; ``table`` is now
+the bilingual DataFrame); ``scores`` is 0..100 (``score_share`` is 0..1, e.g.
+for ``mapview.score_colour``); ``contributions`` are score points 0..100;
+``ranks`` ranks every site (passing first), ``rank_passing`` is the old
+passing-only rank with <NA> for failing sites; ``hard`` is nullable boolean
+(<NA> = not evaluated); ``not_evaluated`` lists criterion ids (was metric ids),
+``not_evaluated_texts(lang)`` explains them. A NaN hard metric is now "not
+evaluated" (``hard_incomplete``), not a failure.
 """
 
 from __future__ import annotations
@@ -499,11 +517,17 @@ class SitingResult:
         """The provenance as JSON text."""
         return self.provenance.to_json(indent)
 
-    def to_csv(self, path: str | Path, lang: str | None = None) -> Path:
-        """Write the table as UTF-8 CSV (with BOM, so Excel shows å, ä, ö); returns the path."""
+    def to_csv(self, path: str | Path, lang: str | None = None, *,
+               swedish_excel: bool = False) -> Path:
+        """Write the table as UTF-8 CSV (with BOM, so Excel shows å, ä, ö); returns the path.
+
+        ``swedish_excel=True`` writes semicolons and decimal commas, as Excel with Swedish
+        settings expects.
+        """
         from siting.result_io import write_csv
 
-        return write_csv(self, path, _lang(lang or self.lang_default))
+        return write_csv(self, path, _lang(lang or self.lang_default),
+                         swedish_excel=swedish_excel)
 
     def to_geojson(self, path: str | Path, lang: str | None = None) -> Path:
         """Write RFC 7946 GeoJSON (EPSG:4326) with a ``provenance`` foreign member."""

@@ -49,10 +49,17 @@ def _parent(path: str | Path) -> Path:
     return p
 
 
-def write_csv(result: SitingResult, path: str | Path, lang: str) -> Path:
-    """Write the result table as CSV (comma, dot decimals, UTF-8 with BOM); returns the path."""
+def write_csv(result: SitingResult, path: str | Path, lang: str, *,
+              swedish_excel: bool = False) -> Path:
+    """Write the result table as CSV, UTF-8 with BOM; returns the path.
+
+    Comma-separated with dot decimals, or with ``swedish_excel`` semicolon-separated
+    with decimal commas.
+    """
     p = _parent(path)
-    export_frame(result, lang).to_csv(p, index=False, encoding="utf-8-sig")
+    sep, dec = (";", ",") if swedish_excel else (",", ".")
+    export_frame(result, lang).to_csv(p, index=False, encoding="utf-8-sig", sep=sep,
+                                      decimal=dec)
     return p
 
 

@@ -101,6 +101,10 @@ def test_csv_round_trip(result, tmp_path) -> None:
                      keep_default_na=False)
     assert en["failures"].iloc[0] == "Site area: 4 ha, required at least 10 ha"
     assert en["failures"].iloc[1] == "Distance to port: 20,000 m, required at most 15,000 m"
+    sv = pd.read_csv(result.to_csv(tmp_path / "sv.csv", swedish_excel=True), sep=";",
+                     decimal=",", encoding="utf-8-sig", keep_default_na=False)
+    np.testing.assert_allclose(sv["score"], result.table["score"])
+    assert sv["site_id"].iloc[4] == "Å-5"
 
 
 def test_geojson_is_rfc7946_with_provenance(result, tmp_path) -> None:

@@ -41,6 +41,8 @@ def register(subparsers: Any) -> None:
     score.add_argument("--out", type=Path, default=None,
                        help="write the result to FILE.csv, FILE.geojson (EPSG:4326) or "
                             "FILE.gpkg (EPSG:3006, with provenance); default: print a table")
+    score.add_argument("--excel-sv", action="store_true",
+                       help="CSV for Excel with Swedish settings (semicolons, decimal commas)")
     score.add_argument("--site", default=None, metavar="SITE_ID",
                        help="also explain one site in detail (every hard outcome, contributions)")
     score.add_argument("--top", type=int, default=0, metavar="N",
@@ -216,7 +218,7 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         suffix = out.suffix.lower()
         if suffix == ".csv":
-            result.to_csv(out, args.lang)
+            result.to_csv(out, args.lang, swedish_excel=args.excel_sv)
         elif suffix == ".gpkg":
             result.to_gpkg(out, args.lang)
         else:
