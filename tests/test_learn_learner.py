@@ -185,3 +185,19 @@ def test_win_probability_reads_a_scored_site_table():
     median_row = pd.DataFrame({"value_grid": [result.model.medians["grid"]]})
     assert prob.loc["s2", "p_win"] == pytest.approx(
         win_probability(result, median_row)["p_win"].iloc[0])
+
+
+def test_small_sample_auc_is_not_biased_on_pure_noise():
+    # Pooled leave-one-out AUC sits near 0 here; leave-pair-out is centred on 0.5.
+    aucs = []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        frame = pd.DataFrame({
+            "case_id": [f"N{i}" for i in range(16)], "outcome": ["won"] * 8 + ["lost"] * 8,
+            "value_a": rng.uniform(size=16), "value_b": rng.uniform(size=16),
+            "value_c": rng.uniform(size=16),
+        })
+        result = learn_from_frame(frame, SPEC, **FAST)
+        assert result.cv_scheme == "leave_one_out"
+        aucs.append(result.cv_auc)
+    assert 0.35 < np.mean(aucs) < 0.65

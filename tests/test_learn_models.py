@@ -120,3 +120,18 @@ def test_cv_folds_switch_to_leave_one_out_when_small():
     for repeat in folds:
         tested = np.sort(np.concatenate([test for _, test in repeat]))
         np.testing.assert_array_equal(tested, np.arange(80))
+
+
+def test_leave_pair_out_matrix_with_a_fixed_scorer():
+    from siting.learn.validation import bootstrap_pair_auc, leave_pair_out
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(size=(14, 1))
+    y = np.array([1] * 6 + [0] * 8)
+    pairs = leave_pair_out(lambda xt, yt, xs: xs[:, 0], x, y)
+    assert pairs.shape == (6, 8) and not np.isnan(pairs).any()
+    auc, (lo, hi) = bootstrap_pair_auc(pairs, n_boot=200)
+    assert auc == pytest.approx(auc_score(y, x[:, 0]))
+    assert lo <= auc <= hi
+    sampled = leave_pair_out(lambda xt, yt, xs: xs[:, 0], x, y, max_pairs=10)
+    assert np.sum(~np.isnan(sampled)) == 10

@@ -14,7 +14,7 @@ Entry points
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -44,8 +44,10 @@ from siting.learn.result import MIN_CASES_PER_CLASS, FittedModel, LearningResult
 from siting.learn.validation import (
     auc_score,
     bootstrap_intervals,
+    bootstrap_pair_auc,
     brier_score,
     cv_folds,
+    leave_pair_out,
     oof_predictions,
     permutation_importance,
 )
@@ -126,15 +128,34 @@ def _percentiles(a: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+#: Leave-pair-out fits at most this many pairs for the logistic model and the forest.
+_MAX_PAIRS_LOGIT = 400
+_MAX_PAIRS_FOREST = 60
+
+
 def _score(
-    name: str, y: np.ndarray, prob: np.ndarray, *, level: float, n_boot: int, seed: int
-) -> tuple[ModelScore, float]:
+    name: str,
+    fit_predict: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    folds: list,
+    scheme: str,
+    *,
+    level: float,
+    n_boot: int,
+    seed: int,
+    max_pairs: int,
+) -> ModelScore:
+    """Cross-validated AUC and Brier with bootstrap intervals for one model."""
+    prob = oof_predictions(fit_predict, x, y, folds)
     ivs = bootstrap_intervals(y, prob, n_boot=n_boot, level=level, seed=seed)
-    score = ModelScore(
-        name=name, auc=auc_score(y, prob), auc_interval=ivs["auc"],
-        brier=brier_score(y, prob), brier_interval=ivs["brier"],
-    )
-    return score, float(np.mean(y) * (1 - np.mean(y)))
+    if scheme == "leave_one_out":
+        pairs = leave_pair_out(fit_predict, x, y, max_pairs=max_pairs, seed=seed)
+        auc, auc_iv = bootstrap_pair_auc(pairs, n_boot=n_boot, level=level, seed=seed)
+    else:
+        auc, auc_iv = auc_score(y, prob), ivs["auc"]
+    return ModelScore(name=name, auc=auc, auc_interval=auc_iv,
+                      brier=brier_score(y, prob), brier_interval=ivs["brier"])
 
 
 def learn(
@@ -169,7 +190,8 @@ def learn(
     n_splits, n_repeats, loo_below : int
         Cross-validation: repeated stratified ``n_splits``-fold, or
         leave-one-out below ``loo_below`` cases or fewer than ``n_splits``
-        cases in a class.
+        cases in a class (then the AUC is leave-pair-out, see
+        :mod:`siting.learn.validation`).
     n_boot : int
         Bootstrap refits for the weight and probability intervals.
     n_boot_metrics : int
@@ -238,18 +260,18 @@ def _learn(
                                  ridge_alpha=ridge_alpha)
         return model.predict_proba(xs)
 
-    oof = oof_predictions(fit_predict, x, y, folds)
-    main, baseline = _score("logistic", y, oof, level=level, n_boot=n_boot_metrics, seed=seed)
+    main = _score("logistic", fit_predict, x, y, folds, scheme, level=level,
+                  n_boot=n_boot_metrics, seed=seed, max_pairs=_MAX_PAIRS_LOGIT)
+    baseline = float(np.mean(y) * (1 - np.mean(y)))
     comparison: list[ModelScore] = []
     if compare_trees:
         def tree_fit_predict(xt: np.ndarray, yt: np.ndarray, xs: np.ndarray) -> np.ndarray:
             forest = make_tree_ensemble(len(yt), seed).fit(xt, yt)
             return forest.predict_proba(xs)[:, list(forest.classes_).index(1)]
 
-        oof_tree = oof_predictions(tree_fit_predict, x, y, folds)
-        tree, _ = _score("random_forest", y, oof_tree, level=level, n_boot=n_boot_metrics,
-                         seed=seed)
-        comparison.append(tree)
+        comparison.append(_score("random_forest", tree_fit_predict, x, y, folds, scheme,
+                                 level=level, n_boot=n_boot_metrics, seed=seed,
+                                 max_pairs=_MAX_PAIRS_FOREST))
 
     full = fit_shrunk_logit(x, y, w_raw, signs, prior_strength=lam, ridge_alpha=ridge_alpha)
     if not full.converged:

@@ -56,6 +56,9 @@ class FittedModel:
 class LearningResult:
     """Everything learned from the cases, with its uncertainty and caveats.
 
+    ``cv_scheme`` is ``"leave_one_out"`` (small samples; the AUC is then
+    leave-pair-out) or ``"repeated_stratified_{k}fold_x{r}"``.
+
     Weights and coefficients are keyed by feature id. ``coefficients`` are
     per standard deviation of the feature among the fitting cases;
     ``suggested_weights`` are their normalised positive parts (sign-adjusted)
@@ -164,6 +167,13 @@ def _interval(iv: Sequence[float], lang: str, decimals: int = 2) -> str:
     return f"[{_fmt(iv[0], lang, decimals)}; {_fmt(iv[1], lang, decimals)}]"
 
 
+def _scheme(scheme: str, sv: bool) -> str:
+    if scheme == "leave_one_out":
+        return ("leave-one-out; AUC lämna-ett-par-utanför" if sv
+                else "leave-one-out; AUC leave-pair-out")
+    return scheme
+
+
 def render_table(result: LearningResult, lang: str = "en") -> str:
     """A readable plain-text summary (used by ``siting learn``)."""
     sv = lang == "sv"
@@ -173,7 +183,7 @@ def render_table(result: LearningResult, lang: str = "en") -> str:
     pct = _fmt(result.interval_level * 100, lang, 0)
     lines.append("")
     lines.append(
-        ("Korsvalidering" if sv else "Cross-validation") + f" ({result.cv_scheme}), {pct} % "
+        ("Korsvalidering" if sv else "Cross-validation") + f" ({_scheme(result.cv_scheme, sv)}), {pct} % "
         + ("bootstrapintervall" if sv else "bootstrap intervals") + ":"
     )
     rows = [("logistic (shrunk, sign-constrained)", result.cv_auc, result.cv_auc_interval,

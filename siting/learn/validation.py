@@ -11,6 +11,15 @@ Pure numpy and scipy (sklearn only for the fold splitters).
   intervals are bootstrap percentile intervals over cases (resampled within
   each class): they show how much the figure depends on which cases happen
   to be in the log, not the refit variability.
+* With leave-one-out the pooled AUC is badly biased downward: removing a won
+  case lowers the training win share, so every held-out winner gets a
+  slightly lower intercept than every held-out loser, and a model with
+  little signal scores an AUC near 0 on pure noise. The AUC is then computed
+  by *leave-pair-out* instead (Airola et al. 2011, Comput. Stat. Data Anal.
+  55:1828): for each (won, lost) pair the model is fitted without both and
+  the pair counts as ranked correctly when the winner gets the higher
+  probability. Its bootstrap resamples the rows and columns of that pair
+  matrix. The Brier score stays leave-one-out.
 * ``brier_baseline`` is the Brier score of the constant predictor that always
   says the observed win share: ``p_bar * (1 - p_bar)``. A model is only
   useful if its out-of-fold Brier is below that.
@@ -30,8 +39,10 @@ __all__ = [
     "Folds",
     "auc_score",
     "bootstrap_intervals",
+    "bootstrap_pair_auc",
     "brier_score",
     "cv_folds",
+    "leave_pair_out",
     "oof_predictions",
     "permutation_importance",
 ]
@@ -146,6 +157,57 @@ def bootstrap_intervals(
         return float(lo), float(hi)
 
     return {"auc": _ci(aucs), "brier": _ci(briers), "brier_gain": _ci(bases - briers)}
+
+
+def leave_pair_out(
+    fit_predict: FitPredict,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    max_pairs: int | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Leave-pair-out comparison matrix, shape (n_won, n_lost).
+
+    Entry (i, j) is 1 when, fitted without won case i and lost case j, the
+    model gives i the higher probability, 0.5 on a tie, 0 otherwise; NaN for
+    pairs not evaluated (only ``max_pairs`` pairs, drawn at random, when set).
+    The AUC is the mean of the evaluated entries.
+    """
+    y = np.asarray(y)
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    pairs = [(a, b) for a in range(len(pos)) for b in range(len(neg))]
+    if max_pairs is not None and len(pairs) > max_pairs:
+        rng = np.random.default_rng(seed)
+        keep = rng.choice(len(pairs), size=max_pairs, replace=False)
+        pairs = [pairs[k] for k in np.sort(keep)]
+    out = np.full((len(pos), len(neg)), np.nan)
+    everyone = np.arange(len(y))
+    for a, b in pairs:
+        i, j = pos[a], neg[b]
+        train = everyone[(everyone != i) & (everyone != j)]
+        p_i, p_j = fit_predict(x[train], y[train], x[[i, j]])
+        out[a, b] = 1.0 if p_i > p_j else (0.5 if p_i == p_j else 0.0)
+    return out
+
+
+def bootstrap_pair_auc(
+    pair_matrix: np.ndarray, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0
+) -> tuple[float, tuple[float, float]]:
+    """AUC of a leave-pair-out matrix and its bootstrap percentile interval.
+
+    Won cases (rows) and lost cases (columns) are resampled with replacement.
+    """
+    m = np.asarray(pair_matrix, dtype=float)
+    rng = np.random.default_rng(seed)
+    n_pos, n_neg = m.shape
+    boots = np.empty(n_boot)
+    for b in range(n_boot):
+        sub = m[np.ix_(rng.integers(0, n_pos, n_pos), rng.integers(0, n_neg, n_neg))]
+        boots[b] = np.nanmean(sub) if np.any(~np.isnan(sub)) else np.nan
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.nanpercentile(boots, [tail, 100 - tail])
+    return float(np.nanmean(m)), (float(lo), float(hi))
 
 
 def permutation_importance(
