@@ -36,7 +36,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -430,7 +430,16 @@ def _merge_vertices(coords: np.ndarray, tol_m: float) -> tuple[np.ndarray, np.nd
 
 def _straight_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop: np.ndarray,
                    radius_m: float, n: int) -> np.ndarray:
-    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0).
+    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0)."""
+    out = np.zeros(n)
+    for si, ci in _iter_pairs_within(geoms, idx, cell_xy, radius_m):
+        out += np.bincount(si, weights=pop[ci], minlength=n)
+    return out
+
+
+def _iter_pairs_within(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray,
+                       radius_m: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(site position, cell index) pairs with the cell within ``radius_m`` of the site, in chunks.
 
     Exact distance from the site geometry, computed without testing every
     (site, cell) pair against the polygon: with ``p`` a point inside the site,
@@ -438,9 +447,8 @@ def _straight_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop:
     within ``radius_m`` of the site, one farther than ``radius_m + max
     vertex distance`` certainly not; only cells in between are tested exactly.
     """
-    out = np.zeros(n)
     if idx.size == 0 or cell_xy.shape[0] == 0:
-        return out
+        return
     g = geoms[idx]
     inner = shapely.point_on_surface(g)
     pxy = np.column_stack([shapely.get_x(inner), shapely.get_y(inner)])
@@ -471,8 +479,7 @@ def _straight_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop:
             m_si, m_ci = si[maybe], ci[maybe]
             ok = shapely.distance(g[m_si], cells[m_ci]) <= radius_m
             sure[np.flatnonzero(maybe)[ok]] = True
-        out += np.bincount(idx[si[sure]], weights=pop[ci[sure]], minlength=n)
-    return out
+        yield idx[si[sure]], ci[sure]
 
 
 def _network_pool(
@@ -507,7 +514,6 @@ def _network_pool(
     cell_acc = cdist[c_on] / access_m_per_min
     cell_node = cnode[c_on]
     pop_on = pop[c_on]
-    cells = shapely.points(cell_xy)
     site_pos = np.flatnonzero(on_site)
     # off-road cells: straight-line rule
     if c_off.size and site_pos.size:
@@ -516,9 +522,9 @@ def _network_pool(
         return out, int(off_site.size)
     # direct local legs (site -> nearby on-road cell at the access speed)
     direct_r = min(max_access_m, access_m_per_min * budget_min)
-    tree_on = shapely.STRtree(cells[c_on])
-    dq, dc = tree_on.query(geoms[site_pos], predicate="dwithin", distance=float(direct_r))
-    direct_site = site_pos[dq]
+    found = list(_iter_pairs_within(geoms, site_pos, cell_xy[c_on], direct_r))
+    direct_site = np.concatenate([f[0] for f in found]) if found else np.zeros(0, np.int64)
+    dc = np.concatenate([f[1] for f in found]) if found else np.zeros(0, np.int64)
     # cells: where they join the contracted graph (chain ends and offsets incl. the access leg)
     g = graph
     c_ea, c_eb = g.end_a[cell_node], g.end_b[cell_node]
