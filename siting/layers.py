@@ -8,9 +8,10 @@
    area + neighbourhood buffer) with pyogrio's ``bbox=``, then keeps the
    features that intersect the extent *whole* (geometries are not cut, so
    lengths and areas stay true);
-3. keeps the ``sites`` layer to the study area itself (by representative
-   point) and gives sites ``kommunkod`` (spatial join) and ``area_ha``
-   (polygon area) when the file has none;
+3. gives sites a ``kommunkod`` where the file has none (spatial join on the
+   representative point; the nearest municipality for coastal misses) and
+   ``area_ha`` from the polygon area, then keeps only the sites of the study
+   area itself (candidate sites are the region's own);
 4. keeps tables (``municipality_stats`` ...) whole, so neighbours' attributes
    are available;
 5. collects the problems of every layer and raises once.
@@ -186,7 +187,7 @@ def _read_table(spec: LayerSpec, path: Path, cache: dict[tuple[Any, ...], Any] |
 
 
 def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
-          extent: BaseGeometry | None, region: Region | None,
+          extent: BaseGeometry | None,
           cache: dict[tuple[Any, ...], Any] | None = None) -> LoadedLayer:
     path = _path(spec, data_dir)
     src = str(path)
@@ -209,19 +210,13 @@ def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
     if spec.type == "sites":
         gdf, more = _site_areas(gdf)
         notes.extend(more)
-    if region is not None and spec.type == "sites":
-        reps = gdf.geometry.representative_point()
-        inside = reps.within(region.geometry).to_numpy()
-        if (~inside).any():
-            notes.append(f"{int((~inside).sum())} sites outside the study area left out")
-        gdf = gdf.loc[inside]
-    elif extent is not None:
+    if extent is not None:
         keep = np.zeros(len(gdf), dtype=bool)
         if len(gdf):
             keep[gdf.sindex.query(extent, predicate="intersects")] = True
         outside = n_prefiltered + int((~keep).sum())
         gdf = gdf.loc[keep]
-        if outside:
+        if outside and spec.type != "sites":
             notes.append(f"{outside} of {n_read} features lie outside the region extent "
                          "(study area + buffer) and were left out")
     return LoadedLayer(spec=spec, data=gdf,
@@ -250,23 +245,38 @@ def _complete_sites(sites: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame
     sites = sites.copy()
     if not len(sites):
         return sites, notes
-    if "kommunkod" not in sites.columns or sites["kommunkod"].isna().all():
-        reps = gpd.GeoDataFrame(geometry=sites.geometry.representative_point(), crs=sites.crs)
+    if "kommunkod" not in sites.columns:
+        sites["kommunkod"] = pd.Series(np.nan, index=sites.index, dtype="str")
+    absent = sites["kommunkod"].isna().to_numpy()
+    if absent.any():
+        reps = gpd.GeoDataFrame(geometry=sites.geometry[absent].representative_point(),
+                                crs=sites.crs)
         munis = municipalities[["kommunkod", municipalities.geometry.name]]
         joined = gpd.sjoin(reps, munis, how="left", predicate="within")
-        codes = joined.loc[~joined.index.duplicated(keep="first"), "kommunkod"]
+        codes = joined.loc[~joined.index.duplicated(keep="first"), "kommunkod"].astype(object)
         missing = codes.isna()
         if missing.any():
             near = gpd.sjoin_nearest(reps.loc[missing.to_numpy()], munis, how="left")
             near = near.loc[~near.index.duplicated(keep="first"), "kommunkod"]
-            codes = codes.astype(object)
             codes.loc[near.index] = near
             notes.append(f"{int(missing.sum())} sites outside every municipality polygon got "
                          "the nearest municipality's kommunkod")
-        sites["kommunkod"] = pd.Series(codes.reindex(sites.index).tolist(), index=sites.index,
-                                       dtype="str")
-        notes.append("kommunkod joined from the municipalities layer")
+        filled = sites["kommunkod"].astype(object)
+        filled.loc[codes.index] = codes
+        sites["kommunkod"] = pd.Series(filled.tolist(), index=sites.index, dtype="str")
+        notes.append(f"kommunkod joined from the municipalities layer for {int(absent.sum())} "
+                     "sites")
     return sites, notes
+
+
+def _sites_in_study_area(sites: gpd.GeoDataFrame, region: Region
+                         ) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Keep the sites whose municipality (given or joined) is in the study area."""
+    inside = sites["kommunkod"].isin(set(region.kommunkoder)).to_numpy()
+    notes = []
+    if (~inside).any():
+        notes.append(f"{int((~inside).sum())} sites outside the study area left out")
+    return sites.loc[inside], notes
 
 
 def read_layer(spec: LayerSpec, data_dir: str | Path, *,
@@ -291,7 +301,7 @@ def read_layer(spec: LayerSpec, data_dir: str | Path, *,
     DataError, CrsError, GeometryError, CatalogError
         With file, row/feature, field and the fix.
     """
-    return _load(spec, Path(data_dir), invalid=invalid, extent=None, region=None)
+    return _load(spec, Path(data_dir), invalid=invalid, extent=None)
 
 
 def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = None,
@@ -348,7 +358,7 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
                                       field="layers",
                                       hint=f"use ids from: {', '.join(s.id for s in cat.layers)}")
     cache: dict[tuple[Any, ...], Any] = {}
-    muni = _load(muni_spec, ddir, invalid=invalid, extent=None, region=None, cache=cache)
+    muni = _load(muni_spec, ddir, invalid=invalid, extent=None, cache=cache)
     muni_gdf = muni.data
     assert isinstance(muni_gdf, gpd.GeoDataFrame)
     reg = region if isinstance(region, Region) else resolve_region(muni_gdf, region, buffer_m)
@@ -372,9 +382,11 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
         if wanted is not None and spec.id not in wanted:
             continue
         try:
-            lyr = _load(spec, ddir, invalid=invalid, extent=extent, region=reg, cache=cache)
+            lyr = _load(spec, ddir, invalid=invalid, extent=extent, cache=cache)
             if spec.type == "sites" and isinstance(lyr.data, gpd.GeoDataFrame):
                 sites, more = _complete_sites(lyr.data, muni_gdf)
+                sites, outside = _sites_in_study_area(sites, reg)
+                more = more + outside
                 rep = lyr.report
                 lyr = LoadedLayer(spec=spec, data=sites, report=LoadReport(
                     rep.source, rep.n_read, len(sites), rep.source_crs, rep.notes + tuple(more)))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
@@ -313,8 +314,6 @@ def test_read_layer_sites_get_area(catalog_path: Path) -> None:
 
 
 def test_spreadsheet_table(catalog_path: Path) -> None:
-    import pandas as pd
-
     data = catalog_path.parent / "data"
     pd.DataFrame({"kommun": [9901, 9902], "lediga": ["2,5", "x"]}).to_excel(
         data / "bostader.xlsx", index=False)
@@ -333,3 +332,24 @@ def test_spreadsheet_table(catalog_path: Path) -> None:
     housing = ls.table("housing")
     assert housing["kommunkod"].tolist() == ["9901", "9902"]
     assert housing["vacancy_rate_pct"].tolist() == [2.5, 1.0]
+
+
+def test_coastal_site_outside_polygons_gets_nearest_kommun(tmp_path: Path) -> None:
+    path = make_dataset(tmp_path)
+    sites = gpd.read_file(tmp_path / "data" / "sites.geojson")
+    pier = gpd.GeoDataFrame({"id": ["NV-PIR"]},
+                            geometry=[box(X0 + 2 * KM, Y0 - 600, X0 + 2.4 * KM, Y0 - 200)],
+                            crs="EPSG:3006")
+    both = gpd.GeoDataFrame(pd.concat([sites, pier], ignore_index=True), crs="EPSG:3006")
+    both["kk"] = [None, None, None, None]
+    both.loc[1, "kk"] = "9901"  # the file's own code wins over the geometry
+    both.to_file(tmp_path / "data" / "sites.geojson", driver="GeoJSON")
+    text = path.read_text(encoding="utf-8").replace(
+        'site_id = "id"', 'site_id = "id"\nkommunkod = "kk"')
+    path.write_text(text, encoding="utf-8")
+    ls = load_layerset(path, region="9901", layers=["sites"])
+    got = ls.vector("sites")
+    assert got["site_id"].tolist() == ["NV-01", "AB-01", "NV-02", "NV-PIR"]
+    assert set(got["kommunkod"]) == {"9901"}
+    notes = ls.layers["sites"].report.notes
+    assert any("1 sites outside every municipality polygon" in n for n in notes)
