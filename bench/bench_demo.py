@@ -14,6 +14,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from siting.demo import build_demo, demo_sites_large
@@ -21,7 +22,7 @@ from siting.demo import build_demo, demo_sites_large
 DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 
 
-def _timed(fn, repeat: int) -> tuple[float, float]:
+def _timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """Median wall and CPU seconds of ``repeat`` calls."""
     wall, cpu = [], []
     for _ in range(repeat):

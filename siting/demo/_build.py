@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +24,7 @@ __all__ = ["GPKG_LAYERS", "GPKG_NAME", "build_demo"]
 GPKG_NAME = "demolan.gpkg"
 
 #: Canonical layer type -> layer name inside the GeoPackage.
-GPKG_LAYERS = {
+GPKG_LAYERS: MappingProxyType[str, str] = MappingProxyType({
     "municipalities": "kommuner",
     "sites": "kandidatomraden",
     "protected_areas": "skyddade_omraden",
@@ -35,7 +36,7 @@ GPKG_LAYERS = {
     "railways": "jarnvagar",
     "built_up_areas": "tatorter",
     "population_grid": "befolkning_1km",
-}
+})
 
 
 def build_demo(out_dir: Path, *, seed: int = DEFAULT_SEED) -> dict[str, Path]:

@@ -11,6 +11,7 @@ import shapely
 from affine import Affine
 from rasterio import features
 from scipy import ndimage
+from shapely.geometry.base import BaseGeometry
 
 from siting.demo._base import BBOX, CRS, blob, rng_for
 from siting.demo._world import World
@@ -96,7 +97,7 @@ def _grid(cell_m: float) -> tuple[np.ndarray, np.ndarray, Affine]:
     return gx, gy, transform
 
 
-def _mask(geom, shape: tuple[int, int], transform: Affine, *, all_touched: bool = False
+def _mask(geom: BaseGeometry | None, shape: tuple[int, int], transform: Affine, *, all_touched: bool = False
           ) -> np.ndarray:
     if geom is None or geom.is_empty:
         return np.zeros(shape, dtype=bool)

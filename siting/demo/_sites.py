@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from siting.demo._base import CRS, DEFAULT_SEED, MUNICIPALITIES, STUDY_AREA, rng_for
@@ -238,7 +238,7 @@ def _fillers(world: World, avoid: BaseGeometry, rng: np.random.Generator,
     return rows
 
 
-def _road_lines(world: World) -> list:
+def _road_lines(world: World) -> list[LineString]:
     frame = roads(world)
     return list(frame.geometry[frame["vagklass"] <= 4])
 
