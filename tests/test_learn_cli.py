@@ -116,6 +116,7 @@ def test_cli_background_file_switches_to_presence_background(demo_db, tmp_path, 
     assert data["n_lost"] == 60  # the 20 sites failing the hard criteria are left out
     assert "relative" in data["warnings_en"][0]
     assert data["dropped"]["responsiveness"] == "no_values_background"
+    assert data["n_excluded_by_outcome"]["lost"] > 0  # lost cases are counted, not dropped
 
 
 def test_features_from_profile_reads_soft_scores_for_assessment_criteria():

@@ -181,6 +181,11 @@ def learn_from_store(
         )
     spec = spec_from_profile(prof)
     if presence_background is not None:
-        won = frame[frame["outcome"].astype("string") == "won"]
-        return learn_presence_background(won, spec, background=presence_background, **options)
+        outcome = frame["outcome"].astype("string").str.strip().str.lower()
+        won = frame[(outcome == "won").fillna(False).to_numpy()]
+        others = outcome[outcome != "won"].value_counts()
+        return learn_presence_background(
+            won, spec, background=presence_background,
+            n_excluded_by_outcome={str(k): int(v) for k, v in others.items()}, **options,
+        )
     return learn(build_features(frame, spec, withdrawn_as_lost=withdrawn_as_lost), **options)

@@ -378,6 +378,7 @@ def build_presence_background(
     spec: FeatureSpec,
     *,
     presence_ids: Iterable[str] | None = None,
+    n_excluded_by_outcome: Mapping[str, int] | None = None,
 ) -> FeatureTable:
     """Features for presence-vs-background learning (only chosen sites known).
 
@@ -392,6 +393,9 @@ def build_presence_background(
     spec : FeatureSpec
     presence_ids : iterable of str, optional
         Row labels for the presence rows (default: ``case_id`` column or index).
+    n_excluded_by_outcome : mapping, optional
+        Cases of the log not used (e.g. ``{"lost": 2, "ongoing": 1}``), to be
+        reported with the result.
     """
     if len(presence) == 0 or len(background) == 0:
         raise LearningError.single(
@@ -412,6 +416,7 @@ def build_presence_background(
     y = pd.Series([1] * len(pv) + [0] * len(bv), index=values.index, name="presence")
     return _finalise(
         values, y, values.iloc[0:0], spec,
-        n_excluded={}, withdrawn_as_lost=False, mode="presence_background", per_class=True,
+        n_excluded=dict(n_excluded_by_outcome or {}), withdrawn_as_lost=False,
+        mode="presence_background", per_class=True,
     )
 

@@ -98,12 +98,12 @@ def _messages(table: FeatureTable, indicative: bool) -> tuple[str, str]:
     else:
         sv = f"Lärt från {npos + nneg} avgjorda fall ({npos} vunna, {nneg} förlorade)."
         en = f"Learned from {npos + nneg} decided cases ({npos} won, {nneg} lost)."
-        excl = {k: v for k, v in table.n_excluded_by_outcome.items() if v}
-        if excl:
-            names_sv = {"withdrawn": "återtagna", "ongoing": "pågående"}
-            sv += " Ej med i anpassningen: " + ", ".join(
-                f"{v} {names_sv.get(k, k)}" for k, v in excl.items()) + "."
-            en += " Not used for fitting: " + ", ".join(f"{v} {k}" for k, v in excl.items()) + "."
+    excl = {k: v for k, v in table.n_excluded_by_outcome.items() if v}
+    if excl:
+        names_sv = {"withdrawn": "återtagna", "ongoing": "pågående", "lost": "förlorade"}
+        sv += " Ej med i anpassningen: " + ", ".join(
+            f"{v} {names_sv.get(k, k)}" for k, v in excl.items()) + "."
+        en += " Not used for fitting: " + ", ".join(f"{v} {k}" for k, v in excl.items()) + "."
     if indicative:
         sv += (
             f" Underlaget är litet (färre än {MIN_CASES_PER_CLASS} per utfall): resultatet är "
@@ -428,6 +428,7 @@ def learn_presence_background(
     background: pd.DataFrame | None = None,
     pool: pd.DataFrame | None = None,
     n_background: int | None = None,
+    n_excluded_by_outcome: Mapping[str, int] | None = None,
     seed: int = 0,
     **options: object,
 ) -> LearningResult:
@@ -447,6 +448,8 @@ def learn_presence_background(
     n_background : int, optional
         Rows to sample from ``pool``; default ``max(5 * n_presence, 50)``
         capped at the pool size.
+    n_excluded_by_outcome : mapping, optional
+        Cases of the log left out (lost, withdrawn, ongoing), reported.
     seed : int
         Seed of the sampling and of :func:`learn`.
 
@@ -463,5 +466,6 @@ def learn_presence_background(
         k = min(int(k), len(pool))
         rng = np.random.default_rng(seed)
         background = pool.iloc[np.sort(rng.choice(len(pool), size=k, replace=False))]
-    table = build_presence_background(presence, background, spec)
+    table = build_presence_background(presence, background, spec,
+                                      n_excluded_by_outcome=n_excluded_by_outcome)
     return learn(table, seed=seed, **options)  # type: ignore[arg-type]
