@@ -201,3 +201,11 @@ def test_small_sample_auc_is_not_biased_on_pure_noise():
         assert result.cv_scheme == "leave_one_out"
         aucs.append(result.cv_auc)
     assert 0.35 < np.mean(aucs) < 0.65
+
+
+def test_invalid_options_are_reported_together():
+    table = build_features(_cases(10, 10), SPEC)
+    with pytest.raises(LearningError) as err:
+        learn(table, prior_strength=-1.0, level=1.5, n_splits=1)
+    fields = {p.field for p in err.value.problems}
+    assert fields == {"prior_strength", "level", "n_splits"}

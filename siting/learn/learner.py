@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from siting.errors import LearningError
+from siting.errors import LearningError, Problem
 from siting.i18n import format_number
 from siting.learn.features import (
     DROP_REASONS,
@@ -88,6 +88,37 @@ def _check_table(table: FeatureTable) -> None:
         raise LearningError.single(
             "cases", "cannot learn from these cases: " + "; ".join(problems), hint=hint
         )
+
+
+def _check_options(*, prior_strength: object, ridge_alpha: float, n_splits: int,
+                   n_repeats: int, n_boot: int, n_boot_metrics: int, n_permutations: int,
+                   level: float) -> None:
+    problems = []
+
+    def bad(name: str, value: object, hint: str) -> None:
+        problems.append(Problem(source="learn options", field=name,
+                                message=f"invalid value {value!r}", hint=hint))
+
+    if prior_strength != "cv" and not (
+        isinstance(prior_strength, (int, float)) and prior_strength >= 0
+    ):
+        bad("prior_strength", prior_strength, "a non-negative number or 'cv'")
+    if not ridge_alpha >= 0:
+        bad("ridge_alpha", ridge_alpha, "a non-negative number")
+    if n_splits < 2:
+        bad("n_splits", n_splits, "at least 2")
+    if n_repeats < 1:
+        bad("n_repeats", n_repeats, "at least 1")
+    if n_boot < 0:
+        bad("n_boot", n_boot, "0 or more")
+    if n_boot_metrics < 1:
+        bad("n_boot_metrics", n_boot_metrics, "at least 1")
+    if n_permutations < 1:
+        bad("n_permutations", n_permutations, "at least 1")
+    if not 0 < level < 1:
+        bad("level", level, "a share between 0 and 1, e.g. 0.95")
+    if problems:
+        raise LearningError.from_problems("Invalid learning options", problems)
 
 
 def _messages(table: FeatureTable, indicative: bool) -> tuple[str, str]:
@@ -215,6 +246,9 @@ def learn(
     LearningError
         Fewer than 2 cases in a class, or no usable feature.
     """
+    _check_options(prior_strength=prior_strength, ridge_alpha=ridge_alpha, n_splits=n_splits,
+                   n_repeats=n_repeats, n_boot=n_boot, n_boot_metrics=n_boot_metrics,
+                   n_permutations=n_permutations, level=level)
     _check_table(table)
     # Tiny BLAS calls (L-BFGS-B, 300 x 8 products) are 50-100x slower with
     # OpenBLAS threads on a busy machine; one thread is always faster here.
