@@ -148,24 +148,52 @@ def prepare_sites(sites: gpd.GeoDataFrame | None, layerset: Any, *,
     return out
 
 
+_COORD_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("x", "y", "EPSG:3006"), ("e", "n", "EPSG:3006"), ("easting", "northing", "EPSG:3006"),
+    ("ost", "nord", "EPSG:3006"), ("lon", "lat", "EPSG:4326"), ("lng", "lat", "EPSG:4326"),
+    ("longitude", "latitude", "EPSG:4326"),
+)
+
+
+def _csv_coords(path: Path, crs: str | None) -> tuple[Any, str]:
+    from siting.catalog import CoordSpec
+    from siting.io.tabular import read_csv
+
+    columns = [str(c) for c in read_csv(path).data.columns]
+    lower = {c.casefold(): c for c in columns}
+    for x, y, default_crs in _COORD_PAIRS:
+        if x in lower and y in lower:
+            return CoordSpec(lower[x], lower[y]), crs or default_crs
+    raise ScoringError.single(
+        str(path), "the CSV file has no coordinate columns", field="x/y",
+        hint="name them x and y (SWEREF 99 TM, EPSG:3006) or lon and lat (WGS 84), or save "
+             "the sites as a GeoPackage or GeoJSON")
+
+
 def read_sites(path: str | Path, *, layer: str | None = None,
-               fields: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
-    """Read a user's candidate-site file (GeoPackage, GeoJSON, zipped shapefile ...).
+               fields: Mapping[str, str] | None = None, crs: str | None = None
+               ) -> gpd.GeoDataFrame:
+    """Read a user's candidate-site file (GeoPackage, GeoJSON, zipped shapefile, CSV).
 
     The file is read with the same loader as catalogue layers
     (:func:`siting.layers.read_layer`): its CRS is checked and the data reprojected
     to EPSG:3006, invalid geometries repaired, fields mapped onto the canonical
     ``sites`` fields (``site_id`` is required; ``fields`` maps canonical -> source
-    names when the file uses other column names).
+    names when the file uses other column names). A CSV file gives point sites from
+    ``x``/``y`` (EPSG:3006) or ``lon``/``lat`` (EPSG:4326) columns; ``crs`` overrides
+    the CRS (of a CSV, or of a file without one).
 
     Raises
     ------
+    ScoringError
+        The file does not exist, or a CSV has no coordinate columns.
     DataError, CrsError
-        Unreadable file, no CRS, missing ``site_id`` ...
+        Unreadable file, no CRS, implausible coordinates, missing ``site_id`` ...
     """
     import datetime as dt
 
     from siting.catalog import LayerSpec
+    from siting.io import file_format
     from siting.io.vector import list_layers
     from siting.layers import read_layer
 
@@ -173,18 +201,22 @@ def read_sites(path: str | Path, *, layer: str | None = None,
     if not p.exists():
         raise ScoringError.single(str(p), "the sites file does not exist",
                                   hint="check the path given with --sites")
-    kinds = {str(g or "").lower() for _, g in list_layers(p)}
-    kind = "point" if kinds and all("point" in k for k in kinds) else "polygon"
+    coords = None
+    if file_format(p) == "csv":
+        coords, crs = _csv_coords(p, crs)
+        kind = "point"
+    else:
+        kinds = {str(g or "").lower() for _, g in list_layers(p)}
+        kind = "point" if kinds and all("point" in k for k in kinds) else "polygon"
     spec = LayerSpec(id="sites", type="sites", theme="land", kind=kind,  # type: ignore[arg-type]
                      title_sv="Kandidatområden", title_en="Candidate sites", source=p.name,
                      attribution="user file", licence="unknown", vintage=dt.date.today(),
-                     layer=layer, fields=FrozenMap(dict(fields or {})))
+                     layer=layer, crs=crs, coords=coords, fields=FrozenMap(dict(fields or {})))
     data = read_layer(spec, p.parent).data
     assert isinstance(data, gpd.GeoDataFrame)
     return data
 
 
-# ----------------------------------------------------------------------------- metrics
 def _small_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
     """Method notes worth keeping: scalars and small mappings (not per-site arrays)."""
     out: dict[str, Any] = {}

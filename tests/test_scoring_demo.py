@@ -248,3 +248,31 @@ def test_user_sites_file(results, demo_ls, tmp_path) -> None:
     np.testing.assert_allclose(got["metric_dist_rail_m"], base.loc[got.index, "metric_dist_rail_m"],
                                rtol=1e-6)
     assert res.provenance.sites_source == str(path)
+
+
+def test_user_sites_from_csv_with_swedish_format(demo_ls, tmp_path) -> None:
+    from siting.errors import CrsError
+    from siting.scoring import read_sites
+
+    pts = demo_ls.vector("sites").iloc[:3].copy()
+    rep = pts.geometry.representative_point()
+    text = "site_id;name;x;y\n" + "".join(
+        f"{sid};Område {i};{str(round(p.x, 1)).replace('.', ',')};"
+        f"{str(round(p.y, 1)).replace('.', ',')}\n"
+        for i, (sid, p) in enumerate(zip(pts["site_id"], rep, strict=True)))
+    path = tmp_path / "punkter.csv"
+    path.write_bytes(text.encode("cp1252"))
+    sites = read_sites(path)
+    assert sites.crs.to_epsg() == 3006 and len(sites) == 3
+    assert (sites.geom_type == "Point").all()
+    assert sites["name"].iloc[0] == "Område 0"
+    res = evaluate(sites, load_profile("data_center"), demo_ls)
+    assert res.table["site_id"].tolist() == pts["site_id"].tolist()
+    bad = tmp_path / "nocoords.csv"
+    bad.write_text("site_id;a;b\nX;1;2\n", encoding="utf-8")
+    with pytest.raises(ScoringError, match="no coordinate columns"):
+        read_sites(bad)
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("site_id,lon,lat\nX,7200000,750000\n", encoding="utf-8")
+    with pytest.raises(CrsError):
+        read_sites(wrong)
