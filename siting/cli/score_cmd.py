@@ -79,8 +79,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--buffer-m", type=float, default=None,
                    help="neighbourhood buffer around the study area in metres (default 50000)")
     p.add_argument("--sites", type=Path, default=None, metavar="FILE",
-                   help="candidate sites from a file (GeoPackage, GeoJSON, zipped shapefile) "
-                        "instead of the catalogue's sites layer; needs a site_id field")
+                   help="candidate sites from a file (GeoPackage, GeoJSON, zipped shapefile, or "
+                        "CSV with x/y or lon/lat columns) instead of the catalogue's sites "
+                        "layer; needs a site_id field")
+    p.add_argument("--sites-crs", default=None, metavar="CRS",
+                   help="CRS of the --sites file when it has none (e.g. EPSG:3006)")
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3 (others keep "
                         "the profile's weight; all are renormalised)")
@@ -146,7 +149,7 @@ def _evaluate(args: argparse.Namespace) -> Any:
     sites = None
     source = ""
     if args.sites is not None:
-        sites = read_sites(args.sites)
+        sites = read_sites(args.sites, crs=args.sites_crs)
         source = str(args.sites.resolve())
     result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
                       sites_source=source)
