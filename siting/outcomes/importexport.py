@@ -432,11 +432,13 @@ def _write_xlsx(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> N
     sheet = workbook.active
     sheet.title = "cases"
     sheet.append(columns)
-    for row in rows:
-        sheet.append([row.get(c) for c in columns])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # user text starting with '=' is text, never a formula
-                cell.data_type = "s"
+    for row_no, row in enumerate(rows, start=2):
+        values = [row.get(c) for c in columns]
+        sheet.append(values)
+        for col_no, value in enumerate(values, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                # user text starting with '=' stays text, never a formula
+                sheet.cell(row=row_no, column=col_no).data_type = "s"
     text_cols = {i + 1 for i, c in enumerate(columns) if c in ("kommunkod", "case_id")}
     for col_idx in text_cols:
         for cell in sheet.iter_cols(min_col=col_idx, max_col=col_idx, min_row=2):

@@ -506,10 +506,16 @@ class OutcomeStore:
             if self.dialect == "postgresql":
                 stmt = stmt.with_for_update()
             existing = {row.case_id: row for row in session.scalars(stmt)} if ids else {}
+            new_rows: list[tuple[CaseRow, Case]] = []
+            when = _now()
             for case in cases:
                 row = existing.get(case.case_id)
                 if row is None:
-                    self._insert(session, case, who, comment, action=action, checked=True)
+                    row = CaseRow(version=1, created_by=who, created_at=when, updated_by=who,
+                                  updated_at=when, deleted_at=None)
+                    apply_case_to_row(case, row)
+                    session.add(row)
+                    new_rows.append((row, case))
                     created.append(case.case_id)
                 elif row.deleted_at is not None:
                     skipped.append(case.case_id)
@@ -518,4 +524,7 @@ class OutcomeStore:
                 else:
                     self._modify(session, row, case, action, who, comment)
                     updated.append(case.case_id)
+            session.flush()  # one batch of INSERTs for every new case and its children
+            session.add_all([make_revision_row(row, case, action, who, when, comment)
+                             for row, case in new_rows])
         return UpsertReport(tuple(created), tuple(updated), tuple(unchanged), tuple(skipped))
