@@ -129,3 +129,20 @@ def test_features_from_profile_reads_soft_scores_for_assessment_criteria():
     expected = (decided["soft_responsiveness"] - 1) / 4
     np.testing.assert_allclose(table.x["responsiveness"], expected.to_numpy())
     assert table.expert_weights["responsiveness"] > 0
+
+
+def test_result_from_a_profile_pickles_for_app_caching():
+    import pickle
+
+    from siting.learn import features_from_profile, learn
+
+    frame = cases_to_frame(demo_cases())
+    result = learn(features_from_profile(frame, "data_center"), n_boot=10, n_boot_metrics=50,
+                   n_permutations=2, n_repeats=1, compare_trees=False)
+    again = pickle.loads(pickle.dumps(result))
+    assert again.to_dict() == result.to_dict()
+    sites = frame.head(3)
+    from siting.learn import win_probability
+
+    np.testing.assert_allclose(win_probability(again, sites)["p_win"],
+                               win_probability(result, sites)["p_win"])

@@ -19,12 +19,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from siting.errors import LearningError
+from siting.frozen import FrozenMap
 from siting.learn.features import (
     FeatureSpec,
     FeatureTable,
@@ -95,12 +95,12 @@ def spec_from_profile(profile: Profile | str | Path, *, include_soft_factors: bo
             labels_sv[fid] = SOFT_FACTORS[factor].name_sv + " (1–5)"
             labels_en[fid] = SOFT_FACTORS[factor].name_en + " (1-5)"
     return FeatureSpec(
-        expert_weights=MappingProxyType(weights),
-        expected_sign=MappingProxyType(signs),
-        value_fns=MappingProxyType(fns),
-        sources=MappingProxyType(sources),
-        labels_sv=MappingProxyType(labels_sv),
-        labels_en=MappingProxyType(labels_en),
+        expert_weights=FrozenMap(weights),
+        expected_sign=FrozenMap(signs),
+        value_fns=FrozenMap(fns),
+        sources=FrozenMap(sources),
+        labels_sv=FrozenMap(labels_sv),
+        labels_en=FrozenMap(labels_en),
         profile_id=prof.id,
     )
 

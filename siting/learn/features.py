@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from siting.errors import LearningError, Problem
+from siting.frozen import FrozenMap
 from siting.soft_factors import factor_ids
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
 OUTCOMES = ("won", "lost", "withdrawn", "ongoing")
 
 #: Why a feature was left out: code -> (Swedish, English).
-DROP_REASONS: Mapping[str, tuple[str, str]] = MappingProxyType({
+DROP_REASONS: Mapping[str, tuple[str, str]] = FrozenMap({
     "no_values": ("inget värde i något av fallen", "no value in any fitting case"),
     "no_values_presence": (
         "inget värde för någon vald plats (skulle imputeras, inte läras)",
@@ -154,10 +154,10 @@ def spec_from_mappings(
             signs[fid] = 1
             srcs[fid] = (fid, f"value_{fid}")
     return FeatureSpec(
-        expert_weights=MappingProxyType(weights),
-        expected_sign=MappingProxyType(signs),
-        value_fns=MappingProxyType(value_fns),
-        sources=MappingProxyType(srcs),
+        expert_weights=FrozenMap(weights),
+        expected_sign=FrozenMap(signs),
+        value_fns=FrozenMap(value_fns),
+        sources=FrozenMap(srcs),
         profile_id=profile_id,
     )
 
@@ -311,13 +311,13 @@ def _finalise(
         x=x.astype(float),
         y=y.astype(int),
         x_predict=xp.astype(float),
-        expert_weights=MappingProxyType({f: float(spec.expert_weights.get(f, 0.0)) for f in kept}),
-        expected_sign=MappingProxyType({f: int(spec.expected_sign.get(f, 1)) for f in kept}),
-        medians=MappingProxyType(medians),
-        n_imputed=MappingProxyType(n_imp),
-        n_imputed_predict=MappingProxyType(n_imp_pred),
-        dropped=MappingProxyType(dropped),
-        n_excluded_by_outcome=MappingProxyType(dict(n_excluded)),
+        expert_weights=FrozenMap({f: float(spec.expert_weights.get(f, 0.0)) for f in kept}),
+        expected_sign=FrozenMap({f: int(spec.expected_sign.get(f, 1)) for f in kept}),
+        medians=FrozenMap(medians),
+        n_imputed=FrozenMap(n_imp),
+        n_imputed_predict=FrozenMap(n_imp_pred),
+        dropped=FrozenMap(dropped),
+        n_excluded_by_outcome=FrozenMap(dict(n_excluded)),
         withdrawn_as_lost=withdrawn_as_lost,
         mode=mode,
         spec=spec,

@@ -22,6 +22,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from siting.errors import LearningError, Problem
+from siting.frozen import FrozenMap
 from siting.i18n import format_number
 from siting.learn.features import (
     DROP_REASONS,
@@ -353,7 +354,7 @@ def _learn(
         n_cases=int(len(y)),
         n_won=table.n_positive,
         n_lost=table.n_negative,
-        n_excluded_by_outcome=dict(table.n_excluded_by_outcome),
+        n_excluded_by_outcome=FrozenMap(table.n_excluded_by_outcome),
         withdrawn_as_lost=table.withdrawn_as_lost,
         indicative=bool(indicative),
         message_sv=msg_sv,
@@ -370,22 +371,22 @@ def _learn(
         comparison=tuple(comparison),
         features=feats,
         intercept=full.intercept,
-        coefficients=dict(zip(feats, full.coef.tolist(), strict=True)),
-        coefficients_per_value_unit=dict(
+        coefficients=FrozenMap(zip(feats, full.coef.tolist(), strict=True)),
+        coefficients_per_value_unit=FrozenMap(
             zip(feats, full.coef_per_value_unit.tolist(), strict=True)),
         expert_scale=full.expert_scale,
         prior_strength=lam,
-        permutation_importance=dict(zip(feats, imp_mean.tolist(), strict=True)),
-        permutation_importance_std=dict(zip(feats, imp_std.tolist(), strict=True)),
-        suggested_weights=dict(zip(feats, sugg.tolist(), strict=True)),
-        suggested_weights_interval={
+        permutation_importance=FrozenMap(zip(feats, imp_mean.tolist(), strict=True)),
+        permutation_importance_std=FrozenMap(zip(feats, imp_std.tolist(), strict=True)),
+        suggested_weights=FrozenMap(zip(feats, sugg.tolist(), strict=True)),
+        suggested_weights_interval=FrozenMap({
             f: (float(lo), float(hi)) for f, lo, hi in zip(feats, sugg_lo, sugg_hi, strict=True)
-        },
-        expert_weights=_normalise({f: float(table.expert_weights[f]) for f in feats}),
-        expert_weights_profile=_normalise(all_expert),
-        n_imputed=dict(table.n_imputed),
-        dropped=dict(table.dropped),
-        predictions=predictions,
+        }),
+        expert_weights=FrozenMap(_normalise({f: float(table.expert_weights[f]) for f in feats})),
+        expert_weights_profile=FrozenMap(_normalise(all_expert)),
+        n_imputed=FrozenMap(table.n_imputed),
+        dropped=FrozenMap(table.dropped),
+        predictions=FrozenMap({k: FrozenMap(v) for k, v in predictions.items()}),
         model=fitted,
     )
 
