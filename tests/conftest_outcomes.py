@@ -27,19 +27,26 @@ BACKENDS = ("sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
 @functools.cache
 def pg_available() -> bool:
     """True when the test PostgreSQL server answers and has PostGIS."""
+    check = text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
     try:
         engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            has_postgis = conn.execute(
-                text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first()
-            if not has_postgis:
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-                conn.commit()
-        engine.dispose()
-        return True
     except Exception:  # noqa: BLE001 - any failure means "not available"
         return False
+    try:
+        with engine.connect() as conn:
+            if conn.execute(check).first():
+                return True
+        try:  # another xdist worker may be creating it at the same moment
+            with engine.begin() as conn:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"))
+        except Exception:  # noqa: BLE001
+            pass
+        with engine.connect() as conn:
+            return conn.execute(check).first() is not None
+    except Exception:  # noqa: BLE001 - any failure means "not available"
+        return False
+    finally:
+        engine.dispose()
 
 
 @contextmanager
