@@ -232,7 +232,7 @@ def test_explain_site_and_unknown_id(results) -> None:
 
 
 def test_user_sites_file(results, demo_ls, tmp_path) -> None:
-    from siting.scoring import read_sites
+    from siting.sites_io import read_sites
 
     sites = demo_ls.vector("sites").iloc[:5][["site_id", "name", "geometry"]]
     path = tmp_path / "mine.geojson"
@@ -252,7 +252,7 @@ def test_user_sites_file(results, demo_ls, tmp_path) -> None:
 
 def test_user_sites_from_csv_with_swedish_format(demo_ls, tmp_path) -> None:
     from siting.errors import CrsError
-    from siting.scoring import read_sites
+    from siting.sites_io import read_sites
 
     pts = demo_ls.vector("sites").iloc[:3].copy()
     rep = pts.geometry.representative_point()

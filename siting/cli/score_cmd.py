@@ -83,7 +83,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "CSV with x/y or lon/lat columns) instead of the catalogue's sites "
                         "layer; needs a site_id field")
     p.add_argument("--sites-crs", default=None, metavar="CRS",
-                   help="CRS of the --sites file when it has none (e.g. EPSG:3006)")
+                   help="CRS of the --sites file, e.g. EPSG:3006 (overrides the file's own; "
+                        "needed for CSV with other column names)")
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3 (others keep "
                         "the profile's weight; all are renormalised)")
@@ -129,7 +130,8 @@ def _evaluate(args: argparse.Namespace) -> Any:
     from siting.catalog import load_catalog
     from siting.layers import DEFAULT_BUFFER_M, load_layerset
     from siting.profiles import load_profile
-    from siting.scoring import evaluate, read_sites
+    from siting.scoring import evaluate
+    from siting.sites_io import read_sites
 
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
