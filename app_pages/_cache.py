@@ -29,6 +29,7 @@ __all__ = [
     "municipalities",
     "profile",
     "profile_choices",
+    "surface_components",
     "user_profile_dir",
 ]
 
@@ -153,3 +154,19 @@ def compare_evaluation(name: str, data_dir: str | None,
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
     return _compare_evaluation(name, data_dir, profile_name, stamp)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _surface_components(name: str, data_dir: str | None, codes: tuple[str, ...],
+                        profile_name: str, _stamp: tuple[float, float]) -> Any:
+    from siting.suitability import surface_components
+
+    return surface_components(layerset(name, data_dir, codes), profile(profile_name))
+
+
+def surface_components(name: str, data_dir: str | None, codes: tuple[str, ...],
+                       profile_name: str) -> Any:
+    """Weight-independent parts of the suitability surface (cached; combine per weights)."""
+    prof = profile(profile_name)
+    stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
+    return _surface_components(name, data_dir, tuple(codes), profile_name, stamp)

@@ -52,6 +52,7 @@ class AppState:
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
     themes: tuple[str, ...] = ("energy", "logistics")
     basemap: bool = False
+    surface: bool = False
     selected_site: str | None = None
     compare_catalog: str = "demo"
     outcome_filters: dict[str, str] = field(default_factory=dict)

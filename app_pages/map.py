@@ -48,17 +48,24 @@ def _site_frame(result: Any, lang: str) -> Any:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profile: str,
               weights: tuple[tuple[str, float], ...], lang: str, themes: tuple[str, ...],
-              basemap: bool) -> str:
+              basemap: bool, surface: bool) -> str:
     layerset = _data.layerset(catalog, data_dir, codes)
     sites = None
     if layerset.vector("sites") is not None and len(layerset.vector("sites")):
         evaluation = _data.evaluation_for(catalog, data_dir, codes, profile,
                                           dict(weights) or None)
         sites = _site_frame(evaluation, lang)
+    overlay = areas = None
+    if surface:
+        prof = _data.profile(profile)
+        suit = _data.surface_components(catalog, data_dir, codes, profile).combine(
+            dict(weights) or dict(prof.weights))
+        overlay = mapview.RasterOverlay(t("map.surface", lang), suit.score, suit.bounds_3006)
+        areas = suit.candidate_areas
     fmap = mapview.build_map(
         municipalities=layerset.municipalities, study_codes=codes,
         layers=_map_layers(layerset, themes, lang), sites=sites,
-        lang=lang, basemap=basemap, height_px=620)
+        lang=lang, basemap=basemap, overlay=overlay, candidate_areas=areas, height_px=620)
     return mapview.map_html(fmap)
 
 
@@ -116,6 +123,17 @@ def _details(result: Any, state: AppState) -> None:
         st.bar_chart(contrib.rename(t("map.contributions", lang)), horizontal=True)
 
 
+def _criterion_label(profile: Any, crit_id: str, lang: str) -> str:
+    """Display label of a hard or soft criterion (its metric's label)."""
+    for crit in (*profile.hard, *profile.soft):
+        if crit.id == crit_id:
+            try:
+                return str(profile.metric(crit.metric).label(lang))
+            except KeyError:
+                return crit_id
+    return crit_id
+
+
 def _soft_label(result: Any, soft_id: str, lang: str) -> str:
     crit = next((c for c in result.profile.soft if c.id == soft_id), None)
     if crit is None:
@@ -133,7 +151,7 @@ def _body(state: AppState) -> None:
         st.info(t("common.no_region", lang))
         return
     evaluation = current_evaluation(state)
-    c1, c2 = st.columns([3, 2])
+    c1, c2, c3 = st.columns([3, 2, 2])
     with c1:
         themes = st.multiselect(t("map.themes", lang), theme_options(),
                                 default=list(state.themes), key=f"map_themes_{lang}",
@@ -141,12 +159,23 @@ def _body(state: AppState) -> None:
         state.themes = tuple(themes)
     with c2:
         state.basemap = st.toggle(t("map.basemap", lang), value=state.basemap, key="basemap")
+    with c3:
+        state.surface = st.toggle(t("map.surface_toggle", lang), value=state.surface,
+                                  key="surface", help=t("map.surface_help", lang))
     if evaluation is not None:
         n_pass = int(evaluation.passes.sum())
         st.caption(t("map.n_sites", lang, n=len(evaluation.sites), n_pass=n_pass))
     weights = tuple(sorted((state.weights.get(state.profile) or {}).items()))
-    page = _map_html(state.catalog, state.data_dir, state.region_codes, state.profile,
-                     weights, lang, state.themes, state.basemap)
+    with st.spinner(t("common.loading", lang)):
+        page = _map_html(state.catalog, state.data_dir, state.region_codes, state.profile,
+                         weights, lang, state.themes, state.basemap, state.surface)
+    if state.surface:
+        parts = _data.surface_components(state.catalog, state.data_dir, state.region_codes,
+                                         state.profile)
+        st.caption(t("map.surface_note", lang,
+                     res=format_number(parts.grid.resolution_m, lang),
+                     items=", ".join(_criterion_label(_data.profile(state.profile), c, lang)
+                                     for c in parts.not_evaluated) or "–"))
     st.iframe(page, height=640)
     if evaluation is not None:
         _details(evaluation, state)
