@@ -83,8 +83,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "CSV with x/y or lon/lat columns) instead of the catalogue's sites "
                         "layer; needs a site_id field")
     p.add_argument("--sites-crs", default=None, metavar="CRS",
-                   help="CRS of the --sites file, e.g. EPSG:3006 (overrides the file's own; "
-                        "needed for CSV with other column names)")
+                   help="CRS of the --sites file, e.g. EPSG:3006 (overrides the file's own "
+                        "and the x/y -> EPSG:3006, lon/lat -> EPSG:4326 default of CSV files)")
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3 (others keep "
                         "the profile's weight; all are renormalised)")
