@@ -112,3 +112,11 @@ def test_parse_number_forms() -> None:
 def test_sniff_prefers_consistent_separator() -> None:
     fmt = sniff_csv_bytes(b"a;b;c\n1,5;2,5;3\n4;5;6\n")
     assert fmt.sep == ";"
+
+
+def test_missing_markers(tmp_path: Path) -> None:
+    path = tmp_path / "scb.csv"
+    path.write_text("kommunkod;folkmangd;andel\n0114;43891;..\n0180;NA;12,5\n", encoding="utf-8")
+    df = read_csv(path).data
+    assert df["folkmangd"].isna().tolist() == [False, True]
+    assert df["andel"].isna().tolist() == [True, False] and df["andel"].iloc[1] == 12.5

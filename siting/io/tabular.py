@@ -31,6 +31,7 @@ from siting.errors import DataError
 
 __all__ = [
     "CSV_SUFFIXES",
+    "MISSING_MARKERS",
     "CsvFormat",
     "TableRead",
     "parse_number",
@@ -44,12 +45,16 @@ __all__ = [
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
 _SEPARATORS = (",", ";", "\t", "|")
+
+#: Cell values read as missing: empty, the usual NA spellings, and SCB's ".." and "-".
+MISSING_MARKERS = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "..", "-", "\u2013")
 _SNIFF_LINES = 50
 # Number forms accepted: 12, -3.5, 1e3, 12,5 (decimal comma), 1 234,5 / 1 234.5 (space groups).
 _NUM_DOT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _NUM_COMMA = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
 _NUM_GROUPED = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 _LEADING_ZERO_CODE = re.compile(r"^0\d+$")
+_NOT_NUMERIC_CHAR = r"[^0-9eE.,+\-\s\u2212\u00a0\u202f]"
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|Â[\u00a0-\u00bf]")
 
 
@@ -206,6 +211,8 @@ def _infer_numeric(df: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
         if not present.any():
             continue
         vals = s[present].str.strip()
+        if vals.str.contains(_NOT_NUMERIC_CHAR, regex=True).any():
+            continue  # letters and other signs: text (checked vectorised, before parsing)
         if vals.str.match(_LEADING_ZERO_CODE).any():
             continue  # codes such as "0114" or "01" stay text
         nums, bad = to_numeric_text(vals)
@@ -259,7 +266,8 @@ def read_csv(path: str | Path, *, encoding: str | None = None,
     text = raw.decode(fmt.encoding)
     try:
         df = pd.read_csv(io.StringIO(text), sep=fmt.sep, dtype=str, keep_default_na=False,
-                         na_values=[""], skipinitialspace=False, engine="python")
+                         na_values=list(MISSING_MARKERS), skipinitialspace=False,
+                         engine="python")
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         raise DataError.single(
             src, f"cannot be read as CSV ({str(exc).strip().splitlines()[0]})",
