@@ -51,6 +51,8 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
     "==": operator.eq, "!=": operator.ne,
 }
+_NO_LAYER = "no layer of type '{}' is loaded"
+_NO_FIELD = "the loaded '{1}' layer has no field '{0}'"
 #: Distances are resolved exactly up to this when no criterion bounds them.
 DEFAULT_CAP_M = 50_000.0
 
@@ -139,7 +141,7 @@ def prepare_metrics(profile: Profile, layerset: Any, resolution_m: float,
         fn, note, missing = _prepare_one(spec.id, spec.kind, params, layerset, resolution_m,
                                          caps.get(spec.id))
         if missing:
-            why[spec.id] = f"no layer of type '{missing}' is loaded"
+            why[spec.id] = missing
             continue
         if note:
             notes.append(note)
@@ -163,7 +165,7 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
     if kind == "labour_pool":
         pop = layerset.vector("population_grid")
         if pop is None:
-            return None, "", "population_grid"
+            return None, "", _NO_LAYER.format("population_grid")
         kw = {"travel_time_min": float(params["travel_time_min"]),
               "speed_kmh": float(params.get("speed_kmh", 70.0)),
               "detour_factor": float(params.get("detour_factor", 1.3)),
@@ -176,19 +178,23 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
     if kind == "raster_stat":
         raster = layerset.raster(layer_type)
         if raster is None:
-            return None, "", layer_type
+            return None, "", _NO_LAYER.format(layer_type)
         stat, classes = params["stat"], params.get("classes")
         return (lambda tile, _lab: raster_stat_surface(raster, stat, grid=tile,
                                                       classes=classes)), "", ""
     if kind == "municipality_attribute":
         table = layerset.table(layer_type)
         if table is None:
-            return None, "", layer_type
+            return None, "", _NO_LAYER.format(layer_type)
+        if params["field"] not in table.columns:
+            return None, "", _NO_FIELD.format(params["field"], layer_type)
         items = _municipality_items(table, str(params["field"]), layerset.region.kommunkoder)
         return (lambda _tile, lab: Indexed(lab, items)), "", ""
     layer = layerset.vector(layer_type)
     if layer is None:
-        return None, "", layer_type
+        return None, "", _NO_LAYER.format(layer_type)
+    if "field" in params and params["field"] not in layer.columns:
+        return None, "", _NO_FIELD.format(params["field"], layer_type)
     layer = apply_filter(layer, params.get("filter"), source=f"metric '{mid}', layer "
                                                                f"'{layer_type}'")
     geoms = np.asarray(layer.geometry.values, dtype=object)
