@@ -85,9 +85,10 @@ def test_cli_text_output_and_bad_prior(demo_db, capsys):
     from siting.cli import main
 
     assert main(["learn", "--profile", "data_center", "--db", demo_db, "--no-trees",
-                 "--bootstrap", "20", "--lang", "en"]) == 0
+                 "--bootstrap", "20", "--lang", "en", "--group-by-municipality"]) == 0
     out = capsys.readouterr().out
     assert "Cross-validation" in out and "suggested" in out
+    assert "leave_one_group_out; grouped by kommunkod" in out
     assert main(["learn", "--profile", "data_center", "--db", demo_db,
                  "--prior-strength", "lots"]) == 2
     assert "--prior-strength" in capsys.readouterr().err

@@ -209,3 +209,17 @@ def test_invalid_options_are_reported_together():
         learn(table, prior_strength=-1.0, level=1.5, n_splits=1)
     fields = {p.field for p in err.value.problems}
     assert fields == {"prior_strength", "level", "n_splits"}
+
+
+def test_grouped_learning_reports_groups():
+    frame = _cases(20, 20)
+    frame["kommunkod"] = [f"99{i % 8:02d}" for i in range(len(frame))]
+    frame.loc[0, "kommunkod"] = None  # its own group
+    table = build_features(frame, SPEC, group_column="kommunkod")
+    assert table.groups is not None and table.groups.iloc[0] == "case:K000"
+    result = learn(table, **FAST)
+    assert result.grouped_by == "kommunkod" and result.n_groups == 9
+    assert result.cv_scheme == "leave_one_group_out"
+    assert "kommunkod" in render_table(result, "en")
+    with pytest.raises(LearningError, match="group column"):
+        build_features(frame, SPEC, group_column="lan")

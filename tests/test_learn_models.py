@@ -135,3 +135,28 @@ def test_leave_pair_out_matrix_with_a_fixed_scorer():
     assert lo <= auc <= hi
     sampled = leave_pair_out(lambda xt, yt, xs: xs[:, 0], x, y, max_pairs=10)
     assert np.sum(~np.isnan(sampled)) == 10
+
+
+def test_grouped_folds_never_split_a_group():
+    y = np.array([1, 0] * 30)
+    groups = np.repeat(np.arange(15), 4)
+    folds, scheme = cv_folds(y, groups=groups, n_splits=5, n_repeats=2)
+    assert scheme == "repeated_stratified_group_5fold_x2"
+    for repeat in folds:
+        for train, test in repeat:
+            assert not set(groups[train]) & set(groups[test])
+    folds, scheme = cv_folds(y, groups=np.repeat(np.arange(6), 10))
+    assert scheme == "leave_one_group_out" and len(folds[0]) == 6
+
+
+def test_group_bootstrap_resamples_whole_groups():
+    from siting.learn.validation import resample_indices
+
+    y = np.array([1, 0, 1, 0, 1, 1, 0, 0])
+    groups = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        idx = resample_indices(y, rng, groups)
+        counts = {g: int(np.sum(groups[idx] == g)) for g in "abcd"}
+        assert all(c % 2 == 0 for c in counts.values())  # groups come whole
+        assert 0 < y[idx].sum() < len(idx)

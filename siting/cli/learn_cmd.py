@@ -48,6 +48,9 @@ def register(subparsers: Any) -> None:
                         "won against lost (presence-vs-background; probabilities become "
                         "relative), e.g. a 'siting score' CSV export: rows with "
                         "passes_hard = False are left out")
+    p.add_argument("--group-by-municipality", action="store_true",
+                   help="keep the cases of one municipality together in cross-validation "
+                        "and bootstrap (they share soft scores, so they are not independent)")
     p.add_argument("--prior-strength", default="10",
                    help="pull toward the expert weights (a number, or 'cv'); default 10")
     p.add_argument("--bootstrap", type=int, default=200,
@@ -107,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             include_fictional=not args.exclude_fictional,
             all_industries=args.all_industries,
             presence_background=background,
+            group_by="kommunkod" if args.group_by_municipality else None,
             prior_strength=prior,
             n_boot=args.bootstrap,
             compare_trees=not args.no_trees,

@@ -106,10 +106,15 @@ def spec_from_profile(profile: Profile | str | Path, *, include_soft_factors: bo
 
 
 def features_from_profile(
-    frame: pd.DataFrame, profile: Profile | str | Path, *, withdrawn_as_lost: bool = False
+    frame: pd.DataFrame,
+    profile: Profile | str | Path,
+    *,
+    withdrawn_as_lost: bool = False,
+    group_column: str | None = None,
 ) -> FeatureTable:
     """Features of a case frame (contracts §D) for a profile."""
-    return build_features(frame, spec_from_profile(profile), withdrawn_as_lost=withdrawn_as_lost)
+    return build_features(frame, spec_from_profile(profile), withdrawn_as_lost=withdrawn_as_lost,
+                          group_column=group_column)
 
 
 def cases_frame_from_store(
@@ -141,6 +146,7 @@ def learn_from_store(
     include_fictional: bool = True,
     all_industries: bool = False,
     presence_background: pd.DataFrame | None = None,
+    group_by: str | None = None,
     **options: Any,
 ) -> LearningResult:
     """Learn a profile's weights from the cases in an outcome log.
@@ -160,6 +166,9 @@ def learn_from_store(
     presence_background : DataFrame, optional
         Background rows (eligible locations with ``metric_``/``soft_``
         columns): learn won cases against them instead of won against lost.
+    group_by : str, optional
+        Case-frame column grouping dependent cases, e.g. ``"kommunkod"``:
+        cross-validation and bootstrap keep each group together.
     **options
         Passed to :func:`siting.learn.learn`.
 
@@ -188,4 +197,6 @@ def learn_from_store(
             won, spec, background=presence_background,
             n_excluded_by_outcome={str(k): int(v) for k, v in others.items()}, **options,
         )
-    return learn(build_features(frame, spec, withdrawn_as_lost=withdrawn_as_lost), **options)
+    table = build_features(frame, spec, withdrawn_as_lost=withdrawn_as_lost,
+                           group_column=group_by)
+    return learn(table, **options)

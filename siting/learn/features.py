@@ -23,6 +23,7 @@ variation is dropped, with the reason.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -223,6 +224,11 @@ class FeatureTable:
     mode : str
         ``"outcomes"`` or ``"presence_background"``.
     spec : FeatureSpec
+    groups : Series, optional
+        Group label of each fitting row (e.g. kommunkod) for grouped
+        cross-validation and bootstrap; None when cases count as independent.
+    group_column : str
+        The frame column the groups came from (empty without groups).
     """
 
     x: pd.DataFrame
@@ -238,6 +244,8 @@ class FeatureTable:
     withdrawn_as_lost: bool
     mode: str
     spec: FeatureSpec
+    groups: pd.Series | None = None
+    group_column: str = ""
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -330,6 +338,7 @@ def build_features(
     *,
     withdrawn_as_lost: bool = False,
     id_column: str = "case_id",
+    group_column: str | None = None,
 ) -> FeatureTable:
     """Turn an outcome-log case frame into a :class:`FeatureTable`.
 
@@ -342,6 +351,11 @@ def build_features(
         Count ``withdrawn`` cases as lost instead of excluding them.
     id_column : str
         Column with the case ids (becomes the index).
+    group_column : str, optional
+        Column whose values group dependent cases (``"kommunkod"``: cases
+        of one municipality share its soft scores); cross-validation and
+        bootstrap then keep each group together. A missing value makes the
+        case a group of its own.
 
     Raises
     ------
@@ -350,6 +364,10 @@ def build_features(
         (all rows listed at once).
     """
     problems = _outcome_problems(frame, id_column)
+    if group_column is not None and group_column not in frame.columns:
+        problems.append(Problem(source="case frame", field=group_column,
+                                message="group column is missing",
+                                hint="name an existing column, e.g. kommunkod"))
     if problems:
         raise LearningError.from_problems("The case frame cannot be used for learning", problems)
     outcome = frame["outcome"].astype("string").str.strip().str.lower().to_numpy()
@@ -365,11 +383,18 @@ def build_features(
     y = pd.Series(
         [fit_labels[o] for o in outcome[is_fit]], index=values.index[is_fit], name="won"
     )
-    return _finalise(
+    table = _finalise(
         values[is_fit], y, values[outcome == "ongoing"], spec,
         n_excluded=n_excluded, withdrawn_as_lost=withdrawn_as_lost, mode="outcomes",
         per_class=False,
     )
+    if group_column is None:
+        return table
+    raw = frame[group_column].astype("string").to_numpy()[is_fit]
+    labels = [str(g) if not pd.isna(g) else f"case:{cid}"
+              for g, cid in zip(raw, y.index, strict=True)]
+    groups = pd.Series(labels, index=y.index, name=group_column)
+    return dataclasses.replace(table, groups=groups, group_column=group_column)
 
 
 def build_presence_background(

@@ -177,10 +177,11 @@ def _score(
     n_boot: int,
     seed: int,
     max_pairs: int,
+    groups: np.ndarray | None,
 ) -> ModelScore:
     """Cross-validated AUC and Brier with bootstrap intervals for one model."""
     prob = oof_predictions(fit_predict, x, y, folds)
-    ivs = bootstrap_intervals(y, prob, n_boot=n_boot, level=level, seed=seed)
+    ivs = bootstrap_intervals(y, prob, n_boot=n_boot, level=level, seed=seed, groups=groups)
     if scheme == "leave_one_out":
         pairs = leave_pair_out(fit_predict, x, y, max_pairs=max_pairs, seed=seed)
         auc, auc_iv = bootstrap_pair_auc(pairs, n_boot=n_boot, level=level, seed=seed)
@@ -281,8 +282,9 @@ def _learn(
     y = table.y.to_numpy(dtype=int)
     w_raw = np.array([table.expert_weights[f] for f in feats], dtype=float)
     signs = np.array([table.expected_sign[f] for f in feats], dtype=int)
+    groups = None if table.groups is None else table.groups.to_numpy()
     folds, scheme = cv_folds(y, n_splits=n_splits, n_repeats=n_repeats, seed=seed,
-                             loo_below=loo_below)
+                             loo_below=loo_below, groups=groups)
     warnings_sv: list[str] = []
     warnings_en: list[str] = []
     if prior_strength == "cv":
@@ -291,29 +293,33 @@ def _learn(
         lam = float(prior_strength)
 
     def fit_predict(xt: np.ndarray, yt: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        if yt.min() == yt.max():  # a group fold may hold one class only
+            return np.full(len(xs), float(yt.mean()))
         model = fit_shrunk_logit(xt, yt, w_raw, signs, prior_strength=lam,
                                  ridge_alpha=ridge_alpha)
         return model.predict_proba(xs)
 
     main = _score("logistic", fit_predict, x, y, folds, scheme, level=level,
-                  n_boot=n_boot_metrics, seed=seed, max_pairs=_MAX_PAIRS_LOGIT)
+                  n_boot=n_boot_metrics, seed=seed, max_pairs=_MAX_PAIRS_LOGIT, groups=groups)
     baseline = float(np.mean(y) * (1 - np.mean(y)))
     comparison: list[ModelScore] = []
     if compare_trees:
         def tree_fit_predict(xt: np.ndarray, yt: np.ndarray, xs: np.ndarray) -> np.ndarray:
+            if yt.min() == yt.max():
+                return np.full(len(xs), float(yt.mean()))
             forest = make_tree_ensemble(len(yt), seed).fit(xt, yt)
             return forest.predict_proba(xs)[:, list(forest.classes_).index(1)]
 
         comparison.append(_score("random_forest", tree_fit_predict, x, y, folds, scheme,
                                  level=level, n_boot=n_boot_metrics, seed=seed,
-                                 max_pairs=_MAX_PAIRS_FOREST))
+                                 max_pairs=_MAX_PAIRS_FOREST, groups=groups))
 
     full = fit_shrunk_logit(x, y, w_raw, signs, prior_strength=lam, ridge_alpha=ridge_alpha)
     if not full.converged:
         warnings_sv.append("Optimeringen konvergerade inte helt; tolka koefficienterna försiktigt.")
         warnings_en.append("The optimiser did not fully converge; read the coefficients with care.")
     boots = bootstrap_logits(x, y, w_raw, signs, n_boot=n_boot, seed=seed,
-                             prior_strength=lam, ridge_alpha=ridge_alpha)
+                             prior_strength=lam, ridge_alpha=ridge_alpha, groups=groups)
     sugg = suggested_weights_from_coef(full.coef, signs)
     boot_sugg = np.array([suggested_weights_from_coef(b.coef, signs) for b in boots])
     sugg_lo, sugg_hi = _percentiles(boot_sugg, level) if n_boot else (sugg * np.nan,) * 2
@@ -362,6 +368,8 @@ def _learn(
         warnings_sv=tuple(warnings_sv),
         warnings_en=tuple(warnings_en),
         cv_scheme=scheme,
+        grouped_by=table.group_column,
+        n_groups=0 if groups is None else int(len(np.unique(groups))),
         interval_level=level,
         cv_auc=main.auc,
         cv_auc_interval=main.auc_interval,

@@ -60,7 +60,6 @@ __all__ = [
     "choose_prior_strength",
     "fit_shrunk_logit",
     "make_tree_ensemble",
-    "stratified_bootstrap_indices",
     "suggested_weights_from_coef",
 ]
 
@@ -258,14 +257,6 @@ def suggested_weights_from_coef(coef: np.ndarray, signs: np.ndarray) -> np.ndarr
     return pos / total
 
 
-def stratified_bootstrap_indices(
-    y: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """One bootstrap resample drawn within each class (so both classes stay present)."""
-    idx = [rng.choice(np.flatnonzero(y == k), size=int(np.sum(y == k))) for k in (0, 1)]
-    return np.concatenate(idx)
-
-
 def bootstrap_logits(
     x: np.ndarray,
     y: np.ndarray,
@@ -277,14 +268,21 @@ def bootstrap_logits(
     prior_strength: float = DEFAULT_PRIOR_STRENGTH,
     ridge_alpha: float = DEFAULT_RIDGE_ALPHA,
     sample_weight: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
 ) -> list[ShrunkLogit]:
-    """Refit the model on ``n_boot`` class-stratified bootstrap resamples."""
+    """Refit the model on ``n_boot`` bootstrap resamples.
+
+    Cases are resampled within each class, or whole groups with ``groups``
+    (see :func:`siting.learn.validation.resample_indices`).
+    """
+    from siting.learn.validation import resample_indices
+
     rng = np.random.default_rng(seed)
     y = np.asarray(y)
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     models = []
     for _ in range(n_boot):
-        idx = stratified_bootstrap_indices(y, rng)
+        idx = resample_indices(y, rng, groups)
         models.append(
             fit_shrunk_logit(
                 x[idx],

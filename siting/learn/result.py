@@ -57,7 +57,9 @@ class LearningResult:
     """Everything learned from the cases, with its uncertainty and caveats.
 
     ``cv_scheme`` is ``"leave_one_out"`` (small samples; the AUC is then
-    leave-pair-out) or ``"repeated_stratified_{k}fold_x{r}"``.
+    leave-pair-out), ``"repeated_stratified_{k}fold_x{r}"``, or with
+    ``grouped_by`` (e.g. ``"kommunkod"``, ``n_groups`` groups)
+    ``"leave_one_group_out"`` / ``"repeated_stratified_group_{k}fold_x{r}"``.
 
     Weights and coefficients are keyed by feature id. ``coefficients`` are
     per standard deviation of the feature among the fitting cases;
@@ -84,6 +86,8 @@ class LearningResult:
     warnings_sv: tuple[str, ...]
     warnings_en: tuple[str, ...]
     cv_scheme: str
+    grouped_by: str
+    n_groups: int
     interval_level: float
     cv_auc: float
     cv_auc_interval: tuple[float, float]
@@ -167,10 +171,14 @@ def _interval(iv: Sequence[float], lang: str, decimals: int = 2) -> str:
     return f"[{_fmt(iv[0], lang, decimals)}; {_fmt(iv[1], lang, decimals)}]"
 
 
-def _scheme(scheme: str, sv: bool) -> str:
+def _scheme(result: LearningResult, sv: bool) -> str:
+    scheme = result.cv_scheme
     if scheme == "leave_one_out":
         return ("leave-one-out; AUC lämna-ett-par-utanför" if sv
                 else "leave-one-out; AUC leave-pair-out")
+    if result.grouped_by:
+        word = "grupperat efter" if sv else "grouped by"
+        return f"{scheme}; {word} {result.grouped_by}, {result.n_groups}"
     return scheme
 
 
@@ -183,7 +191,7 @@ def render_table(result: LearningResult, lang: str = "en") -> str:
     pct = _fmt(result.interval_level * 100, lang, 0)
     lines.append("")
     lines.append(
-        ("Korsvalidering" if sv else "Cross-validation") + f" ({_scheme(result.cv_scheme, sv)}), {pct} % "
+        ("Korsvalidering" if sv else "Cross-validation") + f" ({_scheme(result, sv)}), {pct} % "
         + ("bootstrapintervall" if sv else "bootstrap intervals") + ":"
     )
     rows = [("logistic (shrunk, sign-constrained)", result.cv_auc, result.cv_auc_interval,

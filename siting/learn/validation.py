@@ -4,7 +4,10 @@ Pure numpy and scipy (sklearn only for the fold splitters).
 
 * Folds: repeated stratified K-fold; leave-one-out when the sample is small
   (fewer than ``loo_below`` cases or fewer than ``n_splits`` cases in the
-  smaller class). Each case gets one out-of-fold prediction per repeat; the
+  smaller class). Cases of one municipality share its soft-factor scores and
+  much of its geography, so they are not independent: with ``groups`` the
+  folds never split a group (stratified group K-fold, or leave-one-group-out
+  with few groups) and the bootstrap resamples whole groups. Each case gets one out-of-fold prediction per repeat; the
   predictions are averaged over repeats (every one was made by a model that
   never saw the case).
 * AUC and Brier score are computed on those out-of-fold predictions. Their
@@ -45,6 +48,7 @@ __all__ = [
     "leave_pair_out",
     "oof_predictions",
     "permutation_importance",
+    "resample_indices",
 ]
 
 Folds = list[list[tuple[np.ndarray, np.ndarray]]]
@@ -58,31 +62,75 @@ def cv_folds(
     n_repeats: int = 5,
     seed: int = 0,
     loo_below: int = 30,
+    groups: np.ndarray | None = None,
 ) -> tuple[Folds, str]:
     """Cross-validation folds for labels ``y``.
+
+    With ``groups`` (e.g. the kommunkod of each case) no group is ever split
+    between training and test: repeated stratified group K-fold when there
+    are at least ``2 * n_splits`` groups, else leave-one-group-out.
 
     Returns
     -------
     folds : list of repeats, each a list of (train_idx, test_idx)
     scheme : str
-        ``"leave_one_out"`` or ``"repeated_stratified_{k}fold_x{r}"``.
+        ``"leave_one_out"``, ``"repeated_stratified_{k}fold_x{r}"``,
+        ``"leave_one_group_out"`` or ``"repeated_stratified_group_{k}fold_x{r}"``.
     """
-    from sklearn.model_selection import LeaveOneOut, StratifiedKFold
+    from sklearn.model_selection import (
+        LeaveOneGroupOut,
+        LeaveOneOut,
+        StratifiedGroupKFold,
+        StratifiedKFold,
+    )
 
     y = np.asarray(y)
     n = len(y)
     minority = int(min(np.sum(y == 0), np.sum(y == 1)))
     dummy = np.zeros((n, 1))
-    if n < loo_below or minority < n_splits:
-        return [list(LeaveOneOut().split(dummy))], "leave_one_out"
     rng = np.random.default_rng(seed)
     folds: Folds = []
+    if groups is not None:
+        g = np.asarray(groups)
+        if len(np.unique(g)) < 2 * n_splits or minority < n_splits:
+            return [list(LeaveOneGroupOut().split(dummy, y, g))], "leave_one_group_out"
+        for _ in range(n_repeats):
+            sgk = StratifiedGroupKFold(
+                n_splits=n_splits, shuffle=True, random_state=int(rng.integers(0, 2**31 - 1))
+            )
+            folds.append(list(sgk.split(dummy, y, g)))
+        return folds, f"repeated_stratified_group_{n_splits}fold_x{n_repeats}"
+    if n < loo_below or minority < n_splits:
+        return [list(LeaveOneOut().split(dummy))], "leave_one_out"
     for _ in range(n_repeats):
         skf = StratifiedKFold(
             n_splits=n_splits, shuffle=True, random_state=int(rng.integers(0, 2**31 - 1))
         )
         folds.append(list(skf.split(dummy, y)))
     return folds, f"repeated_stratified_{n_splits}fold_x{n_repeats}"
+
+
+def resample_indices(
+    y: np.ndarray, rng: np.random.Generator, groups: np.ndarray | None = None
+) -> np.ndarray:
+    """One bootstrap resample: within each class, or whole groups when ``groups`` is given.
+
+    A group resample is redrawn (up to 50 times) until both classes are in it;
+    after that the class-stratified case resample is used.
+    """
+    y = np.asarray(y)
+    if groups is not None:
+        g = np.asarray(groups)
+        labels = np.unique(g)
+        members = [np.flatnonzero(g == lab) for lab in labels]
+        for _ in range(50):
+            pick = rng.integers(0, len(labels), len(labels))
+            idx = np.concatenate([members[k] for k in pick])
+            if 0 < y[idx].sum() < len(idx):
+                return idx
+    return np.concatenate(
+        [rng.choice(np.flatnonzero(y == k), size=int(np.sum(y == k))) for k in (0, 1)]
+    )
 
 
 def oof_predictions(fit_predict: FitPredict, x: np.ndarray, y: np.ndarray, folds: Folds) -> np.ndarray:
@@ -132,18 +180,19 @@ def bootstrap_intervals(
     n_boot: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    groups: np.ndarray | None = None,
 ) -> dict[str, tuple[float, float]]:
-    """Percentile intervals of AUC, Brier and the baseline Brier over case resamples.
+    """Percentile intervals of AUC, Brier and the Brier gain over the baseline.
 
-    Cases are resampled within each class so every resample has both.
+    Cases are resampled within each class so every resample has both; with
+    ``groups`` whole groups are resampled (a cluster bootstrap).
     """
     y = np.asarray(y)
     prob = np.asarray(prob, dtype=float)
     rng = np.random.default_rng(seed)
-    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     aucs, briers, bases = np.empty(n_boot), np.empty(n_boot), np.empty(n_boot)
     for b in range(n_boot):
-        idx = np.concatenate([rng.choice(pos, len(pos)), rng.choice(neg, len(neg))])
+        idx = resample_indices(y, rng, groups)
         yb, pb = y[idx], prob[idx]
         aucs[b] = auc_score(yb, pb)
         briers[b] = brier_score(yb, pb)
