@@ -92,6 +92,8 @@ class SitingError(Exception):
     def _render(self) -> str:
         if not self.problems:
             return self.summary
+        if len(self.problems) == 1 and self.summary == str(self.problems[0]):
+            return self.summary
         n = len(self.problems)
         lines = [f"{self.summary} ({n} problem{'s' if n != 1 else ''}):"]
         lines.extend(f"  - {p}" for p in self.problems)

@@ -20,3 +20,9 @@ def test_single_builds_one_problem():
     err = DataError.single("x.gpkg", "file is empty", hint="export the layer again")
     assert len(err.problems) == 1
     assert "x.gpkg: file is empty. Fix: export the layer again" in str(err)
+
+
+def test_single_problem_message_is_not_repeated():
+    err = DataError.single("x.csv", "no rows", location="row 1")
+    assert str(err) == "x.csv, row 1: no rows"
+    assert str(err).count("no rows") == 1
