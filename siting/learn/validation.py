@@ -22,7 +22,9 @@ Pure numpy and scipy (sklearn only for the fold splitters).
   55:1828): for each (won, lost) pair the model is fitted without both and
   the pair counts as ranked correctly when the winner gets the higher
   probability. Its bootstrap resamples the rows and columns of that pair
-  matrix. The Brier score stays leave-one-out.
+  matrix. The Brier score stays leave-one-out. Leave-one-group-out has a
+  milder form of the same bias when groups are small and one-sided; its
+  pooled AUC is reported as is, so read it as a conservative figure.
 * ``brier_baseline`` is the Brier score of the constant predictor that always
   says the observed win share: ``p_bar * (1 - p_bar)``. A model is only
   useful if its out-of-fold Brier is below that.
