@@ -223,3 +223,12 @@ def test_grouped_learning_reports_groups():
     assert "kommunkod" in render_table(result, "en")
     with pytest.raises(LearningError, match="group column"):
         build_features(frame, SPEC, group_column="lan")
+
+
+def test_mostly_imputed_features_are_flagged():
+    frame = _cases(15, 15)
+    frame.loc[frame.index[:20], "value_b"] = np.nan
+    result = learn_from_frame(frame, SPEC, **FAST)
+    assert result.n_imputed["b"] == 20
+    assert any("median" in w and "b" in w for w in result.warnings_en)
+    assert any("medianen" in w for w in result.warnings_sv)

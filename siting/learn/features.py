@@ -6,7 +6,7 @@ assessment turned into ``(x - 1) / 4``). The :class:`FeatureSpec` says, per
 feature, where to read the raw value in a case frame (first non-missing
 source column wins), which value function to apply, the expert weight and
 the expected coefficient sign. :func:`spec_from_mappings` builds one from
-plain mappings; :func:`siting.learn.profile_adapter.spec_from_profile`
+plain mappings; :func:`siting.learn.adapters.spec_from_profile`
 builds one from an establishment profile.
 
 Outcomes (contracts §D): ``won`` -> 1, ``lost`` -> 0. ``withdrawn`` and

@@ -340,6 +340,18 @@ def _learn(
             "The model predicts no better than always guessing the win share "
             f"(Brier {format_number(main.brier, 'en', 3)} vs {format_number(baseline, 'en', 3)})."
         )
+    mostly_imputed = [f for f in feats if table.n_imputed.get(f, 0) > 0.5 * len(y)]
+    if mostly_imputed:
+        names_sv = ", ".join(table.spec.label(f, "sv") for f in mostly_imputed)
+        names_en = ", ".join(table.spec.label(f, "en") for f in mostly_imputed)
+        warnings_sv.append(
+            f"Mer än hälften av fallen saknar värde och fick medianen för: {names_sv}. "
+            "Deras vikter vilar på få fall."
+        )
+        warnings_en.append(
+            f"More than half of the cases lack a value and got the median for: {names_en}. "
+            "Their weights rest on few cases."
+        )
     if np.all(np.isnan(sugg)):
         warnings_sv.append("Inget kriterium fick positiv vikt; inga vikter föreslås.")
         warnings_en.append("No criterion received a positive weight; no weights are suggested.")
