@@ -29,7 +29,7 @@ __all__ = [
     "municipalities",
     "profile",
     "profile_choices",
-    "surface_components",
+    "surface",
     "user_profile_dir",
 ]
 
@@ -156,17 +156,28 @@ def compare_evaluation(name: str, data_dir: str | None,
     return _compare_evaluation(name, data_dir, profile_name, stamp)
 
 
-@st.cache_resource(show_spinner=False, max_entries=6)
-def _surface_components(name: str, data_dir: str | None, codes: tuple[str, ...],
-                        profile_name: str, _stamp: tuple[float, float]) -> Any:
-    from siting.suitability import surface_components
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
+             weights: tuple[tuple[str, float], ...], resolution_m: float,
+             _stamp: tuple[float, float]) -> tuple[Any, Any]:
+    from siting.surface import suitability_surface
 
-    return surface_components(layerset(name, data_dir, codes), profile(profile_name))
+    prof = profile(profile_name)
+    if weights:
+        prof = prof.with_weights(dict(weights))
+    surf = suitability_surface(prof, layerset(name, data_dir, codes), resolution_m=resolution_m)
+    try:
+        from siting.candidates import candidate_areas
+    except ImportError:  # candidate areas not available in this version
+        return surf, None
+    return surf, candidate_areas(surf)
 
 
-def surface_components(name: str, data_dir: str | None, codes: tuple[str, ...],
-                       profile_name: str) -> Any:
-    """Weight-independent parts of the suitability surface (cached; combine per weights)."""
+def surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
+            weights: tuple[tuple[str, float], ...] = (), resolution_m: float = 250.0
+            ) -> tuple[Any, Any]:
+    """The suitability surface (siting.surface) and its candidate areas, cached per weights."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
-    return _surface_components(name, data_dir, tuple(codes), profile_name, stamp)
+    return _surface(name, data_dir, tuple(codes), profile_name, tuple(weights), resolution_m,
+                    stamp)

@@ -57,11 +57,11 @@ def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profil
         sites = _site_frame(evaluation, lang)
     overlay = areas = None
     if surface:
-        prof = _data.profile(profile)
-        suit = _data.surface_components(catalog, data_dir, codes, profile).combine(
-            dict(weights) or dict(prof.weights))
-        overlay = mapview.RasterOverlay(t("map.surface", lang), suit.score, suit.bounds_3006)
-        areas = suit.candidate_areas
+        surf, areas = _data.surface(catalog, data_dir, codes, profile, weights)
+        rows, cols = surf.shape
+        x0, y1, res = surf.transform.c, surf.transform.f, surf.resolution_m
+        overlay = mapview.RasterOverlay(t("map.surface", lang), surf.score / 100.0,
+                                        (x0, y1 - rows * res, x0 + cols * res, y1))
     fmap = mapview.build_map(
         municipalities=layerset.municipalities, study_codes=codes,
         layers=_map_layers(layerset, themes, lang), sites=sites,
@@ -170,12 +170,13 @@ def _body(state: AppState) -> None:
         page = _map_html(state.catalog, state.data_dir, state.region_codes, state.profile,
                          weights, lang, state.themes, state.basemap, state.surface)
     if state.surface:
-        parts = _data.surface_components(state.catalog, state.data_dir, state.region_codes,
-                                         state.profile)
+        surf, _areas = _data.surface(state.catalog, state.data_dir, state.region_codes,
+                                     state.profile, weights)
+        prof = _data.profile(state.profile)
         st.caption(t("map.surface_note", lang,
-                     res=format_number(parts.grid.resolution_m, lang),
-                     items=", ".join(_criterion_label(_data.profile(state.profile), c, lang)
-                                     for c in parts.not_evaluated) or "–"))
+                     res=format_number(surf.resolution_m, lang),
+                     items=", ".join(_criterion_label(prof, c, lang)
+                                     for c in surf.not_evaluated) or "–"))
     st.iframe(page, height=640)
     if evaluation is not None:
         _details(evaluation, state)

@@ -72,6 +72,13 @@ def test_map_page_shows_sites_and_details(app: AppTest) -> None:
     assert any(h.value == t("map.site_details", "sv") for h in app.subheader)
 
 
+def test_surface_toggle_draws_surface_and_candidate_areas(app: AppTest) -> None:
+    app.toggle(key="surface").set_value(True).run()
+    _no_errors(app)
+    notes = [c.value for c in app.caption if c.value.startswith("Lämplighetsytan")]
+    assert notes and "250" in notes[0]
+
+
 def test_profile_select_changes_the_ranking(app: AppTest) -> None:
     _goto(app, "ranking")
     battery = _ranking(app)
