@@ -26,6 +26,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.outcomes_cmd",
     "siting.cli.score_cmd",
     "siting.cli.profiles_cmd",
+    "siting.cli.surface_cmd",
 )
 
 

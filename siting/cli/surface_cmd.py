@@ -1,0 +1,175 @@
+"""``siting suitability`` and ``siting compare``: the suitability surface and municipality comparison.
+
+Examples
+--------
+::
+
+    siting suitability --profile battery_plant --out battery.tif --areas areas.gpkg
+    siting suitability --profile data_center --catalog sweden_open --region lan:25 \\
+        --resolution 250 --out dc_norrbotten.tif
+    siting compare --profile battery_plant --region 9901,9902,9903,9904 --out compare.csv
+    siting compare --profile steelworks --catalog sweden_open --region lan:25 --out nb.csv
+
+Defaults: catalogue ``demo``; region = the demo study area (9901-9904) for the
+demo catalogue, ``all`` otherwise. Errors exit with code 2 and a plain message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from siting.errors import ScoringError
+
+__all__ = ["register", "run_compare", "run_suitability"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``suitability`` and ``compare`` subcommands."""
+    suit = subparsers.add_parser(
+        "suitability", help="suitability surface (GeoTIFF) and candidate areas for a profile",
+        description="Evaluate the profile on every cell of a grid over the study area: cells "
+                    "failing a hard criterion are nodata, the others get a score 0-100. Writes "
+                    "a GeoTIFF (EPSG:3006, float32, overviews) and optionally the candidate "
+                    "areas (connected suitable land of at least the profile's minimum size).")
+    _common(suit)
+    suit.add_argument("--resolution", type=float, default=100.0, metavar="M",
+                      help="cell size in metres (default 100)")
+    suit.add_argument("--tile", type=int, default=1024, metavar="PX",
+                      help="tile edge in cells (memory bound; default 1024)")
+    suit.add_argument("--out", type=Path, required=True, metavar="FILE.tif",
+                      help="GeoTIFF to write")
+    suit.add_argument("--areas", type=Path, default=None, metavar="FILE.gpkg",
+                      help="also write the candidate areas (GeoPackage, or .geojson/.csv)")
+    suit.add_argument("--threshold", type=float, default=None,
+                      help="minimum cell score of candidate areas (default: the median of the "
+                           "suitable cells)")
+    suit.add_argument("--min-area-ha", type=float, default=None,
+                      help="minimum candidate area (default: the profile's min_area_ha)")
+    suit.set_defaults(func=run_suitability)
+
+    comp = subparsers.add_parser(
+        "compare", help="compare municipalities for a profile",
+        description="One row per municipality: best candidate site (or, without sites, best "
+                    "candidate area of the suitability surface), share of its land passing the "
+                    "hard criteria, key metrics, score and rank. Writes CSV.")
+    _common(comp)
+    comp.add_argument("--resolution", type=float, default=250.0, metavar="M",
+                      help="cell size of the surface in metres (default 250)")
+    comp.add_argument("--municipalities", default="all",
+                      help="report only these study municipalities (codes/names, default all)")
+    comp.add_argument("--sites", type=Path, default=None, metavar="FILE",
+                      help="candidate sites from a file instead of the catalogue's sites layer")
+    comp.add_argument("--out", type=Path, required=True, metavar="FILE.csv",
+                      help="CSV file to write")
+    comp.set_defaults(func=run_compare)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", required=True,
+                   help="profile id (criteria/<id>.toml, e.g. battery_plant) or path to a TOML")
+    p.add_argument("--catalog", default="demo",
+                   help="layer catalogue name (layers/<name>.toml) or path (default: demo)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="data folder (default: the catalogue's [catalog] data_dir)")
+    p.add_argument("--region", default=None,
+                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
+                        "'all' (default: the demo study area for the demo catalogue, else all)")
+    p.add_argument("--buffer-m", type=float, default=None,
+                   help="neighbourhood buffer around the study area in metres (default 50000)")
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, Any]:
+    from siting.catalog import load_catalog
+    from siting.layers import DEFAULT_BUFFER_M, load_layerset
+    from siting.profiles import load_profile
+
+    profile = load_profile(args.profile)
+    cat = load_catalog(args.catalog)
+    region = args.region
+    if region is None:
+        if cat.id == "demo":
+            from siting.demo import STUDY_AREA
+
+            region = list(STUDY_AREA)
+        else:
+            region = "all"
+    buffer_m = DEFAULT_BUFFER_M if args.buffer_m is None else args.buffer_m
+    label = region if isinstance(region, str) else ",".join(region)
+    print(f"Loading '{cat.id}' for region {label} ...", file=sys.stderr)
+    return profile, load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
+
+
+def run_suitability(args: argparse.Namespace) -> int:
+    """Compute the surface, write the GeoTIFF (and the candidate areas)."""
+    from siting.candidates import candidate_areas
+    from siting.surface import suitability_surface
+
+    if args.out.suffix.lower() not in (".tif", ".tiff"):
+        raise ScoringError.single("--out", f"'{args.out}' is not a .tif file",
+                                  hint="give a path ending in .tif")
+    if args.areas is not None and args.areas.suffix.lower() not in (".gpkg", ".geojson",
+                                                                     ".csv"):
+        raise ScoringError.single("--areas", f"'{args.areas}' has an unknown suffix",
+                                  hint="use .gpkg, .geojson or .csv")
+    profile, ls = _load(args)
+    surface = suitability_surface(profile, ls, resolution_m=args.resolution, tile_px=args.tile,
+                                  out_path=args.out, progress=True)
+    rows, cols = surface.shape
+    print(f"{profile.name_en}: {rows} x {cols} cells of {surface.resolution_m:g} m, "
+          f"{surface.passing_share():.1%} of the study area passes the hard criteria, "
+          f"{surface.provenance['seconds']:.1f} s -> {surface.path}")
+    for cid, share in surface.excluded_share.items():
+        if share == share:
+            print(f"  excluded by {cid}: {share:.1%}")
+    for note in surface.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.areas is not None:
+        areas = candidate_areas(surface, min_area_ha=args.min_area_ha, threshold=args.threshold)
+        _write_areas(areas, args.areas)
+        print(f"{len(areas)} candidate areas (score >= {areas.attrs['threshold']:.1f}, "
+              f">= {areas.attrs['min_area_ha']:g} ha) -> {args.areas}")
+    return 0
+
+
+def _write_areas(areas: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        areas.to_file(path, layer="candidate_areas", driver="GPKG")
+    elif suffix == ".geojson":
+        areas.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
+    else:
+        frame = areas.drop(columns="geometry")
+        frame["wkt"] = areas.geometry.to_wkt()
+        frame.to_csv(path, index=False)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Compare municipalities and write the CSV."""
+    from siting.compare import compare_region
+
+    if args.out.suffix.lower() != ".csv":
+        raise ScoringError.single("--out", f"'{args.out}' is not a .csv file",
+                                  hint="give a path ending in .csv")
+    profile, ls = _load(args)
+    sites = None
+    if args.sites is not None:
+        from siting.scoring import read_sites
+
+        sites = read_sites(args.sites)
+    table = compare_region(profile, ls, args.municipalities, sites=sites,
+                           resolution_m=args.resolution, progress=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    for note in table.attrs.get("notes", []):
+        print(f"note: {note}", file=sys.stderr)
+    shown = table.head(10)
+    for _, r in shown.iterrows():
+        score = f"{r['score']:.1f}" if r["score"] == r["score"] else "-"
+        print(f"{int(r['rank']):>3}  {r['kommunkod']}  {str(r['name'])[:18]:<18} {score:>6}  "
+              f"{r['best_site'] or '-':<12} land passing {r['land_pass_share']:.1%}")
+    print(f"{len(table)} municipalities -> {args.out}")
+    return 0
