@@ -95,6 +95,8 @@ def test_to_float_reads_swedish_and_english_numbers() -> None:
     assert to_float("1 234,5") == 1234.5
     assert to_float("1\u00a0234,5") == 1234.5
     assert to_float("1,234.5") == 1234.5
+    assert to_float("1.234,5") == 1234.5
+    assert to_float("-0,25") == -0.25
     assert to_float("") is None
     assert to_float(float("nan")) is None
     with pytest.raises(ValueError):

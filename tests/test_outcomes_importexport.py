@@ -68,7 +68,7 @@ def test_csv_carries_lonlat_and_wkt(tmp_path: Path) -> None:
 
 
 def test_swedish_cp1252_csv_with_decimal_comma_and_lonlat(tmp_path: Path) -> None:
-    text = ("case_id;title;industry;kommunkod;lon;lat;year_decided;outcome;power_mw;"
+    text = ("Case_ID;Title;industry;kommunkod;lon;lat;year_decided;outcome;power_mw;"
             "soft_responsiveness;soft_responsiveness_evidence;metric_dist_rail_m;"
             "competing_kommuner\r\n"
             "SV-1;Batterifabrik Skellefteå;battery;2482;20,95;64,75;2017;won;230,5;5;"

@@ -211,7 +211,8 @@ def normalise_wkt(wkt: str) -> str:
 def to_float(value: Any) -> float | None:
     """Coerce a number, or text written the Swedish or English way, to float.
 
-    Empty text and None give None; ``"1 234,5"`` and ``"1234.5"`` give 1234.5.
+    Empty text and None give None; ``"1 234,5"``, ``"1.234,5"``, ``"1,234.5"`` and
+    ``"1234.5"`` give 1234.5.
     Raises ``ValueError`` for anything else.
     """
     if value is None or isinstance(value, bool):
@@ -224,8 +225,13 @@ def to_float(value: Any) -> float | None:
     text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("\u2212", "-")
     if not text:
         return None
-    if "," in text:
-        text = text.replace(",", "") if "." in text else text.replace(",", ".")
+    if "," in text and "." in text:  # the last separator is the decimal one
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".")
     x = float(text)
     return None if math.isnan(x) else x
 

@@ -126,7 +126,7 @@ def flat_to_case_dict(row: Mapping[str, Any], *, source: str, location: str,
     evidence: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
     for raw_key, value in row.items():
-        key = str(raw_key).strip()
+        key = str(raw_key).strip().lower()
         if key in ("lon", "lat", "wkt", "geometry", "") or _blank(value):
             continue
         if key.startswith("soft_") and key.endswith("_evidence"):
