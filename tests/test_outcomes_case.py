@@ -73,7 +73,7 @@ def test_every_problem_is_reported_at_once() -> None:
     ("geometry_wkt", "POLYGON ((0 0, 1 1, 1 0, 0 1, 0 0))"),
     ("geometry_wkt", "LINESTRING (750000 7200000, 760000 7200000)"),
     ("geometry_wkt", "not wkt"), ("is_fictional", "perhaps"),
-    ("profile", "Battery Plant"),
+    ("profile", "Battery Plant"), ("title", "x" * 301), ("organisation", "o" * 201),
 ])
 def test_single_bad_field_is_caught(key: str, value: object) -> None:
     data = {**GOOD, key: value}

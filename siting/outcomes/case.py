@@ -201,6 +201,8 @@ _TEXT_FIELDS = ("title", "profile", "metrics_vintage", "notes", "source", "organ
 _FLOAT_FIELDS = ("investment_msek", "power_mw", "land_ha", "detaljplan_months", "permit_months")
 _INT_FIELDS = ("jobs",)
 _YEAR_FIELDS = ("year_started", "year_decided")
+#: Column widths of the database (longer text is refused up front, not by the database).
+_MAX_LEN = {"title": 300, "profile": 80, "metrics_vintage": 200, "organisation": 200}
 
 
 def normalise_wkt(wkt: str) -> str:
@@ -458,7 +460,7 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
                 "use letters, digits and . _ : - (at most 80 characters), e.g. SE-2018-NV-ETT")
     values: dict[str, Any] = {"case_id": case_id}
     for key in _TEXT_FIELDS:
-        values[key] = _text(data, key, col, max_len=300 if key == "title" else 10_000)
+        values[key] = _text(data, key, col, max_len=_MAX_LEN.get(key, 100_000))
     if values["profile"] and not _IDENT_RE.match(values["profile"]):
         col.add("profile", f"{values['profile']!r} is not a profile id",
                 "use the profile file's id, e.g. battery_plant")
