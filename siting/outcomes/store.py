@@ -132,6 +132,15 @@ def _default_user() -> str:
         return "unknown"
 
 
+def _who(user: str | None) -> str:
+    """The recorded author: ``user`` or the default; at most 200 characters."""
+    who = (user or "").strip() or _default_user()
+    if len(who) > 200:
+        raise StoreError.single("user", f"user name is {len(who)} characters long",
+                                hint="use a name of at most 200 characters")
+    return who
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -408,7 +417,7 @@ class OutcomeStore:
     def add(self, case: Case, *, user: str | None = None, comment: str = "") -> Case:
         """Store a new case; raises StoreError when the id exists."""
         with self._tx() as session:
-            return self._insert(session, case, user or _default_user(), comment)
+            return self._insert(session, case, _who(user), comment)
 
     def update(self, case: Case, *, expected_version: int | None = None,
                user: str | None = None, comment: str = "") -> Case:
@@ -428,7 +437,7 @@ class OutcomeStore:
                                         field="case_id", hint="undelete it before editing")
             if case_from_row(row) == case:
                 return case_from_row(row)
-            return self._modify(session, row, case, "update", user or _default_user(), comment)
+            return self._modify(session, row, case, "update", _who(user), comment)
 
     def delete(self, case_id: str, *, expected_version: int | None = None,
                user: str | None = None, comment: str = "") -> Case:
@@ -441,7 +450,7 @@ class OutcomeStore:
                 raise StoreError.single(self.url, f"case {case_id!r} is already deleted",
                                         field="case_id")
             return self._modify(session, row, case_from_row(row), "delete",
-                                user or _default_user(), comment, deleted_at=_now())
+                                _who(user), comment, deleted_at=_now())
 
     def undelete(self, case_id: str, *, user: str | None = None, comment: str = "") -> Case:
         """Bring a soft-deleted case back."""
@@ -451,7 +460,7 @@ class OutcomeStore:
                 raise StoreError.single(self.url, f"case {case_id!r} is not deleted",
                                         field="case_id")
             return self._modify(session, row, case_from_row(row), "undelete",
-                                user or _default_user(), comment, deleted_at=None)
+                                _who(user), comment, deleted_at=None)
 
     def restore(self, case_id: str, revision_no: int, *, expected_version: int | None = None,
                 user: str | None = None, comment: str = "") -> Case:
@@ -480,7 +489,7 @@ class OutcomeStore:
                 deleted_at = _now()
             text = comment or f"restored revision {revision_no}"
             return self._modify(session, row, case_from_snapshot(snapshot), "restore",
-                                user or _default_user(), text, deleted_at=deleted_at)
+                                _who(user), text, deleted_at=deleted_at)
 
     def upsert_many(self, cases: Sequence[Case], *, user: str | None = None,
                     action: str = "import", comment: str = "") -> UpsertReport:
@@ -490,7 +499,7 @@ class OutcomeStore:
         differs (one revision each) and left alone when identical (no
         revision); soft-deleted cases are skipped and reported.
         """
-        who = user or _default_user()
+        who = _who(user)
         ids = [c.case_id for c in cases]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
