@@ -8,32 +8,13 @@ the reason, so the suite stays runnable anywhere.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from _services import CHROMIUM, PG_URL, REPO, SHARED_DATA, in_ci, require_service
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = (REPO.parent / "shared" / "data" / "sweden").resolve()
-CHROMIUM = "/usr/bin/chromium"
-PG_URL = os.environ.get(
-    "SITING_TEST_PG_URL", "postgresql+psycopg://siting:siting@localhost:5432/siting_test"
-)
-
-
-def in_ci() -> bool:
-    """True when running under CI, where every service must be present."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require_service(available: bool, what: str) -> None:
-    """Fail in CI, skip elsewhere, when a needed service is missing."""
-    if available:
-        return
-    if in_ci():
-        pytest.fail(f"{what} is required in CI but not available")
-    pytest.skip(f"{what} not available on this machine")
+__all__ = ["CHROMIUM", "PG_URL", "REPO", "SHARED_DATA", "in_ci", "require_service"]
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import PG_URL, require_service
+from _services import PG_URL, require_service
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
