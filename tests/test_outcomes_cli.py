@@ -97,6 +97,13 @@ def test_seed_export_import_round_trip(db: str, tmp_path: Path,
         assert len(b.list(include_fictional=False)) >= 15
     code, out, _ = _cli(["--db", db, "list", "--exclude-fictional", "--outcome", "lost"], capsys)
     assert "SE-2017-NORTHVOLT-ETT-VASTERAS" in out
+    public = tmp_path / "public.csv"
+    assert _cli(["--db", db, "export", str(public), "--confidentiality", "public"],
+                capsys)[0] == 0
+    from siting.outcomes import read_cases
+
+    shared = read_cases(public)
+    assert shared and {c.confidentiality for c in shared} == {"public"}
 
 
 def test_every_action_has_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -167,6 +167,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outcome", choices=("won", "lost", "withdrawn", "ongoing"))
     parser.add_argument("--kommun", dest="kommunkod", help="4-digit kommunkod")
     parser.add_argument("--exclude-fictional", action="store_true")
+    parser.add_argument("--confidentiality", nargs="+", metavar="LEVEL",
+                        choices=("public", "internal", "confidential"),
+                        help="only these levels, e.g. --confidentiality public before sharing")
 
 
 def _pairs(items: list[str], option: str) -> dict[str, str]:
@@ -279,7 +282,8 @@ def _update(store: Any, args: argparse.Namespace) -> int:
 def _list(store: Any, args: argparse.Namespace) -> list[Any]:
     return store.list(industry=args.industry, outcome=args.outcome, kommunkod=args.kommunkod,
                       include_deleted=getattr(args, "include_deleted", False),
-                      include_fictional=not args.exclude_fictional)
+                      include_fictional=not args.exclude_fictional,
+                      confidentiality=args.confidentiality)
 
 
 def _show(case: Any) -> str:
