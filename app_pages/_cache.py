@@ -8,6 +8,7 @@ which takes milliseconds.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import streamlit as st
 from siting.catalog import Catalog, LayerSpec, load_catalog
 from siting.result import SitingResult
 from siting.scoring import evaluate
+
+_LOG = logging.getLogger("siting.app")
 
 __all__ = [
     "base_evaluation",
@@ -168,9 +171,11 @@ def _surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_na
     surf = suitability_surface(prof, layerset(name, data_dir, codes), resolution_m=resolution_m)
     try:
         from siting.candidates import candidate_areas
-    except ImportError:  # candidate areas not available in this version
+
+        return surf, candidate_areas(surf)
+    except Exception:  # an optional overlay: the surface is still shown, the log says why
+        _LOG.exception("candidate areas could not be computed")
         return surf, None
-    return surf, candidate_areas(surf)
 
 
 def surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,

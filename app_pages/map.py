@@ -170,8 +170,10 @@ def _body(state: AppState) -> None:
         page = _map_html(state.catalog, state.data_dir, state.region_codes, state.profile,
                          weights, lang, state.themes, state.basemap, state.surface)
     if state.surface:
-        surf, _areas = _data.surface(state.catalog, state.data_dir, state.region_codes,
-                                     state.profile, weights)
+        surf, areas = _data.surface(state.catalog, state.data_dir, state.region_codes,
+                                    state.profile, weights)
+        if areas is None:
+            st.warning(t("map.areas_missing", lang))
         prof = _data.profile(state.profile)
         st.caption(t("map.surface_note", lang,
                      res=format_number(surf.resolution_m, lang),
