@@ -96,7 +96,8 @@ def bench_demo() -> None:
     print(f"   CV AUC {result.cv_auc:.3f} [{result.cv_auc_interval[0]:.2f}, "
           f"{result.cv_auc_interval[1]:.2f}], Brier {result.brier:.3f} vs baseline "
           f"{result.brier_baseline:.3f}; forest AUC {result.comparison[0].auc:.3f}")
-    rows = pd.DataFrame({"expert": result.expert_weights, "suggested": result.suggested_weights})
+    rows = pd.DataFrame({"expert": dict(result.expert_weights),
+                         "suggested": dict(result.suggested_weights)})
     print("   " + rows.round(3).to_string().replace("\n", "\n   "))
     print("   hidden demo rule:", dict(DEMO_RULE))
 
