@@ -1,0 +1,84 @@
+"""Charts for the reports (matplotlib Figure objects, PNG bytes, no global state)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from siting.i18n import format_number
+from siting.report._texts import tr
+
+__all__ = ["bar_chart_png", "contribution_chart_png"]
+
+_BAR = "#2e86c1"
+_BACK = "#d6eaf8"
+
+
+def _png(fig: Figure, dpi: int) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def _wrap(label: str, width: int = 38) -> str:
+    if len(label) <= width:
+        return label
+    cut = label.rfind(" ", 0, width)
+    cut = cut if cut > 0 else width
+    return label[:cut] + "\n" + _wrap(label[cut:].strip(), width)
+
+
+def contribution_chart_png(labels: Sequence[str], contributions: Sequence[float],
+                           weights: Sequence[float], lang: str = "sv", *, dpi: int = 160,
+                           width_in: float = 7.0) -> bytes:
+    """Horizontal bars: each criterion's contribution (points) against its maximum.
+
+    The light bar is the most the criterion can give (weight x 100), the dark bar what
+    the site gets (weight x value x 100).
+    """
+    n = len(labels)
+    if not (n == len(contributions) == len(weights)):
+        raise ValueError("labels, contributions and weights must have the same length")
+    fig = Figure(figsize=(width_in, 0.32 * max(n, 1) + 0.8), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    full = np.asarray(weights, dtype=float) * 100.0
+    got = np.asarray(contributions, dtype=float)
+    ax.barh(y, full, color=_BACK, height=0.7, label=tr("col_weight", lang))
+    ax.barh(y, got, color=_BAR, height=0.7, label=tr("col_contribution", lang))
+    for yi, g in zip(y, got, strict=True):
+        ax.text(g + 0.2, yi, format_number(g, lang, decimals=1), va="center", fontsize=6.5)
+    ax.set_yticks(y, [_wrap(lb) for lb in labels], fontsize=6.8)
+    ax.set_xlabel(tr("col_contribution", lang), fontsize=7)
+    ax.tick_params(axis="x", labelsize=6.5)
+    ax.set_xlim(0, max(float(full.max()) if n else 1.0, 1.0) * 1.15)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(fontsize=6.5, frameon=False, loc="lower right")
+    return _png(fig, dpi)
+
+
+def bar_chart_png(labels: Sequence[str], values: Sequence[float], *, xlabel: str = "",
+                  lang: str = "sv", xmax: float | None = None, dpi: int = 160,
+                  width_in: float = 7.0, colour: str = _BAR) -> bytes:
+    """A plain horizontal bar chart with value labels (NaN bars are left empty)."""
+    n = len(labels)
+    fig = Figure(figsize=(width_in, 0.3 * max(n, 1) + 0.8), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    vals = np.asarray(values, dtype=float)
+    ax.barh(y, np.nan_to_num(vals), color=colour, height=0.65)
+    for yi, v in zip(y, vals, strict=True):
+        ax.text((0 if np.isnan(v) else v) + 0.5, yi,
+                format_number(v, lang, decimals=1), va="center", fontsize=6.5)
+    ax.set_yticks(y, [_wrap(lb) for lb in labels], fontsize=7)
+    ax.set_xlabel(xlabel, fontsize=7)
+    ax.tick_params(axis="x", labelsize=6.5)
+    top = xmax if xmax is not None else (np.nanmax(vals) if np.isfinite(vals).any() else 1.0)
+    ax.set_xlim(0, max(float(top), 1.0) * 1.12)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _png(fig, dpi)
