@@ -18,6 +18,14 @@ VERSION_TABLE = "siting_outcomes_alembic_version"
 config = context.config
 
 
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001, ARG001
+    """Autogenerate looks at our tables only (not PostGIS's, not other apps')."""
+    if type_ == "table":
+        return name in Base.metadata.tables
+    # the PostGIS-only GiST index is created by hand in 0001_initial
+    return not (type_ == "index" and name == "ix_outcome_case_geometry")
+
+
 def _run(connection) -> None:  # noqa: ANN001 - alembic passes a Connection
     context.configure(
         connection=connection,
@@ -25,6 +33,7 @@ def _run(connection) -> None:  # noqa: ANN001 - alembic passes a Connection
         version_table=VERSION_TABLE,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
