@@ -81,7 +81,7 @@ def cases_to_frame(cases: Iterable[Case]) -> pd.DataFrame:
     frame = pd.DataFrame(data)
     for key in ("case_id", "title", "industry", "profile", "kommunkod", "outcome",
                 "confidentiality"):
-        frame[key] = frame[key].astype("str") if len(frame) else frame[key].astype(object)
+        frame[key] = frame[key].astype("str")
     for key in ("year_started", "year_decided"):
         frame[key] = pd.array([pd.NA if v is None else int(v) for v in data[key]],
                               dtype="Int64")
