@@ -18,11 +18,11 @@ app: $(STAMP)
 	$(BIN)/streamlit run app.py --server.headless true
 
 test: $(STAMP)
-	$(BIN)/ruff check siting tests app.py pages bench
+	$(BIN)/ruff check siting tests app.py app_pages bench
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(BIN)/ruff check siting tests app.py pages bench
+	$(BIN)/ruff check siting tests app.py app_pages bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
