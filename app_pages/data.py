@@ -92,7 +92,7 @@ def _upload(state: AppState) -> None:
             return
     st.success(t("data.upload_ok", lang, n=format_number(loaded.n_features, lang)))
     for note in loaded.report.notes:
-        st.info(note)
+        st.info(md(note))
 
 
 

@@ -12,6 +12,7 @@ from app_pages import _cache as _data
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
 from siting.i18n import format_number, t
+from siting.soft_factors import SOFT_FACTORS
 
 
 def _db_url() -> str:
@@ -49,7 +50,7 @@ def _body(state: AppState) -> None:
     lang = state.lang
     st.title(t("lessons.title", lang))
     prof = _data.profile(state.profile)
-    st.caption(f"{t('common.profile', lang)}: {prof.name(lang)}")
+    st.caption(md(f"{t('common.profile', lang)}: {prof.name(lang)}"))
     c1, c2 = st.columns(2)
     wal = c1.checkbox(t("lessons.withdrawn_as_lost", lang), key="learn_wal")
     conf = c2.checkbox(t("lessons.include_confidential", lang), key="learn_conf")
@@ -65,9 +66,9 @@ def _body(state: AppState) -> None:
     if res.indicative:
         st.warning(f"**{md(t('lessons.indicative', lang))}** – {md(res.message(lang))}")
     else:
-        st.info(res.message(lang))
+        st.info(md(res.message(lang)))
     for w in res.warnings(lang):
-        st.caption(w)
+        st.caption(md(w))
     st.markdown(md(t("lessons.n_cases", lang, n=res.n_cases, won=res.n_won, lost=res.n_lost,
                      excl=excl)))
 
@@ -79,7 +80,11 @@ def _body(state: AppState) -> None:
             labels[crit.id] = crit.id
 
     def label(f: str) -> str:
-        return labels.get(f, f)
+        if f in labels:
+            return labels[f]
+        fid = f.removeprefix("soft_")
+        factor = SOFT_FACTORS.get(fid)
+        return str(getattr(factor, f"name_{lang}", f)) if factor is not None else f
 
     st.subheader(t("lessons.separators", lang))
     imp = pd.Series(dict(res.permutation_importance), dtype=float).sort_values(ascending=False)
@@ -104,8 +109,8 @@ def _body(state: AppState) -> None:
                  t("lessons.brier", lang): _fmt_iv(m.brier, m.brier_interval, lang)}
                 for m in res.comparison)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(f"{t('lessons.brier_baseline', lang)}: "
-               f"{format_number(res.brier_baseline, lang, decimals=3)} · {res.cv_scheme}")
+    st.caption(md(f"{t('lessons.brier_baseline', lang)}: "
+                  f"{format_number(res.brier_baseline, lang, decimals=3)} · {res.cv_scheme}"))
 
     soft_ids = [c.id for c in prof.soft]
     suggested = {k: float(res.suggested_weights.get(k, 0.0)) for k in soft_ids}
@@ -115,7 +120,7 @@ def _body(state: AppState) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{prof.id}_suggested.toml"
         path.write_text(copy.to_toml(), encoding="utf-8")
-        st.success(t("lessons.applied", lang, path=str(path)))
+        st.success(md(t("lessons.applied", lang, path=str(path))))
 
 
 run_page(_body)

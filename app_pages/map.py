@@ -103,9 +103,9 @@ def _details(result: Any, state: AppState) -> None:
             st.success(t("map.no_reasons", lang))
         unchecked = row.get(f"not_checked_{lang}", "")
         if isinstance(unchecked, str) and unchecked:
-            st.warning(unchecked)
+            st.warning(md(unchecked))
         for text in result.not_evaluated_texts(lang):
-            st.caption(text)
+            st.caption(md(text))
         metrics = []
         for spec in result.profile.metrics:
             if spec.id not in result.metrics.columns:

@@ -204,7 +204,7 @@ def _import_export(store: Any, state: AppState, cases: list[Any]) -> None:
                                  width="stretch")
                 else:
                     n = len(report.created) + len(report.updated)
-                    st.success(f"{t('outcomes.import_done', lang, n=n)} {report.summary()}")
+                    st.success(md(f"{t('outcomes.import_done', lang, n=n)} {report.summary()}"))
     with c2:
         st.markdown(f"**{md(t('outcomes.export', lang))}**")
         for ext, mime in (("csv", "text/csv"),
@@ -223,9 +223,9 @@ def _body(state: AppState) -> None:
     lang = state.lang
     st.title(t("outcomes.title", lang))
     store = _store(_db_url())
-    st.caption(f"{t('outcomes.db', lang)}: {store.url}")
+    st.caption(f"{md(t('outcomes.db', lang))}: {md(store.url)}")
     if state.flash:
-        st.success(state.flash)
+        st.success(md(state.flash))
         state.flash = None
     with st.expander(t("outcomes.filters", lang), expanded=True):
         c1, c2, c3, c4 = st.columns(4)
@@ -241,7 +241,11 @@ def _body(state: AppState) -> None:
                        kommunkod=kommun or None, include_deleted=deleted)
     st.subheader(t("outcomes.table", lang))
     if cases and len(cases) <= _TABLE_ROWS_HTML:
-        st.table(_cases_frame(cases, lang), border="horizontal")  # text, readable, escaped
+        # st.table renders cells as Markdown: escape every text cell (no links, no markup)
+        frame = _cases_frame(cases, lang)
+        frame = frame.apply(lambda col: col.map(md) if col.dtype == object
+                            or pd.api.types.is_string_dtype(col.dtype) else col)
+        st.table(frame, border="horizontal")
     elif cases:
         st.dataframe(_cases_frame(cases, lang), hide_index=True, width="stretch",
                      key="cases_table")

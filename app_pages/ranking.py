@@ -50,7 +50,7 @@ def _weight_sliders(evaluation: Any, state: AppState) -> None:
         if key not in st.session_state:
             st.session_state[key] = round(float(current.get(crit.id, 0.0)), 3)
         with cols[i % 2]:
-            raw[crit.id] = st.slider(_soft_label(evaluation, crit.id, lang), 0.0, 1.0,
+            raw[crit.id] = st.slider(md(_soft_label(evaluation, crit.id, lang)), 0.0, 1.0,
                                      step=0.005, key=key, help=crit.rationale or None)
     if sum(raw.values()) <= 0:
         st.warning(t("ranking.weights_help", lang))
@@ -100,8 +100,8 @@ def _ahp_editor(evaluation: Any, state: AppState) -> None:
             st.success(t("ranking.ahp_cr_ok", lang))
         else:
             i, j, judged, implied = most_inconsistent_pair(a, w)
-            st.warning(f"{t('ranking.ahp_cr_bad', lang)} ({labels[i]} / {labels[j]}: "
-                       f"{format_number(judged, lang)} ≠ {format_number(implied, lang)})")
+            st.warning(md(f"{t('ranking.ahp_cr_bad', lang)} ({labels[i]} / {labels[j]}: "
+                          f"{format_number(judged, lang)} ≠ {format_number(implied, lang)})"))
         st.dataframe(pd.DataFrame({t("ranking.weights", lang): np.round(w, 3)}, index=labels))
         st.button(t("ranking.ahp_apply", lang), key="ahp_apply", disabled=cr > 0.10,
                   on_click=_set_weights, args=(state, dict(zip(ids, w.tolist(), strict=True))))
