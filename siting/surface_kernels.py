@@ -4,11 +4,12 @@ The surface evaluates metrics at cell centres of windows of up to a few million
 cells; these kernels keep that at a fraction of a microsecond per cell:
 
 * :func:`seed_distance` - Euclidean distance transform (``scipy.ndimage``,
-  indices only) to *seed cells* that carry the exact coordinates of a feature
-  vertex; the distance is then measured from the cell centre to that exact
-  vertex (not to the seed cell's centre, and never by pixel growing). Lines and
-  polygon boundaries are densified to a quarter cell first; cells whose centre
-  lies inside a polygon get 0.
+  indices only) to *seed cells* that carry an exact feature vertex and the
+  feature segment it lies on; the distance is then measured exactly from the
+  cell centre to that segment (not to the seed cell's centre, and never by
+  pixel growing), re-checking neighbouring seeds where seed regions meet.
+  Lines and polygon boundaries are densified to a quarter cell first; cells
+  whose centre lies inside a polygon get 0.
 * :func:`disk_sum` - sum of point weights within a true circular radius of each
   cell centre (FFT convolution with a disk of cell centres within the radius).
 
@@ -39,28 +40,56 @@ from scipy.signal import fftconvolve
 
 from siting.metrics.surface_ops import Grid
 
-__all__ = ["densify_vertices", "disk_sum", "polygon_interior", "seed_distance"]
+__all__ = ["densify_vertices", "disk_sum", "polygon_interior", "seed_distance",
+           "segment_distance"]
+
+#: Neighbourhood (cells) in which seed-region borders are re-checked exactly.
+_REACH = 2
 
 
-def densify_vertices(geoms: np.ndarray, spacing_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices of points, lines and polygon boundaries, densified to ``spacing_m``.
+def densify_vertices(geoms: np.ndarray, spacing_m: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vertices of points, lines and polygon boundaries every ``spacing_m``, with their segments.
 
     Returns
     -------
-    (ndarray, ndarray)
-        Coordinates ``(n, 2)`` and the index of the geometry each vertex came from.
+    (ndarray, ndarray, ndarray)
+        Vertex coordinates ``(n, 2)``, the index of the geometry each came from,
+        and the segment ``(ax, ay, bx, by)`` of the original geometry each lies on
+        (a point is a segment of length 0), so distances can be measured to the
+        segment rather than to the vertex.
     """
     if geoms.size == 0:
-        return np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.int64), np.zeros((0, 4))
     types = shapely.get_type_id(geoms)
-    polys = np.isin(types, (3, 6))
-    lines = np.where(polys, shapely.boundary(geoms), geoms)
-    non_point = ~np.isin(types, (0, 4))
-    if non_point.any():
-        lines = lines.copy()
-        lines[non_point] = shapely.segmentize(lines[non_point], max_segment_length=spacing_m)
-    coords, owner = shapely.get_coordinates(lines, return_index=True)
-    return coords, owner.astype(np.int64)
+    lines = np.where(np.isin(types, (3, 6)), shapely.boundary(geoms), geoms)
+    parts, gidx = shapely.get_parts(lines, return_index=True)
+    coords, pidx = shapely.get_coordinates(parts, return_index=True)
+    single = np.bincount(pidx, minlength=parts.size) == 1  # points
+    same = pidx[1:] == pidx[:-1]
+    seg_a = np.concatenate([coords[:-1][same], coords[single[pidx]]])
+    seg_b = np.concatenate([coords[1:][same], coords[single[pidx]]])
+    seg_owner = np.concatenate([gidx[pidx[:-1][same]], gidx[pidx[single[pidx]]]])
+    length = np.hypot(*(seg_b - seg_a).T)
+    n = np.maximum(1, np.ceil(length / spacing_m)).astype(np.int64)
+    seg_id = np.repeat(np.arange(n.size), n + 1)
+    start = np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)
+    t = (np.arange(seg_id.size) - start) / n[seg_id]
+    xy = seg_a[seg_id] + t[:, None] * (seg_b - seg_a)[seg_id]
+    segs = np.column_stack([seg_a, seg_b])[seg_id]
+    return xy, seg_owner[seg_id].astype(np.int64), segs
+
+
+def segment_distance(qx: np.ndarray, qy: np.ndarray, segs: np.ndarray) -> np.ndarray:
+    """Euclidean distance from points ``(qx, qy)`` to segments ``(ax, ay, bx, by)`` (same shape)."""
+    ax, ay, bx, by = segs[..., 0], segs[..., 1], segs[..., 2], segs[..., 3]
+    dx, dy = bx - ax, by - ay
+    den = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(den > 0, ((qx - ax) * dx + (qy - ay) * dy) / np.where(den > 0, den, 1.0),
+                     0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy))
 
 
 def polygon_interior(geoms: np.ndarray, grid: Grid) -> np.ndarray:
@@ -74,8 +103,8 @@ def polygon_interior(geoms: np.ndarray, grid: Grid) -> np.ndarray:
 
 
 def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
-                  interior: np.ndarray | None = None, owner: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  interior: np.ndarray | None = None, owner: np.ndarray | None = None,
+                  segments: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Distance from every cell centre of ``grid`` to the nearest of the points ``xy``.
 
     Parameters
@@ -92,6 +121,9 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
         vertex is in the cell).
     owner : ndarray of int, optional
         Feature index per vertex (default: the vertex index).
+    segments : ndarray, shape (n, 4), optional
+        The segment each vertex lies on (:func:`densify_vertices`); distances are
+        then measured to the segment (exact for lines), else to the vertex.
 
     Returns
     -------
@@ -109,6 +141,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
         r = np.floor((big.transform.f - xy[:, 1]) / res).astype(np.int64)
         ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
         if ok.any():
+            segs = (np.column_stack([xy, xy]) if segments is None else segments)[ok]
             r, c, pts, own = r[ok], c[ok], xy[ok], owner[ok]
             flat = r * cols + c
             # per seed cell keep the vertex nearest the cell centre (deterministic)
@@ -124,12 +157,8 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             free = (seed_of < 0).reshape(rows, cols)
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
-            ir = idx[0, k:k + grid.shape[0], k:k + grid.shape[1]].astype(np.int64)
-            ic = idx[1, k:k + grid.shape[0], k:k + grid.shape[1]].astype(np.int64)
+            s, d = _refined_nearest(idx, seed_of, segs, grid, k, cols)
             del idx
-            s = seed_of[ir * cols + ic]
-            xs, ys = grid.centres()
-            d = np.hypot(xs - pts[s, 0], ys - pts[s, 1])
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
             dist[:] = np.where(beyond, np.inf, d)
@@ -137,6 +166,42 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     if interior is not None and interior.any():
         dist[interior] = 0.0
     return dist, nearest
+
+
+def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, grid: Grid,
+                     k: int, cols: int, reach: int = _REACH) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest exact vertex per cell: the EDT's seed, re-checked near seed-region borders.
+
+    The transform picks the seed cell whose *centre* is nearest; the vertex
+    inside a neighbouring seed cell may be nearer. Cells whose
+    ``(2*reach+1)^2`` neighbourhood holds more than one seed compare the
+    exact distances to all of those seeds.
+    """
+    rows, cols_t = grid.shape
+    m = min(reach, k)
+    ir = idx[0, k - m:k + rows + m, k - m:k + cols_t + m].astype(np.int64)
+    ic = idx[1, k - m:k + rows + m, k - m:k + cols_t + m].astype(np.int64)
+    sbig = seed_of[ir * cols + ic]
+    s = sbig[m:m + rows, m:m + cols_t].copy()
+    xs, ys = grid.centres()
+    d = segment_distance(xs, ys, segs[s])
+    differs = np.zeros((rows, cols_t), dtype=bool)
+    shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
+    for dr, dc in shifts:
+        differs |= sbig[m + dr:m + dr + rows, m + dc:m + dc + cols_t] != s
+    rr, cc = np.nonzero(differs)
+    if rr.size:
+        qx, qy = xs[rr, cc], ys[rr, cc]
+        best_d, best_s = d[rr, cc], s[rr, cc]
+        for dr, dc in shifts:
+            cand = sbig[m + dr + rr, m + dc + cc]
+            dc_ = segment_distance(qx, qy, segs[cand])
+            better = dc_ < best_d
+            best_d = np.where(better, dc_, best_d)
+            best_s = np.where(better, cand, best_s)
+        d[rr, cc] = best_d
+        s[rr, cc] = best_s
+    return s, d
 
 
 def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float) -> np.ndarray:
