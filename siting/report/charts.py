@@ -47,7 +47,7 @@ def contribution_chart_png(labels: Sequence[str], contributions: Sequence[float]
     y = np.arange(n)[::-1]
     full = np.asarray(weights, dtype=float) * 100.0
     got = np.asarray(contributions, dtype=float)
-    ax.barh(y, full, color=_BACK, height=0.7, label=tr("col_weight", lang))
+    ax.barh(y, full, color=_BACK, height=0.7, label=tr("col_max", lang))
     ax.barh(y, got, color=_BAR, height=0.7, label=tr("col_contribution", lang))
     for yi, g in zip(y, got, strict=True):
         ax.text(g + 0.2, yi, format_number(g, lang, decimals=1), va="center", fontsize=6.5)

@@ -284,6 +284,12 @@ def _km(distance_m: float, lang: str) -> str:
     return f"{format_number(distance_m / 1000.0, lang, decimals=1)}\u00a0km"
 
 
+def _coded(prefix: str, code: str, lang: str) -> str:
+    key = f"{prefix}.{code}"
+    text = tr(key, lang)
+    return code if text == key else text
+
+
 def _text(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -440,12 +446,14 @@ def _infrastructure(geom: Any, layerset: Any, lang: str) -> list[InfraRow]:
                                  _km(dist, lang)))
     rail = layerset.vector("railways")
     for pos, dist in _nearest(rail, geom):
-        rows.append(InfraRow(tr("infra_rail", lang), "", _text(rail.iloc[pos].get("track")),
+        rows.append(InfraRow(tr("infra_rail", lang), "",
+                             _coded("track", _text(rail.iloc[pos].get("track")), lang),
                              dist, _km(dist, lang)))
     term = layerset.vector("rail_terminals")
     for pos, dist in _nearest(term, geom):
         rows.append(InfraRow(tr("infra_terminal", lang), _text(term.iloc[pos].get("name")),
-                             _text(term.iloc[pos].get("kind")), dist, _km(dist, lang)))
+                             _coded("terminal", _text(term.iloc[pos].get("kind")), lang),
+                             dist, _km(dist, lang)))
     roads = layerset.vector("roads")
     if roads is not None and len(roads):
         cls = _num(roads, "road_class")
