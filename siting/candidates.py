@@ -154,7 +154,7 @@ def _polygons(labels: np.ndarray, n: int, transform: Affine) -> list[shapely.Geo
             out.append(shapely.Polygon())
             continue
         sub = (labels[box] == i).astype("uint8")
-        t = transform * Affine.translation(box[1].start, box[0].start)
+        t = transform @ Affine.translation(box[1].start, box[0].start)
         parts = [shapely.geometry.shape(g) for g, v in rasterio.features.shapes(
             sub, mask=sub.astype(bool), transform=t, connectivity=8) if v == 1]
         out.append(parts[0] if len(parts) == 1 else shapely.union_all(parts))

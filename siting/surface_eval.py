@@ -53,8 +53,6 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 _NO_LAYER = "no layer of type '{}' is loaded"
 _NO_FIELD = "the loaded '{1}' layer has no field '{0}'"
-#: Within this many cells of a line or polygon, distances are measured exactly (shapely).
-_EXACT_NEAR_CELLS = 2.0
 #: Distances are resolved exactly up to this when no criterion bounds them.
 DEFAULT_CAP_M = 50_000.0
 
@@ -220,8 +218,6 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
     geoms_ok = geoms[ok]
     xy, owner, segs = densify_vertices(geoms_ok, res / 4.0)
     halo = (cap if cap is not None else DEFAULT_CAP_M) + 2.0 * res
-    all_points = bool(geoms_ok.size) and bool(np.isin(shapely.get_type_id(geoms_ok),
-                                                      (0, 4)).all())
     tree = shapely.STRtree(geoms_ok)
     if kind == "distance":
         def dist_fn(tile: Grid, _lab: np.ndarray) -> np.ndarray:
@@ -229,13 +225,6 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
                 return np.full(tile.shape, np.nan, dtype="float32")
             d, _ = seed_distance(xy, tile, halo_m=halo, owner=owner, segments=segs,
                                  interior=polygon_interior(geoms_ok, tile))
-            if not all_points:  # vertices stand in for lines: exact where that matters
-                near = (d > 0) & (d < _EXACT_NEAR_CELLS * tile.resolution_m)
-                if near.any():
-                    xs, ys = tile.centres()
-                    _, dn = tree.query_nearest(shapely.points(xs[near], ys[near]),
-                                               return_distance=True, all_matches=False)
-                    d[near] = dn
             # beyond the halo every criterion is constant: any value above the cap will do
             return np.where(np.isinf(d), np.float32(halo), d).astype("float32")
         return dist_fn, "", ""
