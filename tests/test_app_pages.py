@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages._widgets import md
 from siting.i18n import t
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+if str(REPO) not in sys.path:  # the app's helper package lives next to app.py
+    sys.path.insert(0, str(REPO))
+
+from app_pages._widgets import md  # noqa: E402
+
 PAGES = ("map", "ranking", "compare", "outcomes", "lessons", "data")
 _TIMEOUT_S = 120
 
@@ -141,11 +147,11 @@ def test_adding_a_case_adds_a_row(app: AppTest) -> None:
     _no_errors(app)
     table = app.table[0].value
     assert len(table) == 1
-    assert table.iloc[0][t("outcomes.case_id", "sv")] == "APP-TEST-1"
+    assert table.iloc[0][t("outcomes.case_id", "sv")] == md("APP-TEST-1")
     # st.table renders Markdown: the note is escaped so it shows as typed
     assert table.iloc[0][t("outcomes.notes", "sv")] == md("<b>fet</b> anteckning")
     assert "\\<" not in md("<b>") and "&lt;b&gt;" in md("<b>")
-    assert any("APP-TEST-1" in s.value for s in app.success)
+    assert any(md("APP-TEST-1") in s.value for s in app.success)
 
 
 def test_invalid_case_is_rejected_with_every_problem(app: AppTest) -> None:
