@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections import Counter
@@ -28,14 +27,18 @@ __all__ = [
 ]
 
 _LOG = logging.getLogger("siting.app")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<&$:])")
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 LANG_LABELS = {"sv": "Svenska", "en": "English"}
 
 
 def md(text: Any) -> str:
-    """Escape user text for Streamlit markdown (no links, images, HTML or formatting)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False)) \
-        if text is not None else ""
+    """Escape user text for Streamlit markdown: shown exactly as typed.
+
+    Every ASCII punctuation character gets a backslash (CommonMark escapes), so no
+    link, image, HTML, emphasis, colour directive (``:red[..]``) or formula can
+    appear; raw HTML is never rendered by Streamlit's markdown anyway.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text)) if text is not None else ""
 
 
 def show_error(exc: SitingError, lang: str) -> None:
