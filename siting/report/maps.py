@@ -286,7 +286,7 @@ def region_map_png(municipalities: gpd.GeoDataFrame, best_score: Mapping[str, fl
         Pass flag per site, indexed like ``sites``.
     """
     from matplotlib import colormaps
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import Normalize, to_hex
 
     fig = Figure(figsize=size_in, layout="constrained")
     ax = fig.add_subplot()
@@ -297,7 +297,7 @@ def region_map_png(municipalities: gpd.GeoDataFrame, best_score: Mapping[str, fl
     cmap = colormaps["YlGn"]
     norm = Normalize(0, 100)
     codes = municipalities["kommunkod"].astype(str)
-    colours = [cmap(norm(best_score[c])) if c in best_score and math.isfinite(best_score[c])
+    colours = [to_hex(cmap(norm(best_score[c]))) if c in best_score and math.isfinite(best_score[c])
                else "#e0e0e0" for c in codes]
     municipalities.plot(ax=ax, color=colours, edgecolor="#444444", linewidth=0.8, zorder=1)
     handles: list = []

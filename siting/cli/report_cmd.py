@@ -1,0 +1,198 @@
+"""``siting dossier`` and ``siting report compare``: PDF or self-contained HTML reports.
+
+Examples
+--------
+::
+
+    siting dossier --profile battery_plant --site NV-01 --out NV-01.pdf
+    siting dossier --profile steelworks --site NV-01 --lang en --out NV-01.html \\
+        --db outcomes.sqlite
+    siting report compare --profile data_center --region 9901,9902,9903,9904 --out cmp.pdf
+
+Defaults as for ``siting score``: catalogue ``demo``; region = the demo study area for
+the demo catalogue, ``all`` otherwise. The outcome log (for "lessons from past
+establishments") is read from ``--db``, else from ``$SITING_DB_URL`` or the user's
+default store when one exists; ``--no-outcomes`` leaves it out. Confidential cases are
+never used unless ``--include-confidential`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from siting.errors import Problem, ScoringError
+
+__all__ = ["load_cases", "register", "run_compare", "run_dossier"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``dossier`` and ``report`` subcommands."""
+    dossier = subparsers.add_parser(
+        "dossier", help="write a site dossier (PDF or self-contained HTML)",
+        description="A report on one candidate site for one profile: map, key facts, every "
+                    "hard criterion with its measured value, soft criteria with weights and "
+                    "contributions, rank and rank acceptability, labour pool, schools and "
+                    "housing in the catchment, lessons from the outcome log, sources.")
+    _common(dossier)
+    dossier.add_argument("--site", required=True, metavar="SITE_ID",
+                         help="the candidate site's id, e.g. NV-01")
+    dossier.add_argument("--db", default=None, metavar="URL|FILE",
+                         help="outcome log (SQLAlchemy URL or SQLite file); default "
+                              "$SITING_DB_URL or the user's store when it exists")
+    dossier.add_argument("--no-outcomes", action="store_true",
+                         help="leave the outcome log out of the dossier")
+    dossier.add_argument("--include-confidential", action="store_true",
+                         help="also use and list outcome-log cases marked confidential "
+                              "(default: they never appear)")
+    dossier.add_argument("--draws", type=int, default=2000,
+                         help="weight draws for the rank acceptability (default 2000)")
+    dossier.set_defaults(func=run_dossier)
+
+    report = subparsers.add_parser(
+        "report", help="reports for regional planners (see 'siting report compare')",
+        description="Reports over several municipalities.")
+    sub = report.add_subparsers(dest="report_command", metavar="REPORT")
+    sub.required = True
+    compare = sub.add_parser(
+        "compare", help="compare municipalities for a profile (PDF or HTML)",
+        description="The comparison table, a map and one short section per municipality.")
+    _common(compare)
+    compare.set_defaults(func=run_compare)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", required=True,
+                   help="profile id (criteria/<id>.toml, e.g. battery_plant) or path to a TOML")
+    p.add_argument("--catalog", default="demo",
+                   help="layer catalogue name (layers/<name>.toml) or path (default: demo)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="data folder (default: the catalogue's [catalog] data_dir)")
+    p.add_argument("--region", default=None,
+                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
+                        "'all' (default: the demo study area for the demo catalogue, else all)")
+    p.add_argument("--buffer-m", type=float, default=None,
+                   help="neighbourhood buffer around the study area in metres (default 50000)")
+    p.add_argument("--weights", default=None, metavar="ID=W,...",
+                   help="override soft-criterion weights, e.g. labour=0.4,grid=0.3")
+    p.add_argument("--lang", choices=("sv", "en"), default="sv",
+                   help="language of the report (default sv)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|FILE.html",
+                   help="the report file; the suffix chooses PDF or HTML")
+
+
+def _check_out(out: Path) -> None:
+    from siting.report.render import output_format
+
+    output_format(out)
+    if not out.parent.exists():
+        raise ScoringError.single(str(out), "the output folder does not exist",
+                                  hint="create the folder or choose another path")
+
+
+def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
+    from siting.catalog import load_catalog
+    from siting.cli.score_cmd import parse_weights
+    from siting.layers import DEFAULT_BUFFER_M, load_layerset
+    from siting.profiles import load_profile
+    from siting.scoring import evaluate
+
+    profile = load_profile(args.profile)
+    overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
+    cat = load_catalog(args.catalog)
+    region: Any = args.region
+    if region is None:
+        if cat.id == "demo":
+            from siting.demo import STUDY_AREA
+
+            region = list(STUDY_AREA)
+        else:
+            region = "all"
+    buffer_m = DEFAULT_BUFFER_M if args.buffer_m is None else args.buffer_m
+    shown = region if isinstance(region, str) else ",".join(region)
+    print(f"Loading '{cat.id}' for region {shown} ...", file=sys.stderr)
+    ls = load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
+    if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+        from siting.compare import municipality_sites
+
+        sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
+        result = evaluate(sites, profile, ls, lang_default=args.lang,
+                          sites_source="municipality representative points")
+    else:
+        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
+    if overrides:
+        result = result.rerank({**dict(result.weights), **overrides})
+    return result, ls
+
+
+def load_cases(db: str | None, *, industry: str | None, include_confidential: bool) -> Any:
+    """The outcome-log case frame for a dossier, or None when there is no log.
+
+    ``db`` None uses ``$SITING_DB_URL``, else the user's default SQLite store only when
+    its file exists (a dossier never creates a database). Confidential cases are not even
+    read unless ``include_confidential``.
+    """
+    from siting.learn.adapters import cases_frame_from_store
+    from siting.outcomes import OutcomeStore, default_url
+
+    url = db
+    if url is None:
+        if os.environ.get("SITING_DB_URL", "").strip():
+            url = default_url()
+        else:
+            default = default_url()
+            path = Path(default.removeprefix("sqlite:///"))
+            if not (default.startswith("sqlite:///") and path.is_file()):
+                return None
+            url = default
+    store = OutcomeStore.open(url)
+    try:
+        return cases_frame_from_store(store, industry=industry,
+                                      include_confidential=include_confidential)
+    finally:
+        store.close()
+
+
+def run_dossier(args: argparse.Namespace) -> int:
+    """Run ``siting dossier``."""
+    from siting.report.dossier import build_dossier
+    from siting.report.render import write_dossier
+
+    out: Path = args.out
+    _check_out(out)
+    if args.draws < 1:
+        raise ScoringError.single("--draws", f"must be at least 1, got {args.draws}")
+    result, ls = _evaluate(args)
+    try:
+        result.site_index(args.site)
+    except ScoringError as exc:
+        hint = exc.problems[0].hint if exc.problems else ""
+        raise ScoringError.from_problems("Cannot write the dossier", [Problem(
+            "--site", "", "site_id", f"no candidate site '{args.site}' in the study area",
+            f"{hint + '; ' if hint else ''}a site outside the study area needs --region "
+            f"(e.g. --region all)")]) from None
+    cases = None
+    if not args.no_outcomes:
+        cases = load_cases(args.db, industry=str(result.profile.industry),
+                           include_confidential=args.include_confidential)
+    d = build_dossier(result, args.site, ls, lang=args.lang, n_draws=args.draws, cases=cases,
+                      include_confidential=args.include_confidential)
+    write_dossier(d, out)
+    print(str(out))
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Run ``siting report compare``."""
+    from siting.report.compare_report import build_comparison, write_comparison
+
+    out: Path = args.out
+    _check_out(out)
+    result, ls = _evaluate(args)
+    comp = build_comparison(result, ls, lang=args.lang)
+    write_comparison(comp, out)
+    print(str(out))
+    return 0
