@@ -28,6 +28,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.score_cmd",
     "siting.cli.profiles_cmd",
     "siting.cli.surface_cmd",
+    "siting.cli.report_cmd",
 )
 
 
