@@ -234,3 +234,97 @@ def test_contracted_network_matches_plain_dijkstra() -> None:
     np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-9)
     assert len(set(np.round(expected))) > 15
     assert (s_d.min(1) > 5000).sum() >= 1  # the off-road rule is exercised too
+
+
+def _dense_reference_pool(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, graph,
+                          budget_min: float) -> np.ndarray:
+    """The previous implementation: one dense (sites x on-road cells) reach matrix.
+
+    Kept here verbatim in substance (same snapping, access legs, direct legs and
+    straight-line rules) to check that the grouped fast path gives the same pools.
+    """
+    import shapely
+    from scipy.sparse.csgraph import dijkstra
+
+    from siting.metrics import labour as lab
+
+    geoms = np.asarray(sites.geometry.values, dtype=object)
+    cell_xy, pop, _ = lab.population_points(cells)
+    n = len(geoms)
+    out = np.zeros(n)
+    acc_m_min = lab.ACCESS_SPEED_KMH * 1000 / 60
+    sl_r = 70 * 1000 / 60 * budget_min / 1.3
+    g = graph
+    (qi, ni), sdist = shapely.STRtree(shapely.points(g.nodes_xy)).query_nearest(
+        geoms, return_distance=True, all_matches=False)
+    site_node = np.full(n, -1)
+    site_acc_m = np.full(n, np.inf)
+    site_node[qi], site_acc_m[qi] = ni, sdist
+    on_site = site_acc_m <= lab.MAX_ACCESS_M
+    out += lab._straight_pool(geoms, np.flatnonzero(~on_site), cell_xy, pop, sl_r, n)
+    cdist, cnode = g.tree.query(cell_xy)
+    on_cell = cdist <= lab.MAX_ACCESS_M
+    site_pos = np.flatnonzero(on_site)
+    out += lab._straight_pool(geoms, site_pos, cell_xy[~on_cell], pop[~on_cell], sl_r, n)
+    c_node, c_acc, pop_on = cnode[on_cell], cdist[on_cell] / acc_m_min, pop[on_cell]
+    reach = np.zeros((n, c_node.size), dtype=bool)
+    for si, ci in lab._iter_pairs_within(geoms, site_pos, cell_xy[on_cell],
+                                         min(lab.MAX_ACCESS_M, acc_m_min * budget_min)):
+        reach[si, ci] = True
+    sn, s_acc = site_node[site_pos], site_acc_m[site_pos] / acc_m_min
+    src, inv = np.unique(np.concatenate([g.end_a[sn], g.end_b[sn]]), return_inverse=True)
+    dist = dijkstra(g.graph, directed=False, indices=src, limit=budget_min - s_acc.min())
+    ra, rb = inv.ravel()[:sn.size], inv.ravel()[sn.size:]
+    to_key = np.minimum(dist[ra] + g.off_a[sn][:, None], dist[rb] + g.off_b[sn][:, None])
+    to_key += s_acc[:, None]
+    net = to_key[:, g.end_a[c_node]] <= budget_min - (g.off_a[c_node] + c_acc)
+    net |= to_key[:, g.end_b[c_node]] <= budget_min - (g.off_b[c_node] + c_acc)
+    same = (g.chain[sn][:, None] >= 0) & (g.chain[sn][:, None] == g.chain[c_node][None, :])
+    along = (np.abs(g.off_a[sn][:, None] - g.off_a[c_node][None, :]) + c_acc[None, :]
+             + s_acc[:, None])
+    net |= same & (along <= budget_min)
+    reach[site_pos] |= net
+    return out + reach @ pop_on
+
+
+def test_grouped_fast_path_equals_dense_reference() -> None:
+    """Random seeded network, sites and cells: same pools as the dense previous path."""
+    from shapely import affinity
+
+    rng = np.random.default_rng(2024)
+    k, step = 9, 4000.0
+    gx, gy = np.meshgrid(np.arange(k) * step, np.arange(k) * step)
+    gx, gy = gx + rng.normal(0, 400, gx.shape), gy + rng.normal(0, 400, gy.shape)
+    lines, classes = [], []
+    for i in range(k):
+        for j in range(k):
+            for di, dj in ((0, 1), (1, 0)):
+                if i + di < k and j + dj < k and rng.random() < 0.8:  # some links missing
+                    mid = ((gx[i, j] + gx[i + di, j + dj]) / 2 + rng.normal(0, 300),
+                           (gy[i, j] + gy[i + di, j + dj]) / 2 + rng.normal(0, 300))
+                    lines.append(_line((gx[i, j], gy[i, j]), mid,
+                                       (gx[i + di, j + dj], gy[i + di, j + dj])))
+                    classes.append(int(rng.integers(1, 6)))
+    lines.append(_line(*[(16_000 + 2500 * np.cos(a), 45_000 + 2500 * np.sin(a))
+                         for a in np.linspace(0, 2 * np.pi, 13)]))  # an isolated loop
+    classes.append(4)
+    roads = gpd.GeoDataFrame({"road_class": classes}, geometry=lines, crs=CRS)
+    shapes = []
+    for _ in range(300):
+        cx, cy = rng.uniform(-8000, 42_000, 2)
+        w, h = rng.uniform(50, 2500, 2)
+        shapes.append(affinity.rotate(box(X0 + cx, Y0 + cy, X0 + cx + w, Y0 + cy + h),
+                                      rng.uniform(0, 90)))
+    shapes += [_p(*xy) for xy in gx.ravel()[:20, None] * [1, 0] + [0, 1000]]  # shared nodes
+    sites = gpd.GeoDataFrame(geometry=shapes, crs=CRS)
+    xy = rng.uniform(-10_000, 45_000, (2500, 2))
+    cells = gpd.GeoDataFrame({"working_age_population": rng.gamma(0.8, 200, 2500)},
+                             geometry=[_p(*c) for c in xy], crs=CRS)
+    graph = build_road_graph(roads)
+    seen = set()
+    for budget in (4.0, 12.0, 25.0):
+        got = labour_pool(sites, cells, travel_time_min=budget, graph=graph).to_numpy()
+        ref = _dense_reference_pool(sites, cells, graph, budget)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
+        seen.add(len(np.unique(np.round(ref))))
+    assert min(seen) > 100  # the pools really differ between sites
