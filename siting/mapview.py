@@ -579,7 +579,7 @@ def build_case_map(
     legend = "<br>".join(f"<i style='background:{c}'></i>{_esc(t(f'outcome.{o}', lang))}"
                          for o, c in OUTCOME_COLOURS.items())
     _Legend(legend).add_to(fmap)
-    pad = 0.05
+    pad = 0.25  # degrees: a single case still shows its surroundings
     fmap.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
     return fmap
 

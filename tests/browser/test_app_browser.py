@@ -175,6 +175,7 @@ def test_add_case_with_markup_note_is_shown_as_text(session, screenshot_dir: Pat
     popup.wait_for()
     assert XSS in popup.inner_text()
     assert popup.locator("img").count() == 0
+    page.wait_for_timeout(400)  # let the popup finish fading in for the screenshot
     page.screenshot(path=str(screenshot_dir / "outcomes_sv.png"), full_page=True)
     assert dialogs == []
 
