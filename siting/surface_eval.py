@@ -28,13 +28,11 @@ from siting.metrics.filters import apply_filter
 from siting.metrics.labour import population_points
 from siting.metrics.surface_ops import (
     Grid,
-    labour_pool_surface,
-    overlap_surface,
     raster_stat_surface,
     sum_within_surface,
 )
 from siting.profiles import HardCriterion, Profile, SoftCriterion
-from siting.surface_kernels import densify_vertices, disk_sum, polygon_interior, seed_distance
+from siting.surface_kernels import PolygonIndex, densify_vertices, disk_sum, seed_distance
 from siting.valuefn import Ideal, Linear, Piecewise, Step
 
 __all__ = [
@@ -170,10 +168,13 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
               "speed_kmh": float(params.get("speed_kmh", 70.0)),
               "detour_factor": float(params.get("detour_factor", 1.3)),
               "field": str(params.get("field", "working_age_population"))}
-        population_points(pop, kw["field"])  # fail early on a missing field
+        pxy, pval, _ = population_points(pop, kw["field"])
+        radius = kw["speed_kmh"] * 1000.0 / 60.0 * kw["travel_time_min"] / kw["detour_factor"]
         note = (f"{mid}: straight-line travel ({kw['speed_kmh']:g} km/h, detour factor "
-                f"{kw['detour_factor']:g}); the road network is not used on the surface")
-        return (lambda tile, _lab: labour_pool_surface(pop, grid=tile, **kw)), note, ""
+                f"{kw['detour_factor']:g}, radius {radius / 1000:.1f} km); the road network is "
+                "not used on the surface")
+        spectra: dict = {}
+        return (lambda tile, _lab: disk_sum(pxy, pval, tile, radius, spectra)), note, ""
     layer_type = str(params["layer"])
     if kind == "raster_stat":
         raster = layerset.raster(layer_type)
@@ -200,8 +201,10 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
     geoms = np.asarray(layer.geometry.values, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if kind == "overlap_share":
-        sub = layer.loc[ok]
-        return (lambda tile, _lab: overlap_surface(sub, grid=tile)), "", ""
+        if not np.isin(shapely.get_type_id(geoms[ok]), (3, 6)).all():
+            return None, "", f"overlap needs polygons; the '{layer_type}' layer has others"
+        index = PolygonIndex(geoms[ok])
+        return (lambda tile, _lab: index.interior(tile).astype("float32")), "", ""
     if kind in ("sum_within", "count_within"):
         radius = float(params["radius_m"])
         vals = (np.ones(len(layer)) if kind == "count_within" else np.nan_to_num(
@@ -211,12 +214,16 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
         if pts_mask.sum() == ok.sum():
             xy = shapely.get_coordinates(geoms[pts_mask])
             w = vals[pts_mask]
-            return (lambda tile, _lab: disk_sum(xy, w, tile, radius)), "", ""
+            spectra_r: dict = {}
+            return (lambda tile, _lab: disk_sum(xy, w, tile, radius, spectra_r)), "", ""
         sub = layer.loc[ok].assign(_w=vals[ok])
         return (lambda tile, _lab: sum_within_surface(sub, "_w", radius, grid=tile)), "", ""
     # distance / nearest_attribute
     geoms_ok = geoms[ok]
-    xy, owner, segs = densify_vertices(geoms_ok, res / 4.0)
+    polys = PolygonIndex(geoms_ok)
+    xy, owner, segs, seg_id = densify_vertices(geoms_ok, res / 4.0)
+    if np.isin(shapely.get_type_id(geoms_ok), (0, 4)).all():
+        segs = seg_id = None  # points: distances to the vertices themselves
     halo = (cap if cap is not None else DEFAULT_CAP_M) + 2.0 * res
     tree = shapely.STRtree(geoms_ok)
     if kind == "distance":
@@ -224,7 +231,8 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
             if geoms_ok.size == 0:
                 return np.full(tile.shape, np.nan, dtype="float32")
             d, _ = seed_distance(xy, tile, halo_m=halo, owner=owner, segments=segs,
-                                 interior=polygon_interior(geoms_ok, tile))
+                                 segment_id=seg_id,
+                                 interior=polys.interior(tile))
             # beyond the halo every criterion is constant: any value above the cap will do
             return np.where(np.isinf(d), np.float32(halo), d).astype("float32")
         return dist_fn, "", ""
@@ -233,8 +241,9 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
     def attr_fn(tile: Grid, _lab: np.ndarray) -> Indexed:
         if geoms_ok.size == 0:
             return Indexed(np.full(tile.shape, -1, dtype=np.int64), items)
-        _, near = seed_distance(xy, tile, halo_m=halo, owner=owner, segments=segs)
-        inside = polygon_interior(geoms_ok, tile)
+        _, near = seed_distance(xy, tile, halo_m=halo, owner=owner, segments=segs,
+                                 segment_id=seg_id)
+        inside = polys.interior(tile)
         todo = (near < 0) | inside
         if todo.any():  # farther than the halo, or inside a polygon: exact nearest feature
             xs, ys = tile.centres()

@@ -35,32 +35,33 @@ import math
 import numpy as np
 import rasterio.features
 import shapely
+from scipy import fft as sfft
 from scipy import ndimage
-from scipy.signal import fftconvolve
 
 from siting.metrics.surface_ops import Grid
 
-__all__ = ["densify_vertices", "disk_sum", "polygon_interior", "seed_distance",
-           "segment_distance"]
+__all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "polygon_interior",
+           "seed_distance", "segment_distance"]
 
 #: Neighbourhood (cells) in which seed-region borders are re-checked exactly.
-_REACH = 2
+_REACH = 1
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Vertices of points, lines and polygon boundaries every ``spacing_m``, with their segments.
 
     Returns
     -------
-    (ndarray, ndarray, ndarray)
+    (ndarray, ndarray, ndarray, ndarray)
         Vertex coordinates ``(n, 2)``, the index of the geometry each came from,
-        and the segment ``(ax, ay, bx, by)`` of the original geometry each lies on
+        the segment ``(ax, ay, bx, by)`` of the original geometry each lies on
         (a point is a segment of length 0), so distances can be measured to the
-        segment rather than to the vertex.
+        segment rather than to the vertex, and the segment's number.
     """
     if geoms.size == 0:
-        return np.zeros((0, 2)), np.zeros(0, dtype=np.int64), np.zeros((0, 4))
+        return (np.zeros((0, 2)), np.zeros(0, dtype=np.int64), np.zeros((0, 4)),
+                np.zeros(0, dtype=np.int64))
     types = shapely.get_type_id(geoms)
     lines = np.where(np.isin(types, (3, 6)), shapely.boundary(geoms), geoms)
     parts, gidx = shapely.get_parts(lines, return_index=True)
@@ -77,7 +78,7 @@ def densify_vertices(geoms: np.ndarray, spacing_m: float
     t = (np.arange(seg_id.size) - start) / n[seg_id]
     xy = seg_a[seg_id] + t[:, None] * (seg_b - seg_a)[seg_id]
     segs = np.column_stack([seg_a, seg_b])[seg_id]
-    return xy, seg_owner[seg_id].astype(np.int64), segs
+    return xy, seg_owner[seg_id].astype(np.int64), segs, seg_id.astype(np.int64)
 
 
 def segment_distance(qx: np.ndarray, qy: np.ndarray, segs: np.ndarray) -> np.ndarray:
@@ -92,19 +93,47 @@ def segment_distance(qx: np.ndarray, qy: np.ndarray, segs: np.ndarray) -> np.nda
     return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy))
 
 
+class PolygonIndex:
+    """Polygons prepared for repeated rasterisation on tiles (spatial index, GeoJSON once).
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Any geometries; only polygons and multipolygons are kept.
+    """
+
+    def __init__(self, geoms: np.ndarray) -> None:
+        polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
+        self.geoms = polys
+        self.tree = shapely.STRtree(polys)
+        self._json: dict[int, dict] = {}
+
+    def interior(self, grid: Grid) -> np.ndarray:
+        """True where the cell centre of ``grid`` lies inside one of the polygons."""
+        if self.geoms.size == 0:
+            return np.zeros(grid.shape, dtype=bool)
+        hits = self.tree.query(shapely.box(*grid.bounds))
+        if hits.size == 0:
+            return np.zeros(grid.shape, dtype=bool)
+        shapes = []
+        for i in hits.tolist():
+            if i not in self._json:
+                self._json[i] = shapely.geometry.mapping(self.geoms[i])
+            shapes.append((self._json[i], 1))
+        burnt = rasterio.features.rasterize(shapes, out_shape=grid.shape,
+                                            transform=grid.transform, fill=0, dtype="uint8")
+        return burnt.astype(bool)
+
+
 def polygon_interior(geoms: np.ndarray, grid: Grid) -> np.ndarray:
     """True where the cell centre lies inside one of the polygons among ``geoms``."""
-    polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
-    if polys.size == 0:
-        return np.zeros(grid.shape, dtype=bool)
-    burnt = rasterio.features.rasterize(((g, 1) for g in polys), out_shape=grid.shape,
-                                        transform=grid.transform, fill=0, dtype="uint8")
-    return burnt.astype(bool)
+    return PolygonIndex(geoms).interior(grid)
 
 
 def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
                   interior: np.ndarray | None = None, owner: np.ndarray | None = None,
-                  segments: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  segments: np.ndarray | None = None, segment_id: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Distance from every cell centre of ``grid`` to the nearest of the points ``xy``.
 
     Parameters
@@ -124,6 +153,9 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     segments : ndarray, shape (n, 4), optional
         The segment each vertex lies on (:func:`densify_vertices`); distances are
         then measured to the segment (exact for lines), else to the vertex.
+    segment_id : ndarray of int, optional
+        The segment's number per vertex: cells whose neighbours' seeds lie on the
+        same segment need no re-check.
 
     Returns
     -------
@@ -142,6 +174,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
         ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
         if ok.any():
             segs = (np.column_stack([xy, xy]) if segments is None else segments)[ok]
+            key = (np.arange(xy.shape[0]) if segment_id is None else segment_id)[ok]
             r, c, pts, own = r[ok], c[ok], xy[ok], owner[ok]
             flat = r * cols + c
             # per seed cell keep the vertex nearest the cell centre (deterministic)
@@ -157,7 +190,8 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             free = (seed_of < 0).reshape(rows, cols)
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
-            s, d = _refined_nearest(idx, seed_of, segs, grid, k, cols)
+            s, d = _refined_nearest(idx, seed_of, segs, key, grid, k, cols,
+                                    points=segments is None)
             del idx
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
@@ -168,34 +202,39 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     return dist, nearest
 
 
-def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, grid: Grid,
-                     k: int, cols: int, reach: int = _REACH) -> tuple[np.ndarray, np.ndarray]:
+def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
+                     grid: Grid, k: int, cols: int, *, points: bool = False,
+                     reach: int = _REACH) -> tuple[np.ndarray, np.ndarray]:
     """Nearest exact vertex per cell: the EDT's seed, re-checked near seed-region borders.
 
     The transform picks the seed cell whose *centre* is nearest; the vertex
     inside a neighbouring seed cell may be nearer. Cells whose
-    ``(2*reach+1)^2`` neighbourhood holds more than one seed compare the
-    exact distances to all of those seeds.
+    ``(2*reach+1)^2`` neighbourhood holds seeds of another segment (``key``)
+    compare the exact distances to all of those seeds.
     """
+    dist = _point_distance if points else segment_distance
     rows, cols_t = grid.shape
     m = min(reach, k)
     ir = idx[0, k - m:k + rows + m, k - m:k + cols_t + m].astype(np.int64)
     ic = idx[1, k - m:k + rows + m, k - m:k + cols_t + m].astype(np.int64)
     sbig = seed_of[ir * cols + ic]
+    del ir, ic
+    kbig = key[sbig]
     s = sbig[m:m + rows, m:m + cols_t].copy()
+    ks = kbig[m:m + rows, m:m + cols_t]
     xs, ys = grid.centres()
-    d = segment_distance(xs, ys, segs[s])
+    d = dist(xs, ys, segs[s])
     differs = np.zeros((rows, cols_t), dtype=bool)
     shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
     for dr, dc in shifts:
-        differs |= sbig[m + dr:m + dr + rows, m + dc:m + dc + cols_t] != s
+        differs |= kbig[m + dr:m + dr + rows, m + dc:m + dc + cols_t] != ks
     rr, cc = np.nonzero(differs)
     if rr.size:
         qx, qy = xs[rr, cc], ys[rr, cc]
         best_d, best_s = d[rr, cc], s[rr, cc]
         for dr, dc in shifts:
             cand = sbig[m + dr + rr, m + dc + cc]
-            dc_ = segment_distance(qx, qy, segs[cand])
+            dc_ = dist(qx, qy, segs[cand])
             better = dc_ < best_d
             best_d = np.where(better, dc_, best_d)
             best_s = np.where(better, cand, best_s)
@@ -204,13 +243,20 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, gri
     return s, d
 
 
-def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float) -> np.ndarray:
+def _point_distance(qx: np.ndarray, qy: np.ndarray, segs: np.ndarray) -> np.ndarray:
+    return np.hypot(qx - segs[..., 0], qy - segs[..., 1])
+
+
+def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float,
+             cache: dict | None = None) -> np.ndarray:
     """Sum of ``weights`` of the points within ``radius_m`` of each cell centre.
 
     Points are binned into cells of a window grown by the radius, then
     convolved with a true disk (cell centres within the radius). A point counts
     when the centre of its cell is within the radius of the cell centre
     measured, i.e. exact up to half a cell diagonal at the disk's rim.
+    ``cache`` (any dict kept by the caller) memoises the disk's spectrum
+    across tiles of one shape.
     """
     big, k = grid.expand(radius_m)
     res = big.resolution_m
@@ -230,10 +276,23 @@ def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float) -
     if np.count_nonzero(dens) * kernel.size < 4 * rows * cols * math.log2(rows * cols + 2):
         summed = _sparse_stamp(dens, kernel, k)  # few points: stamp the disk directly
     else:
-        summed = fftconvolve(dens, kernel, mode="same")
+        summed = _fft_same(dens, kernel, k, {} if cache is None else cache)
     inner = summed[k:k + grid.shape[0], k:k + grid.shape[1]]
     # integers stay integers despite FFT round-off
     return np.clip(np.round(inner, 6), 0.0, None).astype("float32")
+
+
+def _fft_same(dens: np.ndarray, kernel: np.ndarray, k: int, cache: dict) -> np.ndarray:
+    """``fftconvolve(dens, kernel, mode="same")`` for an odd square kernel, spectrum memoised."""
+    rows, cols = dens.shape
+    shape = (sfft.next_fast_len(rows + 2 * k, real=True),
+             sfft.next_fast_len(cols + 2 * k, real=True))
+    key = (shape, kernel.shape, float(kernel.sum()))
+    spec = cache.get(key)
+    if spec is None:
+        spec = cache[key] = sfft.rfft2(kernel, shape, workers=-1)
+    full = sfft.irfft2(sfft.rfft2(dens, shape, workers=-1) * spec, shape, workers=-1)
+    return full[k:k + rows, k:k + cols]
 
 
 def _sparse_stamp(dens: np.ndarray, kernel: np.ndarray, k: int) -> np.ndarray:

@@ -208,10 +208,11 @@ def test_point_distances_are_exact_and_beyond_halo_is_inf() -> None:
 
 def test_densified_line_vertices_lie_on_the_line() -> None:
     line = LineString([(0, 0), (1000, 0), (1000, 700)])
-    xy, owner, segs = densify_vertices(np.array([line, Point(5, 5)], dtype=object), 50.0)
+    xy, owner, segs, seg_id = densify_vertices(np.array([line, Point(5, 5)], dtype=object), 50.0)
     assert np.hypot(*np.diff(xy[owner == 0], axis=0).T).max() <= 50.0 + 1e-9
     assert shapely.distance(line, shapely.points(xy[owner == 0])).max() < 1e-9
     assert owner[-1] == 1 and (segs[-1] == [5, 5, 5, 5]).all()
+    assert len(set(seg_id.tolist())) == 3
     q = np.array([500.0, 1000.0, 2000.0]), np.array([-30.0, 300.0, 700.0])
     last = segs[owner == 0][-1]
     np.testing.assert_allclose(segment_distance(*q, np.stack([segs[0], last, last])),
