@@ -41,7 +41,7 @@ def nice_scale_length(width_m: float, fraction: float = 0.22) -> float:
     >>> nice_scale_length(12_000)
     2000.0
     >>> nice_scale_length(180_000)
-    50000.0
+    20000.0
     """
     if not math.isfinite(width_m) or width_m <= 0:
         raise ValueError(f"map width must be a positive number of metres, got {width_m!r}")
