@@ -49,6 +49,9 @@ def _fmt_iv(value: float, iv: tuple[float, float], lang: str) -> str:
 def _body(state: AppState) -> None:
     lang = state.lang
     st.title(t("lessons.title", lang))
+    if state.flash:
+        st.success(md(state.flash))
+        state.flash = None
     prof = _data.profile(state.profile)
     st.caption(md(f"{t('common.profile', lang)}: {prof.name(lang)}"))
     c1, c2 = st.columns(2)
@@ -120,7 +123,8 @@ def _body(state: AppState) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{prof.id}_suggested.toml"
         path.write_text(copy.to_toml(), encoding="utf-8")
-        st.success(md(t("lessons.applied", lang, path=str(path))))
+        state.flash = t("lessons.applied", lang, path=str(path))
+        st.rerun()  # the sidebar lists the new copy on the next run
 
 
 run_page(_body)

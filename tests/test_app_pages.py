@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -154,6 +155,32 @@ def test_adding_a_case_adds_a_row(app: AppTest) -> None:
     assert any(md("APP-TEST-1") in s.value for s in app.success)
 
 
+def _add_case(app: AppTest, case_id: str, title: str) -> None:
+    app.text_input(key="f_add_sv_case_id").input(case_id)
+    app.text_input(key="f_add_sv_title").input(title)
+    app.text_input(key="f_add_sv_kommunkod").input("9902")
+    app.button[[b.label for b in app.button].index(t("outcomes.save", "sv"))].click().run()
+    _no_errors(app)
+
+
+def test_edit_then_restore_an_earlier_revision(app: AppTest) -> None:
+    _goto(app, "outcomes")
+    _add_case(app, "APP-REV-1", "Första titeln")
+    app.text_input(key="f_edit_sv_title").input("Andra titeln")
+    saves = [i for i, b in enumerate(app.button) if b.label == t("outcomes.save", "sv")]
+    app.button[saves[1]].click().run()  # the edit form's save
+    _no_errors(app)
+    col_title = t("outcomes.case_title", "sv")
+    assert app.table[0].value.iloc[0][col_title] == md("Andra titeln")
+    history = _frame_with(app, "action")
+    assert history["#"].tolist() == [1, 2] or sorted(history["#"].tolist()) == [1, 2]
+    app.selectbox(key="rev_APP-REV-1").set_value(1).run()
+    app.button(key="restore_APP-REV-1").click().run()
+    _no_errors(app)
+    assert app.table[0].value.iloc[0][col_title] == md("Första titeln")
+    assert len(_frame_with(app, "action")) == 3  # the restore is a new revision
+
+
 def test_invalid_case_is_rejected_with_every_problem(app: AppTest) -> None:
     _goto(app, "outcomes")
     app.text_input(key="f_add_sv_case_id").input("bad id with spaces")
@@ -176,6 +203,13 @@ def test_seeded_log_feeds_the_lessons_page(app: AppTest) -> None:
     _goto(app, "lessons")
     _no_errors(app)
     assert any(h.value == t("lessons.weights", "sv") for h in app.subheader)
+    app.button(key="learn_apply").click().run()
+    _no_errors(app)
+    saved = list((Path(os.environ["SITING_USER_DIR"]) / "profiles").glob("*.toml"))
+    assert [p.name for p in saved] == ["battery_plant_suggested.toml"]
+    assert "Battericellfabrik (battery_plant_suggested)" in \
+        app.sidebar.selectbox(key="profile_sv").options
+    assert any("battery\\_plant\\_suggested" in s.value for s in app.success)
 
 
 def test_compare_and_data_pages_show_tables(app: AppTest) -> None:
