@@ -128,12 +128,14 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     return result, ls
 
 
-def load_cases(db: str | None, *, industry: str | None, include_confidential: bool) -> Any:
-    """The outcome-log case frame for a dossier, or None when there is no log.
+def load_cases(db: str | None, *, industry: str | None,
+               include_confidential: bool) -> tuple[Any, int]:
+    """The outcome-log case frame for a dossier (None when there is no log).
 
     ``db`` None uses ``$SITING_DB_URL``, else the user's default SQLite store only when
     its file exists (a dossier never creates a database). Confidential cases are not even
-    read unless ``include_confidential``.
+    read unless ``include_confidential``; only their number is returned as the second
+    item.
     """
     from siting.learn.adapters import cases_frame_from_store
     from siting.outcomes import OutcomeStore, default_url
@@ -146,12 +148,15 @@ def load_cases(db: str | None, *, industry: str | None, include_confidential: bo
             default = default_url()
             path = Path(default.removeprefix("sqlite:///"))
             if not (default.startswith("sqlite:///") and path.is_file()):
-                return None
+                return None, 0
             url = default
     store = OutcomeStore.open(url)
     try:
-        return cases_frame_from_store(store, industry=industry,
-                                      include_confidential=include_confidential)
+        frame = cases_frame_from_store(store, industry=industry,
+                                       include_confidential=include_confidential)
+        withheld = 0 if include_confidential else len(
+            store.list(industry=industry, confidentiality=["confidential"]))
+        return frame, withheld
     finally:
         store.close()
 
@@ -174,12 +179,13 @@ def run_dossier(args: argparse.Namespace) -> int:
             "--site", "", "site_id", f"no candidate site '{args.site}' in the study area",
             f"{hint + '; ' if hint else ''}a site outside the study area needs --region "
             f"(e.g. --region all)")]) from None
-    cases = None
+    cases, withheld = None, 0
     if not args.no_outcomes:
-        cases = load_cases(args.db, industry=str(result.profile.industry),
-                           include_confidential=args.include_confidential)
+        cases, withheld = load_cases(args.db, industry=str(result.profile.industry),
+                                     include_confidential=args.include_confidential)
     d = build_dossier(result, args.site, ls, lang=args.lang, n_draws=args.draws, cases=cases,
-                      include_confidential=args.include_confidential)
+                      include_confidential=args.include_confidential,
+                      confidential_withheld=withheld)
     write_dossier(d, out)
     print(str(out))
     return 0

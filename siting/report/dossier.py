@@ -600,7 +600,8 @@ def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
 
 
 def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confidential: bool,
-             lang: str, names: Mapping[str, str], learn_options: Mapping[str, Any]) -> Lessons:
+             lang: str, names: Mapping[str, str], learn_options: Mapping[str, Any],
+             withheld: int = 0) -> Lessons:
     if cases is None:
         return Lessons(used=False, note=tr("lessons_none", lang))
     from siting.errors import SitingError
@@ -609,7 +610,7 @@ def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confiden
     industry = str(result.profile.industry)
     frame, n_secret = filter_cases(cases, industry=industry,
                                    include_confidential=include_confidential)
-    base = {"used": True, "n_confidential_excluded": n_secret,
+    base = {"used": True, "n_confidential_excluded": n_secret + int(withheld),
             "confidential_included": include_confidential}
     if frame.empty:
         return Lessons(**base, note=tr("lessons_no_cases", lang, industry=industry))
@@ -720,6 +721,7 @@ def build_dossier(
     cases: pd.DataFrame | None = None,
     include_confidential: bool = False,
     learn_options: Mapping[str, Any] | None = None,
+    confidential_withheld: int = 0,
     with_map: bool = True,
 ) -> Dossier:
     """Assemble the dossier of one site.
@@ -744,6 +746,9 @@ def build_dossier(
         Use and list confidential cases too (default: they never appear).
     learn_options : mapping, optional
         Passed to :func:`siting.learn.learn` (e.g. ``n_boot``, ``compare_trees``).
+    confidential_withheld : int
+        Confidential cases of the profile's industry the caller did not even read
+        (only their number is reported).
     with_map : bool
         Collect the map data (False for text-only use).
 
@@ -791,7 +796,8 @@ def build_dossier(
     if total is None:
         intro = tr("no_population", lang)
     lessons = _lessons(result, idx, cases, include_confidential, lang, names,
-                       learn_options or {"n_boot": 100, "compare_trees": False})
+                       learn_options or {"n_boot": 100, "compare_trees": False},
+                       0 if include_confidential else confidential_withheld)
     used = set(profile.layer_types()) | {"municipalities", "sites"} | set(_MAP_TYPES) | {
         "population_grid", "schools", "housing", "municipality_stats"}
     cat = layerset.catalog

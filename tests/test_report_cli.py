@@ -1,0 +1,124 @@
+"""``siting dossier`` and ``siting report compare`` from the command line, and the comparison."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from siting.cli import main
+from siting.demo import STUDY_AREA
+from siting.layers import load_layerset
+from siting.profiles import load_profile
+from siting.report.compare_report import build_comparison, render_comparison
+from siting.scoring import evaluate
+
+
+def _pdf_text(path: Path) -> str:
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.fail("pdftotext (poppler-utils) is needed to read the PDF text")
+    out = subprocess.run([exe, str(path), "-"], check=True, capture_output=True,
+                         text=True).stdout
+    return re.sub(r"\s+", " ", out.replace("\u00a0", " "))
+
+
+@pytest.fixture
+def no_default_store(tmp_path, monkeypatch):
+    """Point the default outcome log somewhere empty, so no user store leaks in."""
+    monkeypatch.delenv("SITING_DB_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+def test_cli_dossier_pdf(tmp_path, capsys, no_default_store) -> None:
+    del no_default_store
+    out = tmp_path / "NV-01.pdf"
+    code = main(["dossier", "--profile", "battery_plant", "--site", "NV-01", "--draws", "100",
+                 "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    text = _pdf_text(out)
+    assert "NV-01" in text and "Norrvik" in text and "Battericellfabrik" in text
+    assert "Utfallsloggen användes inte" in text  # no outcome log -> said so, not hidden
+
+
+def test_cli_dossier_confidential_only_with_flag(tmp_path, capsys) -> None:
+    from siting.outcomes import OutcomeStore, seed_store
+
+    db = tmp_path / "outcomes.sqlite"
+    store = OutcomeStore.open(str(db))
+    try:
+        seed_store(store, "demo")
+        secret = [c for c in store.list(industry="battery")
+                  if c.confidentiality == "confidential"]
+    finally:
+        store.close()
+    assert secret, "the demo log has confidential battery cases"
+    base = ["dossier", "--profile", "battery_plant", "--site", "NV-01", "--draws", "50",
+            "--lang", "en", "--db", str(db)]
+    hidden, shown = tmp_path / "hidden.html", tmp_path / "shown.html"
+    assert main([*base, "--out", str(hidden)]) == 0, capsys.readouterr().err
+    assert main([*base, "--include-confidential", "--out", str(shown)]) == 0
+    page_hidden = hidden.read_text(encoding="utf-8")
+    page_shown = shown.read_text(encoding="utf-8")
+    assert f"{len(secret)} confidential cases are left out" in page_hidden
+    assert "included at the user&#39;s request" in page_shown
+    for case in secret:
+        assert case.title.replace("&", "&amp;") not in page_hidden
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--profile", "battery_plant", "--site", "XX-99"], "no candidate site 'XX-99'"),
+    (["--profile", "battery_plant", "--site", "GB-01"], "--region"),
+    (["--profile", "no_such_profile", "--site", "NV-01"], "no_such_profile"),
+])
+def test_cli_dossier_clear_errors(tmp_path, capsys, no_default_store, argv, needle) -> None:
+    del no_default_store
+    code = main(["dossier", *argv, "--no-outcomes", "--out", str(tmp_path / "x.pdf")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_cli_rejects_unknown_format_before_loading(tmp_path, capsys) -> None:
+    code = main(["dossier", "--profile", "battery_plant", "--site", "NV-01",
+                 "--out", str(tmp_path / "x.docx")])
+    err = capsys.readouterr().err
+    assert code == 2 and ".pdf or .html" in err
+    assert "Loading" not in err
+
+
+def test_cli_report_compare_html_is_self_contained(tmp_path, capsys) -> None:
+    out = tmp_path / "compare.html"
+    code = main(["report", "compare", "--profile", "data_center", "--region",
+                 "9901,9902,9903,9904", "--lang", "en", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    page = out.read_text(encoding="utf-8")
+    for name in ("Norrvik", "Älvby", "Skogsås", "Bergsjö"):
+        assert name in page
+    assert "Grannby" not in page.split('id="sources"')[0]  # not in the compared set
+    assert not re.search(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", page, re.I)
+    assert "data:image/png;base64," in page
+
+
+def test_comparison_pdf_and_table(tmp_path) -> None:
+    ls = load_layerset("demo", region=list(STUDY_AREA))
+    res = evaluate(None, load_profile("steelworks"), ls)
+    comp = build_comparison(res, ls, lang="sv")
+    assert [s.kommunkod for s in comp.sections] == [r[0][-5:-1] for r in comp.table]
+    total_sites = sum(int(r[1]) for r in comp.table)
+    assert total_sites == len(res.table)
+    assert sum(int(r[2]) for r in comp.table) == int(res.passes.sum())
+    path = tmp_path / "cmp.pdf"
+    path.write_bytes(render_comparison(comp, "pdf"))
+    text = _pdf_text(path)
+    assert res.profile.name("sv") in text
+    for section in comp.sections:
+        assert section.name in text
+        for sid, *_ in section.top_sites:
+            assert sid in text
