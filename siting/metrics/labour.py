@@ -80,6 +80,7 @@ MERGE_TOLERANCE_M = 1.0
 MAX_EDGE_M = 1_000.0
 _M_PER_MIN_PER_KMH = 1000.0 / 60.0
 _CHUNK_CELLS = 4_000_000  # elements of one dense (sites x cells) block
+_MAX_DIST_ELEMENTS = 10_000_000  # largest (sources x key nodes) Dijkstra matrix kept at once
 
 
 @dataclass(frozen=True)
@@ -619,30 +620,29 @@ def _network_pool(
     pos_of_site = np.full(n, -1, dtype=np.int64)
     pos_of_site[site_pos] = np.arange(site_pos.size)
     p_row = row_of[pos_of_site[p_site]]
-    p_order = np.argsort(p_row, kind="stable")
-    p_row_sorted = p_row[p_order]
-    p_net = np.zeros(p_site.size, dtype=bool)
     # rows in blocks sorted by chain end, so that blocks share Dijkstra sources
     rows = np.argsort(graph.end_a[row_node], kind="stable")
     row_pool = np.zeros(rows.size)
     chunk = max(1, _CHUNK_CELLS // max(cells.g_pop.size, graph.n_key_nodes))
-    for start in range(0, rows.size, chunk):
+    block_of_row = np.empty(rows.size, dtype=np.int64)
+    block_of_row[rows] = np.arange(rows.size) // chunk
+    p_block = block_of_row[p_row]
+    p_order = np.argsort(p_block, kind="stable")
+    p_bounds = np.searchsorted(p_block[p_order], np.arange(block_of_row.max() + 2))
+    p_net = np.zeros(p_site.size, dtype=bool)
+    dist_all = _all_source_dist(graph, row_node, row_acc, budget_min)
+    for bi, start in enumerate(range(0, rows.size, chunk)):
         block = rows[start:start + chunk]
         if budget_min < float(row_acc[block].min()):
             continue  # every row is farther from its node than the budget
-        to_key = _rows_to_key(graph, row_node[block], row_acc[block], budget_min)
+        to_key = _rows_to_key(graph, row_node[block], row_acc[block], budget_min, dist_all)
         row_pool[block] = _rows_pool(graph, cells, to_key, row_node[block], row_acc[block],
                                      budget_min)
-        lo = np.searchsorted(p_row_sorted, block.min())
-        hi = np.searchsorted(p_row_sorted, block.max(), side="right")
-        if hi > lo:
-            sel = p_order[lo:hi]
-            local = np.full(block.max() + 1, -1, dtype=np.int64)
+        sel = p_order[p_bounds[bi]:p_bounds[bi + 1]]
+        if sel.size:
+            local = np.full(rows.size, -1, dtype=np.int64)
             local[block] = np.arange(block.size)
-            r = local[p_row[sel]]
-            keep = r >= 0
-            sel, r = sel[keep], r[keep]
-            p_net[sel] = _cells_reached(graph, cells, to_key, r, p_cell[sel],
+            p_net[sel] = _cells_reached(graph, cells, to_key, local[p_row[sel]], p_cell[sel],
                                         row_node[block], row_acc[block], budget_min)
     out[site_pos] += row_pool[row_of]
     # direct legs to cells the network does not reach (exact distance only where needed)
@@ -654,17 +654,37 @@ def _network_pool(
     return out, int(off_site.size)
 
 
-def _rows_to_key(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float
-                 ) -> np.ndarray:
+def _all_source_dist(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dijkstra from every chain end the rows need at once, when that matrix is small.
+
+    Returns (sources, (sources, K) minutes), or None when it would exceed
+    ``_MAX_DIST_ELEMENTS`` (then each block runs its own Dijkstra).
+    """
+    src = np.unique(np.concatenate([g.end_a[sn], g.end_b[sn]]))
+    if src.size * g.n_key_nodes > _MAX_DIST_ELEMENTS or budget_min < float(s_acc.min()):
+        return None
+    return src, dijkstra(g.graph, directed=False, indices=src,
+                         limit=budget_min - float(s_acc.min()))
+
+
+def _rows_to_key(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float,
+                 dist_all: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """(rows, K) minutes from each row's site (node ``sn``, access ``s_acc``) to every key node.
 
     Site access + along the site's chain to a chain end + shortest path
     between key nodes (Dijkstra limited to the budget; farther is inf).
+    ``dist_all`` holds Dijkstra rows computed beforehand for every source.
     """
     s_ea, s_eb = g.end_a[sn], g.end_b[sn]
-    src, inv = np.unique(np.concatenate([s_ea, s_eb]), return_inverse=True)
-    ra, rb = inv[:sn.size], inv[sn.size:]
-    dist = dijkstra(g.graph, directed=False, indices=src, limit=budget_min - float(s_acc.min()))
+    if dist_all is not None:
+        src, dist = dist_all
+        ra, rb = np.searchsorted(src, s_ea), np.searchsorted(src, s_eb)
+    else:
+        src, inv = np.unique(np.concatenate([s_ea, s_eb]), return_inverse=True)
+        ra, rb = inv[:sn.size], inv[sn.size:]
+        dist = dijkstra(g.graph, directed=False, indices=src,
+                        limit=budget_min - float(s_acc.min()))
     to_key = np.minimum(dist[ra] + g.off_a[sn][:, None], dist[rb] + g.off_b[sn][:, None])
     to_key += s_acc[:, None]
     return to_key
@@ -698,22 +718,31 @@ def _rows_pool(g: RoadGraph, cells: _Cells, to_key: np.ndarray, sn: np.ndarray,
     ``to_key.T`` per group is much cheaper than gathering columns.
     """
     key_t = np.ascontiguousarray(to_key.T)
-    ta = key_t[cells.g_a]
-    tb = key_t[cells.g_b]
-    whole = ta <= cells.min_a[:, None]
-    whole |= tb <= cells.min_b[:, None]
-    partial = ta <= cells.max_a[:, None]
-    partial |= tb <= cells.max_b[:, None]
-    partial &= ~whole
-    del ta, tb
     # a row's own chain: cells may also be reached straight along it
     own = cells.group_of_chain[np.where(g.chain[sn] >= 0, g.chain[sn], -1)]
     has = np.flatnonzero(own >= 0)
-    partial[own[has], has] = ~whole[own[has], has]
-    pool = cells.g_pop @ whole
+    # groups no row of the block reaches through either end are left out
+    k_min = key_t.min(axis=1)
+    active = (k_min[cells.g_a] <= cells.max_a) | (k_min[cells.g_b] <= cells.max_b)
+    active[own[has]] = True
+    grp_ids = np.flatnonzero(active)
+    local = np.full(active.size, -1, dtype=np.int64)
+    local[grp_ids] = np.arange(grp_ids.size)
+    ta = key_t[cells.g_a[grp_ids]]
+    tb = key_t[cells.g_b[grp_ids]]
+    whole = ta <= cells.min_a[grp_ids, None]
+    whole |= tb <= cells.min_b[grp_ids, None]
+    partial = ta <= cells.max_a[grp_ids, None]
+    partial |= tb <= cells.max_b[grp_ids, None]
+    partial &= ~whole
+    del ta, tb
+    lo = local[own[has]]
+    partial[lo, has] = ~whole[lo, has]
+    pool = cells.g_pop[grp_ids] @ whole
     flat = np.flatnonzero(partial)
     if flat.size:
         grp, r = np.divmod(flat, sn.size)
+        grp = grp_ids[grp]
         cnt = cells.g_count[grp]
         total = int(cnt.sum())
         rr = np.repeat(r, cnt)
