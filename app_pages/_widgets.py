@@ -23,6 +23,8 @@ __all__ = [
     "md",
     "run_page",
     "show_error",
+    "problems_frame",
+    "show_problems",
     "sidebar",
 ]
 
@@ -46,6 +48,23 @@ def show_error(exc: SitingError, lang: str) -> None:
     lines = [f"**{md(t('common.error_title', lang))}:** {md(exc.summary)}"]
     lines.extend(f"- {md(p)}" for p in exc.problems if str(p) != exc.summary)
     st.error("\n".join(lines))
+
+
+def problems_frame(problems: Sequence[Any], lang: str) -> pd.DataFrame:
+    """Validation problems as a table with translated column names (one row per problem)."""
+    return pd.DataFrame([{t("problems.source", lang): p.source,
+                          t("problems.location", lang): p.location,
+                          t("problems.field", lang): p.field,
+                          t("problems.problem", lang): p.message,
+                          t("problems.fix", lang): p.hint} for p in problems])
+
+
+def show_problems(frame: pd.DataFrame, max_html_rows: int = 200) -> None:
+    """A table of validation problems: readable text (escaped) when short, a grid when long."""
+    if len(frame) <= max_html_rows:
+        st.table(frame.apply(lambda col: col.map(md)), border="horizontal")
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def run_page(body: Callable[[AppState], None]) -> None:

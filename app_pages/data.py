@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_pages import _cache as _data
 from app_pages._state import AppState
-from app_pages._widgets import md, run_page
+from app_pages._widgets import md, problems_frame, run_page, show_problems
 from siting.errors import Problem, SitingError
 from siting.i18n import format_number, t
 
@@ -57,12 +57,6 @@ def _status_table(state: AppState) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _problem_rows(problems: tuple[Problem, ...]) -> pd.DataFrame:
-    return pd.DataFrame([{"where": ", ".join(x for x in (p.location, p.field and
-                                                           f"field '{p.field}'") if x),
-                          "problem": p.message, "fix": p.hint} for p in problems])
-
-
 def _upload(state: AppState) -> None:
     from siting.layers import read_layer
 
@@ -88,7 +82,7 @@ def _upload(state: AppState) -> None:
         except SitingError as exc:
             st.error(f"{t('data.upload_bad', lang)} {md(exc.summary)}")
             if exc.problems:
-                st.dataframe(_problem_rows(exc.problems), hide_index=True, width="stretch")
+                show_problems(problems_frame(exc.problems, lang))
             return
     st.success(t("data.upload_ok", lang, n=format_number(loaded.n_features, lang)))
     for note in loaded.report.notes:

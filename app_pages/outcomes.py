@@ -14,9 +14,9 @@ import streamlit as st
 
 from app_pages import _cache as _data
 from app_pages._state import AppState
-from app_pages._widgets import md, run_page, show_error
+from app_pages._widgets import md, problems_frame, run_page, show_error, show_problems
 from siting import mapview
-from siting.errors import Problem, SitingError
+from siting.errors import SitingError
 from siting.i18n import t
 from siting.soft_factors import SOFT_FACTORS, factor_ids
 
@@ -59,11 +59,6 @@ def _case_gdf(cases: list[Any]) -> gpd.GeoDataFrame:
         "outcome": [c.outcome for c in cases], "year_decided": [c.year_decided for c in cases],
         "notes": [c.notes for c in cases],
     }, geometry=geoms, crs="EPSG:3006")
-
-
-def _problems_table(problems: tuple[Problem, ...] | list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame([{"source": p.source, "location": p.location, "field": p.field,
-                          "problem": p.message, "fix": p.hint} for p in problems])
 
 
 def _case_form(store: Any, state: AppState, case: Any | None) -> None:
@@ -157,7 +152,7 @@ def _case_form(store: Any, state: AppState, case: Any | None) -> None:
     parsed, problems = parse_case(data, source=t("outcomes.add", lang), location="")
     if problems:
         st.error(t("outcomes.invalid", lang))
-        st.dataframe(_problems_table(problems), hide_index=True, width="stretch")
+        show_problems(problems_frame(problems, lang))
         return
     if case is None:
         store.add(parsed)
@@ -200,8 +195,7 @@ def _import_export(store: Any, state: AppState, cases: list[Any]) -> None:
                     report = import_file(store, path)
                 except ImportValidationError as exc:
                     st.error(t("outcomes.import_failed", lang))
-                    st.dataframe(_problems_table(exc.problems), hide_index=True,
-                                 width="stretch")
+                    show_problems(problems_frame(exc.problems, lang))
                 else:
                     n = len(report.created) + len(report.updated)
                     st.success(md(f"{t('outcomes.import_done', lang, n=n)} {report.summary()}"))

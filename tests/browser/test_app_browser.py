@@ -189,3 +189,38 @@ def test_switch_to_english(session, screenshot_dir: Path) -> None:
     assert "Ranking" in nav and "Outcome log" in nav and "Rangordning" not in nav
     _map_frame(page, min_paths=40)
     page.screenshot(path=str(screenshot_dir / "map_en.png"), full_page=False)
+
+
+def test_import_and_upload_show_row_level_problems(session, tmp_path: Path,
+                                                   screenshot_dir: Path) -> None:
+    page = session["page"]
+    bad_csv = tmp_path / "arenden.csv"
+    bad_csv.write_text(
+        "case_id,title,industry,kommunkod,lon,lat,year_decided,outcome\n"
+        "OK-1,Bra rad,battery,9901,17.5,64.5,2020,won\n"
+        "BAD-2,Fel kommun,battery,12,17.5,64.5,2020,won\n"
+        "BAD-3,Fel utfall,steel,9902,17.6,64.4,2021,kanske\n", encoding="utf-8")
+    _nav(page, "Etableringslogg")
+    page.get_by_role("tab", name="Importera (CSV, Excel, GeoPackage)").click()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+        str(bad_csv))
+    _wait_idle(page)
+    page.get_by_role("button", name="Importera (CSV, Excel, GeoPackage)").click()
+    _wait_idle(page)
+    page.get_by_text("Inget importerades").first.wait_for()
+    problems = page.locator('[data-testid="stTable"]').last.inner_text()
+    assert "row 3" in problems and "row 4" in problems and "row 2" not in problems
+    assert "kommunkod" in problems and "outcome" in problems
+    page.screenshot(path=str(screenshot_dir / "import_errors_sv.png"), full_page=True)
+
+    broken = tmp_path / "kommuner.geojson"
+    broken.write_text("this is not GeoJSON", encoding="utf-8")
+    _nav(page, "Data")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+        str(broken))
+    _wait_idle(page)
+    page.get_by_role("button", name="Kontrollera filen").click()
+    _wait_idle(page)
+    page.get_by_text("Filen kan inte användas").first.wait_for()
+    page.screenshot(path=str(screenshot_dir / "upload_error_sv.png"), full_page=True)
+    assert _external(session["requests"]) == []
