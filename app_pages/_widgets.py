@@ -16,7 +16,7 @@ from app_pages import _cache as _data
 from app_pages._state import AppState, get_state
 from siting.catalog import available_catalogs
 from siting.errors import SitingError
-from siting.i18n import t
+from siting.i18n import format_number, t
 
 __all__ = [
     "current_evaluation",
@@ -181,12 +181,14 @@ def ranking_frame(result: Any, state: AppState, names: dict[str, str],
         t("ranking.col_site", lang): tbl["site_id"].astype(str),
         t("ranking.col_name", lang): tbl["name"].fillna("").astype(str),
         t("ranking.col_kommun", lang): [names.get(str(k), str(k)) for k in tbl["kommunkod"]],
-        t("ranking.col_score", lang): tbl["score"].astype(float).round(1),
+        t("ranking.col_score", lang): [format_number(x, lang, decimals=1)
+                                       for x in tbl["score"].astype(float)],
         t("ranking.col_pass", lang): result.passes.astype(bool),
         t("ranking.col_reasons", lang): ["; ".join(r[:max_reasons]) for r in reasons],
     })
     if "area_ha" in tbl:
-        out.insert(4, t("ranking.col_area", lang), tbl["area_ha"].astype(float).round(1))
+        out.insert(4, t("ranking.col_area", lang),
+                   [format_number(x, lang, decimals=1) for x in tbl["area_ha"].astype(float)])
     order = result.ranks.to_numpy().argsort(kind="stable")
     return out.iloc[order].reset_index(drop=True)
 

@@ -11,7 +11,7 @@ from app_pages._state import AppState
 from app_pages._widgets import run_page
 from siting.catalog import available_catalogs
 from siting.compare import compare_municipalities, criteria_matrix
-from siting.i18n import t
+from siting.i18n import format_number, t
 
 
 def _body(state: AppState) -> None:
@@ -40,9 +40,9 @@ def _body(state: AppState) -> None:
         t("ranking.col_kommun", lang): table["name"] + " (" + table["kommunkod"] + ")",
         t("compare.n_sites", lang): table["n_sites"],
         t("compare.n_pass", lang): table["n_pass"],
-        t("compare.best", lang): table["best_score"].round(1),
+        t("compare.best", lang): [format_number(x, lang, decimals=1) for x in table["best_score"]],
         t("compare.best_site", lang): table["best_site"],
-        t("compare.mean", lang): table["mean_score"].round(1),
+        t("compare.mean", lang): [format_number(x, lang, decimals=1) for x in table["mean_score"]],
     })
     st.subheader(t("compare.table", lang))
     st.dataframe(shown, hide_index=True, width="stretch", key="compare_table")

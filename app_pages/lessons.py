@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages import _cache as _data
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
-from siting.i18n import format_number, t
+from siting.i18n import format_number, format_percent, t
 from siting.soft_factors import SOFT_FACTORS
 
 
@@ -102,7 +102,7 @@ def _body(state: AppState) -> None:
         t("lessons.expert", lang): [res.expert_weights.get(k, 0.0) for k in keys],
     }, index=[label(k) for k in keys])
     st.bar_chart(weights, horizontal=True, stack=False, sort=False)
-    st.dataframe(weights.round(3), width="stretch")
+    st.dataframe(weights.map(lambda x: format_percent(x, lang, 1)), width="stretch")
 
     st.subheader(t("lessons.quality", lang))
     rows = [{"model": "logit", t("lessons.auc", lang): _fmt_iv(res.cv_auc, res.cv_auc_interval,

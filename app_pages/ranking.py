@@ -102,7 +102,8 @@ def _ahp_editor(evaluation: Any, state: AppState) -> None:
             i, j, judged, implied = most_inconsistent_pair(a, w)
             st.warning(md(f"{t('ranking.ahp_cr_bad', lang)} ({labels[i]} / {labels[j]}: "
                           f"{format_number(judged, lang)} ≠ {format_number(implied, lang)})"))
-        st.dataframe(pd.DataFrame({t("ranking.weights", lang): np.round(w, 3)}, index=labels))
+        st.dataframe(pd.DataFrame({t("ranking.weights", lang): [format_percent(x, lang, 1)
+                                                                for x in w]}, index=labels))
         st.button(t("ranking.ahp_apply", lang), key="ahp_apply", disabled=cr > 0.10,
                   on_click=_set_weights, args=(state, dict(zip(ids, w.tolist(), strict=True))))
 
@@ -202,7 +203,7 @@ def _body(state: AppState) -> None:
             top = frame.head(3)
             st.markdown(md(t("ranking.top", lang)) + ": " + ", ".join(
                 f"**{md(r[t('ranking.col_site', lang)])}** "
-                f"({md(format_number(r[t('ranking.col_score', lang)], lang, decimals=1))})"
+                f"({md(r[t('ranking.col_score', lang)])})"
                 for _, r in top.iterrows()))
         st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
         st.download_button(t("common.download_csv", lang),
