@@ -55,7 +55,8 @@ def dossier_button(result: Any, state: AppState, site_id: str) -> None:
 def compare_report_button(result: Any, state: AppState, catalog: str,
                           data_dir: str | None) -> None:
     """A download button for the comparison report of the compare page's dataset."""
-    codes = tuple(sorted(result.table["kommunkod"].astype(str).unique()))
+    muni = _data.municipalities(catalog, data_dir)
+    codes = tuple(sorted(muni["kommunkod"].astype(str)))  # as the compare page loads them
     layerset = _data.layerset(catalog, data_dir, codes)
     key = (catalog, data_dir, codes, state.profile)
     st.download_button(

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._report_buttons import dossier_button
 from app_pages._state import AppState
 from app_pages._widgets import current_evaluation, md, run_page, theme_options
 from siting import mapview
@@ -121,6 +122,7 @@ def _details(result: Any, state: AppState) -> None:
         contrib = result.contributions.loc[idx]
         contrib.index = [_soft_label(result, c, lang) for c in contrib.index]
         st.bar_chart(contrib.rename(t("map.contributions", lang)), horizontal=True)
+        dossier_button(result, state, str(row["site_id"]))
 
 
 def _criterion_label(profile: Any, crit_id: str, lang: str) -> str:

@@ -8,6 +8,25 @@ Everything works offline: maps are drawn with matplotlib (no basemap tiles), fon
 embedded, images are inlined as base64.
 """
 
+from siting.report._texts import tr
+from siting.report.compare_report import (
+    Comparison,
+    build_comparison,
+    render_comparison,
+    write_comparison,
+)
 from siting.report.dossier import Dossier, build_dossier, filter_cases
+from siting.report.render import render_dossier, write_dossier
 
-__all__ = ["Dossier", "build_dossier", "filter_cases"]
+__all__ = [
+    "Comparison",
+    "Dossier",
+    "build_comparison",
+    "build_dossier",
+    "filter_cases",
+    "render_comparison",
+    "render_dossier",
+    "tr",
+    "write_comparison",
+    "write_dossier",
+]

@@ -20,6 +20,13 @@ _T: dict[str, tuple[str, str]] = {
     "page": ("Sida {page} av {pages}", "Page {page} of {pages}"),
     "demo_notice": ("Fiktiva demodata – beskriver ingen verklig plats.",
                     "Fictional demo data – describes no real place."),
+    # app buttons
+    "download_dossier": ("Ladda ner platsdossier (PDF)", "Download site dossier (PDF)"),
+    "download_dossier_html": ("Platsdossier (HTML)", "Site dossier (HTML)"),
+    "download_compare": ("Ladda ner jämförelserapport (PDF)",
+                         "Download comparison report (PDF)"),
+    "download_help": ("Skapas när du klickar (några sekunder), helt utan nätverk.",
+                      "Made when you click (a few seconds), fully offline."),
     # summary
     "summary": ("Sammanfattning", "Summary"),
     "verdict_pass": ("Klarar alla skallkrav", "Passes every hard criterion"),
