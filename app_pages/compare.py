@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._report_buttons import compare_report_button
 from app_pages._state import AppState
 from app_pages._widgets import run_page
 from siting.catalog import available_catalogs
@@ -48,6 +49,7 @@ def _body(state: AppState) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key="compare_table")
     st.download_button(t("common.download_csv", lang), table.to_csv(index=False).encode(),
                        file_name=f"compare_{state.profile}.csv", mime="text/csv")
+    compare_report_button(evaluation, state, state.compare_catalog, data_dir)
 
     st.subheader(t("compare.heatmap", lang))
     matrix = criteria_matrix(evaluation.values, evaluation.passes, kommun)
