@@ -246,6 +246,7 @@ def _dense_reference_pool(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, grap
     import shapely
     from scipy.sparse.csgraph import dijkstra
 
+    from siting.metrics import _labour_core as core
     from siting.metrics import labour as lab
 
     geoms = np.asarray(sites.geometry.values, dtype=object)
@@ -261,14 +262,14 @@ def _dense_reference_pool(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, grap
     site_acc_m = np.full(n, np.inf)
     site_node[qi], site_acc_m[qi] = ni, sdist
     on_site = site_acc_m <= lab.MAX_ACCESS_M
-    out += lab._straight_pool(geoms, np.flatnonzero(~on_site), cell_xy, pop, sl_r, n)
+    out += core._straight_pool(geoms, np.flatnonzero(~on_site), cell_xy, pop, sl_r, n)
     cdist, cnode = g.tree.query(cell_xy)
     on_cell = cdist <= lab.MAX_ACCESS_M
     site_pos = np.flatnonzero(on_site)
-    out += lab._straight_pool(geoms, site_pos, cell_xy[~on_cell], pop[~on_cell], sl_r, n)
+    out += core._straight_pool(geoms, site_pos, cell_xy[~on_cell], pop[~on_cell], sl_r, n)
     c_node, c_acc, pop_on = cnode[on_cell], cdist[on_cell] / acc_m_min, pop[on_cell]
     reach = np.zeros((n, c_node.size), dtype=bool)
-    for si, ci in lab._iter_pairs_within(geoms, site_pos, cell_xy[on_cell],
+    for si, ci in core._iter_pairs_within(geoms, site_pos, cell_xy[on_cell],
                                          min(lab.MAX_ACCESS_M, acc_m_min * budget_min)):
         reach[si, ci] = True
     sn, s_acc = site_node[site_pos], site_acc_m[site_pos] / acc_m_min
@@ -328,3 +329,51 @@ def test_grouped_fast_path_equals_dense_reference() -> None:
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
         seen.add(len(np.unique(np.round(ref))))
     assert min(seen) > 100  # the pools really differ between sites
+
+
+def test_graph_cache_builds_once_per_road_content() -> None:
+    from siting.metrics import RoadGraphCache
+
+    cache = RoadGraphCache(max_entries=2)
+    roads = _fast_road()
+    a = labour_pool(_sites(), _towns(), travel_time_min=30, roads=roads, graph_cache=cache)
+    b = labour_pool(_sites(), _towns(), travel_time_min=45, roads=roads.copy(),
+                    graph_cache=cache)  # same content, another frame: reused
+    assert cache.builds == 1 and len(cache) == 1
+    assert a["nv"] == 10_000.0 and b["nv"] == 17_000.0  # north town: straight line at 45 min
+    slow = roads.assign(speed_kmh=[50.0])  # other speeds: another graph, another answer
+    assert labour_pool(_sites(), _towns(), travel_time_min=30, roads=slow,
+                       graph_cache=cache)["nv"] == 0.0
+    moved = roads.set_geometry([_line((0, 0), (20_000, 0))], crs=CRS)
+    labour_pool(_sites(), _towns(), travel_time_min=30, roads=moved, graph_cache=cache)
+    assert cache.builds == 3 and len(cache) == 2  # least recently used dropped
+    assert cache.get(moved) is cache.get(moved) and cache.builds == 3
+
+
+def test_compute_metric_reuses_graph_through_cache() -> None:
+    import datetime as dt
+    from pathlib import Path
+
+    from siting.catalog import Catalog, LayerSpec
+    from siting.layerset import LayerSet, LoadedLayer, LoadReport, Region
+    from siting.metrics import RoadGraphCache, compute_metric
+
+    def layer(type_name: str, kind: str, data: gpd.GeoDataFrame) -> LoadedLayer:
+        spec = LayerSpec(id=type_name, type=type_name, theme="land", kind=kind,
+                         title_sv=type_name, title_en=type_name, source="test",
+                         attribution="test", licence="CC0-1.0", vintage=dt.date(2026, 1, 1))
+        return LoadedLayer(spec, data, LoadReport("test", len(data), len(data)))
+
+    layers = {"roads": layer("roads", "line", _fast_road()),
+              "population_grid": layer("population_grid", "point", _towns())}
+    munis = gpd.GeoDataFrame({"kommunkod": ["9901"]}, geometry=[box(X0, Y0, X0 + 1, Y0 + 1)],
+                             crs=CRS)
+    ls = LayerSet(Catalog("t", Path("t.toml"), "t", "t",
+                          tuple(lyr.spec for lyr in layers.values())),
+                  Region(("9901",), ("T",), munis.geometry.iloc[0]), layers, munis)
+    cache = RoadGraphCache()
+    got = [compute_metric("labour_pool", _sites(), ls, {"id": f"lp{t}", "travel_time_min": t},
+                          graph_cache=cache) for t in (25.9, 26.1, 45)]
+    assert cache.builds == 1
+    assert [s["nv"] for s in got] == [0.0, 10_000.0, 17_000.0]
+    assert got[2].name == "lp45" and got[2].attrs["method"] == "network"

@@ -21,12 +21,14 @@ from siting.metrics.registry import (
     compute_metric,
     validate_params,
 )
+from siting.metrics.roadgraph import RoadGraphCache
 from siting.metrics.zonal import raster_stat
 
 __all__ = [
     "METRIC_KINDS",
     "MetricKind",
     "MissingLayer",
+    "RoadGraphCache",
     "apply_filter",
     "assign_kommunkod",
     "compute_metric",

@@ -36,6 +36,7 @@ from siting.metrics.geometry import site_area, site_attribute
 from siting.metrics.labour import labour_pool
 from siting.metrics.overlap import overlap_share
 from siting.metrics.radius import count_within, sum_within
+from siting.metrics.roadgraph import RoadGraphCache
 from siting.metrics.zonal import STATS, raster_stat
 from siting.schema import LAYER_TYPES
 
@@ -211,7 +212,8 @@ def validate_params(kind: str, params: Mapping[str, Any], *, source: str = "metr
 
 
 def compute_metric(kind: str, sites: gpd.GeoDataFrame, layerset: LayerSet,
-                   params: Mapping[str, Any], *, name: str | None = None) -> pd.Series:
+                   params: Mapping[str, Any], *, name: str | None = None,
+                   graph_cache: RoadGraphCache | None = None) -> pd.Series:
     """Compute one metric for all sites from a LayerSet.
 
     Parameters
@@ -226,6 +228,10 @@ def compute_metric(kind: str, sites: gpd.GeoDataFrame, layerset: LayerSet,
         The metric's TOML table (parameters plus descriptive keys such as ``id``).
     name : str, optional
         Series name; default ``params["id"]``, else the kind.
+    graph_cache : RoadGraphCache, optional
+        Reuse road graphs across the labour-pool metrics of an evaluation:
+        create one per evaluation and pass it to every call (without it the
+        graph is rebuilt for each labour-pool metric).
 
     Returns
     -------
@@ -258,7 +264,8 @@ def compute_metric(kind: str, sites: gpd.GeoDataFrame, layerset: LayerSet,
             roads=layerset.vector("roads"),
             speed_kmh=float(params.get("speed_kmh", 70.0)),
             detour_factor=float(params.get("detour_factor", 1.3)),
-            field=str(params.get("field", "working_age_population")), name=label)
+            field=str(params.get("field", "working_age_population")), name=label,
+            graph_cache=graph_cache)
     layer_type = str(params["layer"])
     if spec.layer == "raster":
         raster = layerset.raster(layer_type)

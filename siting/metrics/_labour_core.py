@@ -1,0 +1,351 @@
+"""Numeric core of the labour pool: pair searches and the network pool.
+
+Used by :mod:`siting.metrics.labour` (the public wrapper); see its docstring
+for the rules. The network pool is computed once per distinct (site node,
+access time) *row*; population cells are grouped by the road chain they join,
+and a (row, chain) pair is decided whole when every cell of the chain is
+reached through one chain end, or none through either; only the remaining
+pairs are tested cell by cell. Direct local legs add the cells the network
+misses. Dense arrays are bounded to about ``_CHUNK_CELLS`` elements per block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from siting.metrics.roadgraph import M_PER_MIN_PER_KMH, RoadGraph
+
+__all__: list[str] = []
+
+_CHUNK_CELLS = 4_000_000  # elements of one dense block
+_MAX_DIST_ELEMENTS = 10_000_000  # largest (sources x key nodes) Dijkstra matrix kept at once
+
+
+def _straight_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop: np.ndarray,
+                   radius_m: float, n: int) -> np.ndarray:
+    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0)."""
+    out = np.zeros(n)
+    for si, ci in _iter_pairs_within(geoms, idx, cell_xy, radius_m):
+        out += np.bincount(si, weights=pop[ci], minlength=n)
+    return out
+
+
+def _iter_pairs_within(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray,
+                       radius_m: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(site position, cell index) pairs with the cell within ``radius_m`` of the site, in chunks.
+
+    Exact distance from the site geometry (see :func:`_iter_candidate_pairs`).
+    """
+    for si, ci, sure in _iter_candidate_pairs(geoms, idx, cell_xy, radius_m):
+        maybe = np.flatnonzero(~sure)
+        if maybe.size:
+            sure = sure.copy()
+            sure[maybe] = _exact_within(geoms, si[maybe], cell_xy[ci[maybe]], radius_m)
+        yield si[sure], ci[sure]
+
+
+def _exact_within(geoms: np.ndarray, site: np.ndarray, xy: np.ndarray, radius_m: float
+                  ) -> np.ndarray:
+    """True where point ``xy[i]`` is within ``radius_m`` of ``geoms[site[i]]``."""
+    return shapely.distance(geoms[site], shapely.points(xy)) <= radius_m
+
+
+def _iter_candidate_pairs(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray,
+                          radius_m: float) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(site position, cell index, sure) for every pair that may be within ``radius_m``, in chunks.
+
+    Pairs with ``sure`` are within ``radius_m`` of the site geometry; the
+    others need the exact test (:func:`_exact_within`); pairs certainly
+    farther are not returned. Found without testing every (site, cell) pair
+    against the polygon: with ``p`` a point inside the site, a cell within
+    ``radius_m + dist(p, boundary)`` of ``p`` is certainly within ``radius_m``
+    of the site, one farther than ``radius_m + max vertex distance``
+    certainly not.
+    """
+    if idx.size == 0 or cell_xy.shape[0] == 0:
+        return
+    g = geoms[idx]
+    inner = shapely.point_on_surface(g)
+    pxy = np.column_stack([shapely.get_x(inner), shapely.get_y(inner)])
+    poly = np.isin(shapely.get_type_id(g), (3, 6))
+    d_in = np.zeros(idx.size)
+    if poly.any():
+        d_in[poly] = shapely.distance(inner[poly], shapely.boundary(g[poly]))
+    coords, owner = shapely.get_coordinates(g, return_index=True)
+    rho = np.zeros(idx.size)
+    np.maximum.at(rho, owner, np.hypot(coords[:, 0] - pxy[owner, 0],
+                                       coords[:, 1] - pxy[owner, 1]))
+    r_in, r_out = radius_m + d_in, radius_m + rho
+    cell_tree = cKDTree(cell_xy)
+    expected = np.asarray(cell_tree.query_ball_point(pxy, r_out, return_length=True))
+    chunk_of = np.cumsum(expected) // _CHUNK_CELLS  # chunks of about _CHUNK_CELLS pairs
+    starts = np.flatnonzero(np.diff(chunk_of, prepend=-1))
+    for a, b in zip(starts, np.append(starts[1:], idx.size), strict=True):
+        sub = slice(a, b)
+        pairs = cKDTree(pxy[sub]).sparse_distance_matrix(
+            cell_tree, float(r_out[sub].max()), output_type="ndarray")
+        si, ci, d = pairs["i"] + a, pairs["j"], pairs["v"]
+        sure = d <= r_in[si]
+        cand = sure | (d <= r_out[si])
+        yield idx[si[cand]], ci[cand], sure[cand]
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """On-road cells as they join the contracted graph, grouped by chain (or key node).
+
+    Per cell (order of the on-road cells): chain ends ``ea``/``eb`` (key
+    indices), thresholds ``thr_a``/``thr_b`` (budget minus the time from that
+    end to the cell, access leg included), ``chain``, ``pos`` (minutes from
+    ``end_a``) and ``acc`` (access minutes), ``pop``. Cells on one chain share both
+    ends; cells at a key node form a group of their own. Per group: its ends,
+    population, the cell range ``start``/``count`` in ``order``, and the
+    min/max thresholds, so that most (site, group) pairs are decided whole.
+    """
+
+    ea: np.ndarray
+    eb: np.ndarray
+    thr_a: np.ndarray
+    thr_b: np.ndarray
+    chain: np.ndarray
+    pos: np.ndarray
+    acc: np.ndarray
+    pop: np.ndarray
+    group_of_chain: np.ndarray
+    order: np.ndarray
+    g_start: np.ndarray
+    g_count: np.ndarray
+    g_a: np.ndarray
+    g_b: np.ndarray
+    g_pop: np.ndarray
+    min_a: np.ndarray
+    max_a: np.ndarray
+    min_b: np.ndarray
+    max_b: np.ndarray
+
+
+def _group_cells(g: RoadGraph, node: np.ndarray, acc: np.ndarray, pop: np.ndarray,
+                 budget_min: float) -> _Cells:
+    """Where each on-road cell joins the contracted graph, grouped (see :class:`_Cells`)."""
+    ea, eb = g.end_a[node], g.end_b[node]
+    pos = g.off_a[node]
+    thr_a = budget_min - (pos + acc)
+    thr_b = budget_min - (g.off_b[node] + acc)
+    chain = g.chain[node]
+    n_chain = int(g.chain.max()) + 1 if g.chain.size else 0
+    raw = np.where(chain >= 0, chain, n_chain + ea)
+    uniq, gid = np.unique(raw, return_inverse=True)
+    gid = gid.ravel()
+    order = np.argsort(gid, kind="stable")
+    count = np.bincount(gid)
+    start = np.cumsum(count) - count
+    group_of_chain = np.full(n_chain + 1, -1, dtype=np.int64)  # last slot: "no chain"
+    is_chain = uniq < n_chain
+    group_of_chain[uniq[is_chain]] = np.flatnonzero(is_chain)
+    first = order[start]
+    return _Cells(
+        ea, eb, thr_a, thr_b, chain, pos, acc, pop, group_of_chain, order, start, count,
+        ea[first], eb[first], np.bincount(gid, weights=pop),
+        np.minimum.reduceat(thr_a[order], start), np.maximum.reduceat(thr_a[order], start),
+        np.minimum.reduceat(thr_b[order], start), np.maximum.reduceat(thr_b[order], start))
+
+
+def _network_pool(
+    geoms: np.ndarray, valid: np.ndarray, cell_xy: np.ndarray, pop: np.ndarray,
+    graph: RoadGraph, budget_min: float, access_kmh: float, max_access_m: float,
+    sl_radius_m: float,
+) -> tuple[np.ndarray, int]:
+    """Network labour pool per site (positions where ``valid``); also the count of off-road sites.
+
+    A site reaches an on-road cell through the network (site access + path
+    + cell access <= budget) or through a direct local leg. The network part
+    depends on the site only through its node and access time, so it is
+    computed once per distinct (node, access) *row*; cells are grouped by
+    road chain and a (row, chain) pair is decided whole when every cell of
+    the chain is reached through one end, or none through either; only the
+    rest are tested cell by cell. Direct legs add the cells the network
+    does not reach.
+    """
+    n = len(geoms)
+    out = np.zeros(n)
+    access_m_per_min = access_kmh * M_PER_MIN_PER_KMH
+    # sites -> nearest node (distance from the site's edge)
+    node_pts = shapely.points(graph.nodes_xy)
+    ntree = shapely.STRtree(node_pts)
+    sidx = np.flatnonzero(valid)
+    (qi, ni), sdist = ntree.query_nearest(geoms[sidx], return_distance=True, all_matches=False)
+    site_node = np.full(n, -1, dtype=np.int64)
+    site_acc_m = np.full(n, np.inf)
+    site_node[sidx[qi]] = ni
+    site_acc_m[sidx[qi]] = sdist
+    on_site = valid & (site_acc_m <= max_access_m)
+    off_site = np.flatnonzero(valid & ~on_site)
+    if off_site.size:
+        out += _straight_pool(geoms, off_site, cell_xy, pop, sl_radius_m, n)
+    if cell_xy.shape[0] == 0:
+        return out, int(off_site.size)
+    # cells -> nearest node
+    cdist, cnode = graph.tree.query(cell_xy)
+    on_cell = cdist <= max_access_m
+    c_on = np.flatnonzero(on_cell)
+    c_off = np.flatnonzero(~on_cell)
+    site_pos = np.flatnonzero(on_site)
+    # off-road cells: straight-line rule
+    if c_off.size and site_pos.size:
+        out += _straight_pool(geoms, site_pos, cell_xy[c_off], pop[c_off], sl_radius_m, n)
+    if site_pos.size == 0 or c_on.size == 0:
+        return out, int(off_site.size)
+    pop_on = pop[c_on]
+    cells = _group_cells(graph, cnode[c_on], cdist[c_on] / access_m_per_min, pop_on, budget_min)
+    # rows: distinct (node, access minutes) of the on-road sites
+    site_acc_min = site_acc_m[site_pos] / access_m_per_min
+    key = np.column_stack([site_node[site_pos].astype(np.float64), site_acc_min])
+    uniq, row_of = np.unique(key, axis=0, return_inverse=True)
+    row_of = row_of.ravel()
+    row_node, row_acc = uniq[:, 0].astype(np.int64), uniq[:, 1]
+    # candidate direct local legs (site -> nearby on-road cell at the access speed)
+    direct_r = min(max_access_m, access_m_per_min * budget_min)
+    found = list(_iter_candidate_pairs(geoms, site_pos, cell_xy[c_on], direct_r))
+    p_site = np.concatenate([f[0] for f in found]) if found else np.zeros(0, np.int64)
+    p_cell = np.concatenate([f[1] for f in found]) if found else np.zeros(0, np.int64)
+    p_sure = np.concatenate([f[2] for f in found]) if found else np.zeros(0, bool)
+    pos_of_site = np.full(n, -1, dtype=np.int64)
+    pos_of_site[site_pos] = np.arange(site_pos.size)
+    p_row = row_of[pos_of_site[p_site]]
+    # rows in blocks sorted by chain end, so that blocks share Dijkstra sources
+    rows = np.argsort(graph.end_a[row_node], kind="stable")
+    row_pool = np.zeros(rows.size)
+    chunk = max(1, _CHUNK_CELLS // max(cells.g_pop.size, graph.n_key_nodes))
+    block_of_row = np.empty(rows.size, dtype=np.int64)
+    block_of_row[rows] = np.arange(rows.size) // chunk
+    p_block = block_of_row[p_row]
+    p_order = np.argsort(p_block, kind="stable")
+    p_bounds = np.searchsorted(p_block[p_order], np.arange(block_of_row.max() + 2))
+    p_net = np.zeros(p_site.size, dtype=bool)
+    dist_all = _all_source_dist(graph, row_node, row_acc, budget_min)
+    for bi, start in enumerate(range(0, rows.size, chunk)):
+        block = rows[start:start + chunk]
+        if budget_min < float(row_acc[block].min()):
+            continue  # every row is farther from its node than the budget
+        to_key = _rows_to_key(graph, row_node[block], row_acc[block], budget_min, dist_all)
+        row_pool[block] = _rows_pool(graph, cells, to_key, row_node[block], row_acc[block],
+                                     budget_min)
+        sel = p_order[p_bounds[bi]:p_bounds[bi + 1]]
+        if sel.size:
+            local = np.full(rows.size, -1, dtype=np.int64)
+            local[block] = np.arange(block.size)
+            p_net[sel] = _cells_reached(graph, cells, to_key, local[p_row[sel]], p_cell[sel],
+                                        row_node[block], row_acc[block], budget_min)
+    out[site_pos] += row_pool[row_of]
+    # direct legs to cells the network does not reach (exact distance only where needed)
+    extra = ~p_net
+    test = np.flatnonzero(extra & ~p_sure)
+    if test.size:
+        extra[test] = _exact_within(geoms, p_site[test], cell_xy[c_on][p_cell[test]], direct_r)
+    out += np.bincount(p_site[extra], weights=pop_on[p_cell[extra]], minlength=n)
+    return out, int(off_site.size)
+
+
+def _all_source_dist(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dijkstra from every chain end the rows need at once, when that matrix is small.
+
+    Returns (sources, (sources, K) minutes), or None when it would exceed
+    ``_MAX_DIST_ELEMENTS`` (then each block runs its own Dijkstra).
+    """
+    src = np.unique(np.concatenate([g.end_a[sn], g.end_b[sn]]))
+    if src.size * g.n_key_nodes > _MAX_DIST_ELEMENTS or budget_min < float(s_acc.min()):
+        return None
+    return src, dijkstra(g.graph, directed=False, indices=src,
+                         limit=budget_min - float(s_acc.min()))
+
+
+def _rows_to_key(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float,
+                 dist_all: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """(rows, K) minutes from each row's site (node ``sn``, access ``s_acc``) to every key node.
+
+    Site access + along the site's chain to a chain end + shortest path
+    between key nodes (Dijkstra limited to the budget; farther is inf).
+    ``dist_all`` holds Dijkstra rows computed beforehand for every source.
+    """
+    s_ea, s_eb = g.end_a[sn], g.end_b[sn]
+    if dist_all is not None:
+        src, dist = dist_all
+        ra, rb = np.searchsorted(src, s_ea), np.searchsorted(src, s_eb)
+    else:
+        src, inv = np.unique(np.concatenate([s_ea, s_eb]), return_inverse=True)
+        ra, rb = inv[:sn.size], inv[sn.size:]
+        dist = dijkstra(g.graph, directed=False, indices=src,
+                        limit=budget_min - float(s_acc.min()))
+    to_key = np.minimum(dist[ra] + g.off_a[sn][:, None], dist[rb] + g.off_b[sn][:, None])
+    to_key += s_acc[:, None]
+    return to_key
+
+
+def _cells_reached(g: RoadGraph, cells: _Cells, to_key: np.ndarray, r: np.ndarray,
+                   c: np.ndarray, sn: np.ndarray, s_acc: np.ndarray, budget_min: float
+                   ) -> np.ndarray:
+    """Whether row ``r[i]`` (of ``to_key``) reaches on-road cell ``c[i]`` over the network.
+
+    Through either end of the cell's chain; or, for a cell on the row's own
+    chain, straight along that chain.
+    """
+    reach = to_key[r, cells.ea[c]] <= cells.thr_a[c]
+    reach |= to_key[r, cells.eb[c]] <= cells.thr_b[c]
+    s_node = sn[r]
+    same = (g.chain[s_node] >= 0) & (g.chain[s_node] == cells.chain[c])
+    if same.any():
+        k = np.flatnonzero(same)
+        along = (np.abs(g.off_a[s_node[k]] - cells.pos[c[k]]) + cells.acc[c[k]]
+                 + s_acc[r[k]])
+        reach[k[along <= budget_min]] = True
+    return reach
+
+
+def _rows_pool(g: RoadGraph, cells: _Cells, to_key: np.ndarray, sn: np.ndarray,
+               s_acc: np.ndarray, budget_min: float) -> np.ndarray:
+    """Population each row reaches over the network (see :func:`_network_pool`).
+
+    Works on the transposed (groups x rows) layout: gathering whole rows of
+    ``to_key.T`` per group is much cheaper than gathering columns.
+    """
+    key_t = np.ascontiguousarray(to_key.T)
+    # a row's own chain: cells may also be reached straight along it
+    own = cells.group_of_chain[np.where(g.chain[sn] >= 0, g.chain[sn], -1)]
+    has = np.flatnonzero(own >= 0)
+    # groups no row of the block reaches through either end are left out
+    k_min = key_t.min(axis=1)
+    active = (k_min[cells.g_a] <= cells.max_a) | (k_min[cells.g_b] <= cells.max_b)
+    active[own[has]] = True
+    grp_ids = np.flatnonzero(active)
+    local = np.full(active.size, -1, dtype=np.int64)
+    local[grp_ids] = np.arange(grp_ids.size)
+    ta = key_t[cells.g_a[grp_ids]]
+    tb = key_t[cells.g_b[grp_ids]]
+    whole = ta <= cells.min_a[grp_ids, None]
+    whole |= tb <= cells.min_b[grp_ids, None]
+    partial = ta <= cells.max_a[grp_ids, None]
+    partial |= tb <= cells.max_b[grp_ids, None]
+    partial &= ~whole
+    del ta, tb
+    lo = local[own[has]]
+    partial[lo, has] = ~whole[lo, has]
+    pool = cells.g_pop[grp_ids] @ whole
+    flat = np.flatnonzero(partial)
+    if flat.size:
+        grp, r = np.divmod(flat, sn.size)
+        grp = grp_ids[grp]
+        cnt = cells.g_count[grp]
+        total = int(cnt.sum())
+        rr = np.repeat(r, cnt)
+        within = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        cc = cells.order[np.repeat(cells.g_start[grp], cnt) + within]
+        ok = _cells_reached(g, cells, to_key, rr, cc, sn, s_acc, budget_min)
+        pool += np.bincount(rr[ok], weights=cells.pop[cc[ok]], minlength=sn.size)
+    return pool
