@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 XSS = "<img src=x onerror=alert(1)>"
 _TIMEOUT_MS = 45_000
