@@ -61,10 +61,12 @@ from siting.surface_eval import (
     soft_values,
 )
 
-__all__ = ["NODATA", "SurfaceResult", "suitability_surface", "write_geotiff"]
+__all__ = ["MAX_TILE_PX", "NODATA", "SurfaceResult", "suitability_surface", "write_geotiff"]
 
 #: Nodata value of the written GeoTIFF (the in-memory score uses NaN).
 NODATA = -9999.0
+#: Largest tile edge (cells) that ``grow_tiles`` may choose (bounds memory per tile).
+MAX_TILE_PX = 1600
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class SurfaceResult:
 
 def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float = 100.0,
                         tile_px: int = 1024, out_path: str | Path | None = None,
-                        progress: bool = False) -> SurfaceResult:
+                        progress: bool = False, grow_tiles: bool = True) -> SurfaceResult:
     """Evaluate ``profile`` on a raster grid over the LayerSet's study area.
 
     Parameters
@@ -155,6 +157,9 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
         Cell size in metres.
     tile_px : int
         Tile edge in cells (memory bound; results do not depend on it).
+    grow_tiles : bool
+        Grow tiles to four times the widest halo (at most :data:`MAX_TILE_PX`)
+        so that halos cost less than the tiles themselves; the result is the same.
     out_path : str or Path, optional
         Write the score as a GeoTIFF here (EPSG:3006, float32, nodata -9999,
         tiled, deflate, overviews).
@@ -212,6 +217,10 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
     if topsis:
         acc = {"sumsq": np.zeros(len(soft)), "max": np.full(len(soft), -np.inf),
                "min": np.full(len(soft), np.inf)}
+    if grow_tiles:
+        halo_px = max((math.ceil(m.halo_m / grid.resolution_m) for m in metrics.values()),
+                      default=0)
+        tile_px = max(tile_px, min(MAX_TILE_PX, 4 * halo_px))
     tiles = list(grid.tiles(tile_px))
     passes_needed = 2 if topsis else 1
     bar = tqdm(total=len(tiles) * passes_needed, desc="surface", unit="tile", file=sys.stderr,

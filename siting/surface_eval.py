@@ -75,6 +75,7 @@ class PreparedMetric:
     id: str
     kind: str
     compute: Callable[[Grid, np.ndarray], np.ndarray | Indexed]
+    halo_m: float = 0.0
 
 
 def relevance_caps(profile: Profile) -> dict[str, float]:
@@ -136,15 +137,15 @@ def prepare_metrics(profile: Profile, layerset: Any, resolution_m: float,
             why[spec.id] = f"site attribute '{params.get('field')}' has no per-cell meaning " \
                            "(skipped on the surface)"
             continue
-        fn, note, missing = _prepare_one(spec.id, spec.kind, params, layerset, resolution_m,
-                                         caps.get(spec.id))
+        fn, note, missing, halo = _prepare_one(spec.id, spec.kind, params, layerset,
+                                               resolution_m, caps.get(spec.id))
         if missing:
             why[spec.id] = missing
             continue
         if note:
             notes.append(note)
         assert fn is not None
-        prepared[spec.id] = PreparedMetric(spec.id, spec.kind, fn)
+        prepared[spec.id] = PreparedMetric(spec.id, spec.kind, fn, halo)
     for h in profile.hard:
         spec = profile.metric(h.metric)
         if spec.kind == "site_area" and h.op in (">=", ">") and isinstance(h.threshold, int | float):
@@ -159,11 +160,11 @@ def prepare_metrics(profile: Profile, layerset: Any, resolution_m: float,
 
 
 def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res: float,
-                 cap: float | None) -> tuple[Callable[..., Any] | None, str, str]:
+                 cap: float | None) -> tuple[Callable[..., Any] | None, str, str, float]:
     if kind == "labour_pool":
         pop = layerset.vector("population_grid")
         if pop is None:
-            return None, "", _NO_LAYER.format("population_grid")
+            return None, "", _NO_LAYER.format("population_grid"), 0.0
         kw = {"travel_time_min": float(params["travel_time_min"]),
               "speed_kmh": float(params.get("speed_kmh", 70.0)),
               "detour_factor": float(params.get("detour_factor", 1.3)),
@@ -174,37 +175,37 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
                 f"{kw['detour_factor']:g}, radius {radius / 1000:.1f} km); the road network is "
                 "not used on the surface")
         spectra: dict = {}
-        return (lambda tile, _lab: disk_sum(pxy, pval, tile, radius, spectra)), note, ""
+        return (lambda tile, _lab: disk_sum(pxy, pval, tile, radius, spectra)), note, "", radius
     layer_type = str(params["layer"])
     if kind == "raster_stat":
         raster = layerset.raster(layer_type)
         if raster is None:
-            return None, "", _NO_LAYER.format(layer_type)
+            return None, "", _NO_LAYER.format(layer_type), 0.0
         stat, classes = params["stat"], params.get("classes")
         return (lambda tile, _lab: raster_stat_surface(raster, stat, grid=tile,
-                                                      classes=classes)), "", ""
+                                                      classes=classes)), "", "", 0.0
     if kind == "municipality_attribute":
         table = layerset.table(layer_type)
         if table is None:
-            return None, "", _NO_LAYER.format(layer_type)
+            return None, "", _NO_LAYER.format(layer_type), 0.0
         if params["field"] not in table.columns:
-            return None, "", _NO_FIELD.format(params["field"], layer_type)
+            return None, "", _NO_FIELD.format(params["field"], layer_type), 0.0
         items = _municipality_items(table, str(params["field"]), layerset.region.kommunkoder)
-        return (lambda _tile, lab: Indexed(lab, items)), "", ""
+        return (lambda _tile, lab: Indexed(lab, items)), "", "", 0.0
     layer = layerset.vector(layer_type)
     if layer is None:
-        return None, "", _NO_LAYER.format(layer_type)
+        return None, "", _NO_LAYER.format(layer_type), 0.0
     if "field" in params and params["field"] not in layer.columns:
-        return None, "", _NO_FIELD.format(params["field"], layer_type)
+        return None, "", _NO_FIELD.format(params["field"], layer_type), 0.0
     layer = apply_filter(layer, params.get("filter"), source=f"metric '{mid}', layer "
                                                                f"'{layer_type}'")
     geoms = np.asarray(layer.geometry.values, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if kind == "overlap_share":
         if not np.isin(shapely.get_type_id(geoms[ok]), (3, 6)).all():
-            return None, "", f"overlap needs polygons; the '{layer_type}' layer has others"
+            return None, "", f"overlap needs polygons; the '{layer_type}' layer has others", 0.0
         index = PolygonIndex(geoms[ok])
-        return (lambda tile, _lab: index.interior(tile).astype("float32")), "", ""
+        return (lambda tile, _lab: index.interior(tile).astype("float32")), "", "", 0.0
     if kind in ("sum_within", "count_within"):
         radius = float(params["radius_m"])
         vals = (np.ones(len(layer)) if kind == "count_within" else np.nan_to_num(
@@ -215,9 +216,10 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
             xy = shapely.get_coordinates(geoms[pts_mask])
             w = vals[pts_mask]
             spectra_r: dict = {}
-            return (lambda tile, _lab: disk_sum(xy, w, tile, radius, spectra_r)), "", ""
+            return (lambda tile, _lab: disk_sum(xy, w, tile, radius, spectra_r)), "", "", radius
         sub = layer.loc[ok].assign(_w=vals[ok])
-        return (lambda tile, _lab: sum_within_surface(sub, "_w", radius, grid=tile)), "", ""
+        return (lambda tile, _lab: sum_within_surface(sub, "_w", radius, grid=tile)), "", "", \
+            radius
     # distance / nearest_attribute
     geoms_ok = geoms[ok]
     polys = PolygonIndex(geoms_ok)
@@ -235,7 +237,7 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
                                  interior=polys.interior(tile))
             # beyond the halo every criterion is constant: any value above the cap will do
             return np.where(np.isinf(d), np.float32(halo), d).astype("float32")
-        return dist_fn, "", ""
+        return dist_fn, "", "", halo
     items = _as_items(layer.loc[ok, params["field"]])
 
     def attr_fn(tile: Grid, _lab: np.ndarray) -> Indexed:
@@ -250,7 +252,7 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
             near[todo] = tree.query_nearest(shapely.points(xs[todo], ys[todo]),
                                             all_matches=False)[1]
         return Indexed(near, items)
-    return attr_fn, "", ""
+    return attr_fn, "", "", halo
 
 
 def _as_items(col: pd.Series) -> np.ndarray:

@@ -43,8 +43,10 @@ from siting.metrics.surface_ops import Grid
 __all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "polygon_interior",
            "seed_distance", "segment_distance"]
 
-#: Neighbourhood (cells) in which seed-region borders are re-checked exactly.
+#: Neighbourhood (cells) in which seed-region borders are re-checked exactly: points,
+#: and lines (where segments meet at corners the border region is wider).
 _REACH = 1
+_REACH_LINES = 2
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
@@ -174,6 +176,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
         ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
         if ok.any():
             segs = (np.column_stack([xy, xy]) if segments is None else segments)[ok]
+            segs = segs[:, :2] if segments is None else segs
             key = (np.arange(xy.shape[0]) if segment_id is None else segment_id)[ok]
             r, c, pts, own = r[ok], c[ok], xy[ok], owner[ok]
             flat = r * cols + c
@@ -185,13 +188,14 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             first = np.ones(order.size, dtype=bool)
             first[1:] = flat[order][1:] != flat[order][:-1]
             keep = order[first]
-            seed_of = np.full(rows * cols, -1, dtype=np.int64)
+            seed_of = np.full(rows * cols, -1, dtype=np.int32)  # EDT indices are int32 too
             seed_of[flat[keep]] = keep
             free = (seed_of < 0).reshape(rows, cols)
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
             s, d = _refined_nearest(idx, seed_of, segs, key, grid, k, cols,
-                                    points=segments is None)
+                                    points=segments is None,
+                                    reach=_REACH if segments is None else _REACH_LINES)
             del idx
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
@@ -210,31 +214,42 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
     The transform picks the seed cell whose *centre* is nearest; the vertex
     inside a neighbouring seed cell may be nearer. Cells whose
     ``(2*reach+1)^2`` neighbourhood holds seeds of another segment (``key``)
-    compare the exact distances to all of those seeds.
+    compare the exact distances to all of those seeds. Coordinates are made
+    local to the tile (float32 keeps centimetres at these extents).
     """
-    dist = _point_distance if points else segment_distance
     rows, cols_t = grid.shape
     m = min(reach, k)
-    ir = idx[0, k - m:k + rows + m, k - m:k + cols_t + m].astype(np.int64)
-    ic = idx[1, k - m:k + rows + m, k - m:k + cols_t + m].astype(np.int64)
-    sbig = seed_of[ir * cols + ic]
+    ir = idx[0, k - m:k + rows + m, k - m:k + cols_t + m]
+    ic = idx[1, k - m:k + rows + m, k - m:k + cols_t + m]
+    sbig = seed_of[ir * np.int32(cols) + ic]
     del ir, ic
     kbig = key[sbig]
     s = sbig[m:m + rows, m:m + cols_t].copy()
     ks = kbig[m:m + rows, m:m + cols_t]
-    xs, ys = grid.centres()
-    d = dist(xs, ys, segs[s])
+    x0, y0 = grid.transform.c, grid.transform.f
+    local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
+    ends = tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
+    res = grid.resolution_m
+    x1 = ((np.arange(cols_t) + 0.5) * res).astype("float32")
+    y1 = (-(np.arange(rows) + 0.5) * res).astype("float32")
+
+    def dist(qx: np.ndarray, qy: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        if points:
+            return np.hypot(qx - ends[0][seeds], qy - ends[1][seeds])
+        return _segment_distance(qx, qy, *(e[seeds] for e in ends))
+
+    d = dist(x1[None, :], y1[:, None], s)
     differs = np.zeros((rows, cols_t), dtype=bool)
     shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
     for dr, dc in shifts:
         differs |= kbig[m + dr:m + dr + rows, m + dc:m + dc + cols_t] != ks
     rr, cc = np.nonzero(differs)
     if rr.size:
-        qx, qy = xs[rr, cc], ys[rr, cc]
+        qx, qy = x1[cc], y1[rr]
         best_d, best_s = d[rr, cc], s[rr, cc]
         for dr, dc in shifts:
             cand = sbig[m + dr + rr, m + dc + cc]
-            dc_ = dist(qx, qy, segs[cand])
+            dc_ = dist(qx, qy, cand)
             better = dc_ < best_d
             best_d = np.where(better, dc_, best_d)
             best_s = np.where(better, cand, best_s)
@@ -243,8 +258,14 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
     return s, d
 
 
-def _point_distance(qx: np.ndarray, qy: np.ndarray, segs: np.ndarray) -> np.ndarray:
-    return np.hypot(qx - segs[..., 0], qy - segs[..., 1])
+def _segment_distance(qx: np.ndarray, qy: np.ndarray, ax: np.ndarray, ay: np.ndarray,
+                      bx: np.ndarray, by: np.ndarray) -> np.ndarray:
+    dx, dy = bx - ax, by - ay
+    den = dx * dx + dy * dy
+    num = (qx - ax) * dx + (qy - ay) * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(np.where(den > 0, num / np.where(den > 0, den, 1), 0), 0, 1)
+    return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy))
 
 
 def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float,
