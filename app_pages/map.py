@@ -37,7 +37,12 @@ def _map_layers(layerset: Any, themes: tuple[str, ...], lang: str) -> list[mapvi
 
 def _site_frame(result: Any, lang: str) -> Any:
     sites = result.sites.copy()
-    sites["score"] = result.scores / 100.0  # the map colours 0..1
+    scores = result.scores.astype(float)
+    ok = result.passes.to_numpy(dtype=bool)
+    lo, hi = (float(scores[ok].min()), float(scores[ok].max())) if ok.any() else (0.0, 100.0)
+    sites["score"] = scores
+    # colours span the passing sites' range so differences show; the legend gives the range
+    sites["colour_value"] = (scores - lo) / (hi - lo) if hi > lo else 1.0
     sites["rank"] = result.rank_passing
     sites["passes"] = result.passes
     sites["reasons"] = result.reasons(lang)
@@ -63,10 +68,17 @@ def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profil
         x0, y1, res = surf.transform.c, surf.transform.f, surf.resolution_m
         overlay = mapview.RasterOverlay(t("map.surface", lang), surf.score / 100.0,
                                         (x0, y1 - rows * res, x0 + cols * res, y1))
+    legend = None
+    if sites is not None and sites["passes"].any():
+        ok_scores = sites.loc[sites["passes"].astype(bool), "score"]
+        legend = t("map.legend.score_range", lang,
+                   lo=format_number(float(ok_scores.min()), lang, decimals=0),
+                   hi=format_number(float(ok_scores.max()), lang, decimals=0))
     fmap = mapview.build_map(
         municipalities=layerset.municipalities, study_codes=codes,
         layers=_map_layers(layerset, themes, lang), sites=sites,
-        lang=lang, basemap=basemap, overlay=overlay, candidate_areas=areas, height_px=620)
+        lang=lang, basemap=basemap, overlay=overlay, candidate_areas=areas, height_px=620,
+        score_legend=legend)
     return mapview.map_html(fmap)
 
 

@@ -258,7 +258,7 @@ def _site_popup(row: pd.Series, lang: str) -> str:
     score = row.get("score")
     if score is not None and isinstance(score, (int, float, np.floating)) and math.isfinite(score):
         lines.append(f"<br>{_esc(t('map.popup.score', lang))}: "
-                     f"{_esc(format_number(float(score), lang, decimals=3))}")
+                     f"{_esc(format_number(float(score), lang, decimals=1))}")
     rank = row.get("rank")
     if passes and rank is not None and not pd.isna(rank):
         lines.append(f"<br>{_esc(t('map.popup.rank', lang))}: {_esc(int(rank))}")
@@ -332,6 +332,7 @@ def build_map(
     candidate_areas: gpd.GeoDataFrame | None = None,
     site_style: SiteStyle | None = None,
     height_px: int = 600,
+    score_legend: str | None = None,
 ) -> ofl.Map:
     """Build the site map.
 
@@ -346,9 +347,11 @@ def build_map(
         Thematic layers, each drawn as one feature group.
     sites : GeoDataFrame, optional
         Candidate sites (EPSG:3006) with ``site_id`` and optionally ``name``,
-        ``score`` (0..1), ``rank``, ``passes`` (bool), ``reasons`` (list of str
-        or newline-separated str), ``area_ha``, ``note``. Passing sites are
-        coloured by score, failing ones grey with their reasons in the popup.
+        ``score`` (shown in the popup), ``colour_value`` (0..1 for the colour;
+        default ``score``), ``rank``, ``passes`` (bool), ``reasons`` (list of
+        str or newline-separated str), ``area_ha``, ``note``. Passing sites are
+        coloured on the viridis ramp, failing ones grey with their reasons in
+        the popup.
     lang : {"sv", "en"}
         Language of popups and legend.
     basemap : bool
@@ -361,6 +364,8 @@ def build_map(
         Marker threshold and simplification.
     height_px : int
         Map height in pixels.
+    score_legend : str, optional
+        Legend text of the colour ramp (e.g. the score range it spans).
 
     Returns
     -------
@@ -401,7 +406,7 @@ def build_map(
     if sites is not None and len(sites):
         _add_sites(fmap, sites, lang, style)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
-                           f"#fde725)'></i>{_esc(t('map.legend.score', lang))}")
+                           f"#fde725)'></i>{_esc(score_legend or t('map.legend.score', lang))}")
         legend_rows.append(f"<i style='background:{FAIL_COLOUR}'></i>"
                            f"{_esc(t('map.legend.fails', lang))}")
     if legend_rows:
@@ -467,7 +472,9 @@ def _add_layer(fmap: ofl.Map, lyr: MapLayer, colour: str, lang: str) -> bool:
 
 def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyle) -> None:
     n = len(sites)
-    scores = sites["score"].to_numpy(dtype=float) if "score" in sites else np.full(n, np.nan)
+    colour_col = "colour_value" if "colour_value" in sites else "score"
+    scores = sites[colour_col].to_numpy(dtype=float) if colour_col in sites \
+        else np.full(n, np.nan)
     passes = sites["passes"].to_numpy(dtype=bool) if "passes" in sites else np.ones(n, bool)
     as_markers = n > style.marker_threshold or set(sites.geom_type.unique()) <= {"Point"}
     styles = []

@@ -135,3 +135,18 @@ def test_score_colour_handles_nan_and_clips() -> None:
     assert mapview.score_colour(float("nan")) == mapview.FAIL_COLOUR
     assert mapview.score_colour(-1) == mapview.score_colour(0)
     assert mapview.score_colour(2) == mapview.score_colour(1)
+
+
+def test_colour_value_overrides_score_and_legend_text_is_escaped() -> None:
+    sites = _sites(2)
+    sites["passes"] = True
+    sites["score"] = [61.0, 80.0]
+    sites["colour_value"] = [0.0, 1.0]
+    page = _render(sites=sites, score_legend="Poäng 61 → 80 <i>")
+    colours = {f["properties"]["site_id"]: f["properties"]["_style"]["fillColor"]
+               for f in _site_features(page) if f["geometry"]["type"] == "Point"}
+    assert colours == {"NV-00": "#440154", "NV-01": "#fde725"}
+    assert "Poäng 61 → 80 &lt;i&gt;" in json.loads(re.search(
+        r"div\.innerHTML = (\".*?\");", page).group(1))
+    popups = [f["properties"]["_popup"] for f in _site_features(page)]
+    assert any("80,0" in p for p in popups)  # the score itself, Swedish decimals
