@@ -25,10 +25,18 @@ def _weights_key(state: AppState) -> tuple[tuple[str, float], ...]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _dossier_pdf(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: str,
                  lang: str) -> bytes:
+    from siting.errors import SitingError
     from siting.report import build_dossier, render_dossier
+    from siting.report.outcome_cases import load_cases
 
     del key  # part of the cache key only
-    return render_dossier(build_dossier(_result, site_id, _layerset, lang=lang), "pdf")
+    try:  # the app's outcome log ($SITING_DB_URL or the user's store); never confidential
+        cases, withheld = load_cases(industry=str(_result.profile.industry))
+    except SitingError:
+        cases, withheld = None, 0
+    d = build_dossier(_result, site_id, _layerset, lang=lang, cases=cases,
+                      confidential_withheld=withheld)
+    return render_dossier(d, "pdf")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -122,3 +122,26 @@ def test_comparison_pdf_and_table(tmp_path) -> None:
         assert section.name in text
         for sid, *_ in section.top_sites:
             assert sid in text
+
+
+def test_load_cases_reads_confidential_only_on_request(tmp_path, no_default_store) -> None:
+    from siting.outcomes import OutcomeStore, seed_store
+    from siting.report.outcome_cases import load_cases
+
+    del no_default_store
+    assert load_cases(None, industry="battery") == (None, 0)  # no log: nothing is created
+    db = tmp_path / "log.sqlite"
+    store = OutcomeStore.open(str(db))
+    try:
+        seed_store(store, "demo")
+        n_secret = len(store.list(industry="battery", confidentiality=["confidential"]))
+    finally:
+        store.close()
+    frame, withheld = load_cases(str(db), industry="battery")
+    assert n_secret > 0 and withheld == n_secret
+    assert "confidential" not in set(frame["confidentiality"])
+    assert set(frame["industry"]) == {"battery"}
+    full, withheld = load_cases(str(db), industry="battery", include_confidential=True)
+    assert withheld == 0
+    assert (full["confidentiality"] == "confidential").sum() == n_secret
+    assert len(full) == len(frame) + n_secret

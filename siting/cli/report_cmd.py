@@ -19,14 +19,13 @@ never used unless ``--include-confidential`` is given.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from siting.errors import Problem, ScoringError
 
-__all__ = ["load_cases", "register", "run_compare", "run_dossier"]
+__all__ = ["register", "run_compare", "run_dossier"]
 
 
 def register(subparsers: Any) -> None:
@@ -128,42 +127,10 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     return result, ls
 
 
-def load_cases(db: str | None, *, industry: str | None,
-               include_confidential: bool) -> tuple[Any, int]:
-    """The outcome-log case frame for a dossier (None when there is no log).
-
-    ``db`` None uses ``$SITING_DB_URL``, else the user's default SQLite store only when
-    its file exists (a dossier never creates a database). Confidential cases are not even
-    read unless ``include_confidential``; only their number is returned as the second
-    item.
-    """
-    from siting.learn.adapters import cases_frame_from_store
-    from siting.outcomes import OutcomeStore, default_url
-
-    url = db
-    if url is None:
-        if os.environ.get("SITING_DB_URL", "").strip():
-            url = default_url()
-        else:
-            default = default_url()
-            path = Path(default.removeprefix("sqlite:///"))
-            if not (default.startswith("sqlite:///") and path.is_file()):
-                return None, 0
-            url = default
-    store = OutcomeStore.open(url)
-    try:
-        frame = cases_frame_from_store(store, industry=industry,
-                                       include_confidential=include_confidential)
-        withheld = 0 if include_confidential else len(
-            store.list(industry=industry, confidentiality=["confidential"]))
-        return frame, withheld
-    finally:
-        store.close()
-
-
 def run_dossier(args: argparse.Namespace) -> int:
     """Run ``siting dossier``."""
     from siting.report.dossier import build_dossier
+    from siting.report.outcome_cases import load_cases
     from siting.report.render import write_dossier
 
     out: Path = args.out
