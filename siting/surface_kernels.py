@@ -179,6 +179,17 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             segs = segs[:, :2] if segments is None else segs
             key = (np.arange(xy.shape[0]) if segment_id is None else segment_id)[ok]
             r, c, pts, own = r[ok], c[ok], xy[ok], owner[ok]
+            # crop the window to the tile (plus the re-check margin) and the seeds: sides of
+            # the halo without seeds need no distance transform
+            reach = _REACH if segments is None else _REACH_LINES
+            m = min(reach, k)
+            r0 = int(min(k - m, r.min()))
+            c0 = int(min(k - m, c.min()))
+            r1 = int(max(k + grid.shape[0] + m, r.max() + 1))
+            c1 = int(max(k + grid.shape[1] + m, c.max() + 1))
+            big = big.window(r0, c0, r1 - r0, c1 - c0)
+            r, c = r - r0, c - c0
+            rows, cols = big.shape
             flat = r * cols + c
             # per seed cell keep the vertex nearest the cell centre (deterministic)
             cx = big.transform.c + (c + 0.5) * res
@@ -193,9 +204,8 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             free = (seed_of < 0).reshape(rows, cols)
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
-            s, d = _refined_nearest(idx, seed_of, segs, key, grid, k, cols,
-                                    points=segments is None,
-                                    reach=_REACH if segments is None else _REACH_LINES)
+            s, d = _refined_nearest(idx, seed_of, segs, key, grid, (k - r0, k - c0), cols,
+                                    points=segments is None, reach=m)
             del idx
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
@@ -207,7 +217,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
 
 
 def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
-                     grid: Grid, k: int, cols: int, *, points: bool = False,
+                     grid: Grid, offset: tuple[int, int], cols: int, *, points: bool = False,
                      reach: int = _REACH) -> tuple[np.ndarray, np.ndarray]:
     """Nearest exact vertex per cell: the EDT's seed, re-checked near seed-region borders.
 
@@ -218,9 +228,10 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
     local to the tile (float32 keeps centimetres at these extents).
     """
     rows, cols_t = grid.shape
-    m = min(reach, k)
-    ir = idx[0, k - m:k + rows + m, k - m:k + cols_t + m]
-    ic = idx[1, k - m:k + rows + m, k - m:k + cols_t + m]
+    kr, kc = offset
+    m = min(reach, kr, kc)
+    ir = idx[0, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
+    ic = idx[1, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
     sbig = seed_of[ir * np.int32(cols) + ic]
     del ir, ic
     kbig = key[sbig]
