@@ -12,8 +12,10 @@ functions of the distances (score 0..100).
   (``grass --tmp-location EPSG:3006 --exec ...``). Importing the seed rasters
   is not timed; only the computation is.
 
-Checks: distances agree within one cell and scores within 1e-4 (points where
-GRASS' distance differs by more than a millimetre are reported separately).
+Checks: distances agree within one cell and scores within 1e-4 where the
+distances agree; where they differ, both are compared with a brute-force
+exact distance (``r.grow.distance`` propagates nearest cells and is off by up
+to about a cell at a few cells; ours measures to the exact seed).
 Prints the figures and, as the FINAL LINE, JSON with ``ours_s``, ``peer_s``
 and ``ratio`` (= peer_s / ours_s; target >= 3).
 
@@ -128,8 +130,8 @@ def run_ours(n_side: int, seeds: dict[str, np.ndarray], repeat: int
         res = suitability_surface(profile, ls, resolution_m=RES)
         times.append(time.perf_counter() - t0)
     grid = Grid.from_bounds((X0, Y0, X0 + side, Y0 + side), RES)
-    dists = {lyr: seed_distance(_centres(rc, n_side), grid, halo_m=math.inf if False else
-                                2.0 * side)[0] for lyr, rc in seeds.items()}
+    dists = {lyr: seed_distance(_centres(rc, n_side), grid, halo_m=2.0 * side)[0]
+             for lyr, rc in seeds.items()}
     return min(times), res.score, dists
 
 
@@ -207,29 +209,43 @@ def main() -> None:
     print(f"grid {n_side} x {n_side} = {cells / 1e6:.1f} M cells of {RES:g} m, "
           f"{len(LAYERS)} distance rasters + weighted overlay")
     worst = 0.0
+    ours_err = grass_err = 0.0
     for lyr in LAYERS:
         diff = np.abs(o_dist[lyr] - g_dist[lyr])
         worst = max(worst, float(diff.max()))
+        rr, cc = np.nonzero(diff > 1e-2)
+        if rr.size:  # who is right? brute force over every seed
+            xy = _centres(seeds[lyr], n_side)
+            qx = X0 + (cc + 0.5) * RES
+            qy = Y0 + n_side * RES - (rr + 0.5) * RES
+            exact = np.sqrt(((qx[:, None] - xy[None, :, 0]) ** 2
+                             + (qy[:, None] - xy[None, :, 1]) ** 2).min(axis=1))
+            ours_err = max(ours_err, float(np.abs(o_dist[lyr][rr, cc] - exact).max()))
+            grass_err = max(grass_err, float(np.abs(g_dist[lyr][rr, cc] - exact).max()))
         print(f"  distance to {lyr}: max |ours - GRASS| = {diff.max():.4f} m "
-              f"({(diff > 1e-3).mean():.2%} of cells differ by > 1 mm)")
+              f"({int((diff > 1e-2).sum())} cells differ by > 1 cm)")
+    print(f"  where they differ, against brute force: ours off by <= {ours_err:.4f} m, "
+          f"GRASS r.grow.distance off by <= {grass_err:.2f} m")
     score_diff = np.abs(o_score.astype("float64") - g_score)
     same = np.ones(o_score.shape, dtype=bool)
     for lyr in LAYERS:
-        same &= np.abs(o_dist[lyr] - g_dist[lyr]) <= 1e-3
-    print(f"  score: max |ours - GRASS| = {score_diff.max():.2e} over all cells, "
-          f"{score_diff[same].max():.2e} where the distances agree to 1 mm")
-    ok = worst <= RES and score_diff.max() <= 1e-4 + 100 * 0.5 * RES / 1000.0
-    ok_exact = score_diff[same].max() <= 1e-4 and worst <= RES
+        same &= np.abs(o_dist[lyr] - g_dist[lyr]) <= 1e-2
+    agree = float(score_diff[same].max())
+    print(f"  score: max |ours - GRASS| = {agree:.2e} where the distances agree "
+          f"({same.mean():.4%} of cells), {score_diff.max():.2e} over all cells")
+    ok = worst <= 1.05 * RES and agree <= 1e-4 and ours_err <= 1e-2
     ratio = peer_s / ours_s if ours_s > 0 else float("nan")
     print(f"  ours {ours_s:.3f} s, GRASS {peer_s:.3f} s (r.grow.distance x{len(LAYERS)} + "
-          f"r.mapcalc), ratio {ratio:.2f} [target >= 3]; distances within one cell: "
-          f"{'yes' if worst <= RES else 'NO'}, scores within 1e-4: "
-          f"{'yes' if ok_exact else 'NO'}")
+          f"r.mapcalc), ratio {ratio:.2f} [target >= 3]; distances within one cell "
+          f"(GRASS' own error allowed): {'yes' if worst <= 1.05 * RES else 'NO'}, scores "
+          f"within 1e-4 where distances agree: {'yes' if agree <= 1e-4 else 'NO'}")
     print(json.dumps({"bench": "grass", "cells": cells, "ours_s": round(ours_s, 4),
                       "peer_s": round(peer_s, 4), "ratio": round(ratio, 3),
                       "max_distance_diff_m": round(worst, 4),
-                      "max_score_diff": float(f"{score_diff.max():.3e}"),
-                      "same_result": bool(ok and ok_exact)}))
+                      "ours_max_error_m": round(ours_err, 4),
+                      "grass_max_error_m": round(grass_err, 4),
+                      "max_score_diff_where_distances_agree": float(f"{agree:.3e}"),
+                      "same_result": bool(ok)}))
 
 
 if __name__ == "__main__":
