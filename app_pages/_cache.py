@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import platformdirs
 import streamlit as st
 
@@ -26,6 +27,7 @@ _LOG = logging.getLogger("siting.app")
 __all__ = [
     "base_evaluation",
     "catalog",
+    "compare_table",
     "evaluation_for",
     "file_stamp",
     "layerset",
@@ -136,27 +138,28 @@ def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], prof
     return base.rerank(weights) if weights else base
 
 
-@st.cache_resource(show_spinner=False, max_entries=6)
-def _compare_evaluation(name: str, data_dir: str | None, profile_name: str,
-                        _stamp: tuple[float, float]) -> tuple[SitingResult, bool]:
-    from siting.compare import municipality_sites
+@st.cache_data(show_spinner=False, max_entries=12)
+def _compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
+                   weights: tuple[tuple[str, float], ...], resolution_m: float,
+                   _stamp: tuple[float, float]) -> pd.DataFrame:
+    from siting.compare import compare_region
 
-    muni = municipalities(name, data_dir)
-    codes = tuple(sorted(muni["kommunkod"].astype(str)))
-    lset = layerset(name, data_dir, codes)
-    sites = lset.vector("sites")
     prof = profile(profile_name)
-    if sites is not None and len(sites):
-        return evaluate(None, prof, lset), True
-    return evaluate(municipality_sites(lset.municipalities, codes), prof, lset), False
+    if weights:
+        prof = prof.with_weights(dict(weights))
+    table = compare_region(prof, layerset(name, data_dir, codes), "all",
+                           resolution_m=resolution_m)
+    return table
 
 
-def compare_evaluation(name: str, data_dir: str | None,
-                       profile_name: str) -> tuple[SitingResult, bool]:
-    """SitingResult over every municipality of a dataset, and whether real sites were used."""
+def compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
+                  weights: tuple[tuple[str, float], ...] = (),
+                  resolution_m: float = 250.0) -> pd.DataFrame:
+    """The package's municipality comparison (:func:`siting.compare.compare_region`), cached."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
-    return _compare_evaluation(name, data_dir, profile_name, stamp)
+    return _compare_table(name, data_dir, tuple(codes), profile_name, tuple(weights),
+                          resolution_m, stamp)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)

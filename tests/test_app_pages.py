@@ -215,10 +215,23 @@ def test_seeded_log_feeds_the_lessons_page(app: AppTest) -> None:
 def test_compare_and_data_pages_show_tables(app: AppTest) -> None:
     _goto(app, "compare")
     table = _frame_with(app, t("compare.best_site", "sv"))
-    assert len(table) >= 5  # four study municipalities and the neighbour
+    assert len(table) == 5  # four study municipalities and the neighbour
+    assert table[t("ranking.col_rank", "sv")].tolist() == [1, 2, 3, 4, 5]
+    assert table.iloc[0][t("compare.best_site", "sv")].startswith("NV-")
     _goto(app, "data")
     layers = _frame_with(app, t("data.col_status", "sv"))
     assert (layers[t("data.col_status", "sv")] == t("data.status_ok", "sv")).all()
+
+
+def test_compare_works_on_the_real_open_data(app: AppTest, shared_data: Path) -> None:
+    _goto(app, "compare")
+    app.selectbox(key="compare_catalog_sv").set_value("sweden_open").run()
+    _no_errors(app)
+    app.selectbox(key="compare_county_sweden_open").set_value("25").run()  # Norrbotten
+    _no_errors(app)
+    table = _frame_with(app, t("compare.best_site", "sv"))
+    assert len(table) == 14  # the 14 municipalities of Norrbotten
+    assert any(t("compare.no_sites", "sv") in i.value for i in app.info)
 
 
 def test_package_errors_are_shown_plainly(app: AppTest) -> None:
