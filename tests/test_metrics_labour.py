@@ -377,3 +377,22 @@ def test_compute_metric_reuses_graph_through_cache() -> None:
     assert cache.builds == 1
     assert [s["nv"] for s in got] == [0.0, 10_000.0, 17_000.0]
     assert got[2].name == "lp45" and got[2].attrs["method"] == "network"
+
+
+def test_float32_first_pass_bounds_are_safe() -> None:
+    """float32(t) <= below(x) implies t <= x; float32(t) > above(x) implies t > x."""
+    from siting.metrics._labour_core import _f32_above, _f32_below
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-5, 120, 20_000), [0.0, 1e-9, 45.0, -1e-9]])
+    below, above = _f32_below(x), _f32_above(x)
+    assert below.dtype == np.float32 and above.dtype == np.float32
+    for t in (x, np.nextafter(x, np.inf), np.nextafter(x, -np.inf), x + 1e-6, x - 1e-6,
+              rng.uniform(0, 120, x.size)):
+        t = np.abs(t)
+        t32 = t.astype(np.float32)
+        assert not np.any((t32 <= below) & (t > x))
+        assert not np.any((t32 > above) & (t <= x))
+    mid = np.abs(x) > 1  # the bounds are tight: a time 0.01 % inside is decided in float32
+    assert np.all((np.abs(x[mid]) * (1 - 1e-4)).astype(np.float32)[x[mid] > 0]
+                  <= below[mid][x[mid] > 0])

@@ -106,7 +106,10 @@ class _Cells:
     ``end_a``) and ``acc`` (access minutes), ``pop``. Cells on one chain share both
     ends; cells at a key node form a group of their own. Per group: its ends,
     population, the cell range ``start``/``count`` in ``order``, and the
-    min/max thresholds, so that most (site, group) pairs are decided whole.
+    min/max thresholds, so that most (site, group) pairs are decided whole;
+    and the same bounds as float32 with a safety margin (``sure_*``: a float32
+    time at or below it is certainly at or below ``min_*``; ``maybe_*``: one
+    above it is certainly above ``max_*``), for a cheaper first pass.
     """
 
     ea: np.ndarray
@@ -128,6 +131,10 @@ class _Cells:
     max_a: np.ndarray
     min_b: np.ndarray
     max_b: np.ndarray
+    sure_a: np.ndarray
+    sure_b: np.ndarray
+    maybe_a: np.ndarray
+    maybe_b: np.ndarray
 
 
 def _group_cells(g: RoadGraph, node: np.ndarray, acc: np.ndarray, pop: np.ndarray,
@@ -149,11 +156,29 @@ def _group_cells(g: RoadGraph, node: np.ndarray, acc: np.ndarray, pop: np.ndarra
     is_chain = uniq < n_chain
     group_of_chain[uniq[is_chain]] = np.flatnonzero(is_chain)
     first = order[start]
+    min_a, max_a = np.minimum.reduceat(thr_a[order], start), np.maximum.reduceat(thr_a[order], start)
+    min_b, max_b = np.minimum.reduceat(thr_b[order], start), np.maximum.reduceat(thr_b[order], start)
     return _Cells(
         ea, eb, thr_a, thr_b, chain, pos, acc, pop, group_of_chain, order, start, count,
-        ea[first], eb[first], np.bincount(gid, weights=pop),
-        np.minimum.reduceat(thr_a[order], start), np.maximum.reduceat(thr_a[order], start),
-        np.minimum.reduceat(thr_b[order], start), np.maximum.reduceat(thr_b[order], start))
+        ea[first], eb[first], np.bincount(gid, weights=pop), min_a, max_a, min_b, max_b,
+        _f32_below(min_a), _f32_below(min_b), _f32_above(max_a), _f32_above(max_b))
+
+
+def _f32_below(x: np.ndarray) -> np.ndarray:
+    """float32 bounds ``w`` with: ``float32(t) <= w`` implies ``t <= x`` for every t >= 0.
+
+    The margin (2**-20 relative, at least 2**-20) covers the float32 rounding of t (2**-24).
+    """
+    x64 = x - np.ldexp(np.maximum(np.abs(x), 1.0), -20)
+    w = x64.astype(np.float32)
+    return np.where(w > x64, np.nextafter(w, np.float32(-np.inf)), w).astype(np.float32)
+
+
+def _f32_above(x: np.ndarray) -> np.ndarray:
+    """float32 bounds ``n`` with: ``float32(t) > n`` implies ``t > x`` for every t >= 0."""
+    x64 = x + np.ldexp(np.maximum(np.abs(x), 1.0), -20)
+    n = x64.astype(np.float32)
+    return np.where(n < x64, np.nextafter(n, np.float32(np.inf)), n).astype(np.float32)
 
 
 def _network_pool(
@@ -233,14 +258,15 @@ def _network_pool(
         block = rows[start:start + chunk]
         if budget_min < float(row_acc[block].min()):
             continue  # every row is farther from its node than the budget
-        to_key = _rows_to_key(graph, row_node[block], row_acc[block], budget_min, dist_all)
-        row_pool[block] = _rows_pool(graph, cells, to_key, row_node[block], row_acc[block],
+        key_t = np.ascontiguousarray(
+            _rows_to_key(graph, row_node[block], row_acc[block], budget_min, dist_all).T)
+        row_pool[block] = _rows_pool(graph, cells, key_t, row_node[block], row_acc[block],
                                      budget_min)
         sel = p_order[p_bounds[bi]:p_bounds[bi + 1]]
         if sel.size:
             local = np.full(rows.size, -1, dtype=np.int64)
             local[block] = np.arange(block.size)
-            p_net[sel] = _cells_reached(graph, cells, to_key, local[p_row[sel]], p_cell[sel],
+            p_net[sel] = _cells_reached(graph, cells, key_t, local[p_row[sel]], p_cell[sel],
                                         row_node[block], row_acc[block], budget_min)
     out[site_pos] += row_pool[row_of]
     # direct legs to cells the network does not reach (exact distance only where needed)
@@ -288,34 +314,39 @@ def _rows_to_key(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: fl
     return to_key
 
 
-def _cells_reached(g: RoadGraph, cells: _Cells, to_key: np.ndarray, r: np.ndarray,
+def _cells_reached(g: RoadGraph, cells: _Cells, key_t: np.ndarray, r: np.ndarray,
                    c: np.ndarray, sn: np.ndarray, s_acc: np.ndarray, budget_min: float
                    ) -> np.ndarray:
-    """Whether row ``r[i]`` (of ``to_key``) reaches on-road cell ``c[i]`` over the network.
+    """Whether row ``r[i]`` reaches on-road cell ``c[i]`` over the network.
 
-    Through either end of the cell's chain; or, for a cell on the row's own
-    chain, straight along that chain.
+    ``key_t`` is (K, rows): minutes from each row to each key node. Through
+    either end of the cell's chain; or, for a cell on the row's own chain,
+    straight along that chain.
     """
-    reach = to_key[r, cells.ea[c]] <= cells.thr_a[c]
-    reach |= to_key[r, cells.eb[c]] <= cells.thr_b[c]
-    s_node = sn[r]
-    same = (g.chain[s_node] >= 0) & (g.chain[s_node] == cells.chain[c])
-    if same.any():
-        k = np.flatnonzero(same)
-        along = (np.abs(g.off_a[s_node[k]] - cells.pos[c[k]]) + cells.acc[c[k]]
-                 + s_acc[r[k]])
-        reach[k[along <= budget_min]] = True
+    flat = key_t.ravel()
+    n_rows = key_t.shape[1]
+    reach = flat[cells.ea[c] * n_rows + r] <= cells.thr_a[c]
+    reach |= flat[cells.eb[c] * n_rows + r] <= cells.thr_b[c]
+    s_chain = g.chain[sn]
+    if (s_chain >= 0).any():
+        same = np.flatnonzero(cells.chain[c] == s_chain[r])
+        k = same[cells.chain[c[same]] >= 0]
+        if k.size:
+            along = (np.abs(g.off_a[sn[r[k]]] - cells.pos[c[k]]) + cells.acc[c[k]]
+                     + s_acc[r[k]])
+            reach[k[along <= budget_min]] = True
     return reach
 
 
-def _rows_pool(g: RoadGraph, cells: _Cells, to_key: np.ndarray, sn: np.ndarray,
+def _rows_pool(g: RoadGraph, cells: _Cells, key_t: np.ndarray, sn: np.ndarray,
                s_acc: np.ndarray, budget_min: float) -> np.ndarray:
     """Population each row reaches over the network (see :func:`_network_pool`).
 
-    Works on the transposed (groups x rows) layout: gathering whole rows of
-    ``to_key.T`` per group is much cheaper than gathering columns.
+    ``key_t`` is (K, rows). Works on the (groups x rows) layout (gathering
+    whole rows of ``key_t`` per group is cheap), first in float32 with safe
+    bounds; (row, group) pairs that pass is not sure of are tested cell by
+    cell in float64, exactly as a single cell would be.
     """
-    key_t = np.ascontiguousarray(to_key.T)
     # a row's own chain: cells may also be reached straight along it
     own = cells.group_of_chain[np.where(g.chain[sn] >= 0, g.chain[sn], -1)]
     has = np.flatnonzero(own >= 0)
@@ -326,18 +357,19 @@ def _rows_pool(g: RoadGraph, cells: _Cells, to_key: np.ndarray, sn: np.ndarray,
     grp_ids = np.flatnonzero(active)
     local = np.full(active.size, -1, dtype=np.int64)
     local[grp_ids] = np.arange(grp_ids.size)
-    ta = key_t[cells.g_a[grp_ids]]
-    tb = key_t[cells.g_b[grp_ids]]
-    whole = ta <= cells.min_a[grp_ids, None]
-    whole |= tb <= cells.min_b[grp_ids, None]
-    partial = ta <= cells.max_a[grp_ids, None]
-    partial |= tb <= cells.max_b[grp_ids, None]
-    partial &= ~whole
+    key32 = key_t.astype(np.float32)
+    ta = key32[cells.g_a[grp_ids]]
+    tb = key32[cells.g_b[grp_ids]]
+    whole = ta <= cells.sure_a[grp_ids, None]
+    whole |= tb <= cells.sure_b[grp_ids, None]
+    check = ta <= cells.maybe_a[grp_ids, None]
+    check |= tb <= cells.maybe_b[grp_ids, None]
+    check &= ~whole
     del ta, tb
     lo = local[own[has]]
-    partial[lo, has] = ~whole[lo, has]
+    check[lo, has] = ~whole[lo, has]
     pool = cells.g_pop[grp_ids] @ whole
-    flat = np.flatnonzero(partial)
+    flat = np.flatnonzero(check)
     if flat.size:
         grp, r = np.divmod(flat, sn.size)
         grp = grp_ids[grp]
@@ -346,6 +378,6 @@ def _rows_pool(g: RoadGraph, cells: _Cells, to_key: np.ndarray, sn: np.ndarray,
         rr = np.repeat(r, cnt)
         within = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         cc = cells.order[np.repeat(cells.g_start[grp], cnt) + within]
-        ok = _cells_reached(g, cells, to_key, rr, cc, sn, s_acc, budget_min)
+        ok = _cells_reached(g, cells, key_t, rr, cc, sn, s_acc, budget_min)
         pool += np.bincount(rr[ok], weights=cells.pop[cc[ok]], minlength=sn.size)
     return pool
