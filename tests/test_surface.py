@@ -369,3 +369,13 @@ def test_aggregation_matches_the_site_scoring_core() -> None:
 def test_bad_resolution_is_refused() -> None:
     with pytest.raises(ScoringError, match="resolution_m"):
         suitability_surface(_profile(_SOFT_RAIL), _layerset(), resolution_m=0)
+
+
+@pytest.mark.parametrize("name", ["siting.surface_kernels", "siting.candidates",
+                                  "siting.compare"])
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
