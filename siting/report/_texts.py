@@ -60,6 +60,9 @@ _T: dict[str, tuple[str, str]] = {
     "sources": ("Källor och licenser", "Sources and licences"),
     "method": ("Metod och spårbarhet", "Method and provenance"),
     "map": ("Karta", "Map"),
+    "overview": ("Översiktskarta", "Overview map"),
+    "rationale": ("Motivering av kraven (profilens källor, på engelska)",
+                  "Why these requirements (the profile's sources)"),
     # columns
     "col_fact": ("Uppgift", "Item"),
     "col_value": ("Värde", "Value"),

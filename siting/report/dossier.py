@@ -174,6 +174,7 @@ class MapData:
     other_sites: gpd.GeoDataFrame
     layers: Mapping[str, gpd.GeoDataFrame]
     study_codes: tuple[str, ...] = ()
+    overview: gpd.GeoDataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -706,7 +707,7 @@ def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
     study = tuple(muni.loc[muni["in_study_area"].astype(bool), "kommunkod"].astype(str)) \
         if "in_study_area" in muni else ()
     return MapData(extent=ext, site=sites.loc[[idx]], other_sites=others,
-                   layers=layers, study_codes=study)
+                   layers=layers, study_codes=study, overview=muni)
 
 
 # ----------------------------------------------------------------------------- entry point

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,8 +27,8 @@ from siting.i18n import format_number
 from siting.report._texts import tr
 from siting.report.dossier import MapData
 
-__all__ = ["add_north_arrow", "add_scale_bar", "nice_scale_length", "region_map_png",
-           "site_map_png"]
+__all__ = ["add_north_arrow", "add_scale_bar", "nice_scale_length", "overview_map_png",
+           "region_map_png", "site_map_png"]
 
 _SITE_RED = "#c0392b"
 _MUTED = "#7f8c8d"
@@ -187,7 +188,8 @@ def site_map_png(data: MapData, lang: str = "sv", *, dpi: int = 160,
                            zorder=3)
         handles.append(Line2D([], [], color="#555555", lw=1.0, ls=(0, (6, 2, 1, 2)),
                               label=tr("legend_border", lang)))
-        _label_municipalities(ax, muni, ext)
+        _label_municipalities(ax, muni, ext,
+                              data.site.geometry.iloc[0].representative_point())
     _draw_lines(ax, lyr, handles, lang)
     if len(data.other_sites):
         data.other_sites.plot(ax=ax, facecolor="none", edgecolor=_MUTED, linewidth=0.8,
@@ -212,15 +214,19 @@ def site_map_png(data: MapData, lang: str = "sv", *, dpi: int = 160,
     return _png(fig, dpi)
 
 
-def _label_municipalities(ax: Axes, muni: gpd.GeoDataFrame, ext: Sequence[float]) -> None:
+def _label_municipalities(ax: Axes, muni: gpd.GeoDataFrame, ext: Sequence[float],
+                          avoid: Any) -> None:
     import shapely
 
     box = shapely.box(*ext)
+    near_m = (ext[2] - ext[0]) * 0.12
     for _, row in muni.iterrows():
         part = row.geometry.intersection(box)
         if part.is_empty or part.area < box.area * 0.04:
             continue
         p = part.representative_point()
+        if p.distance(avoid) < near_m:  # keep the site's own label readable
+            continue
         ax.text(p.x, p.y, str(row.get("name", row.get("kommunkod", ""))).upper(),
                 fontsize=8, color="#888888", ha="center", va="center", alpha=0.8,
                 fontweight="bold", zorder=3)
@@ -332,4 +338,41 @@ def region_map_png(municipalities: gpd.GeoDataFrame, best_score: Mapping[str, fl
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=7,
                    frameon=False)
+    return _png(fig, dpi)
+
+
+def overview_map_png(data: MapData, lang: str = "sv", *, dpi: int = 160,
+                     size_in: tuple[float, float] = (3.0, 3.0)) -> bytes | None:
+    """A small locator map: the municipalities (study area shaded), the site, the map frame.
+
+    Returns None when the map data has no municipalities.
+    """
+    muni = data.overview
+    if muni is None or len(muni) == 0:
+        return None
+    fig = Figure(figsize=size_in, layout="constrained")
+    ax = fig.add_subplot()
+    minx, miny, maxx, maxy = muni.total_bounds
+    pad = max(maxx - minx, maxy - miny) * 0.03
+    ext = (minx - pad, miny - pad, maxx + pad, maxy + pad)
+    _frame(ax, ext)
+    ax.set_facecolor("white")
+    study = muni["kommunkod"].astype(str).isin(set(data.study_codes)).to_numpy()
+    if study.any():
+        muni[study].plot(ax=ax, color="#dfe8f1", edgecolor="#5d6d7e", linewidth=0.6)
+    if (~study).any():
+        muni[~study].plot(ax=ax, color="#f4f4f4", edgecolor="#aab7b8", linewidth=0.5)
+    for _, row in muni.iterrows():
+        p = row.geometry.representative_point()
+        ax.text(p.x, p.y, str(row.get("name", row["kommunkod"])), fontsize=6,
+                color="#34495e", ha="center", va="center")
+    x0, y0, x1, y1 = data.extent
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor="none",
+                           edgecolor=_SITE_RED, linewidth=1.0, zorder=5))
+    c = data.site.geometry.iloc[0].representative_point()
+    ax.scatter([c.x], [c.y], s=28, c=_SITE_RED, edgecolors="white", linewidths=0.6, zorder=6)
+    add_scale_bar(ax, ext, lang)
+    add_north_arrow(ax, ext)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     return _png(fig, dpi)

@@ -242,18 +242,29 @@ def _cover(pdf: ReportPDF, d: Dossier, images: Any) -> None:
         pdf.png(images.map_png)
         pdf.para(tr("map_caption", lang), size=7.5, colour=_MUTED, h=3.8)
     pdf.ln(1)
+    top = pdf.get_y()
+    inset_w = 52.0
+    overview = getattr(images, "overview_png", None)
+    if overview:
+        pdf.image(io.BytesIO(overview), x=pdf.w - pdf.r_margin - inset_w, y=top, w=inset_w)
+    text_w = pdf.content_width - (inset_w + 4 if overview else 0)
     rows = [(tr("profile", lang), f"{d.profile_name} ({d.profile_id})"),
             (tr("dataset", lang), d.dataset), (tr("region", lang), d.region),
             (tr("generated", lang), d.generated_utc)]
     pdf.set_font(_FAMILY, "", 8.5)
     for key, value in rows:
         pdf.set_text_color(*_MUTED)
-        pdf.cell(32, 4.6, key)
+        pdf.cell(38, 4.6, key)
         pdf.set_text_color(*_INK)
-        pdf.multi_cell(0, 4.6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(text_w - 38, 4.6, value, align="L", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
     if d.is_fictional:
-        pdf.ln(1)
-        pdf.para(tr("demo_notice", lang), size=8.5, style="B", colour=_WARN)
+        pdf.ln(2)
+        pdf.set_font(_FAMILY, "B", 8.5)
+        pdf.set_text_color(*_WARN)
+        pdf.multi_cell(text_w, 4.6, tr("demo_notice", lang), align="L", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
+        pdf.set_text_color(*_INK)
 
 
 def _summary(pdf: ReportPDF, d: Dossier, images: Any) -> None:
@@ -293,6 +304,11 @@ def _criteria(pdf: ReportPDF, d: Dossier, images: Any) -> None:
         colours=[_STATUS_COLOUR.get(h.status) for h in d.hard])
     for text in d.not_evaluated:
         pdf.para(text, size=8, colour=_WARN)
+    rationales = [h for h in d.hard if h.rationale]
+    if rationales:
+        pdf.h2(tr("rationale", lang))
+        for h in rationales:
+            pdf.para(f"{h.label}: {h.rationale}", size=7.5, colour=_MUTED, h=3.8)
     pdf.h1(tr("soft_criteria", lang))
     pdf.para(tr("score_note", lang, method=d.aggregation), size=8.5, colour=_MUTED)
     rows = []
@@ -415,4 +431,4 @@ def _sources(pdf: ReportPDF, d: Dossier) -> None:
         pdf.set_text_color(*_MUTED)
         pdf.cell(40, 4.4, key)
         pdf.set_text_color(*_INK)
-        pdf.multi_cell(0, 4.4, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 4.4, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

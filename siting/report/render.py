@@ -22,18 +22,20 @@ class DossierImages:
 
     map_png: bytes | None
     contrib_png: bytes | None
+    overview_png: bytes | None = None
 
 
 def dossier_images(d: Dossier) -> DossierImages:
     """Draw the site map and the contribution chart of a dossier."""
     from siting.report.charts import contribution_chart_png
-    from siting.report.maps import site_map_png
+    from siting.report.maps import overview_map_png, site_map_png
 
     map_png = site_map_png(d.map, d.lang) if d.map is not None else None
+    overview = overview_map_png(d.map, d.lang) if d.map is not None else None
     soft = [s for s in d.soft if s.evaluated]
     contrib = contribution_chart_png([s.label for s in soft], [s.contribution for s in soft],
                                      [s.weight for s in soft], d.lang) if soft else None
-    return DossierImages(map_png, contrib)
+    return DossierImages(map_png, contrib, overview)
 
 
 def output_format(path: str | Path) -> str:
