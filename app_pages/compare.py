@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -38,17 +37,12 @@ def _scope(state: AppState, muni: pd.DataFrame, lang: str) -> tuple[tuple[str, .
     return tuple(c for c in codes if c.startswith(county)), 1000.0
 
 
-def _heatmap(matrix: pd.DataFrame, title: str) -> None:
-    long = matrix.reset_index(names="kommun").melt(id_vars="kommun", var_name="criterion",
-                                                   value_name="value")
-    chart = alt.Chart(long).mark_rect().encode(
-        x=alt.X("criterion:N", title=None, axis=alt.Axis(labelAngle=-40, labelLimit=220)),
-        y=alt.Y("kommun:N", title=None, sort=list(matrix.index)),
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="viridis", domain=[0, 1]),
-                        title="0–1"),
-        tooltip=["kommun", "criterion", alt.Tooltip("value:Q", format=".2f")],
-    ).properties(height=max(160, 26 * matrix.shape[0]), title=title)
-    st.altair_chart(chart, width="stretch")
+def _heatmap(matrix: pd.DataFrame, title: str, lang: str) -> None:
+    """A colour-graded table (viridis, 0..1): one row per municipality, one column per criterion."""
+    st.markdown(f"**{md(title)}**")
+    styled = matrix.style.background_gradient(cmap="viridis", vmin=0.0, vmax=1.0).format(
+        lambda x: format_number(x, lang, decimals=2))
+    st.dataframe(styled, width="stretch")
 
 
 def _criteria_heatmap(state: AppState, codes: tuple[str, ...], names: dict[str, str],
@@ -68,7 +62,7 @@ def _criteria_heatmap(state: AppState, codes: tuple[str, ...], names: dict[str, 
             except KeyError:
                 labels[crit.id] = crit.id
         matrix = matrix.rename(columns=labels).rename(index=label)
-        _heatmap(matrix, t("compare.heatmap", lang))
+        _heatmap(matrix, t("compare.heatmap", lang), lang)
         return
     metric_cols = [c for c in table.columns if c.startswith("metric_")]
     numeric = table[metric_cols].apply(pd.to_numeric, errors="coerce")
@@ -79,7 +73,7 @@ def _criteria_heatmap(state: AppState, codes: tuple[str, ...], names: dict[str, 
     prof = _data.profile(state.profile)
     scaled.columns = [_metric_label(prof, c.removeprefix("metric_"), lang) for c in scaled]
     scaled.index = [label.get(k, k) for k in table["kommunkod"].astype(str)]
-    _heatmap(scaled, t("compare.heatmap_metrics", lang))
+    _heatmap(scaled, t("compare.heatmap_metrics", lang), lang)
 
 
 def _metric_label(prof: Any, metric_id: str, lang: str) -> str:
