@@ -207,7 +207,8 @@ def main() -> None:
         ours_s, o_score, o_dist = run_ours(n_side, seeds, args.repeat)
     cells = n_side * n_side
     print(f"grid {n_side} x {n_side} = {cells / 1e6:.1f} M cells of {RES:g} m, "
-          f"{len(LAYERS)} distance rasters + weighted overlay")
+          f"{len(LAYERS)} distance rasters + weighted overlay; load average "
+          f"{os.getloadavg()[0]:.1f}")
     worst = 0.0
     ours_err = grass_err = 0.0
     for lyr in LAYERS:
