@@ -48,7 +48,8 @@ __all__ = [
 ]
 
 _MAP_PAD_M = 2500.0
-_MAP_MAX_REACH_M = 20000.0
+_MAP_PAD_POINT_M = 8000.0
+_MAP_MAX_REACH_M = 40000.0
 _N_SUBSTATIONS = 3
 _N_CASES = 5
 _DEFAULT_TRAVEL_MIN = 45.0
@@ -664,10 +665,11 @@ def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
     """The site, other candidate sites and nearby layers clipped to the map extent.
 
     The extent is the site plus a margin, widened to take in the nearest >= 130 kV
-    substation, port and rail terminal when they lie within 20 km.
+    substation, port and rail terminal when they lie within 40 km.
     """
     geom = result.sites.geometry.loc[idx]
-    minx, miny, maxx, maxy = geom.buffer(_MAP_PAD_M).bounds
+    pad = _MAP_PAD_M if geom.area > 0 else _MAP_PAD_POINT_M
+    minx, miny, maxx, maxy = geom.buffer(pad).bounds
     for type_name in ("substations", "ports", "rail_terminals"):
         layer = layerset.vector(type_name)
         if layer is None or len(layer) == 0:

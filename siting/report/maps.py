@@ -196,13 +196,19 @@ def site_map_png(data: MapData, lang: str = "sv", *, dpi: int = 160,
                               zorder=8)
         handles.append(Patch(facecolor="none", edgecolor=_MUTED,
                              label=tr("legend_other_sites", lang)))
-    data.site.plot(ax=ax, facecolor=_SITE_RED, edgecolor=_SITE_RED, alpha=0.35, zorder=9)
-    data.site.plot(ax=ax, facecolor="none", edgecolor=_SITE_RED, linewidth=2.2, zorder=10)
+    if data.site.geometry.iloc[0].area > 0:
+        data.site.plot(ax=ax, facecolor=_SITE_RED, edgecolor=_SITE_RED, alpha=0.35, zorder=9)
+        data.site.plot(ax=ax, facecolor="none", edgecolor=_SITE_RED, linewidth=2.2, zorder=10)
+    else:  # a point site (e.g. a municipality's representative point)
+        p0 = data.site.geometry.iloc[0].representative_point()
+        ax.scatter([p0.x], [p0.y], s=90, c=_SITE_RED, edgecolors="white", linewidths=1.0,
+                   zorder=10)
     handles.insert(0, Patch(facecolor="#e6a29a", edgecolor=_SITE_RED, linewidth=1.8,
                             label=tr("legend_site", lang)))
     c = data.site.geometry.iloc[0].representative_point()
     sid = str(data.site["site_id"].iloc[0]) if "site_id" in data.site else ""
-    ax.annotate(sid, (c.x, c.y), fontsize=8, fontweight="bold", color=_SITE_RED,
+    offset = 0.0 if data.site.geometry.iloc[0].area > 0 else (ext[3] - ext[1]) * 0.035
+    ax.annotate(sid, (c.x, c.y + offset), fontsize=8, fontweight="bold", color=_SITE_RED,
                 ha="center", va="center", zorder=11,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": _SITE_RED, "lw": 0.6})
     _points(ax, lyr, handles, lang, ext)
