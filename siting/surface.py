@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import rasterio
 import rasterio.features
+import shapely
 from affine import Affine
 from rasterio.enums import Resampling
 from tqdm import tqdm
@@ -203,10 +204,12 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
     study_names = tuple(region.names)
     study_pos = {c: i for i, c in enumerate(study_codes)}
     muni_geoms = np.asarray(munis.geometry.values, dtype=object)
-    in_study = [i for i, c in enumerate(codes_all) if c in study_pos]
+    in_study = [i for i, c in enumerate(codes_all) if c in study_pos and muni_geoms[i] is not None
+                and not muni_geoms[i].is_empty]
     # the study municipality index per loaded municipality row (-1: neighbour)
     row_to_study = np.array([study_pos.get(c, -1) for c in codes_all], dtype=np.int64)
 
+    muni_index = _MunicipalityIndex(muni_geoms[in_study], row_to_study[in_study])
     score = np.full(grid.shape, np.nan, dtype="float32")
     labels = np.full(grid.shape, -1, dtype="int16")
     n_study = np.zeros(len(study_codes), dtype=np.int64)
@@ -229,7 +232,7 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
         for slices, tile in tiles:
             bar.update(1)
             if pass_no == 0:
-                lab = _municipality_labels(muni_geoms, in_study, row_to_study, tile)
+                lab = muni_index.labels(tile)
                 labels[slices] = lab
             else:
                 lab = labels[slices].astype(np.int64)
@@ -297,15 +300,27 @@ def _with_path(result: SurfaceResult, path: Path) -> SurfaceResult:
     return replace(result, path=path)
 
 
-def _municipality_labels(geoms: np.ndarray, rows: list[int], row_to_study: np.ndarray,
-                         tile: Grid) -> np.ndarray:
-    if not rows:
-        return np.full(tile.shape, -1, dtype=np.int64)
-    burnt = rasterio.features.rasterize(
-        ((geoms[i], int(row_to_study[i])) for i in rows if geoms[i] is not None
-         and not geoms[i].is_empty),
-        out_shape=tile.shape, transform=tile.transform, fill=-1, dtype="int32")
-    return burnt.astype(np.int64)
+class _MunicipalityIndex:
+    """Study municipalities rasterised tile by tile (spatial index, GeoJSON converted once)."""
+
+    def __init__(self, geoms: np.ndarray, values: np.ndarray) -> None:
+        self.geoms = geoms
+        self.values = values
+        self.tree = shapely.STRtree(geoms)
+        self._json: dict[int, dict] = {}
+
+    def labels(self, tile: Grid) -> np.ndarray:
+        hits = self.tree.query(shapely.box(*tile.bounds)) if self.geoms.size else []
+        if len(hits) == 0:
+            return np.full(tile.shape, -1, dtype=np.int64)
+        shapes = []
+        for i in np.sort(hits).tolist():
+            if i not in self._json:
+                self._json[i] = shapely.geometry.mapping(self.geoms[i])
+            shapes.append((self._json[i], int(self.values[i])))
+        burnt = rasterio.features.rasterize(shapes, out_shape=tile.shape,
+                                            transform=tile.transform, fill=-1, dtype="int32")
+        return burnt.astype(np.int64)
 
 
 def _aggregate(vals: list[np.ndarray], weights: np.ndarray, method: str,
