@@ -348,8 +348,7 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- parts
-def _facts(result: Any, idx: Any, layerset: Any, lang: str, names: Mapping[str, str]
-           ) -> list[FactRow]:
+def _facts(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
     row = result.table.loc[idx]
     site = result.sites.loc[idx]
     src_sites = _spec_label(layerset, "sites", lang)
@@ -391,7 +390,6 @@ def _facts(result: Any, idx: Any, layerset: Any, lang: str, names: Mapping[str, 
         facts.append(FactRow(spec.label(lang),
                              value_text(result.table.at[idx, col], spec.unit, lang,
                                         metric_id=spec.id), source))
-    del names
     return facts
 
 
@@ -644,8 +642,8 @@ def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confiden
         **base, n_cases=int(learned.n_cases), n_won=int(learned.n_won),
         n_lost=int(learned.n_lost), p_win=float(p["p_win"]), p_low=float(p["p_low"]),
         p_high=float(p["p_high"]), level=float(learned.interval_level),
-        indicative=bool(learned.indicative), relative=learned.mode != "won_vs_lost"
-        and "background" in str(learned.mode), message=learned.message(lang),
+        indicative=bool(learned.indicative),
+        relative=str(learned.mode) == "presence_background", message=learned.message(lang),
         warnings=tuple(learned.warnings(lang)), cases=tuple(case_rows))
 
 
@@ -827,7 +825,7 @@ def build_dossier(
         passes=passes, hard_incomplete=bool(row["hard_incomplete"]), n_failed=n_failed,
         score=float(row["score"]), rank=rank, n_sites=len(result.table), n_pass=n_pass,
         verdict=verdict, rank_text=rank_text,
-        facts=tuple(_facts(result, idx, layerset, lang, names)),
+        facts=tuple(_facts(result, idx, layerset, lang)),
         hard=tuple(_hard(result, idx, lang)), soft=tuple(_soft(result, idx, lang)),
         infrastructure=tuple(_infrastructure(result.sites.geometry.loc[idx], layerset, lang)),
         catchment_intro=intro, catchment_total=total, catchment=tuple(catch_rows),
