@@ -6,7 +6,7 @@ access time) *row*; population cells are grouped by the road chain they join,
 and a (row, chain) pair is decided whole when every cell of the chain is
 reached through one chain end, or none through either; only the remaining
 pairs are tested cell by cell. Direct local legs add the cells the network
-misses. Dense arrays are bounded to about ``_CHUNK_CELLS`` elements per block.
+misses. Dense arrays are bounded to about ``_BLOCK_ELEMENTS`` elements per block.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from siting.metrics.roadgraph import M_PER_MIN_PER_KMH, RoadGraph
 
 __all__: list[str] = []
 
-_CHUNK_CELLS = 4_000_000  # elements of one dense block
+_CHUNK_CELLS = 4_000_000  # (site, cell) pairs per chunk of a pair search
+_BLOCK_ELEMENTS = 400_000  # rows x groups per block: small enough to stay in cache (measured)
 _MAX_DIST_ELEMENTS = 10_000_000  # largest (sources x key nodes) Dijkstra matrix kept at once
 
 
@@ -246,7 +247,7 @@ def _network_pool(
     # rows in blocks sorted by chain end, so that blocks share Dijkstra sources
     rows = np.argsort(graph.end_a[row_node], kind="stable")
     row_pool = np.zeros(rows.size)
-    chunk = max(1, _CHUNK_CELLS // max(cells.g_pop.size, graph.n_key_nodes))
+    chunk = max(1, _BLOCK_ELEMENTS // max(cells.g_pop.size, graph.n_key_nodes))
     block_of_row = np.empty(rows.size, dtype=np.int64)
     block_of_row[rows] = np.arange(rows.size) // chunk
     p_block = block_of_row[p_row]
@@ -368,7 +369,7 @@ def _rows_pool(g: RoadGraph, cells: _Cells, key_t: np.ndarray, sn: np.ndarray,
     del ta, tb
     lo = local[own[has]]
     check[lo, has] = ~whole[lo, has]
-    pool = cells.g_pop[grp_ids] @ whole
+    pool = np.dot(cells.g_pop[grp_ids], whole.astype(np.float64))
     flat = np.flatnonzero(check)
     if flat.size:
         grp, r = np.divmod(flat, sn.size)
