@@ -110,6 +110,7 @@ def test_comparison_pdf_and_table(tmp_path) -> None:
     ls = load_layerset("demo", region=list(STUDY_AREA))
     res = evaluate(None, load_profile("steelworks"), ls)
     comp = build_comparison(res, ls, lang="sv")
+    assert comp.map_png.startswith(b"\x89PNG") and comp.heatmap_png.startswith(b"\x89PNG")
     assert [s.kommunkod for s in comp.sections] == [r[0][-5:-1] for r in comp.table]
     total_sites = sum(int(r[1]) for r in comp.table)
     assert total_sites == len(res.table)

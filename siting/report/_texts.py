@@ -220,6 +220,12 @@ _T: dict[str, tuple[str, str]] = {
                      "{sites} sites, {ok} pass the hard criteria."),
     "soft_self": ("Kommunens självskattning (1–5)", "Municipal self-assessment (1-5)"),
     "criteria_values": ("Medelvärde per kriterium (0–1)", "Mean value per criterion (0-1)"),
+    "heatmap_note": (
+        "Medelvärde (0–1) av börkravens värden över kommunens områden som klarar "
+        "skallkraven; saknas sådana används alla områden, så att det syns var kommunen "
+        "brister.",
+        "Mean soft-criterion value (0-1) over the municipality's sites that pass the hard "
+        "criteria; where none pass, over all its sites, so the gaps show."),
     "compare_map_caption": (
         "Kommunerna färgade efter bästa poäng; områden som klarar skallkraven är gröna, "
         "övriga grå.",

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from siting.i18n import format_number
 from siting.report._texts import tr
 
-__all__ = ["bar_chart_png", "contribution_chart_png"]
+__all__ = ["bar_chart_png", "contribution_chart_png", "heatmap_png"]
 
 _BAR = "#2e86c1"
 _BACK = "#d6eaf8"
@@ -81,4 +81,29 @@ def bar_chart_png(labels: Sequence[str], values: Sequence[float], *, xlabel: str
     ax.set_xlim(0, max(float(top), 1.0) * 1.12)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    return _png(fig, dpi)
+
+
+def heatmap_png(values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
+                lang: str = "sv", *, dpi: int = 160, width_in: float = 7.2) -> bytes:
+    """A 0..1 heat map (rows: municipalities, columns: criteria) with the values printed."""
+    x = np.asarray(values, dtype=float)
+    if x.shape != (len(row_labels), len(col_labels)):
+        raise ValueError(f"values of shape {x.shape} do not match {len(row_labels)} rows "
+                         f"and {len(col_labels)} columns")
+    fig = Figure(figsize=(width_in, 0.42 * max(len(row_labels), 1) + 2.3),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(x, cmap="YlGn", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(np.arange(len(col_labels)), [_wrap(c, 24) for c in col_labels],
+                  rotation=45, ha="right", rotation_mode="anchor", fontsize=6.3)
+    ax.set_yticks(np.arange(len(row_labels)), list(row_labels), fontsize=7)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            if np.isfinite(x[i, j]):
+                ax.text(j, i, format_number(x[i, j], lang, decimals=2), ha="center",
+                        va="center", fontsize=5.8,
+                        color="white" if x[i, j] > 0.65 else "#1b2631")
+    cbar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
+    cbar.ax.tick_params(labelsize=6)
     return _png(fig, dpi)

@@ -63,6 +63,7 @@ class Comparison:
     sections: tuple[MunicipalitySection, ...]
     sources: tuple[SourceRow, ...]
     map_png: bytes | None = field(default=None, repr=False)
+    heatmap_png: bytes | None = field(default=None, repr=False)
 
 
 def _names(layerset: Any) -> dict[str, str]:
@@ -162,7 +163,14 @@ def build_comparison(result: Any, layerset: Any, *, lang: str = "sv",
             summary=tr("muni_summary", lang, sites=int(r["n_sites"]), ok=int(r["n_pass"])),
             best_score=float(r["best_score"]), top_sites=top, reasons=reasons,
             facts=tuple(facts), soft_self=soft_self, criteria=crit))
-    map_png = None
+    map_png = heat_png = None
+    if with_map and not matrix.empty:
+        from siting.report.charts import heatmap_png
+
+        order = [str(k) for k in comp["kommunkod"] if str(k) in matrix.index]
+        heat_png = heatmap_png(matrix.loc[order].to_numpy(dtype=float),
+                               [names.get(k, k) for k in order],
+                               [labels.get(str(c), str(c)) for c in matrix.columns], lang)
     if with_map:
         from siting.report.maps import region_map_png
 
@@ -185,7 +193,7 @@ def build_comparison(result: Any, layerset: Any, *, lang: str = "sv",
         intro=tr("compare_intro", lang, n=len(comp), profile=result.profile.name(lang),
                  sites=int(in_set.sum()), ok=int(np.asarray(passes).sum())),
         table=tuple(rows), sections=tuple(sections),
-        sources=tuple(layer_sources(layerset, used)), map_png=map_png)
+        sources=tuple(layer_sources(layerset, used)), map_png=map_png, heatmap_png=heat_png)
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -216,7 +224,12 @@ def comparison_pdf(c: Comparison) -> bytes:
                    c.table, widths=(30, 12, 16, 14, 14, 14),
                    align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "RIGHT"))
     pdf.para(c.profile_description, size=8.5, colour=(110, 117, 125))
-    pdf.add_page()
+    if c.heatmap_png:
+        if pdf.get_y() > pdf.h - 120:
+            pdf.add_page()
+        pdf.h1(tr("criteria_values", lang))
+        pdf.png(c.heatmap_png)
+        pdf.para(tr("heatmap_note", lang), size=7.5, colour=(110, 117, 125), h=3.8)
     pdf.h1(tr("per_municipality", lang))
     for s in c.sections:
         pdf.h2(f"{s.name} ({s.kommunkod})")
