@@ -634,7 +634,7 @@ def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confiden
         learned = learn_from_frame(frame, spec_from_profile(result.profile),
                                    **dict(learn_options))
         prob = win_probability(learned, result.table.loc[[idx]], level=learned.interval_level)
-    except SitingError as exc:
+    except (SitingError, ValueError) as exc:  # too few/degenerate cases: say so, keep going
         why = str(exc).splitlines()[0]
         return Lessons(**base, cases=tuple(case_rows), note=tr("lessons_failed", lang, why=why))
     p = prob.iloc[0]
