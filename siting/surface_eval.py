@@ -182,8 +182,7 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
         if raster is None:
             return None, "", _NO_LAYER.format(layer_type), 0.0
         stat, classes = params["stat"], params.get("classes")
-        return (lambda tile, _lab: raster_stat_surface(raster, stat, grid=tile,
-                                                      classes=classes)), "", "", 0.0
+        return (lambda tile, _lab: _raster_on_tile(raster, stat, classes, tile)), "", "", 0.0
     if kind == "municipality_attribute":
         table = layerset.table(layer_type)
         if table is None:
@@ -253,6 +252,30 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
                                             all_matches=False)[1]
         return Indexed(near, items)
     return attr_fn, "", "", halo
+
+
+def _raster_on_tile(raster: Any, stat: str, classes: Any, tile: Grid) -> np.ndarray:
+    """The raster statistic on a tile; a raster on the same grid is sliced, not resampled."""
+    t, g = raster.transform, tile.transform
+    res = tile.resolution_m
+    col_f, row_f = (g.c - t.c) / res, (t.f - g.f) / res
+    aligned = (abs(t.a - res) < 1e-9 and abs(t.e + res) < 1e-9 and t.b == 0 and t.d == 0
+               and abs(col_f - round(col_f)) < 1e-9 and abs(row_f - round(row_f)) < 1e-9)
+    if not aligned:
+        return raster_stat_surface(raster, stat, grid=tile, classes=classes)
+    r0, c0 = round(row_f), round(col_f)
+    rows, cols = tile.shape
+    out = np.full(tile.shape, np.nan, dtype="float32")
+    src = raster.array
+    rs, re_ = max(r0, 0), min(r0 + rows, src.shape[0])
+    cs, ce = max(c0, 0), min(c0 + cols, src.shape[1])
+    if rs < re_ and cs < ce:
+        win = np.asarray(src[rs:re_, cs:ce], dtype="float32")
+        if stat == "share":
+            hit = np.isin(win, np.asarray(list(classes or []), dtype="float32"))
+            win = np.where(np.isnan(win), np.float32(np.nan), hit.astype("float32"))
+        out[rs - r0:re_ - r0, cs - c0:ce - c0] = win
+    return out
 
 
 def _as_items(col: pd.Series) -> np.ndarray:

@@ -234,9 +234,8 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
     ic = idx[1, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
     sbig = seed_of[ir * np.int32(cols) + ic]
     del ir, ic
-    kbig = key[sbig]
+    kbig = sbig if points else key[sbig]
     s = sbig[m:m + rows, m:m + cols_t].copy()
-    ks = kbig[m:m + rows, m:m + cols_t]
     x0, y0 = grid.transform.c, grid.transform.f
     local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
     ends = tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
@@ -250,10 +249,12 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
         return _segment_distance(qx, qy, *(e[seeds] for e in ends))
 
     d = dist(x1[None, :], y1[:, None], s)
-    differs = np.zeros((rows, cols_t), dtype=bool)
     shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    for dr, dc in shifts:
-        differs |= kbig[m + dr:m + dr + rows, m + dc:m + dc + cols_t] != ks
+    # more than one segment in the neighbourhood <=> its max and min differ
+    size = 2 * m + 1
+    differs = (ndimage.maximum_filter(kbig, size=size, mode="nearest")
+               != ndimage.minimum_filter(kbig, size=size, mode="nearest"))[m:m + rows,
+                                                                            m:m + cols_t]
     rr, cc = np.nonzero(differs)
     if rr.size:
         qx, qy = x1[cc], y1[rr]

@@ -379,3 +379,18 @@ def test_docstring_examples(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_raster_on_the_same_grid_is_sliced_like_resampling() -> None:
+    from siting.metrics.surface_ops import raster_stat_surface
+    from siting.surface_eval import _raster_on_tile
+
+    rng = np.random.default_rng(1)
+    arr = rng.integers(0, 5, size=(30, 40)).astype("float32")
+    arr[3, 4] = np.nan
+    raster = RasterData(arr, Affine(100, 0, X0, 0, -100, Y0 + 3_000))
+    tile = Grid.from_bounds((X0 - 500, Y0 + 800, X0 + 2_500, Y0 + 3_500), 100)
+    for stat, classes in (("mean", None), ("max", None), ("share", [1, 2])):
+        got = _raster_on_tile(raster, stat, classes, tile)
+        want = raster_stat_surface(raster, stat, grid=tile, classes=classes)
+        np.testing.assert_array_equal(got, want)
