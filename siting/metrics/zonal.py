@@ -208,7 +208,27 @@ def _non_overlapping_groups(geoms: np.ndarray, idx: np.ndarray) -> list[np.ndarr
 
 
 def _geojson(geoms: np.ndarray) -> list[dict]:
-    """GeoJSON mappings of many geometries at once (much faster than ``__geo_interface__``)."""
+    """GeoJSON-like mappings of many geometries at once (much faster than ``__geo_interface__``).
+
+    (Multi)polygons are sliced from :func:`shapely.to_ragged_array` (rings as
+    (n, 2) coordinate arrays, which rasterio reads like lists); anything else
+    goes through ``shapely.to_geojson``.
+    """
+    try:
+        typ, coords, offsets = shapely.to_ragged_array(geoms)
+    except (ValueError, NotImplementedError):
+        typ, coords, offsets = None, np.zeros((0, 0)), ()
+    if typ in (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON) \
+            and coords.shape[1] == 2:
+        rings = np.split(coords, offsets[0][1:-1])
+        if typ == shapely.GeometryType.POLYGON:
+            go = offsets[1].tolist()
+            return [{"type": "Polygon", "coordinates": rings[go[i]:go[i + 1]]}
+                    for i in range(len(geoms))]
+        po, go = offsets[1].tolist(), offsets[2].tolist()
+        polys = [rings[po[j]:po[j + 1]] for j in range(len(po) - 1)]
+        return [{"type": "MultiPolygon", "coordinates": polys[go[i]:go[i + 1]]}
+                for i in range(len(geoms))]
     return [json.loads(text) for text in shapely.to_geojson(geoms)]
 
 
