@@ -264,7 +264,7 @@ def _loaded(type_name: str, kind: str, data: object) -> LoadedLayer:
 def synthetic_layerset(n_cells: int, res: float = 100.0, seed: int = 0) -> LayerSet:
     """A square synthetic region of about ``n_cells`` cells at ``res`` metres."""
     rng = np.random.default_rng(seed)
-    side = math.sqrt(n_cells) * res
+    side = math.ceil(math.sqrt(n_cells)) * res  # whole cells: rasters align with the grid
     crs = "EPSG:3006"
     k = 4
     step = side / k
