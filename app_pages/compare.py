@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._report_buttons import compare_report_button
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
 from siting.catalog import available_catalogs
@@ -128,6 +129,10 @@ def _body(state: AppState) -> None:
     st.dataframe(shown, hide_index=True, width="stretch")
     st.download_button(t("common.download_csv", lang), table.to_csv(index=False).encode(),
                        file_name=f"compare_{state.profile}.csv", mime="text/csv")
+    if table.attrs.get("method") == "sites":  # the PDF report is built from scored sites
+        result = _data.evaluation_for(state.compare_catalog, data_dir, codes, state.profile,
+                                      state.weights.get(state.profile))
+        compare_report_button(result, state, state.compare_catalog, data_dir)
     for note in table.attrs.get("notes", []):
         st.caption(md(note))
 

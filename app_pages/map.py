@@ -18,6 +18,16 @@ _LABEL_FIELDS = ("name", "voltage_kv", "available_capacity_mw", "draught_m", "sc
                  "designation", "road_class", "kind")
 _SKIP_TYPES = {"sites", "municipalities"}
 _OUTLINE_TYPES = {"price_areas", "flood_zones"}
+#: Layers with more features than this are listed, not drawn (keeps the map light).
+_MAX_FEATURES = 5000
+
+
+def _too_big(layerset: Any, themes: tuple[str, ...], lang: str) -> list[str]:
+    """Titles of vector layers in the chosen themes too large to draw."""
+    return [f"{lyr.spec.title(lang)} ({format_number(len(lyr.data), lang)})"
+            for lyr in layerset.layers.values()
+            if lyr.spec.theme in themes and lyr.spec.type not in _SKIP_TYPES
+            and lyr.spec.kind in ("point", "line", "polygon") and len(lyr.data) > _MAX_FEATURES]
 
 
 def _map_layers(layerset: Any, themes: tuple[str, ...], lang: str) -> list[mapview.MapLayer]:
@@ -29,6 +39,8 @@ def _map_layers(layerset: Any, themes: tuple[str, ...], lang: str) -> list[mapvi
         if spec.kind not in ("point", "line", "polygon"):
             continue
         data = loaded.data
+        if len(data) > _MAX_FEATURES:
+            continue
         fields = tuple(f for f in _LABEL_FIELDS if f in data.columns)
         fill = 0.0 if spec.type in _OUTLINE_TYPES else 0.25
         layers.append(mapview.MapLayer(lid, spec.title(lang), spec.theme, data, fields, fill))
@@ -194,6 +206,10 @@ def _body(state: AppState) -> None:
                      items=", ".join(_criterion_label(prof, c, lang)
                                      for c in surf.not_evaluated) or "–"))
     st.iframe(page, height=640)
+    skipped = _too_big(_data.layerset(state.catalog, state.data_dir, state.region_codes),
+                       state.themes, lang)
+    if skipped:
+        st.caption(md(t("map.too_many", lang, items=", ".join(skipped))))
     if evaluation is not None:
         _details(evaluation, state)
 

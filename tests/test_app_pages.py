@@ -78,6 +78,10 @@ def test_map_page_shows_sites_and_details(app: AppTest) -> None:
     assert any("kandidatplatser" in c for c in captions)
     assert app.selectbox(key="map_site_sv").value is not None
     assert any(h.value == t("map.site_details", "sv") for h in app.subheader)
+    all_themes = ["land", "energy", "logistics", "schools", "housing"]
+    app.multiselect(key="map_themes_sv").set_value(all_themes).run()
+    _no_errors(app)
+    assert any("kandidatplatser" in c.value for c in app.caption)
 
 
 def test_surface_toggle_draws_surface_and_candidate_areas(app: AppTest) -> None:
