@@ -409,12 +409,13 @@ def main() -> None:
         print(f"synthetic: ERROR {syn['error']}")
     else:
         ok = syn["surface_s"] <= TARGET_SYNTH_S and syn["peak_rss_mb"] <= TARGET_SYNTH_MB
+        ok_cpu = syn["cpu_s"] <= TARGET_SYNTH_S and syn["peak_rss_mb"] <= TARGET_SYNTH_MB
         print(f"synthetic surface: {syn['cells'] / 1e6:.1f} M cells x {syn['criteria']} "
               f"criteria in {syn['surface_s']:.2f} s ({syn['ns_per_cell_criterion']} ns per "
               f"cell and criterion; CPU {syn['cpu_s']:.1f} s, load average "
               f"{syn['loadavg_before']:.1f} before), peak RSS {syn['peak_rss_mb']:.0f} MB "
               f"[target <= {TARGET_SYNTH_S:g} s, <= {TARGET_SYNTH_MB:g} MB: "
-              f"{'met' if ok else 'NOT met'}]")
+              f"wall {'met' if ok else 'NOT met'}, CPU {'met' if ok_cpu else 'NOT met'}]")
     if not args.skip_sweden:
         if not SHARED.is_dir():
             print(f"sweden: skipped, no data pack at {SHARED}")
@@ -425,12 +426,13 @@ def main() -> None:
                 print(f"sweden: ERROR {swe['error']}")
             else:
                 ok = swe["surface_s"] <= TARGET_SWEDEN_S
+                ok_cpu = swe["cpu_s"] <= TARGET_SWEDEN_S
                 print(f"sweden ({args.profile}, 100 m): {swe['cells'] / 1e6:.1f} M cells in the "
                       f"box, {swe['study_cells'] / 1e6:.1f} M on land; load {swe['load_s']:.1f} "
                       f"s, surface {swe['surface_s']:.1f} s (CPU {swe['cpu_s']:.1f} s, "
                       f"{swe['criteria_evaluated']} criteria evaluable), peak RSS "
                       f"{swe['peak_rss_mb']:.0f} MB [target <= {TARGET_SWEDEN_S:g} s: "
-                      f"{'met' if ok else 'NOT met'}]")
+                      f"wall {'met' if ok else 'NOT met'}, CPU {'met' if ok_cpu else 'NOT met'}]")
     print(json.dumps({"bench": "surface", "results": results}))
 
 
