@@ -61,10 +61,17 @@ def dossier_button(result: Any, state: AppState, site_id: str) -> None:
 
 
 def compare_report_button(result: Any, state: AppState, catalog: str,
-                          data_dir: str | None) -> None:
-    """A download button for the comparison report of the compare page's dataset."""
-    muni = _data.municipalities(catalog, data_dir)
-    codes = tuple(sorted(muni["kommunkod"].astype(str)))  # as the compare page loads them
+                          data_dir: str | None,
+                          codes: tuple[str, ...] | list[str] | None = None) -> None:
+    """A download button for the comparison report of the compare page's municipalities.
+
+    ``codes`` are the compared municipalities exactly as the page loaded their layers
+    (so the cached LayerSet is reused); default every municipality of the dataset.
+    """
+    if codes is None:
+        muni = _data.municipalities(catalog, data_dir)
+        codes = tuple(sorted(muni["kommunkod"].astype(str)))
+    codes = tuple(codes)
     layerset = _data.layerset(catalog, data_dir, codes)
     key = (catalog, data_dir, codes, state.profile)
     st.download_button(

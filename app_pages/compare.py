@@ -132,7 +132,7 @@ def _body(state: AppState) -> None:
     if table.attrs.get("method") == "sites":  # the PDF report is built from scored sites
         result = _data.evaluation_for(state.compare_catalog, data_dir, codes, state.profile,
                                       state.weights.get(state.profile))
-        compare_report_button(result, state, state.compare_catalog, data_dir)
+        compare_report_button(result, state, state.compare_catalog, data_dir, codes)
     for note in table.attrs.get("notes", []):
         st.caption(md(note))
 
