@@ -73,7 +73,7 @@ def compare_report_button(result: Any, state: AppState, catalog: str,
         codes = tuple(sorted(muni["kommunkod"].astype(str)))
     codes = tuple(codes)
     layerset = _data.layerset(catalog, data_dir, codes)
-    key = (catalog, data_dir, codes, state.profile)
+    key = (catalog, data_dir, codes, state.profile, _weights_key(state))
     st.download_button(
         tr("download_compare", state.lang),
         partial(_compare_pdf, result, layerset, key, state.lang),
