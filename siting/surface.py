@@ -159,8 +159,9 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
     tile_px : int
         Tile edge in cells (memory bound; results do not depend on it).
     grow_tiles : bool
-        Grow tiles to four times the widest halo (at most :data:`MAX_TILE_PX`)
-        so that halos cost less than the tiles themselves; the result is the same.
+        Grow tiles to four times the widest halo (at most :data:`MAX_TILE_PX`;
+        one tile for grids up to 1.25 times that) so that halos cost less than
+        the tiles themselves; the result is the same.
     out_path : str or Path, optional
         Write the score as a GeoTIFF here (EPSG:3006, float32, nodata -9999,
         tiled, deflate, overviews).
@@ -224,6 +225,8 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
         halo_px = max((math.ceil(m.halo_m / grid.resolution_m) for m in metrics.values()),
                       default=0)
         tile_px = max(tile_px, min(MAX_TILE_PX, 4 * halo_px))
+        if halo_px and max(grid.shape) <= 1.25 * MAX_TILE_PX:
+            tile_px = max(grid.shape)  # one tile: a halo as wide as the grid is paid once
     tiles = list(grid.tiles(tile_px))
     passes_needed = 2 if topsis else 1
     bar = tqdm(total=len(tiles) * passes_needed, desc="surface", unit="tile", file=sys.stderr,
