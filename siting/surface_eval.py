@@ -196,6 +196,9 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
         return None, "", _NO_LAYER.format(layer_type), 0.0
     if "field" in params and params["field"] not in layer.columns:
         return None, "", _NO_FIELD.format(params["field"], layer_type), 0.0
+    absent = [f for f in dict(params.get("filter") or {}) if f not in layer.columns]
+    if absent:  # a filter on a field the data lacks cannot be applied: not evaluated
+        return None, "", _NO_FIELD.format(absent[0], layer_type) + " (used by the filter)", 0.0
     layer = apply_filter(layer, params.get("filter"), source=f"metric '{mid}', layer "
                                                                f"'{layer_type}'")
     geoms = np.asarray(layer.geometry.values, dtype=object)

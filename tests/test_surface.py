@@ -394,3 +394,26 @@ def test_raster_on_the_same_grid_is_sliced_like_resampling() -> None:
         got = _raster_on_tile(raster, stat, classes, tile)
         want = raster_stat_surface(raster, stat, grid=tile, classes=classes)
         np.testing.assert_array_equal(got, want)
+
+
+def test_filter_on_a_field_the_data_lacks_is_not_evaluated() -> None:
+    metrics = """
+[[metric]]
+id = "dist_big_port_m"
+kind = "distance"
+layer = "substations"
+filter = { draught_m = { min = 12 } }
+unit = "m"
+label_sv = "Hamn"
+label_en = "Port"
+"""
+    soft = _SOFT_RAIL + """
+[[soft]]
+id = "big_port"
+metric = "dist_big_port_m"
+weight = 1
+value = { kind = "linear", x0 = 50000, x1 = 0 }
+"""
+    res = suitability_surface(_profile(metrics + soft), _layerset(), resolution_m=RES)
+    assert "draught_m" in res.not_evaluated["big_port"]
+    assert np.nanmax(res.score) > 90  # the rail criterion alone
