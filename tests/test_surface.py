@@ -401,7 +401,7 @@ def test_filter_on_a_field_the_data_lacks_is_not_evaluated() -> None:
 [[metric]]
 id = "dist_big_port_m"
 kind = "distance"
-layer = "substations"
+layer = "ports"
 filter = { draught_m = { min = 12 } }
 unit = "m"
 label_sv = "Hamn"
@@ -414,6 +414,11 @@ metric = "dist_big_port_m"
 weight = 1
 value = { kind = "linear", x0 = 50000, x1 = 0 }
 """
-    res = suitability_surface(_profile(metrics + soft), _layerset(), resolution_m=RES)
+    base = _layerset()
+    ports = gpd.GeoDataFrame({"name": ["Hamnen"]}, geometry=[Point(X0 + 500, Y0 + 500)],
+                             crs=CRS)  # no draught_m field
+    layers = {**base.layers, "ports": _loaded("ports", "point", ports)}
+    ls = LayerSet(base.catalog, base.region, layers, base.municipalities)
+    res = suitability_surface(_profile(metrics + soft), ls, resolution_m=RES)
     assert "draught_m" in res.not_evaluated["big_port"]
     assert np.nanmax(res.score) > 90  # the rail criterion alone
