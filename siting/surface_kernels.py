@@ -250,11 +250,7 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
 
     d = dist(x1[None, :], y1[:, None], s)
     shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    # more than one segment in the neighbourhood <=> its max and min differ
-    size = 2 * m + 1
-    differs = (ndimage.maximum_filter(kbig, size=size, mode="nearest")
-               != ndimage.minimum_filter(kbig, size=size, mode="nearest"))[m:m + rows,
-                                                                            m:m + cols_t]
+    differs = _mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t]
     rr, cc = np.nonzero(differs)
     if rr.size:
         qx, qy = x1[cc], y1[rr]
@@ -268,6 +264,28 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
         d[rr, cc] = best_d
         s[rr, cc] = best_s
     return s, d
+
+
+def _mixed_neighbourhood(key: np.ndarray, m: int) -> np.ndarray:
+    """True where the ``(2m+1)^2`` neighbourhood of a cell holds more than one key."""
+    if m != 1:  # more than one key in the neighbourhood <=> its max and min differ
+        size = 2 * m + 1
+        return (ndimage.maximum_filter(key, size=size, mode="nearest")
+                != ndimage.minimum_filter(key, size=size, mode="nearest"))
+    out = np.zeros(key.shape, dtype=bool)
+    h = key[:, 1:] != key[:, :-1]
+    v = key[1:, :] != key[:-1, :]
+    d1 = key[1:, 1:] != key[:-1, :-1]
+    d2 = key[1:, :-1] != key[:-1, 1:]
+    out[:, 1:] |= h
+    out[:, :-1] |= h
+    out[1:, :] |= v
+    out[:-1, :] |= v
+    out[1:, 1:] |= d1
+    out[:-1, :-1] |= d1
+    out[1:, :-1] |= d2
+    out[:-1, 1:] |= d2
+    return out
 
 
 def _segment_distance(qx: np.ndarray, qy: np.ndarray, ax: np.ndarray, ay: np.ndarray,

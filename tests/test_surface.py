@@ -422,3 +422,14 @@ value = { kind = "linear", x0 = 50000, x1 = 0 }
     res = suitability_surface(_profile(metrics + soft), ls, resolution_m=RES)
     assert "draught_m" in res.not_evaluated["big_port"]
     assert np.nanmax(res.score) > 90  # the rail criterion alone
+
+
+def test_mixed_neighbourhood_matches_the_min_max_definition() -> None:
+    from scipy import ndimage
+
+    from siting.surface_kernels import _mixed_neighbourhood
+
+    key = np.random.default_rng(2).integers(0, 3, size=(30, 40)) // 2
+    want = (ndimage.maximum_filter(key, size=3, mode="nearest")
+            != ndimage.minimum_filter(key, size=3, mode="nearest"))
+    np.testing.assert_array_equal(_mixed_neighbourhood(key, 1), want)
