@@ -25,10 +25,24 @@ Per metric kind (contracts §B):
   raises the minimum size of candidate areas (:mod:`siting.candidates`);
 * ``site_attribute`` (zoning, owner): no per-cell meaning; skipped with a note.
 
-The grid is processed in tiles of ``tile_px`` x ``tile_px`` cells; every
-operation reads a halo as wide as its largest relevant distance, so the
-tiled surface equals the surface computed in one piece and memory stays
-bounded by the tile size (plus the output arrays).
+The grid is processed in tiles of ``tile_px`` x ``tile_px`` cells (grown to
+four times the widest halo, at most :data:`MAX_TILE_PX`); every operation
+reads a halo as wide as its largest *relevant* distance (the largest
+threshold or value-function breakpoint of the criteria on that metric:
+beyond it every criterion is constant), so the tiled surface equals the
+surface computed in one piece and memory stays bounded by the tile size
+(plus the output arrays: float32 score and int16 municipality index).
+
+Examples
+--------
+>>> from siting.layers import load_layerset                       # doctest: +SKIP
+>>> from siting.profiles import load_profile                      # doctest: +SKIP
+>>> ls = load_layerset("demo", region="9901,9902,9903,9904")      # doctest: +SKIP
+>>> s = suitability_surface(load_profile("battery_plant"), ls, resolution_m=100,
+...                         out_path="battery.tif")               # doctest: +SKIP
+>>> s.passing_share("9901"), dict(s.excluded_share)               # doctest: +SKIP
+>>> from siting.candidates import candidate_areas                 # doctest: +SKIP
+>>> candidate_areas(s).head()                                     # doctest: +SKIP
 """
 
 from __future__ import annotations
