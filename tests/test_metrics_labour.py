@@ -288,9 +288,17 @@ def _dense_reference_pool(sites: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, grap
     return out + reach @ pop_on
 
 
-def test_grouped_fast_path_equals_dense_reference() -> None:
+@pytest.mark.parametrize("blocks", ["one block", "many blocks and Dijkstra super-blocks"])
+def test_grouped_fast_path_equals_dense_reference(blocks: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Random seeded network, sites and cells: same pools as the dense previous path."""
     from shapely import affinity
+
+    from siting.metrics import _labour_core as core
+
+    if blocks != "one block":
+        monkeypatch.setattr(core, "_BLOCK_ELEMENTS", 3_000)
+        monkeypatch.setattr(core, "_MAX_DIST_ELEMENTS", 6_000)
 
     rng = np.random.default_rng(2024)
     k, step = 9, 4000.0

@@ -254,21 +254,33 @@ def _network_pool(
     p_order = np.argsort(p_block, kind="stable")
     p_bounds = np.searchsorted(p_block[p_order], np.arange(block_of_row.max() + 2))
     p_net = np.zeros(p_site.size, dtype=bool)
-    dist_all = _all_source_dist(graph, row_node, row_acc, budget_min)
-    for bi, start in enumerate(range(0, rows.size, chunk)):
-        block = rows[start:start + chunk]
-        if budget_min < float(row_acc[block].min()):
+    # Dijkstra once per super-block of rows (all rows when the matrix is small enough)
+    n_src_all = np.unique(np.concatenate([graph.end_a[row_node], graph.end_b[row_node]])).size
+    if n_src_all * graph.n_key_nodes <= _MAX_DIST_ELEMENTS:
+        super_n = rows.size
+    else:
+        super_n = chunk * max(1, _MAX_DIST_ELEMENTS // (2 * graph.n_key_nodes * chunk))
+    for s0 in range(0, rows.size, super_n):
+        sup = rows[s0:s0 + super_n]
+        dist = _source_dist(graph, row_node[sup], row_acc[sup], budget_min)
+        if dist is None:
             continue  # every row is farther from its node than the budget
-        key_t = np.ascontiguousarray(
-            _rows_to_key(graph, row_node[block], row_acc[block], budget_min, dist_all).T)
-        row_pool[block] = _rows_pool(graph, cells, key_t, row_node[block], row_acc[block],
-                                     budget_min)
-        sel = p_order[p_bounds[bi]:p_bounds[bi + 1]]
-        if sel.size:
-            local = np.full(rows.size, -1, dtype=np.int64)
-            local[block] = np.arange(block.size)
-            p_net[sel] = _cells_reached(graph, cells, key_t, local[p_row[sel]], p_cell[sel],
-                                        row_node[block], row_acc[block], budget_min)
+        for start in range(s0, min(s0 + super_n, rows.size), chunk):
+            block = rows[start:start + chunk]
+            if budget_min < float(row_acc[block].min()):
+                continue
+            key_t = np.ascontiguousarray(
+                _rows_to_key(graph, row_node[block], row_acc[block], dist).T)
+            row_pool[block] = _rows_pool(graph, cells, key_t, row_node[block],
+                                         row_acc[block], budget_min)
+            bi = start // chunk
+            sel = p_order[p_bounds[bi]:p_bounds[bi + 1]]
+            if sel.size:
+                local = np.full(rows.size, -1, dtype=np.int64)
+                local[block] = np.arange(block.size)
+                p_net[sel] = _cells_reached(graph, cells, key_t, local[p_row[sel]],
+                                            p_cell[sel], row_node[block], row_acc[block],
+                                            budget_min)
     out[site_pos] += row_pool[row_of]
     # direct legs to cells the network does not reach (exact distance only where needed)
     extra = ~p_net
@@ -279,38 +291,30 @@ def _network_pool(
     return out, int(off_site.size)
 
 
-def _all_source_dist(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float
-                     ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Dijkstra from every chain end the rows need at once, when that matrix is small.
+def _source_dist(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dijkstra from every chain end that rows (nodes ``sn``, access ``s_acc``) need.
 
-    Returns (sources, (sources, K) minutes), or None when it would exceed
-    ``_MAX_DIST_ELEMENTS`` (then each block runs its own Dijkstra).
+    Returns (sorted sources, (sources, K) minutes, inf beyond the budget less
+    the smallest access), or None when every row's access exceeds the budget.
     """
-    src = np.unique(np.concatenate([g.end_a[sn], g.end_b[sn]]))
-    if src.size * g.n_key_nodes > _MAX_DIST_ELEMENTS or budget_min < float(s_acc.min()):
+    if budget_min < float(s_acc.min()):
         return None
+    src = np.unique(np.concatenate([g.end_a[sn], g.end_b[sn]]))
     return src, dijkstra(g.graph, directed=False, indices=src,
                          limit=budget_min - float(s_acc.min()))
 
 
-def _rows_to_key(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray, budget_min: float,
-                 dist_all: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def _rows_to_key(g: RoadGraph, sn: np.ndarray, s_acc: np.ndarray,
+                 dist: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """(rows, K) minutes from each row's site (node ``sn``, access ``s_acc``) to every key node.
 
     Site access + along the site's chain to a chain end + shortest path
-    between key nodes (Dijkstra limited to the budget; farther is inf).
-    ``dist_all`` holds Dijkstra rows computed beforehand for every source.
+    between key nodes (``dist`` from :func:`_source_dist`; farther is inf).
     """
-    s_ea, s_eb = g.end_a[sn], g.end_b[sn]
-    if dist_all is not None:
-        src, dist = dist_all
-        ra, rb = np.searchsorted(src, s_ea), np.searchsorted(src, s_eb)
-    else:
-        src, inv = np.unique(np.concatenate([s_ea, s_eb]), return_inverse=True)
-        ra, rb = inv[:sn.size], inv[sn.size:]
-        dist = dijkstra(g.graph, directed=False, indices=src,
-                        limit=budget_min - float(s_acc.min()))
-    to_key = np.minimum(dist[ra] + g.off_a[sn][:, None], dist[rb] + g.off_b[sn][:, None])
+    src, d = dist
+    ra, rb = np.searchsorted(src, g.end_a[sn]), np.searchsorted(src, g.end_b[sn])
+    to_key = np.minimum(d[ra] + g.off_a[sn][:, None], d[rb] + g.off_b[sn][:, None])
     to_key += s_acc[:, None]
     return to_key
 
