@@ -55,7 +55,6 @@ class AppState:
     surface: bool = False
     selected_site: str | None = None
     compare_catalog: str = "demo"
-    outcome_filters: dict[str, str] = field(default_factory=dict)
     flash: str | None = None
 
 
