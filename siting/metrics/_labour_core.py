@@ -7,6 +7,13 @@ and a (row, chain) pair is decided whole when every cell of the chain is
 reached through one chain end, or none through either; only the remaining
 pairs are tested cell by cell. Direct local legs add the cells the network
 misses. Dense arrays are bounded to about ``_BLOCK_ELEMENTS`` elements per block.
+
+Every (site, cell) decision is the same float64 comparison as in a plain
+sites x cells evaluation (tests check this against the earlier dense code):
+the chain bounds only decide pairs whose outcome the comparison would give
+for every cell of the chain, and the float32 first pass uses bounds with a
+margin wide enough for float32 rounding, leaving anything closer to the
+exact test. Only the order of summation differs (about 1e-15 relative).
 """
 
 from __future__ import annotations
