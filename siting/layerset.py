@@ -193,11 +193,23 @@ class LayerSet:
         return lyr.data
 
     def table(self, type_name: str) -> pd.DataFrame | None:
-        """The DataFrame of a table layer type (keyed by ``kommunkod``), or None."""
-        lyr = self.get(type_name)
-        if lyr is None or isinstance(lyr.data, (gpd.GeoDataFrame, RasterData)):
+        """The table of a table layer type (keyed by ``kommunkod``), or None.
+
+        When a catalogue has several table layers of one type (e.g. population
+        from one file and price areas from another), they are merged on
+        ``kommunkod``: every column is available, and where two layers carry
+        the same column the earlier layer's non-missing value wins.
+        """
+        tables = [lyr.data for lyr in self.all_of_type(type_name)
+                  if not isinstance(lyr.data, (gpd.GeoDataFrame, RasterData))]
+        if not tables:
             return None
-        return lyr.data
+        if len(tables) == 1 or any("kommunkod" not in t.columns for t in tables):
+            return tables[0]
+        merged = tables[0].set_index("kommunkod")
+        for extra in tables[1:]:
+            merged = merged.combine_first(extra.set_index("kommunkod"))
+        return merged.reset_index()
 
     def raster(self, type_name: str) -> RasterData | None:
         """The raster of a raster layer type, or None."""

@@ -353,3 +353,16 @@ def test_coastal_site_outside_polygons_gets_nearest_kommun(tmp_path: Path) -> No
     assert set(got["kommunkod"]) == {"9901"}
     notes = ls.layers["sites"].report.notes
     assert any("1 sites outside every municipality polygon" in n for n in notes)
+
+
+def test_table_layers_of_one_type_are_merged_on_kommunkod(shared_data):
+    from siting.layers import load_layerset
+
+    ls = load_layerset("sweden_open", shared_data, region="2580")
+    stats = ls.table("municipality_stats")
+    assert stats is not None
+    assert stats["kommunkod"].is_unique
+    assert len(stats) == 290
+    lulea = stats.set_index("kommunkod").loc["2580"]
+    assert lulea["price_area"] == "SE1"
+    assert lulea["population"] > 70_000
