@@ -194,16 +194,19 @@ def _non_overlapping_groups(geoms: np.ndarray, idx: np.ndarray) -> list[np.ndarr
     if a.size:
         order = np.argsort(a, kind="stable")
         a, b = a[order], b[order]
-        starts = np.searchsorted(a, np.arange(idx.size + 1))
+        starts = np.searchsorted(a, np.arange(idx.size + 1)).tolist()
         involved = np.unique(a)
         colour[:] = -1
         colour[np.setdiff1d(np.arange(idx.size), involved)] = 0
-        for i in involved:  # greedy colouring, only over sites that overlap others
-            used = {int(colour[j]) for j in b[starts[i]:starts[i + 1]] if colour[j] >= 0}
+        col = colour.tolist()  # plain lists: the sequential loop below is pure Python
+        nb = b.tolist()
+        for i in involved.tolist():  # greedy colouring, only over sites that overlap others
+            used = {col[j] for j in nb[starts[i]:starts[i + 1]] if col[j] >= 0}
             c = 0
             while c in used:
                 c += 1
-            colour[i] = c
+            col[i] = c
+        colour = np.asarray(col, dtype=np.int64)
     return [idx[colour == c] for c in range(int(colour.max()) + 1)]
 
 
