@@ -18,10 +18,12 @@
 
 Examples
 --------
->>> from siting.layers import load_layerset            # doctest: +SKIP
->>> ls = load_layerset("sweden_open", region="2580")   # doctest: +SKIP
->>> ls.vector("substations").crs.to_epsg()             # doctest: +SKIP
+>>> from siting.layers import load_layerset
+>>> ls = load_layerset("demo", region="9901")
+>>> ls.vector("substations").crs.to_epsg()
 3006
+>>> ls.region.label, ls.region.buffer_m
+('Norrvik', 50000.0)
 """
 
 from __future__ import annotations

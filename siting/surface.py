@@ -35,14 +35,16 @@ surface computed in one piece and memory stays bounded by the tile size
 
 Examples
 --------
->>> from siting.layers import load_layerset                       # doctest: +SKIP
->>> from siting.profiles import load_profile                      # doctest: +SKIP
->>> ls = load_layerset("demo", region="9901,9902,9903,9904")      # doctest: +SKIP
->>> s = suitability_surface(load_profile("battery_plant"), ls, resolution_m=100,
-...                         out_path="battery.tif")               # doctest: +SKIP
->>> s.passing_share("9901"), dict(s.excluded_share)               # doctest: +SKIP
->>> from siting.candidates import candidate_areas                 # doctest: +SKIP
->>> candidate_areas(s).head()                                     # doctest: +SKIP
+>>> from siting.layers import load_layerset
+>>> from siting.profiles import load_profile
+>>> ls = load_layerset("demo", region="9901")
+>>> s = suitability_surface(load_profile("battery_plant"), ls, resolution_m=500)
+>>> 0.0 < s.passing_share("9901") < 1.0
+True
+>>> from siting.candidates import candidate_areas
+>>> areas = candidate_areas(s)
+>>> bool((areas["area_ha"] >= s.min_area_ha).all())
+True
 """
 
 from __future__ import annotations

@@ -7,10 +7,16 @@ separated wins from losses.
 
 Examples
 --------
->>> from siting.outcomes import OutcomeStore, cases_to_frame, seed_store  # doctest: +SKIP
->>> store = OutcomeStore.open()                     # SQLite in the user data dir  # doctest: +SKIP
->>> seed_store(store, which="demo")                 # doctest: +SKIP
->>> frame = cases_to_frame(store.list())            # doctest: +SKIP
+>>> import tempfile, pathlib
+>>> from siting.outcomes import OutcomeStore, cases_to_frame, seed_store
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "log.sqlite"   # default: the user data dir
+>>> store = OutcomeStore.open(str(path))
+>>> report = seed_store(store, which="demo")
+>>> frame = cases_to_frame(store.list())
+>>> sorted(frame["outcome"].unique())
+['lost', 'ongoing', 'won', 'withdrawn']
+>>> bool(frame["is_fictional"].all())
+True
 """
 
 from __future__ import annotations
