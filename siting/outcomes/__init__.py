@@ -14,7 +14,7 @@ Examples
 >>> report = seed_store(store, which="demo")
 >>> frame = cases_to_frame(store.list())
 >>> sorted(frame["outcome"].unique())
-['lost', 'ongoing', 'won', 'withdrawn']
+['lost', 'ongoing', 'withdrawn', 'won']
 >>> bool(frame["is_fictional"].all())
 True
 """
