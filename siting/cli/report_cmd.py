@@ -19,10 +19,10 @@ never used unless ``--include-confidential`` is given.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+from siting.cli._args import add_dataset_args, load_profile_and_layers
 from siting.errors import Problem, ScoringError
 
 __all__ = ["register", "run_compare", "run_dossier"]
@@ -64,17 +64,7 @@ def register(subparsers: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", required=True,
-                   help="profile id (criteria/<id>.toml, e.g. battery_plant) or path to a TOML")
-    p.add_argument("--catalog", default="demo",
-                   help="layer catalogue name (layers/<name>.toml) or path (default: demo)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="data folder (default: the catalogue's [catalog] data_dir)")
-    p.add_argument("--region", default=None,
-                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
-                        "'all' (default: the demo study area for the demo catalogue, else all)")
-    p.add_argument("--buffer-m", type=float, default=None,
-                   help="neighbourhood buffer around the study area in metres (default 50000)")
+    add_dataset_args(p)
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3")
     p.add_argument("--lang", choices=("sv", "en"), default="sv",
@@ -93,27 +83,14 @@ def _check_out(out: Path) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
-    from siting.catalog import load_catalog
     from siting.cli.score_cmd import parse_weights
-    from siting.layers import DEFAULT_BUFFER_M, load_layerset
     from siting.profiles import load_profile
     from siting.scoring import evaluate
 
+    # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
-    cat = load_catalog(args.catalog)
-    region: Any = args.region
-    if region is None:
-        if cat.id == "demo":
-            from siting.demo import STUDY_AREA
-
-            region = list(STUDY_AREA)
-        else:
-            region = "all"
-    buffer_m = DEFAULT_BUFFER_M if args.buffer_m is None else args.buffer_m
-    shown = region if isinstance(region, str) else ",".join(region)
-    print(f"Loading '{cat.id}' for region {shown} ...", file=sys.stderr)
-    ls = load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
+    profile, ls = load_profile_and_layers(args)
     if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
         from siting.compare import municipality_sites
 

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from siting.cli._args import add_dataset_args, load_profile_and_layers
 from siting.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
@@ -67,17 +68,7 @@ def register(subparsers: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", required=True,
-                   help="profile id (criteria/<id>.toml, e.g. battery_plant) or path to a TOML")
-    p.add_argument("--catalog", default="demo",
-                   help="layer catalogue name (layers/<name>.toml) or path (default: demo)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="data folder (default: the catalogue's [catalog] data_dir)")
-    p.add_argument("--region", default=None,
-                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
-                        "'all' (default: the demo study area for the demo catalogue, else all)")
-    p.add_argument("--buffer-m", type=float, default=None,
-                   help="neighbourhood buffer around the study area in metres (default 50000)")
+    add_dataset_args(p)
     p.add_argument("--sites", type=Path, default=None, metavar="FILE",
                    help="candidate sites from a file (GeoPackage, GeoJSON, zipped shapefile, or "
                         "CSV with x/y or lon/lat columns) instead of the catalogue's sites "
@@ -127,27 +118,14 @@ def parse_weights(text: str, known: list[str]) -> dict[str, float]:
 
 
 def _evaluate(args: argparse.Namespace) -> Any:
-    from siting.catalog import load_catalog
-    from siting.layers import DEFAULT_BUFFER_M, load_layerset
     from siting.profiles import load_profile
     from siting.scoring import evaluate
     from siting.sites_io import read_sites
 
+    # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
-    cat = load_catalog(args.catalog)
-    region = args.region
-    if region is None:
-        if cat.id == "demo":
-            from siting.demo import STUDY_AREA
-
-            region = list(STUDY_AREA)
-        else:
-            region = "all"
-    buffer_m = DEFAULT_BUFFER_M if args.buffer_m is None else args.buffer_m
-    print(f"Loading '{cat.id}' for region {region if isinstance(region, str) else ','.join(region)}"
-          " ...", file=sys.stderr)
-    ls = load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
+    profile, ls = load_profile_and_layers(args)
     sites = None
     source = ""
     if args.sites is not None:

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from siting.cli._args import add_dataset_args, load_profile_and_layers
 from siting.errors import ScoringError
 
 __all__ = ["register", "run_compare", "run_suitability"]
@@ -68,38 +69,11 @@ def register(subparsers: Any) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", required=True,
-                   help="profile id (criteria/<id>.toml, e.g. battery_plant) or path to a TOML")
-    p.add_argument("--catalog", default="demo",
-                   help="layer catalogue name (layers/<name>.toml) or path (default: demo)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="data folder (default: the catalogue's [catalog] data_dir)")
-    p.add_argument("--region", default=None,
-                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
-                        "'all' (default: the demo study area for the demo catalogue, else all)")
-    p.add_argument("--buffer-m", type=float, default=None,
-                   help="neighbourhood buffer around the study area in metres (default 50000)")
+    add_dataset_args(p)
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, Any]:
-    from siting.catalog import load_catalog
-    from siting.layers import DEFAULT_BUFFER_M, load_layerset
-    from siting.profiles import load_profile
-
-    profile = load_profile(args.profile)
-    cat = load_catalog(args.catalog)
-    region = args.region
-    if region is None:
-        if cat.id == "demo":
-            from siting.demo import STUDY_AREA
-
-            region = list(STUDY_AREA)
-        else:
-            region = "all"
-    buffer_m = DEFAULT_BUFFER_M if args.buffer_m is None else args.buffer_m
-    label = region if isinstance(region, str) else ",".join(region)
-    print(f"Loading '{cat.id}' for region {label} ...", file=sys.stderr)
-    return profile, load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
+    return load_profile_and_layers(args)
 
 
 def run_suitability(args: argparse.Namespace) -> int:

@@ -1,0 +1,60 @@
+"""Arguments and loading shared by the analysis subcommands.
+
+``score``, ``sensitivity``, ``suitability``, ``compare``, ``dossier`` and
+``report compare`` all name a profile and a dataset (catalogue, data folder,
+region, buffer) the same way; this module declares those options once and
+turns them into a loaded profile and LayerSet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_dataset_args", "default_region", "load_profile_and_layers"]
+
+
+def add_dataset_args(p: argparse.ArgumentParser) -> None:
+    """Add ``--profile --catalog --data-dir --region --buffer-m`` to a subcommand."""
+    p.add_argument("--profile", required=True,
+                   help="profile id (criteria/<id>.toml, e.g. battery_plant) or path to a TOML")
+    p.add_argument("--catalog", default="demo",
+                   help="layer catalogue name (layers/<name>.toml) or path (default: demo)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="data folder (default: the catalogue's [catalog] data_dir)")
+    p.add_argument("--region", default=None,
+                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
+                        "'all' (default: the demo study area for the demo catalogue, else all)")
+    p.add_argument("--buffer-m", type=float, default=None,
+                   help="neighbourhood buffer around the study area in metres (default 50000)")
+
+
+def default_region(catalog_id: str) -> str | list[str]:
+    """The region used when none is given: the demo study area for the demo data, else all."""
+    if catalog_id == "demo":
+        from siting.demo import STUDY_AREA
+
+        return list(STUDY_AREA)
+    return "all"
+
+
+def load_profile_and_layers(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Load the profile and the LayerSet named by :func:`add_dataset_args` options.
+
+    Returns
+    -------
+    (Profile, LayerSet)
+    """
+    from siting.catalog import load_catalog
+    from siting.layers import DEFAULT_BUFFER_M, load_layerset
+    from siting.profiles import load_profile
+
+    profile = load_profile(args.profile)
+    cat = load_catalog(args.catalog)
+    region = args.region if args.region is not None else default_region(cat.id)
+    buffer_m = DEFAULT_BUFFER_M if args.buffer_m is None else args.buffer_m
+    shown = region if isinstance(region, str) else ",".join(region)
+    print(f"Loading '{cat.id}' for region {shown} ...", file=sys.stderr)
+    return profile, load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
