@@ -84,6 +84,9 @@ _OP_WORDS = {
 }
 _REQUIRED = {"sv": "krav", "en": "required"}
 _NO_DATA = {"sv": "uppgift saknas", "en": "no data"}
+#: Shown for an infinite distance: nothing matching within the study area and its buffer.
+_NONE_IN_REACH = {"sv": "inget inom studieområdet och buffertzonen",
+                  "en": "none within the study area and its buffer zone"}
 
 
 def _is_num(v: Any) -> bool:
@@ -194,7 +197,12 @@ class HardCriterion:
         label = self.label_sv if lang == "sv" else self.label_en
         unit = f" {self.unit}" if self.unit else ""
         missing = is_missing(value)
-        shown = _NO_DATA[lang] if missing else f"{_fmt(value, lang)}{unit}"
+        if missing:
+            shown = _NO_DATA[lang]
+        elif isinstance(value, int | float) and math.isinf(value) and value > 0:
+            shown = _NONE_IN_REACH[lang]
+        else:
+            shown = f"{_fmt(value, lang)}{unit}"
         thr = self.threshold
         thr_text = ", ".join(_fmt(t, lang) for t in thr) if isinstance(thr, tuple) else _fmt(
             thr, lang)

@@ -223,7 +223,9 @@ def compute_metrics(
         try:
             series = compute_metric(spec.kind, sites, layerset, params, name=spec.id)
         except MissingLayer as exc:
-            missing[spec.id] = exc.layer_type
+            # "type" for a missing layer, "type.field" for a loaded layer without the field
+            missing[spec.id] = exc.layer_type if exc.field is None else \
+                f"{exc.layer_type}.{exc.field}"
             continue
         note: dict[str, Any] = {"kind": spec.kind}
         note.update(_small_attrs(getattr(series, "attrs", {})))
@@ -269,6 +271,13 @@ def _soft_value(crit: Any, raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _missing_texts(label_sv: str, label_en: str, layer: str, kind: str) -> tuple[str, str]:
     tail_sv = " och ingår inte i poängen" if kind == "soft" else ""
     tail_en = " and is left out of the score" if kind == "soft" else ""
+    layer_type, _, field = layer.partition(".")
+    if field:
+        sv = (f"{label_sv}: inte utvärderat – lagret av typen '{layer_type}' saknar fältet "
+              f"'{field}'{tail_sv}; mappa en kolumn till '{field}' i katalogen")
+        en = (f"{label_en}: not evaluated – the '{layer_type}' layer has no field "
+              f"'{field}'{tail_en}; map a source column onto '{field}' in the catalogue")
+        return sv, en
     sv = (f"{label_sv}: inte utvärderat – inget lager av typen '{layer}' finns i data{tail_sv}; "
           f"lägg till ett sådant lager i katalogen")
     en = (f"{label_en}: not evaluated – no layer of type '{layer}' is loaded{tail_en}; "

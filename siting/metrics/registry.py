@@ -25,9 +25,10 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from siting.errors import Problem, ProfileError, ScoringError
+from siting.errors import Problem, ProfileError, ScoringError, SitingError
 from siting.layerset import LayerSet
 from siting.metrics.attributes import assign_kommunkod, municipality_attribute
 from siting.metrics.distance import nearest_attribute, nearest_distance
@@ -44,6 +45,7 @@ __all__ = [
     "DESCRIPTIVE_KEYS",
     "METRIC_KINDS",
     "LayerNeed",
+    "MissingField",
     "MetricKind",
     "MissingLayer",
     "compute_metric",
@@ -70,6 +72,8 @@ class MissingLayer(ScoringError):  # noqa: N818 - name fixed by the metrics cont
         The metric kind that needed it.
     """
 
+    field: str | None = None
+
     def __init__(self, layer_type: str, kind: str = "") -> None:
         self.layer_type = layer_type
         self.kind = kind
@@ -79,6 +83,46 @@ class MissingLayer(ScoringError):  # noqa: N818 - name fixed by the metrics cont
             hint=f"add a '{layer_type}' layer to the catalogue; until then the criterion "
                  "is not evaluated")
         super().__init__(str(problem), (problem,))
+
+
+class MissingField(MissingLayer):
+    """The layer is loaded but lacks a canonical field the metric needs.
+
+    Real data often has the layer without the attribute (e.g. substations
+    without available capacity); the criterion is then *not evaluated*,
+    exactly as for a missing layer, never passed or failed on a guess.
+
+    Parameters
+    ----------
+    layer_type : str
+        The canonical layer type (loaded).
+    kind : str
+        The metric kind.
+    field : str
+        The canonical field the layer lacks.
+    """
+
+    def __init__(self, layer_type: str, kind: str, field: str) -> None:
+        self.layer_type = layer_type
+        self.kind = kind
+        self.field = field
+        problem = Problem(
+            source="layer set", location=f"metric kind '{kind}'", field=field,
+            message=f"the '{layer_type}' layer has no field '{field}'",
+            hint=f"map a source column onto '{field}' in the catalogue; until then the "
+                 "criterion is not evaluated")
+        SitingError.__init__(self, str(problem), (problem,))
+
+
+def _require_fields(layer: pd.DataFrame, layer_type: str, kind: str,
+                    params: Mapping[str, Any]) -> None:
+    """Raise :class:`MissingField` when a canonical field the metric reads is absent."""
+    wanted = [params["field"]] if "field" in params else []
+    wanted += list((params.get("filter") or {}).keys())
+    ltype = LAYER_TYPES.get(layer_type)
+    for fld in wanted:
+        if fld not in layer.columns and ltype is not None and ltype.field(fld) is not None:
+            raise MissingField(layer_type, kind, str(fld))
 
 
 @dataclass(frozen=True)
@@ -277,15 +321,25 @@ def compute_metric(kind: str, sites: gpd.GeoDataFrame, layerset: LayerSet,
         table = layerset.table(layer_type)
         if table is None:
             raise MissingLayer(layer_type, kind)
+        _require_fields(table, layer_type, kind, params)
         if "kommunkod" not in sites.columns or sites["kommunkod"].isna().all():
             sites = sites.assign(kommunkod=assign_kommunkod(sites, layerset.municipalities))
         return municipality_attribute(sites, table, params["field"], name=label)
     layer = layerset.vector(layer_type)
     if layer is None:
         raise MissingLayer(layer_type, kind)
+    _require_fields(layer, layer_type, kind, params)
     layer = apply_filter(layer, params.get("filter"), source=f"{src}, layer '{layer_type}'")
     if kind == "distance":
-        return nearest_distance(sites, layer, name=label)
+        dist = nearest_distance(sites, layer, name=label)
+        if len(layer) == 0:
+            # The layer is loaded but nothing matching lies within the study area plus its
+            # neighbourhood buffer: the distance is larger than anything measured here.
+            dist = dist.fillna(np.inf)
+            dist.attrs["note"] = {
+                "sv": "inget matchande objekt inom studieområdet och dess buffertzon",
+                "en": "no matching feature within the study area and its buffer zone"}
+        return dist
     if kind == "nearest_attribute":
         return nearest_attribute(sites, layer, params["field"], name=label)
     if kind == "sum_within":
