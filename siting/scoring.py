@@ -200,6 +200,9 @@ def compute_metrics(
         the kind and the seconds taken).
     """
     from siting.metrics.registry import MissingLayer, compute_metric
+    from siting.metrics.roadgraph import RoadGraphCache
+
+    graph_cache = RoadGraphCache()  # one road graph shared by this run's labour-pool metrics
 
     cols: dict[str, pd.Series] = {}
     missing: dict[str, str] = {}
@@ -221,7 +224,8 @@ def compute_metrics(
         t0 = time.perf_counter()
         params = {**dict(spec.params), "id": spec.id}
         try:
-            series = compute_metric(spec.kind, sites, layerset, params, name=spec.id)
+            series = compute_metric(spec.kind, sites, layerset, params, name=spec.id,
+                                    graph_cache=graph_cache)
         except MissingLayer as exc:
             # "type" for a missing layer, "type.field" for a loaded layer without the field
             missing[spec.id] = exc.layer_type if exc.field is None else \
