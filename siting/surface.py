@@ -50,9 +50,11 @@ True
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,7 +163,8 @@ class SurfaceResult:
 
 def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float = 100.0,
                         tile_px: int = 1024, out_path: str | Path | None = None,
-                        progress: bool = False, grow_tiles: bool = True) -> SurfaceResult:
+                        progress: bool = False, grow_tiles: bool = True,
+                        workers: int | None = None) -> SurfaceResult:
     """Evaluate ``profile`` on a raster grid over the LayerSet's study area.
 
     Parameters
@@ -183,6 +186,11 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
         tiled, deflate, overviews).
     progress : bool
         Show a tqdm progress bar over tiles on stderr.
+    workers : int, optional
+        Threads that compute a tile's criterion rasters concurrently (the distance
+        transforms and array arithmetic release the GIL). Default: the number of
+        CPUs, at most 4; 1 computes them one after another. Results do not depend
+        on it.
 
     Returns
     -------
@@ -198,6 +206,29 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
                                   f"{resolution_m!r}", hint="e.g. 100")
     if tile_px < 16:
         raise ScoringError.single("tile_px", f"must be at least 16, got {tile_px}")
+    if workers is not None and workers < 1:
+        raise ScoringError.single("workers", f"must be at least 1, got {workers}")
+    n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        return _surface(profile, layerset, resolution_m=resolution_m, tile_px=tile_px,
+                        out_path=out_path, progress=progress, grow_tiles=grow_tiles,
+                        pool=pool if n_workers > 1 else None)
+
+
+def _prefill(metrics: list[Any], tile: Grid, labels: np.ndarray, cache: dict[str, Any],
+             pool: ThreadPoolExecutor | None) -> None:
+    """Compute the tile's missing criterion rasters, concurrently when a pool is given."""
+    todo = list({m.id: m for m in metrics if m.id not in cache}.values())
+    if pool is None or len(todo) < 2:
+        return
+    for m, value in zip(todo, pool.map(lambda m: m.compute(tile, labels), todo), strict=True):
+        cache[m.id] = value
+
+
+def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: int,
+             out_path: str | Path | None, progress: bool, grow_tiles: bool,
+             pool: ThreadPoolExecutor | None) -> SurfaceResult:
+    """The body of :func:`suitability_surface` (arguments already checked)."""
     t0 = time.perf_counter()
     region = layerset.region
     grid = Grid.from_bounds(region.geometry.bounds, resolution_m)
@@ -259,6 +290,7 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
             if not study.any():
                 continue
             cache: dict[str, PreparedMetric | Any] = {}
+            _prefill([metrics[c.metric] for c in hard], tile, lab, cache, pool)
             ok = study.copy()
             if pass_no == 0:
                 n_study += np.bincount(lab[study], minlength=len(study_codes))
@@ -272,6 +304,7 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
                 n_pass += np.bincount(lab[ok], minlength=len(study_codes))
             if not ok.any():
                 continue
+            _prefill([metrics[c.metric] for c in soft], tile, lab, cache, pool)
             vals = [soft_values(c, evaluate_metric(metrics[c.metric], tile, lab, cache))[ok]
                     for c in soft]
             if topsis and pass_no == 0:

@@ -433,3 +433,20 @@ def test_mixed_neighbourhood_matches_the_min_max_definition() -> None:
     want = (ndimage.maximum_filter(key, size=3, mode="nearest")
             != ndimage.minimum_filter(key, size=3, mode="nearest"))
     np.testing.assert_array_equal(_mixed_neighbourhood(key, 1), want)
+
+
+def test_concurrent_tile_evaluation_gives_the_same_surface():
+    """workers=1 (one criterion after another) and workers=3 give identical arrays."""
+    from siting.layers import load_layerset
+    from siting.profiles import load_profile
+    from siting.surface import suitability_surface
+
+    ls = load_layerset("demo", region="9901,9902")
+    profile = load_profile("battery_plant")
+    one = suitability_surface(profile, ls, resolution_m=400, workers=1)
+    many = suitability_surface(profile, ls, resolution_m=400, workers=3)
+    np.testing.assert_array_equal(one.score, many.score)
+    assert np.isfinite(one.score).any()
+    assert one.excluded_share.keys() == many.excluded_share.keys()
+    np.testing.assert_array_equal([one.excluded_share[k] for k in one.excluded_share],
+                                  [many.excluded_share[k] for k in one.excluded_share])
