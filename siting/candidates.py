@@ -25,6 +25,7 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 
+from siting._gdal import GDAL_LOCK
 from siting.errors import ScoringError
 from siting.surface import SurfaceResult
 
@@ -155,7 +156,8 @@ def _polygons(labels: np.ndarray, n: int, transform: Affine) -> list[shapely.Geo
             continue
         sub = (labels[box] == i).astype("uint8")
         t = transform @ Affine.translation(box[1].start, box[0].start)
-        parts = [shapely.geometry.shape(g) for g, v in rasterio.features.shapes(
-            sub, mask=sub.astype(bool), transform=t, connectivity=8) if v == 1]
+        with GDAL_LOCK:
+            parts = [shapely.geometry.shape(g) for g, v in rasterio.features.shapes(
+                sub, mask=sub.astype(bool), transform=t, connectivity=8) if v == 1]
         out.append(parts[0] if len(parts) == 1 else shapely.union_all(parts))
     return out

@@ -67,6 +67,7 @@ from affine import Affine
 from rasterio.enums import Resampling
 from tqdm import tqdm
 
+from siting._gdal import GDAL_LOCK
 from siting.errors import ScoringError
 from siting.metrics.surface_ops import Grid
 from siting.profiles import Profile
@@ -370,8 +371,10 @@ class _MunicipalityIndex:
             if i not in self._json:
                 self._json[i] = shapely.geometry.mapping(self.geoms[i])
             shapes.append((self._json[i], int(self.values[i])))
-        burnt = rasterio.features.rasterize(shapes, out_shape=tile.shape,
-                                            transform=tile.transform, fill=-1, dtype="int32")
+        with GDAL_LOCK:
+            burnt = rasterio.features.rasterize(shapes, out_shape=tile.shape,
+                                                transform=tile.transform, fill=-1,
+                                                dtype="int32")
         return burnt.astype(np.int64)
 
 

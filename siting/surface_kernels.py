@@ -38,6 +38,7 @@ import shapely
 from scipy import fft as sfft
 from scipy import ndimage
 
+from siting._gdal import GDAL_LOCK
 from siting.metrics.surface_ops import Grid
 
 __all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "polygon_interior",
@@ -122,8 +123,9 @@ class PolygonIndex:
             if i not in self._json:
                 self._json[i] = shapely.geometry.mapping(self.geoms[i])
             shapes.append((self._json[i], 1))
-        burnt = rasterio.features.rasterize(shapes, out_shape=grid.shape,
-                                            transform=grid.transform, fill=0, dtype="uint8")
+        with GDAL_LOCK:
+            burnt = rasterio.features.rasterize(shapes, out_shape=grid.shape,
+                                                transform=grid.transform, fill=0, dtype="uint8")
         return burnt.astype(bool)
 
 

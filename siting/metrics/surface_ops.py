@@ -49,6 +49,7 @@ from rasterio.warp import reproject
 from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
+from siting._gdal import GDAL_LOCK
 from siting.errors import DataError, ProfileError
 from siting.layerset import RasterData
 from siting.metrics._base import (
@@ -307,9 +308,10 @@ def raster_stat_surface(raster: RasterData, stat: str, *, grid: Grid,
     if stat in ("mean", "share") and grid.resolution_m < raster.resolution_m:
         method = Resampling.nearest  # upsampling: take the pixel under the cell centre
     out = np.full(grid.shape, np.nan, dtype="float32")
-    reproject(src, out, src_transform=raster.transform, src_crs="EPSG:3006",
-              dst_transform=grid.transform, dst_crs="EPSG:3006", src_nodata=np.nan,
-              dst_nodata=np.nan, resampling=method)
+    with GDAL_LOCK:
+        reproject(src, out, src_transform=raster.transform, src_crs="EPSG:3006",
+                  dst_transform=grid.transform, dst_crs="EPSG:3006", src_nodata=np.nan,
+                  dst_nodata=np.nan, resampling=method)
     return out
 
 
@@ -332,9 +334,10 @@ def municipality_attribute_surface(municipalities: gpd.GeoDataFrame, table: pd.D
     out = np.full(grid.shape, np.nan, dtype="float32")
     if ok.size == 0:
         return out
-    labels = rasterio.features.rasterize(
-        ((geoms[i], int(i)) for i in ok), out_shape=grid.shape, transform=grid.transform,
-        fill=-1, dtype="int32")
+    with GDAL_LOCK:
+        labels = rasterio.features.rasterize(
+            ((geoms[i], int(i)) for i in ok), out_shape=grid.shape, transform=grid.transform,
+            fill=-1, dtype="int32")
     inside = labels >= 0
     out[inside] = per_muni[labels[inside]]
     return out
@@ -383,6 +386,7 @@ def _valid(layer: gpd.GeoDataFrame) -> np.ndarray:
 
 def _rasterize_mask(geoms: np.ndarray, grid: Grid) -> np.ndarray:
     """True where the cell centre lies inside one of ``geoms``."""
-    burnt = rasterio.features.rasterize(((g, 1) for g in geoms), out_shape=grid.shape,
-                                        transform=grid.transform, fill=0, dtype="uint8")
+    with GDAL_LOCK:
+        burnt = rasterio.features.rasterize(((g, 1) for g in geoms), out_shape=grid.shape,
+                                            transform=grid.transform, fill=0, dtype="uint8")
     return burnt.astype(bool)

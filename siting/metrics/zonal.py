@@ -35,6 +35,7 @@ import rasterio.windows
 import shapely
 from affine import Affine
 
+from siting._gdal import GDAL_LOCK
 from siting.errors import DataError, ProfileError
 from siting.layerset import RasterData
 from siting.metrics._base import (
@@ -146,10 +147,11 @@ def raster_stat(sites: gpd.GeoDataFrame, raster: RasterData, stat: Stat, *,
     counted = np.zeros(n, dtype=bool)
     area_sites = np.flatnonzero(valid & polygonal_mask(geoms))
     for group in _non_overlapping_groups(geoms, area_sites):
-        labels = rasterio.features.rasterize(
-            zip(_geojson(geoms[group]), group.tolist(), strict=True), out_shape=sub.shape,
-            transform=wtransform,
-            fill=-1, dtype="int32", all_touched=False)
+        with GDAL_LOCK:
+            labels = rasterio.features.rasterize(
+                zip(_geojson(geoms[group]), group.tolist(), strict=True), out_shape=sub.shape,
+                transform=wtransform,
+                fill=-1, dtype="int32", all_touched=False)
         res = zonal_reduce(sub, labels, n, stat, classes)
         covered = np.bincount(labels[labels >= 0].ravel(), minlength=n) > 0
         take = covered[group]
