@@ -14,6 +14,7 @@ import dataclasses
 import geopandas as gpd
 import numpy as np
 import pytest
+
 from siting.layers import load_layerset
 from siting.profiles import load_profile
 from siting.scoring import evaluate
