@@ -17,7 +17,6 @@ from siting.i18n import format_number, t
 _LABEL_FIELDS = ("name", "voltage_kv", "available_capacity_mw", "draught_m", "school_type",
                  "designation", "road_class", "kind")
 _SKIP_TYPES = {"sites", "municipalities"}
-_OUTLINE_TYPES = {"price_areas", "flood_zones"}
 #: Layers with more features than this are listed, not drawn (keeps the map light).
 _MAX_FEATURES = 5000
 
@@ -42,8 +41,8 @@ def _map_layers(layerset: Any, themes: tuple[str, ...], lang: str) -> list[mapvi
         if len(data) > _MAX_FEATURES:
             continue
         fields = tuple(f for f in _LABEL_FIELDS if f in data.columns)
-        fill = 0.0 if spec.type in _OUTLINE_TYPES else 0.25
-        layers.append(mapview.MapLayer(lid, spec.title(lang), spec.theme, data, fields, fill))
+        layers.append(mapview.MapLayer(lid, spec.title(lang), spec.theme, data, fields,
+                                       layer_type=spec.type))
     return layers
 
 

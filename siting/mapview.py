@@ -26,7 +26,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -42,8 +42,10 @@ from siting.i18n import format_number, t
 __all__ = [
     "BACKGROUND_COLOUR",
     "FAIL_COLOUR",
+    "LAYER_STYLES",
     "OUTCOME_COLOURS",
     "THEME_COLOURS",
+    "LayerStyle",
     "MapLayer",
     "RasterOverlay",
     "SiteStyle",
@@ -70,6 +72,79 @@ THEME_COLOURS: Mapping[str, str] = {
 #: Colour per outcome of a logged establishment case.
 OUTCOME_COLOURS: Mapping[str, str] = {
     "won": "#009e73", "lost": "#d55e00", "withdrawn": "#999999", "ongoing": "#0072b2",
+}
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How one layer type is drawn (and shown in the legend).
+
+    Parameters
+    ----------
+    colour : str
+        Stroke colour (lines, outlines, marker borders).
+    fill : str or None
+        Fill colour of markers and polygons (None: no fill).
+    weight : float
+        Line or outline width in pixels.
+    dash : str or None
+        Leaflet ``dashArray`` (e.g. ``"6 4"``), None for solid.
+    fill_opacity : float
+        Polygon/marker fill opacity.
+    radius : float
+        Circle-marker radius in pixels (points).
+    scale_field : str or None
+        Numeric field that scales the symbol: marker radius (points) or line
+        weight (lines), e.g. ``voltage_kv``.
+    class_field : str or None
+        Field whose value picks a stroke colour from ``class_colours``
+        (e.g. ``road_class``).
+    class_colours : tuple of (str, str)
+        ``(value, colour)`` pairs for ``class_field``.
+    """
+
+    colour: str
+    fill: str | None = None
+    weight: float = 2.0
+    dash: str | None = None
+    fill_opacity: float = 0.25
+    radius: float = 5.0
+    scale_field: str | None = None
+    class_field: str | None = None
+    class_colours: tuple[tuple[str, str], ...] = ()
+
+
+#: Drawing style per canonical layer type: a distinct symbol per layer, within
+#: its theme's hue family (energy: oranges, logistics: blues/greys/black,
+#: land: greens, schools: pinks), told apart also by shape, dash and size so the
+#: map reads without relying on hue alone.
+LAYER_STYLES: Mapping[str, LayerStyle] = {
+    # energy
+    "substations": LayerStyle("#ffffff", fill="#a63603", weight=1.5, fill_opacity=0.95,
+                              radius=6.0, scale_field="voltage_kv"),
+    "grid_lines": LayerStyle("#e6550d", weight=2.0, scale_field="voltage_kv"),
+    "price_areas": LayerStyle("#fdae6b", fill="#fee6ce", weight=3.0, dash="1 6",
+                              fill_opacity=0.15),
+    # logistics
+    "roads": LayerStyle("#737373", weight=2.0, class_field="road_class", class_colours=(
+        ("1", "#252525"), ("2", "#525252"), ("3", "#969696"), ("4", "#bdbdbd"))),
+    "railways": LayerStyle("#000000", weight=2.5, dash="7 4"),
+    "ports": LayerStyle("#08306b", fill="#2171b5", weight=2.0, fill_opacity=0.95, radius=7.0),
+    "rail_terminals": LayerStyle("#000000", fill="#6baed6", weight=2.0, fill_opacity=0.95,
+                                 radius=6.0),
+    "airports": LayerStyle("#08519c", fill="#ffffff", weight=3.0, fill_opacity=1.0,
+                           radius=6.0),
+    "industrial_sites": LayerStyle("#ffffff", fill="#4d4d4d", weight=1.0,
+                                   fill_opacity=0.9, radius=4.0),
+    # land
+    "protected_areas": LayerStyle("#006d2c", fill="#31a354", weight=1.0, fill_opacity=0.3),
+    "flood_zones": LayerStyle("#00796b", fill="#80cbc4", weight=1.5, dash="3 3",
+                              fill_opacity=0.3),
+    "built_up_areas": LayerStyle("#7f7f7f", fill="#bdbdbd", weight=1.0, fill_opacity=0.35),
+    # schools
+    "schools": LayerStyle("#ffffff", fill="#ae017e", weight=1.0, fill_opacity=0.95,
+                          radius=5.0),
+    "population_grid": LayerStyle("#f768a1", fill="#fcc5c0", weight=0.5, fill_opacity=0.3),
 }
 _DISPLAY_CRS = "EPSG:4326"
 _LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
@@ -106,6 +181,9 @@ class MapLayer:
     fill_opacity : float
         Fill of polygons (0 draws outlines only, e.g. for price areas that
         cover everything).
+    layer_type : str
+        Canonical layer type (``substations``, ``roads``...): picks the
+        symbol from :data:`LAYER_STYLES`; unknown types get the theme colour.
     """
 
     id: str
@@ -114,6 +192,7 @@ class MapLayer:
     data: gpd.GeoDataFrame
     label_fields: tuple[str, ...] = ()
     fill_opacity: float = 0.25
+    layer_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -312,7 +391,9 @@ _CSS = f"""
     box-shadow: 0 1px 4px rgba(0,0,0,.3); max-width: 220px; font-size: 11px;
     line-height: 1.35; }}
   .siting-legend i {{ display: inline-block; width: 12px; height: 12px; margin-right: 6px;
-    vertical-align: -1px; border-radius: 2px; }}
+    vertical-align: -1px; border-radius: 2px; box-sizing: border-box; }}
+  .siting-legend i.sym-pt {{ width: 11px; height: 11px; border-radius: 50%; }}
+  .siting-legend i.sym-ln {{ height: 0; vertical-align: 3px; border-radius: 0; }}
   .siting-label {{ font-weight: 600; color: #37474f; text-shadow: 0 0 3px #fff, 0 0 3px #fff;
     white-space: nowrap; pointer-events: none; }}
   .siting-label-nb {{ color: #78909c; font-style: italic; }}
@@ -387,9 +468,9 @@ def build_map(
     _add_municipalities(fmap, municipalities, study, lang)
     legend_rows: list[str] = []
     for lyr in layers:
-        colour = THEME_COLOURS.get(lyr.theme, "#555555")
-        if _add_layer(fmap, lyr, colour, lang):
-            legend_rows.append(f"<i style='background:{colour}'></i>{_esc(lyr.title)}")
+        row = _add_layer(fmap, lyr, lang)
+        if row is not None:
+            legend_rows.append(row)
     if overlay is not None:
         _add_overlay(fmap, overlay)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
@@ -443,31 +524,93 @@ def _add_municipalities(fmap: ofl.Map, muni: gpd.GeoDataFrame, study: set[str],
     grp.add_to(fmap)
 
 
-def _add_layer(fmap: ofl.Map, lyr: MapLayer, colour: str, lang: str) -> bool:
+def _layer_style(lyr: MapLayer) -> LayerStyle:
+    """The layer's style: by layer type, else the theme colour."""
+    known = LAYER_STYLES.get(lyr.layer_type)
+    if known is not None:
+        if lyr.fill_opacity == 0 and known.fill is not None:
+            return replace(known, fill_opacity=0.0)
+        return known
+    colour = THEME_COLOURS.get(lyr.theme, "#555555")
+    return LayerStyle(colour, fill=colour,
+                      weight=1.0 if lyr.fill_opacity > 0 else 2.0,
+                      dash=None if lyr.fill_opacity > 0 else "6 4",
+                      fill_opacity=lyr.fill_opacity)
+
+
+def _scaled(values: Any, base: float, lo: float, hi: float) -> list[float]:
+    """``base`` scaled by ``values`` relative to 220 (kV), clipped to [lo, hi]; NaN -> base."""
+    arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    out = np.where(np.isfinite(arr), base * np.sqrt(np.clip(arr, 1.0, None) / 220.0), base)
+    return [round(float(v), 1) for v in np.clip(out, lo, hi)]
+
+
+def _feature_styles(gdf: gpd.GeoDataFrame, kind: str, sty: LayerStyle) -> list[dict[str, Any]]:
+    n = len(gdf)
+    if kind == "point":
+        base = {"color": sty.colour, "weight": sty.weight, "fill": True,
+                "fillColor": sty.fill or sty.colour, "fillOpacity": sty.fill_opacity,
+                "radius": sty.radius}
+        if sty.scale_field and sty.scale_field in gdf:
+            return [{**base, "radius": r}
+                    for r in _scaled(gdf[sty.scale_field], sty.radius, 3.0, 10.0)]
+        return [base] * n
+    if kind == "line":
+        base = {"color": sty.colour, "weight": sty.weight, "opacity": 0.9,
+                "dashArray": sty.dash}
+        if sty.scale_field and sty.scale_field in gdf:
+            return [{**base, "weight": w}
+                    for w in _scaled(gdf[sty.scale_field], sty.weight, 1.0, 6.0)]
+        if sty.class_field and sty.class_field in gdf:
+            lookup = dict(sty.class_colours)
+            return [{**base, "color": lookup.get(str(v), sty.colour)}
+                    for v in gdf[sty.class_field]]
+        return [base] * n
+    fill = sty.fill is not None and sty.fill_opacity > 0
+    return [{"color": sty.colour, "weight": sty.weight, "fill": fill,
+             "fillColor": sty.fill or sty.colour, "fillOpacity": sty.fill_opacity,
+             "dashArray": sty.dash}] * n
+
+
+def _legend_symbol(kind: str, sty: LayerStyle) -> str:
+    """Inline HTML of a layer's legend symbol (same colours, dash and shape as on the map)."""
+    border = ("dotted" if sty.dash.startswith("1 ") else "dashed") if sty.dash else "solid"
+    if kind == "point":
+        return (f"<i class='sym-pt' style='background:{sty.fill or sty.colour};"
+                f"border:{max(sty.weight, 1.0):g}px solid "
+                f"{sty.colour if sty.colour != '#ffffff' else '#666666'}'></i>")
+    if kind == "line":
+        colour = sty.class_colours[1][1] if sty.class_colours else sty.colour
+        return (f"<i class='sym-ln' style='border-top:{max(sty.weight, 2.0):g}px {border} "
+                f"{colour}'></i>")
+    fill = sty.fill if sty.fill is not None and sty.fill_opacity > 0 else "transparent"
+    return (f"<i class='sym-pg' style='background:{fill};border:"
+            f"{max(sty.weight, 1.0):g}px {border} {sty.colour}'></i>")
+
+
+def _add_layer(fmap: ofl.Map, lyr: MapLayer, lang: str) -> str | None:
+    """Draw one layer; returns its legend row (None when nothing was drawn)."""
     gdf = lyr.data
     if gdf is None or len(gdf) == 0:
-        return False
+        return None
     kinds = set(gdf.geom_type.dropna().unique())
     n = len(gdf)
     tips = [_tooltip(row, lyr.label_fields, lang) or _esc(lyr.title)
             for _, row in gdf.iterrows()] if lyr.label_fields else [_esc(lyr.title)] * n
     if kinds <= {"Point", "MultiPoint"}:
-        style = {"color": "#ffffff", "weight": 1, "fill": True, "fillColor": colour,
-                 "fillOpacity": 0.9, "radius": 4}
-        marker = ofl.CircleMarker(radius=5)
+        kind = "point"
     elif kinds <= {"LineString", "MultiLineString"}:
-        style = {"color": colour, "weight": 2, "opacity": 0.8}
-        marker = None
+        kind = "line"
     else:
-        style = {"color": colour, "weight": 1 if lyr.fill_opacity > 0 else 2,
-                 "fillColor": colour, "fillOpacity": lyr.fill_opacity,
-                 "dashArray": None if lyr.fill_opacity > 0 else "6 4"}
-        marker = None
-    gj = geojson_4326(gdf, simplify_m=25.0, properties={"_style": [style] * n, "_tip": tips})
+        kind = "polygon"
+    sty = _layer_style(lyr)
+    styles = _feature_styles(gdf, kind, sty)
+    marker = ofl.CircleMarker(radius=sty.radius) if kind == "point" else None
+    gj = geojson_4326(gdf, simplify_m=25.0, properties={"_style": styles, "_tip": tips})
     grp = ofl.FeatureGroup(name=html.escape(lyr.title))
     ofl.GeoJson(gj, on_each_feature=_FEATURE_JS, marker=marker).add_to(grp)
     grp.add_to(fmap)
-    return True
+    return f"{_legend_symbol(kind, sty)}{_esc(lyr.title)}"
 
 
 def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyle) -> None:

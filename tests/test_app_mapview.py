@@ -150,3 +150,73 @@ def test_colour_value_overrides_score_and_legend_text_is_escaped() -> None:
         r"div\.innerHTML = (\".*?\");", page).group(1))
     popups = [f["properties"]["_popup"] for f in _site_features(page)]
     assert any("80,0" in p for p in popups)  # the score itself, Swedish decimals
+
+
+def _typed_layers() -> list[mapview.MapLayer]:
+    pts = shapely.points([710_000, 720_000], [7_160_000, 7_170_000])
+    line = [shapely.linestrings([[705_000, 7_155_000], [750_000, 7_190_000]])] * 2
+    poly = [shapely.box(700_000, 7_150_000, 730_000, 7_200_000)]
+    crs = "EPSG:3006"
+    return [
+        mapview.MapLayer("subs", f"Stationer {XSS}", "energy", gpd.GeoDataFrame(
+            {"voltage_kv": [130.0, 400.0]}, geometry=pts, crs=crs), ("voltage_kv",),
+            layer_type="substations"),
+        mapview.MapLayer("grid", "Ledningar", "energy", gpd.GeoDataFrame(
+            {"voltage_kv": [130.0, 400.0]}, geometry=line, crs=crs), layer_type="grid_lines"),
+        mapview.MapLayer("pa", "Elområden", "energy", gpd.GeoDataFrame(
+            {"price_area": ["SE2"]}, geometry=poly, crs=crs), layer_type="price_areas"),
+        mapview.MapLayer("roads", "Vägar", "logistics", gpd.GeoDataFrame(
+            {"road_class": [1, 4]}, geometry=line, crs=crs), layer_type="roads"),
+        mapview.MapLayer("rail", "Järnväg", "logistics", gpd.GeoDataFrame(
+            {"track": ["double", "single"]}, geometry=line, crs=crs), layer_type="railways"),
+        mapview.MapLayer("ports", "Hamnar", "logistics", gpd.GeoDataFrame(
+            {"name": ["A", "B"]}, geometry=pts, crs=crs), layer_type="ports"),
+        mapview.MapLayer("term", "Terminaler", "logistics", gpd.GeoDataFrame(
+            {"name": ["A", "B"]}, geometry=pts, crs=crs), layer_type="rail_terminals"),
+        mapview.MapLayer("air", "Flygplatser", "logistics", gpd.GeoDataFrame(
+            {"name": ["A", "B"]}, geometry=pts, crs=crs), layer_type="airports"),
+    ]
+
+
+def _legend_html(page: str) -> str:
+    m = re.search(r"div\.innerHTML = (\".*?(?<!\\)\");", page)
+    assert m is not None
+    return str(json.loads(m.group(1)))
+
+
+def test_each_layer_has_its_own_legend_symbol_and_colour() -> None:
+    layers = _typed_layers()
+    page = _render(layers=layers)
+    legend = _legend_html(page)
+    rows = legend.split("<br>")
+    assert len(rows) == len(layers)
+    symbols = [re.match(r"<i class='(sym-\w+)' style='([^']*)'>", r) for r in rows]
+    assert all(symbols)
+    # one distinct symbol (colours + dash + shape) per layer, colours differ too
+    assert len({s.group(2) for s in symbols}) == len(layers)
+    first_colours = [re.findall(r"#[0-9a-f]{6}", s.group(2))[0] for s in symbols]
+    assert len(set(first_colours)) == len(layers)
+    kinds = [s.group(1) for s in symbols]
+    assert kinds == ["sym-pt", "sym-ln", "sym-pg", "sym-ln", "sym-ln", "sym-pt", "sym-pt",
+                     "sym-pt"]
+    assert "dashed" in rows[4]  # railways drawn dashed, legend too
+    assert XSS not in page and html_escaped(XSS) in legend
+    assert mapview.external_urls(page) == []
+
+
+def html_escaped(text: str) -> str:
+    import html
+    return html.escape(text, quote=True)
+
+
+def test_layer_styles_scale_with_voltage_and_road_class() -> None:
+    layers = _typed_layers()
+    page = _render(layers=[layers[0], layers[1], layers[3]])
+    styles = [json.loads(m) for m in re.findall(r'"_style": (\{[^{}]*\})', page)]
+    radii = [s["radius"] for s in styles if "radius" in s]
+    assert len(radii) == 2 and radii[1] > radii[0]  # 400 kV drawn larger than 130 kV
+    lines = [s for s in styles if s.get("opacity") == 0.9]  # line layers only
+    weights = [s["weight"] for s in lines[:2]]
+    assert weights[1] > weights[0]
+    road_colours = [s["color"] for s in lines[2:]]
+    assert road_colours[0] != road_colours[1]
