@@ -26,6 +26,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from siting.metrics._labour_disk import _disk_pool
 from siting.metrics.roadgraph import M_PER_MIN_PER_KMH, RoadGraph
 
 __all__: list[str] = []
@@ -37,11 +38,12 @@ _MAX_DIST_ELEMENTS = 10_000_000  # largest (sources x key nodes) Dijkstra matrix
 
 def _straight_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop: np.ndarray,
                    radius_m: float, n: int) -> np.ndarray:
-    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0)."""
-    out = np.zeros(n)
-    for si, ci in _iter_pairs_within(geoms, idx, cell_xy, radius_m):
-        out += np.bincount(si, weights=pop[ci], minlength=n)
-    return out
+    """Sum of ``pop`` over cells within ``radius_m`` of each site in ``idx`` (others 0).
+
+    Exact distance from the site geometry, without listing every pair
+    (:func:`siting.metrics._labour_disk._disk_pool`).
+    """
+    return _disk_pool(geoms, idx, cell_xy, pop, radius_m, n)
 
 
 def _iter_pairs_within(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray,
