@@ -166,6 +166,80 @@ def test_straight_line_from_polygon_edge_matches_brute_force() -> None:
     assert len(set(np.round(brute))) > 30  # the sites really differ
 
 
+def _boundary_case(seed: int, grid: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Sites (boxes, concave L and U shapes, a multipolygon, a line, a point) and cells,
+    some exactly ``radius`` from an edge, some inside or in a notch."""
+    from shapely import affinity
+    from shapely.geometry import MultiPolygon, Polygon
+
+    rng = np.random.default_rng(seed)
+    radius = 3000.0
+    geoms, xy = [], []
+    for i in range(60):
+        cx = float(rng.integers(0, 40)) * 500.0
+        cy = float(rng.integers(0, 40)) * 500.0
+        w, h = float(rng.integers(2, 8)) * 250.0, float(rng.integers(2, 8)) * 250.0
+        kind = i % 4
+        if kind == 0:
+            g = box(0, 0, w, h)
+        elif kind == 1:  # L
+            g = Polygon([(0, 0), (w, 0), (w, h / 2), (w / 2, h / 2), (w / 2, h), (0, h)])
+        elif kind == 2:  # U: a notch open to the north
+            g = Polygon([(0, 0), (w, 0), (w, h), (3 * w / 4, h), (3 * w / 4, h / 4),
+                         (w / 4, h / 4), (w / 4, h), (0, h)])
+        else:
+            g = affinity.rotate(box(0, 0, w, h / 2), float(rng.uniform(0, 90)))
+        g = affinity.translate(g, cx, cy)
+        geoms.append(g)
+        x0, y0, x1, y1 = g.bounds
+        # cells exactly radius from the east/west/north/south edge, inside, in the notch
+        xy += [(x1 + radius, (y0 + y1) / 2), (x0 - radius, y0), (x1, y1 + radius),
+               (x0, y0 - radius), ((x0 + x1) / 2, y0 + 1.0), ((x0 + x1) / 2, y1 - 1.0),
+               (x1 + radius + 1e-9 * radius, y0), (x1 + radius - 0.001, y1)]
+    geoms.append(MultiPolygon([box(0, 0, 500, 500), box(4000, 0, 4500, 800)]))
+    geoms.append(LineString([(1000, 1000), (9000, 6000), (12_000, 1000)]))
+    geoms.append(Point(10_000, 10_000))
+    xy += [(10_000 + radius, 10_000), (10_000, 10_000 - radius), (12_000 + radius, 1000)]
+    if grid:  # a regular 250 m grid (one row per y)
+        gx, gy = np.meshgrid(np.arange(-4000, 26_000, 250.0), np.arange(-4000, 26_000, 250.0))
+        extra = np.column_stack([gx.ravel(), gy.ravel()])
+    else:
+        extra = rng.uniform(-4000, 26_000, size=(6000, 2))
+    cell_xy = np.vstack([np.asarray(xy), extra]) + [X0, Y0]
+    from shapely import affinity as aff
+    sites = np.array([aff.translate(g, X0, Y0) for g in geoms], dtype=object)
+    pop = rng.uniform(1, 100, cell_xy.shape[0])
+    pop[::17] = 0.0
+    return sites, cell_xy, pop, radius
+
+
+@pytest.mark.parametrize(("seed", "grid"), [(1, True), (2, False), (3, True)])
+def test_straight_pool_equals_brute_force_at_exact_boundaries(seed: int, grid: bool) -> None:
+    """The row/prefix-sum/direction-bound path decides every pair as shapely.distance does."""
+    import shapely
+
+    from siting.metrics import _labour_core as core
+
+    sites, cell_xy, pop, radius = _boundary_case(seed, grid)
+    n = sites.size
+    d = shapely.distance(sites[:, None], shapely.points(cell_xy)[None, :])
+    # the boundary cells really sit on the threshold, both ways
+    assert (d == radius).sum() >= 100
+    assert ((d > radius) & (d < radius + 1.0)).sum() >= 20
+    assert (d == 0).sum() >= 100
+    for r in (radius, 800.0, 12_345.6):
+        got = core._straight_pool(sites, np.arange(n), cell_xy, pop, r, n)
+        brute = (d <= r).astype(float) @ pop
+        np.testing.assert_allclose(got, brute, rtol=1e-12, atol=0)
+        # a subset of sites (others 0), and no cells
+        sub = np.arange(0, n, 3)
+        got_sub = core._straight_pool(sites, sub, cell_xy, pop, r, n)
+        np.testing.assert_allclose(got_sub[sub], brute[sub], rtol=1e-12, atol=0)
+        assert not got_sub[np.setdiff1d(np.arange(n), sub)].any()
+    empty = core._straight_pool(sites, np.arange(n), np.zeros((0, 2)), np.zeros(0), radius, n)
+    assert not empty.any()
+
+
 def test_contracted_network_matches_plain_dijkstra() -> None:
     """The contracted graph gives the same pools as Dijkstra over every vertex."""
     from scipy.sparse import coo_matrix
