@@ -213,12 +213,19 @@ def _boundary_case(seed: int, grid: bool) -> tuple[np.ndarray, np.ndarray, np.nd
     return sites, cell_xy, pop, radius
 
 
-@pytest.mark.parametrize(("seed", "grid"), [(1, True), (2, False), (3, True)])
-def test_straight_pool_equals_brute_force_at_exact_boundaries(seed: int, grid: bool) -> None:
+@pytest.mark.parametrize(("seed", "grid", "small_chunks"),
+                         [(1, True, False), (2, False, False), (3, True, True)])
+def test_straight_pool_equals_brute_force_at_exact_boundaries(
+        seed: int, grid: bool, small_chunks: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """The row/prefix-sum/direction-bound path decides every pair as shapely.distance does."""
     import shapely
 
     from siting.metrics import _labour_core as core
+    from siting.metrics import _labour_disk
+
+    if small_chunks:  # several chunks of site tables and of candidate pairs
+        monkeypatch.setattr(_labour_disk, "_TABLE_COORDS", 40)
+        monkeypatch.setattr(_labour_disk, "_CHUNK_PAIRS", 2000)
 
     sites, cell_xy, pop, radius = _boundary_case(seed, grid)
     n = sites.size

@@ -32,6 +32,7 @@ __all__: list[str] = []
 
 _SECTORS = 64  # direction sectors of the per-site support tables
 _CHUNK_PAIRS = 3_000_000  # candidate (site, cell) pairs per chunk
+_TABLE_COORDS = 50_000  # site vertices per chunk of the sector tables
 _TAU = 2.0 * np.pi
 
 
@@ -69,10 +70,28 @@ def _site_tables(g: np.ndarray) -> tuple[np.ndarray, ...]:
     first = np.searchsorted(owner, np.arange(n))  # every valid site has coordinates
     w = coords - pxy[owner]
     m = np.hypot(w[:, 0], w[:, 1])
-    width = _TAU / _SECTORS
-    edges = -np.pi + np.arange(_SECTORS + 1) * width
+    rho = np.maximum.reduceat(m, first)
+    h_up, a_lo, m2 = (np.empty((n, _SECTORS)) for _ in range(3))
+    # sites in chunks of about _TABLE_COORDS vertices: (K, vertices) arrays stay small
+    ends = np.append(first, coords.shape[0])
+    cut = np.flatnonzero(np.diff(first // _TABLE_COORDS, prepend=-1))
+    for s0, s1 in zip(cut, np.append(cut[1:], n), strict=True):
+        c0, c1 = int(ends[s0]), int(ends[s1])
+        h_up[s0:s1], a_lo[s0:s1], m2[s0:s1] = _sector_tables(
+            w[c0:c1], m[c0:c1], owner[c0:c1] - s0, first[s0:s1] - c0)
+    return pxy, d_in, rho, h_up, a_lo, m2
+
+
+def _sector_tables(w: np.ndarray, m: np.ndarray, owner: np.ndarray, first: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sites, K) tables ``h_up``, ``a_lo``, ``m2`` (see :func:`_site_tables`).
+
+    ``w`` are vertices relative to their site's inner point, ``m`` their
+    lengths, ``owner`` their site (sorted), ``first`` each site's first vertex.
+    """
+    edges = -np.pi + np.arange(_SECTORS + 1) * (_TAU / _SECTORS)
     # (sector, vertex) layout: the per-site reductions run along contiguous rows
-    on_edge = np.vstack([np.cos(edges), np.sin(edges)]).T @ w.T  # u.w at the sector edges
+    on_edge = np.cos(edges)[:, None] * w[:, 0] + np.sin(edges)[:, None] * w[:, 1]
     e0, e1 = on_edge[:-1], on_edge[1:]
     # over a sector, u.w peaks at the edges unless w's own direction is inside it
     # (then |w|), and bottoms out at the edges unless the opposite one is (then -|w|)
@@ -82,15 +101,12 @@ def _site_tables(g: np.ndarray) -> tuple[np.ndarray, ...]:
     phi = np.arctan2(w[:, 1], w[:, 0])
     hi[_sector(phi), cols] = m
     lo[_sector(np.where(phi > 0, phi - np.pi, phi + np.pi)), cols] = -m
-    rho = np.maximum.reduceat(m, first)
     # p lies in the site: the support is never negative
-    h_up = np.maximum(np.maximum.reduceat(hi, first, axis=1), 0.0).T
-    a_lo_t = np.maximum.reduceat(lo, first, axis=1)
+    h_up = np.maximum(np.maximum.reduceat(hi, first, axis=1), 0.0)
+    a_lo = np.maximum.reduceat(lo, first, axis=1)
     # |v - p|^2 of a vertex attaining a_lo (the smallest such; any one is valid)
-    m2 = np.minimum.reduceat(np.where(lo >= a_lo_t[:, owner], m * m, np.inf), first, axis=1).T
-    h_up, a_lo, m2 = (np.ascontiguousarray(h_up), np.ascontiguousarray(a_lo_t.T),
-                      np.ascontiguousarray(m2))
-    return pxy, d_in, rho, h_up, a_lo, m2
+    m2 = np.minimum.reduceat(np.where(lo >= a_lo[:, owner], m * m, np.inf), first, axis=1)
+    return h_up.T, a_lo.T, m2.T
 
 
 def _rows(cell_xy: np.ndarray, band_m: float
