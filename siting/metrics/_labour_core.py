@@ -7,6 +7,9 @@ and a (row, chain) pair is decided whole when every cell of the chain is
 reached through one chain end, or none through either; only the remaining
 pairs are tested cell by cell. Direct local legs add the cells the network
 misses. Dense arrays are bounded to about ``_BLOCK_ELEMENTS`` elements per block.
+Straight-line sums (no roads, off-road sites and cells) never list every
+(site, cell) pair: :mod:`siting.metrics._labour_disk` sums rows of certain
+cells from prefix sums and decides only the cells near the radius.
 
 Every (site, cell) decision is the same float64 comparison as in a plain
 sites x cells evaluation (tests check this against the earlier dense code):
