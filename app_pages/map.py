@@ -62,6 +62,15 @@ def _site_frame(result: Any, lang: str) -> Any:
     return sites
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _static_layers(catalog: str, data_dir: str | None, codes: tuple[str, ...], lang: str,
+                   themes: tuple[str, ...]) -> mapview.StaticLayers:
+    """The weight-independent part of the map (outlines, labels, thematic layers), cached."""
+    layerset = _data.layerset(catalog, data_dir, codes)
+    return mapview.prepare_static(municipalities=layerset.municipalities, study_codes=codes,
+                                  layers=_map_layers(layerset, themes, lang), lang=lang)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profile: str,
               weights: tuple[tuple[str, float], ...], lang: str, themes: tuple[str, ...],
@@ -86,10 +95,9 @@ def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profil
                    lo=format_number(float(ok_scores.min()), lang, decimals=0),
                    hi=format_number(float(ok_scores.max()), lang, decimals=0))
     fmap = mapview.build_map(
-        municipalities=layerset.municipalities, study_codes=codes,
-        layers=_map_layers(layerset, themes, lang), sites=sites,
+        municipalities=layerset.municipalities, study_codes=codes, sites=sites,
         lang=lang, basemap=basemap, overlay=overlay, candidate_areas=areas, height_px=620,
-        score_legend=legend)
+        score_legend=legend, static=_static_layers(catalog, data_dir, codes, lang, themes))
     return mapview.map_html(fmap)
 
 

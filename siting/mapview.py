@@ -35,6 +35,7 @@ import offlinefolium as ofl
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
+from offlinefolium import elements as _ofl_elements
 from offlinefolium.template import Template
 
 from siting.i18n import format_number, t
@@ -48,12 +49,15 @@ __all__ = [
     "LayerStyle",
     "MapLayer",
     "RasterOverlay",
+    "PreparedGroup",
     "SiteStyle",
+    "StaticLayers",
     "build_case_map",
     "build_map",
     "external_urls",
     "geojson_4326",
     "map_html",
+    "prepare_static",
     "score_colour",
 ]
 
@@ -156,10 +160,22 @@ _RAMP = np.array([
 
 
 class _OfflineMap(ofl.Map):
-    """An offlinefolium map that embeds only Leaflet (JS and CSS) inline."""
+    """An offlinefolium map that embeds only Leaflet (JS and CSS) inline.
 
-    default_js = [_LEAFLET_JS]
-    default_css = [_LEAFLET_CSS]
+    Leaflet is inserted as raw text: as a template, its 150 kB would be
+    lexed by Jinja on every render.
+    """
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+
+    def render(self, **kwargs: Any) -> None:
+        header = self.get_root().header
+        header.add_child(_RawText(f"<script>{_ofl_elements._res[_LEAFLET_JS[1]]}</script>"),
+                         name=_LEAFLET_JS[0])
+        header.add_child(_RawText(f"<style>{_ofl_elements._res[_LEAFLET_CSS[1]]}</style>"),
+                         name=_LEAFLET_CSS[0])
+        super().render(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -383,6 +399,98 @@ class _Legend(MacroElement):
         self.body_json = json.dumps(body_html)
 
 
+_FEATURE_FN = """function(feature, layer) {
+    var p = feature.properties || {};
+    if (p._style && layer.setStyle) { layer.setStyle(p._style); }
+    if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
+    if (p._tip) { layer.bindTooltip(p._tip, {sticky: true}); }
+}"""
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe to embed in a <script> block (no ``</`` sequence)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+
+
+@dataclass(frozen=True)
+class PreparedGroup:
+    """One map group, serialised ahead of drawing (picklable, so apps can cache it).
+
+    Parameters
+    ----------
+    name : str
+        Group name in the layer control (already escaped).
+    geojson : str
+        The group's GeoJSON, serialised (see :func:`geojson_4326`).
+    point_radius : float or None
+        Draw points as circle markers of this radius (None: Leaflet default).
+    labels : str
+        JSON list of ``[lat, lon, html]`` text labels (``"[]"`` for none).
+    legend_row : str or None
+        Legend HTML of the group (None: not in the legend).
+    """
+
+    name: str
+    geojson: str
+    point_radius: float | None = None
+    labels: str = "[]"
+    legend_row: str | None = None
+
+
+@dataclass(frozen=True)
+class StaticLayers:
+    """The weight-independent part of a site map: municipalities, labels, thematic layers.
+
+    Built by :func:`prepare_static`; pass it to :func:`build_map` so that only the
+    sites are rebuilt when weights change.
+    """
+
+    groups: tuple[PreparedGroup, ...]
+    bounds: tuple[float, float, float, float]
+
+
+class _RawText(Element):
+    """Text inserted as is (branca would compile every Element's text as a Jinja template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **_kwargs: Any) -> str:
+        return self._text
+
+
+class _RawGeoJson(MacroElement):
+    """Pre-serialised GeoJSON (and text labels) added to its parent group."""
+
+    def __init__(self, data_json: str, radius: float | None = None, labels: str = "[]"
+                 ) -> None:
+        super().__init__()
+        self._name = "SitingGeoJson"
+        self.data = data_json
+        self.radius = radius
+        self.labels = labels
+
+    def render(self, **_kwargs: Any) -> None:
+        parent = self._parent.get_name() if self._parent is not None else "map"
+        point = ("" if self.radius is None else
+                 f",pointToLayer:function(f,ll){{return L.circleMarker(ll,"
+                 f"{{radius:{self.radius:g}}});}}")
+        js = [f"L.geoJson({self.data},{{onEachFeature:{_FEATURE_FN}{point}}})"
+              f".addTo({parent});"]
+        if self.labels != "[]":
+            js.append(f"{self.labels}.forEach(function(l){{L.marker([l[0],l[1]],"
+                      "{interactive:false,icon:L.divIcon({html:l[2],iconSize:[160,18],"
+                      f"iconAnchor:[80,9],className:'empty'}})}}).addTo({parent});}});")
+        self.get_root().script.add_child(_RawText("\n".join(js)), name=self.get_name())
+
+
+def _draw_group(fmap: ofl.Map, group: PreparedGroup) -> None:
+    grp = ofl.FeatureGroup(name=group.name)
+    _RawGeoJson(group.geojson, group.point_radius, group.labels).add_to(grp)
+    grp.add_to(fmap)
+
+
 _CSS = f"""
 <style>
   html, body {{ background: {BACKGROUND_COLOUR}; }}
@@ -401,6 +509,36 @@ _CSS = f"""
 """
 
 
+def prepare_static(
+    *,
+    municipalities: gpd.GeoDataFrame,
+    study_codes: Sequence[str],
+    layers: Sequence[MapLayer] = (),
+    lang: str = "sv",
+) -> StaticLayers:
+    """Prepare the parts of a site map that do not depend on scores or weights.
+
+    The result holds only strings and numbers (picklable), so an app can cache
+    it per dataset, region, themes and language and pass it to
+    :func:`build_map` as ``static=``: a weight change then rebuilds only the
+    site layer.
+
+    Parameters
+    ----------
+    municipalities, study_codes, layers, lang
+        As in :func:`build_map`.
+    """
+    study = set(study_codes)
+    muni = municipalities.to_crs(_DISPLAY_CRS)
+    chosen = muni[muni["kommunkod"].astype(str).isin(study)] if study else muni
+    bounds = tuple(float(v) for v in chosen.total_bounds)
+    if not np.all(np.isfinite(bounds)):
+        bounds = (11.0, 55.3, 24.2, 69.1)  # Sweden
+    groups = [_prepare_municipalities(municipalities, study, lang)]
+    groups.extend(g for g in (_prepare_layer(lyr, lang) for lyr in layers) if g is not None)
+    return StaticLayers(tuple(groups), bounds)  # type: ignore[arg-type]
+
+
 def build_map(
     *,
     municipalities: gpd.GeoDataFrame,
@@ -414,6 +552,7 @@ def build_map(
     site_style: SiteStyle | None = None,
     height_px: int = 600,
     score_legend: str | None = None,
+    static: StaticLayers | None = None,
 ) -> ofl.Map:
     """Build the site map.
 
@@ -447,30 +586,31 @@ def build_map(
         Map height in pixels.
     score_legend : str, optional
         Legend text of the colour ramp (e.g. the score range it spans).
+    static : StaticLayers, optional
+        The result of :func:`prepare_static` for these municipalities, study
+        codes, layers and language (e.g. cached by the app); ``municipalities``
+        and ``layers`` are then not read again.
 
     Returns
     -------
     offlinefolium.Map
     """
     style = site_style or SiteStyle()
-    study = set(study_codes)
-    muni = municipalities.to_crs(_DISPLAY_CRS)
-    minx, miny, maxx, maxy = muni[muni["kommunkod"].isin(study)].total_bounds if study \
-        else muni.total_bounds
-    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
-        minx, miny, maxx, maxy = 11.0, 55.3, 24.2, 69.1  # Sweden
+    if static is None:
+        static = prepare_static(municipalities=municipalities, study_codes=study_codes,
+                                layers=layers, lang=lang)
+    minx, miny, maxx, maxy = static.bounds
     fmap = _OfflineMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8,
                        tiles=None, height=f"{height_px}px", control_scale=True)
     fmap.get_root().header.add_child(Element(_CSS), name="siting_css")
     if basemap:
         ofl.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
 
-    _add_municipalities(fmap, municipalities, study, lang)
     legend_rows: list[str] = []
-    for lyr in layers:
-        row = _add_layer(fmap, lyr, lang)
-        if row is not None:
-            legend_rows.append(row)
+    for group in static.groups:
+        _draw_group(fmap, group)
+        if group.legend_row is not None:
+            legend_rows.append(group.legend_row)
     if overlay is not None:
         _add_overlay(fmap, overlay)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
@@ -497,8 +637,8 @@ def build_map(
     return fmap
 
 
-def _add_municipalities(fmap: ofl.Map, muni: gpd.GeoDataFrame, study: set[str],
-                        lang: str) -> None:
+def _prepare_municipalities(muni: gpd.GeoDataFrame, study: set[str], lang: str
+                            ) -> PreparedGroup:
     is_study = muni["kommunkod"].astype(str).isin(study).to_numpy()
     styles = [
         {"color": "#37474f", "weight": 2, "fillColor": "#ffffff", "fillOpacity": 0.55}
@@ -512,16 +652,19 @@ def _add_municipalities(fmap: ofl.Map, muni: gpd.GeoDataFrame, study: set[str],
     tips = [f"{_esc(n)} ({_esc(c)})" + ("" if s else f" – {_esc(t('map.neighbour', lang))}")
             for n, c, s in zip(names, codes, is_study, strict=True)]
     gj = geojson_4326(muni, simplify_m=100.0, properties={"_style": styles, "_tip": tips})
-    grp = ofl.FeatureGroup(name=t("map.municipalities", lang))
-    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
     points = gpd.GeoSeries(muni.geometry.representative_point(), crs=muni.crs).to_crs(
         _DISPLAY_CRS)
-    for pt, name, s in zip(points, names, is_study, strict=True):
-        cls = "siting-label" if s else "siting-label siting-label-nb"
-        icon = ofl.DivIcon(html=f"<div class='{cls}'>{_esc(name)}</div>",
-                           icon_size=(160, 18), icon_anchor=(80, 9), class_name="empty")
-        ofl.Marker([round(pt.y, 5), round(pt.x, 5)], icon=icon, interactive=False).add_to(grp)
-    grp.add_to(fmap)
+    labels = [[round(pt.y, 5), round(pt.x, 5),
+               f"<div class='{'siting-label' if s else 'siting-label siting-label-nb'}'>"
+               f"{_esc(name)}</div>"]
+              for pt, name, s in zip(points, names, is_study, strict=True)]
+    return PreparedGroup(html.escape(t("map.municipalities", lang)), _script_json(gj),
+                         labels=_script_json(labels))
+
+
+def _add_municipalities(fmap: ofl.Map, muni: gpd.GeoDataFrame, study: set[str],
+                        lang: str) -> None:
+    _draw_group(fmap, _prepare_municipalities(muni, study, lang))
 
 
 def _layer_style(lyr: MapLayer) -> LayerStyle:
@@ -588,8 +731,8 @@ def _legend_symbol(kind: str, sty: LayerStyle) -> str:
             f"{max(sty.weight, 1.0):g}px {border} {sty.colour}'></i>")
 
 
-def _add_layer(fmap: ofl.Map, lyr: MapLayer, lang: str) -> str | None:
-    """Draw one layer; returns its legend row (None when nothing was drawn)."""
+def _prepare_layer(lyr: MapLayer, lang: str) -> PreparedGroup | None:
+    """One thematic layer ready to draw (None when it has no features)."""
     gdf = lyr.data
     if gdf is None or len(gdf) == 0:
         return None
@@ -605,12 +748,10 @@ def _add_layer(fmap: ofl.Map, lyr: MapLayer, lang: str) -> str | None:
         kind = "polygon"
     sty = _layer_style(lyr)
     styles = _feature_styles(gdf, kind, sty)
-    marker = ofl.CircleMarker(radius=sty.radius) if kind == "point" else None
     gj = geojson_4326(gdf, simplify_m=25.0, properties={"_style": styles, "_tip": tips})
-    grp = ofl.FeatureGroup(name=html.escape(lyr.title))
-    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS, marker=marker).add_to(grp)
-    grp.add_to(fmap)
-    return f"{_legend_symbol(kind, sty)}{_esc(lyr.title)}"
+    return PreparedGroup(html.escape(lyr.title), _script_json(gj),
+                         point_radius=sty.radius if kind == "point" else None,
+                         legend_row=f"{_legend_symbol(kind, sty)}{_esc(lyr.title)}")
 
 
 def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyle) -> None:

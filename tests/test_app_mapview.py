@@ -212,7 +212,7 @@ def html_escaped(text: str) -> str:
 def test_layer_styles_scale_with_voltage_and_road_class() -> None:
     layers = _typed_layers()
     page = _render(layers=[layers[0], layers[1], layers[3]])
-    styles = [json.loads(m) for m in re.findall(r'"_style": (\{[^{}]*\})', page)]
+    styles = [json.loads(m) for m in re.findall(r'"_style": ?(\{[^{}]*\})', page)]
     radii = [s["radius"] for s in styles if "radius" in s]
     assert len(radii) == 2 and radii[1] > radii[0]  # 400 kV drawn larger than 130 kV
     lines = [s for s in styles if s.get("opacity") == 0.9]  # line layers only
@@ -220,3 +220,21 @@ def test_layer_styles_scale_with_voltage_and_road_class() -> None:
     assert weights[1] > weights[0]
     road_colours = [s["color"] for s in lines[2:]]
     assert road_colours[0] != road_colours[1]
+
+
+def test_prepared_static_layers_draw_the_same_map() -> None:
+    import pickle
+
+    layers = _typed_layers()
+    static = mapview.prepare_static(municipalities=_muni(), study_codes=["9901"],
+                                    layers=layers)
+    static = pickle.loads(pickle.dumps(static))  # apps cache it (st.cache_data pickles)
+    sites = _sites()
+    direct = _render(layers=layers, sites=sites)
+    cached = mapview.map_html(mapview.build_map(
+        municipalities=_muni().iloc[:0], study_codes=["9901"], sites=sites, static=static))
+    norm = re.compile(r"_[0-9a-f]{32}")  # element ids are random
+
+    assert norm.sub("_ID", cached) == norm.sub("_ID", direct)
+    assert "Grannby" in cached and _legend_html(cached).count("<br>") == len(layers) + 1
+    assert mapview.external_urls(cached) == []
