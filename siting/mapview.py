@@ -780,12 +780,12 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
         gj = geojson_4326(sites, simplify_m=style.simplify_m,
                           properties={**props, "_style": outline})
         gj["features"] = [gj["features"][i] for i in order if i < len(gj["features"])]
-        ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
+        _RawGeoJson(_script_json(gj)).add_to(grp)
     # a marker per site so every site is visible at region scale
     points = sites.set_geometry(sites.geometry.representative_point())
     gj = geojson_4326(points, simplify_m=0.0, properties=props)
     gj["features"] = [gj["features"][i] for i in order if i < len(gj["features"])]
-    ofl.GeoJson(gj, on_each_feature=_FEATURE_JS, marker=ofl.CircleMarker(radius=6)).add_to(grp)
+    _RawGeoJson(_script_json(gj), radius=6.0).add_to(grp)
     grp.add_to(fmap)
 
 

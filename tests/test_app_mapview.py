@@ -86,7 +86,7 @@ def test_failing_sites_grey_and_passing_coloured_by_score() -> None:
 def _site_features(page: str) -> list[dict]:
     found = []
     decoder = json.JSONDecoder()
-    for m in re.finditer(r"geo_json_[0-9a-f]+_add\(\{", page):
+    for m in re.finditer(r"L\.geoJson\(\{", page):
         data, _ = decoder.raw_decode(page, m.end() - 1)
         found.extend(f for f in data["features"] if "site_id" in f["properties"])
     return found
