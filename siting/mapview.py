@@ -39,6 +39,18 @@ from offlinefolium import elements as _ofl_elements
 from offlinefolium.template import Template
 
 from siting.i18n import format_number, t
+from siting.mapstyle import (
+    BACKGROUND_COLOUR,
+    FAIL_COLOUR,
+    LAYER_STYLES,
+    OUTCOME_COLOURS,
+    THEME_COLOURS,
+    LayerStyle,
+    feature_styles,
+    legend_symbol,
+    score_colour,
+    score_rgba,
+)
 
 __all__ = [
     "BACKGROUND_COLOUR",
@@ -61,102 +73,9 @@ __all__ = [
     "score_colour",
 ]
 
-#: Colour of sites that fail a hard criterion.
-FAIL_COLOUR = "#9e9e9e"
-#: Light background shown where no basemap tiles are drawn.
-BACKGROUND_COLOUR = "#eef2f0"
-#: One colour per theme (colour-blind-safe Okabe-Ito palette).
-THEME_COLOURS: Mapping[str, str] = {
-    "land": "#009e73",
-    "energy": "#d55e00",
-    "logistics": "#0072b2",
-    "schools": "#cc79a7",
-    "housing": "#e69f00",
-}
-#: Colour per outcome of a logged establishment case.
-OUTCOME_COLOURS: Mapping[str, str] = {
-    "won": "#009e73", "lost": "#d55e00", "withdrawn": "#999999", "ongoing": "#0072b2",
-}
-
-
-@dataclass(frozen=True)
-class LayerStyle:
-    """How one layer type is drawn (and shown in the legend).
-
-    Parameters
-    ----------
-    colour : str
-        Stroke colour (lines, outlines, marker borders).
-    fill : str or None
-        Fill colour of markers and polygons (None: no fill).
-    weight : float
-        Line or outline width in pixels.
-    dash : str or None
-        Leaflet ``dashArray`` (e.g. ``"6 4"``), None for solid.
-    fill_opacity : float
-        Polygon/marker fill opacity.
-    radius : float
-        Circle-marker radius in pixels (points).
-    scale_field : str or None
-        Numeric field that scales the symbol: marker radius (points) or line
-        weight (lines), e.g. ``voltage_kv``.
-    class_field : str or None
-        Field whose value picks a stroke colour from ``class_colours``
-        (e.g. ``road_class``).
-    class_colours : tuple of (str, str)
-        ``(value, colour)`` pairs for ``class_field``.
-    """
-
-    colour: str
-    fill: str | None = None
-    weight: float = 2.0
-    dash: str | None = None
-    fill_opacity: float = 0.25
-    radius: float = 5.0
-    scale_field: str | None = None
-    class_field: str | None = None
-    class_colours: tuple[tuple[str, str], ...] = ()
-
-
-#: Drawing style per canonical layer type: a distinct symbol per layer, within
-#: its theme's hue family (energy: oranges, logistics: blues/greys/black,
-#: land: greens, schools: pinks), told apart also by shape, dash and size so the
-#: map reads without relying on hue alone.
-LAYER_STYLES: Mapping[str, LayerStyle] = {
-    # energy
-    "substations": LayerStyle("#ffffff", fill="#a63603", weight=1.5, fill_opacity=0.95,
-                              radius=6.0, scale_field="voltage_kv"),
-    "grid_lines": LayerStyle("#e6550d", weight=2.0, scale_field="voltage_kv"),
-    "price_areas": LayerStyle("#fdae6b", fill="#fee6ce", weight=3.0, dash="1 6",
-                              fill_opacity=0.15),
-    # logistics
-    "roads": LayerStyle("#737373", weight=2.0, class_field="road_class", class_colours=(
-        ("1", "#252525"), ("2", "#525252"), ("3", "#969696"), ("4", "#bdbdbd"))),
-    "railways": LayerStyle("#000000", weight=2.5, dash="7 4"),
-    "ports": LayerStyle("#08306b", fill="#2171b5", weight=2.0, fill_opacity=0.95, radius=7.0),
-    "rail_terminals": LayerStyle("#000000", fill="#6baed6", weight=2.0, fill_opacity=0.95,
-                                 radius=6.0),
-    "airports": LayerStyle("#08519c", fill="#ffffff", weight=3.0, fill_opacity=1.0,
-                           radius=6.0),
-    "industrial_sites": LayerStyle("#ffffff", fill="#4d4d4d", weight=1.0,
-                                   fill_opacity=0.9, radius=4.0),
-    # land
-    "protected_areas": LayerStyle("#006d2c", fill="#31a354", weight=1.0, fill_opacity=0.3),
-    "flood_zones": LayerStyle("#00796b", fill="#80cbc4", weight=1.5, dash="3 3",
-                              fill_opacity=0.3),
-    "built_up_areas": LayerStyle("#7f7f7f", fill="#bdbdbd", weight=1.0, fill_opacity=0.35),
-    # schools
-    "schools": LayerStyle("#ffffff", fill="#ae017e", weight=1.0, fill_opacity=0.95,
-                          radius=5.0),
-    "population_grid": LayerStyle("#f768a1", fill="#fcc5c0", weight=0.5, fill_opacity=0.3),
-}
 _DISPLAY_CRS = "EPSG:4326"
 _LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
 _LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
-# viridis at 0, .25, .5, .75, 1 (low score -> dark purple, high -> yellow)
-_RAMP = np.array([
-    [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
-], dtype=float)
 
 
 class _OfflineMap(ofl.Map):
@@ -238,22 +157,6 @@ class SiteStyle:
     marker_threshold: int = 300
     simplify_m: float = 10.0
     fields: tuple[str, ...] = field(default_factory=tuple)
-
-
-def score_colour(score: float) -> str:
-    """Hex colour for a score in 0..1 on the viridis ramp (grey for NaN).
-
-    Examples
-    --------
-    >>> score_colour(0.0), score_colour(1.0)
-    ('#440154', '#fde725')
-    """
-    if score is None or not math.isfinite(float(score)):
-        return FAIL_COLOUR
-    x = min(max(float(score), 0.0), 1.0) * (len(_RAMP) - 1)
-    i = min(int(math.floor(x)), len(_RAMP) - 2)
-    rgb = _RAMP[i] + (x - i) * (_RAMP[i + 1] - _RAMP[i])
-    return "#" + "".join(f"{int(round(c)):02x}" for c in rgb)
 
 
 def geojson_4326(
@@ -681,56 +584,6 @@ def _layer_style(lyr: MapLayer) -> LayerStyle:
                       fill_opacity=lyr.fill_opacity)
 
 
-def _scaled(values: Any, base: float, lo: float, hi: float) -> list[float]:
-    """``base`` scaled by ``values`` relative to 220 (kV), clipped to [lo, hi]; NaN -> base."""
-    arr = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
-    out = np.where(np.isfinite(arr), base * np.sqrt(np.clip(arr, 1.0, None) / 220.0), base)
-    return [round(float(v), 1) for v in np.clip(out, lo, hi)]
-
-
-def _feature_styles(gdf: gpd.GeoDataFrame, kind: str, sty: LayerStyle) -> list[dict[str, Any]]:
-    n = len(gdf)
-    if kind == "point":
-        base = {"color": sty.colour, "weight": sty.weight, "fill": True,
-                "fillColor": sty.fill or sty.colour, "fillOpacity": sty.fill_opacity,
-                "radius": sty.radius}
-        if sty.scale_field and sty.scale_field in gdf:
-            return [{**base, "radius": r}
-                    for r in _scaled(gdf[sty.scale_field], sty.radius, 3.0, 10.0)]
-        return [base] * n
-    if kind == "line":
-        base = {"color": sty.colour, "weight": sty.weight, "opacity": 0.9,
-                "dashArray": sty.dash}
-        if sty.scale_field and sty.scale_field in gdf:
-            return [{**base, "weight": w}
-                    for w in _scaled(gdf[sty.scale_field], sty.weight, 1.0, 6.0)]
-        if sty.class_field and sty.class_field in gdf:
-            lookup = dict(sty.class_colours)
-            return [{**base, "color": lookup.get(str(v), sty.colour)}
-                    for v in gdf[sty.class_field]]
-        return [base] * n
-    fill = sty.fill is not None and sty.fill_opacity > 0
-    return [{"color": sty.colour, "weight": sty.weight, "fill": fill,
-             "fillColor": sty.fill or sty.colour, "fillOpacity": sty.fill_opacity,
-             "dashArray": sty.dash}] * n
-
-
-def _legend_symbol(kind: str, sty: LayerStyle) -> str:
-    """Inline HTML of a layer's legend symbol (same colours, dash and shape as on the map)."""
-    border = ("dotted" if sty.dash.startswith("1 ") else "dashed") if sty.dash else "solid"
-    if kind == "point":
-        return (f"<i class='sym-pt' style='background:{sty.fill or sty.colour};"
-                f"border:{max(sty.weight, 1.0):g}px solid "
-                f"{sty.colour if sty.colour != '#ffffff' else '#666666'}'></i>")
-    if kind == "line":
-        colour = sty.class_colours[1][1] if sty.class_colours else sty.colour
-        return (f"<i class='sym-ln' style='border-top:{max(sty.weight, 2.0):g}px {border} "
-                f"{colour}'></i>")
-    fill = sty.fill if sty.fill is not None and sty.fill_opacity > 0 else "transparent"
-    return (f"<i class='sym-pg' style='background:{fill};border:"
-            f"{max(sty.weight, 1.0):g}px {border} {sty.colour}'></i>")
-
-
 def _prepare_layer(lyr: MapLayer, lang: str) -> PreparedGroup | None:
     """One thematic layer ready to draw (None when it has no features)."""
     gdf = lyr.data
@@ -747,11 +600,11 @@ def _prepare_layer(lyr: MapLayer, lang: str) -> PreparedGroup | None:
     else:
         kind = "polygon"
     sty = _layer_style(lyr)
-    styles = _feature_styles(gdf, kind, sty)
+    styles = feature_styles(gdf, kind, sty)
     gj = geojson_4326(gdf, simplify_m=25.0, properties={"_style": styles, "_tip": tips})
     return PreparedGroup(html.escape(lyr.title), _script_json(gj),
                          point_radius=sty.radius if kind == "point" else None,
-                         legend_row=f"{_legend_symbol(kind, sty)}{_esc(lyr.title)}")
+                         legend_row=f"{legend_symbol(kind, sty)}{_esc(lyr.title)}")
 
 
 def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyle) -> None:
@@ -790,16 +643,7 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
 
 
 def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
-    arr = np.asarray(overlay.array, dtype=float)
-    rgba = np.zeros((*arr.shape, 4), dtype=np.uint8)
-    finite = np.isfinite(arr)
-    if finite.any():
-        flat = np.clip(np.where(finite, arr, 0.0), 0, 1) * (len(_RAMP) - 1)
-        idx = np.minimum(np.floor(flat).astype(int), len(_RAMP) - 2)
-        frac = (flat - idx)[..., None]
-        rgb = _RAMP[idx] + frac * (_RAMP[idx + 1] - _RAMP[idx])
-        rgba[..., :3] = np.round(rgb).astype(np.uint8)
-        rgba[..., 3] = np.where(finite, 255, 0)
+    rgba = score_rgba(overlay.array)
     minx, miny, maxx, maxy = overlay.bounds_3006
     corners = gpd.GeoSeries(shapely.points([minx, maxx], [miny, maxy]),
                             crs="EPSG:3006").to_crs(_DISPLAY_CRS)
