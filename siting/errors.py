@@ -54,6 +54,10 @@ class Problem:
         What is wrong, with the offending value.
     hint : str
         What to do about it; empty when obvious.
+    message_sv : str
+        Swedish version of ``message``; empty when not translated.
+    hint_sv : str
+        Swedish version of ``hint``; empty when not translated.
     """
 
     source: str
@@ -61,15 +65,32 @@ class Problem:
     field: str = ""
     message: str = ""
     hint: str = ""
+    message_sv: str = ""
+    hint_sv: str = ""
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def localized(self, lang: str = "en") -> tuple[str, str]:
+        """(message, hint) in ``lang``; Swedish falls back to English when untranslated."""
+        if lang == "sv":
+            return self.message_sv or self.message, self.hint_sv or self.hint
+        return self.message, self.hint
+
+    def text(self, lang: str = "en") -> str:
+        """Render the problem in ``lang`` (``"sv"`` or ``"en"``), like ``str()`` in English.
+
+        Locations are kept as written; missing Swedish texts fall back to English.
+        """
+        sv = lang == "sv"
+        message, hint = self.localized(lang)
         parts = [p for p in (self.source, self.location) if p]
         if self.field:
-            parts.append(f"field '{self.field}'")
+            parts.append(f"{'fält' if sv else 'field'} '{self.field}'")
         head = ", ".join(parts)
-        text = f"{head}: {self.message}" if head else self.message
-        if self.hint:
-            text += f". Fix: {self.hint}"
+        text = f"{head}: {message}" if head else message
+        if hint:
+            text += f". {'Åtgärd:' if sv else 'Fix:'} {hint}"
         return text
 
 
@@ -99,6 +120,22 @@ class SitingError(Exception):
         lines.extend(f"  - {p}" for p in self.problems)
         return "\n".join(lines)
 
+    def text(self, lang: str = "en") -> str:
+        """The error in ``lang`` (``"sv"`` or ``"en"``); ``text("en") == str(self)``.
+
+        The summary is kept as written unless it is the rendering of the single problem.
+        """
+        if lang != "sv":
+            return self._render()
+        if not self.problems:
+            return self.summary
+        if len(self.problems) == 1 and self.summary == str(self.problems[0]):
+            return self.problems[0].text(lang)
+        n = len(self.problems)
+        lines = [f"{self.summary} ({n} problem):"]  # Swedish plural of 'problem' is 'problem'
+        lines.extend(f"  - {p.text(lang)}" for p in self.problems)
+        return "\n".join(lines)
+
     @classmethod
     def from_problems(cls, message: str, problems: Iterable[Problem]) -> SitingError:
         """Build the error from a collection of problems."""
@@ -113,9 +150,12 @@ class SitingError(Exception):
         location: str = "",
         field: str = "",
         hint: str = "",
+        message_sv: str = "",
+        hint_sv: str = "",
     ) -> SitingError:
         """Build the error from a single problem; the summary is the message."""
-        problem = Problem(source=source, location=location, field=field, message=message, hint=hint)
+        problem = Problem(source=source, location=location, field=field, message=message, hint=hint,
+                          message_sv=message_sv, hint_sv=hint_sv)
         return cls(str(problem), (problem,))
 
 
