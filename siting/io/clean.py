@@ -98,7 +98,11 @@ def clean_geometries(gdf: gpd.GeoDataFrame, kind: str, *, invalid: InvalidPolicy
             raise DataError.single(
                 source, f"{int(wrong.sum())} geometries are {found}, but the layer kind is "
                         f"'{kind}'", location=format_locations(idx, location_word),
-                hint=f"set kind to match the data, or export only {kind} geometries")
+                hint=f"set kind to match the data, or export only {kind} geometries",
+                message_sv=f"{int(wrong.sum())} geometrier är {found}, men lagrets typ är "
+                           f"'{kind}'",
+                hint_sv=f"ange en typ (kind) som stämmer med datat, eller exportera bara "
+                        f"{kind}-geometrier")
 
     if len(gdf):
         bad = ~shapely.is_valid(geoms)
@@ -110,7 +114,10 @@ def clean_geometries(gdf: gpd.GeoDataFrame, kind: str, *, invalid: InvalidPolicy
                     source, f"{int(bad.sum())} invalid geometries ({'; '.join(reasons)})",
                     location=format_locations(idx, location_word),
                     hint="repair them in QGIS (Vector > Geometry Tools > Fix Geometries) or "
-                         "load with invalid = \"repair\"")
+                         "load with invalid = \"repair\"",
+                    message_sv=f"{int(bad.sum())} ogiltiga geometrier ({'; '.join(reasons)})",
+                    hint_sv="reparera dem i QGIS (Vector > Geometry Tools > Fix Geometries) "
+                            "eller läs in med invalid = \"repair\"")
             fixed = shapely.make_valid(geoms[bad])
             if kind in GEOMETRY_TYPES:
                 fixed = np.array([_keep_kind(g, kind) for g in fixed], dtype=object)

@@ -46,7 +46,10 @@ def _open_error(path: Path, exc: BaseException) -> DataError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DataError.single(
         str(path), f"cannot be read as a raster ({detail})",
-        hint="the file may be truncated or not a GeoTIFF; open it in QGIS or export it again")
+        hint="the file may be truncated or not a GeoTIFF; open it in QGIS or export it again",
+        message_sv=f"kan inte läsas som raster ({detail})",
+        hint_sv="filen kan vara avkortad eller inte en GeoTIFF; öppna den i QGIS eller "
+                "exportera den igen")
 
 
 def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, float] | None = None,
@@ -84,7 +87,9 @@ def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, flo
     if not p.is_file():
         raise DataError.single(
             str(p), "file not found",
-            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)")
+            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
+            message_sv="filen finns inte",
+            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
     notes: list[str] = []
     try:
         with rasterio.open(p) as src:
@@ -93,7 +98,10 @@ def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, flo
                 raise CrsError.single(
                     str(p), "the raster has no coordinate reference system (CRS)",
                     hint="set crs = \"EPSG:3006\" for this layer in the catalogue, or write the "
-                         "CRS into the GeoTIFF (gdal_edit.py -a_srs EPSG:3006)")
+                         "CRS into the GeoTIFF (gdal_edit.py -a_srs EPSG:3006)",
+                    message_sv="rastret saknar koordinatsystem (CRS)",
+                    hint_sv="ange crs = \"EPSG:3006\" för lagret i katalogen, eller skriv in "
+                            "koordinatsystemet i GeoTIFF-filen (gdal_edit.py -a_srs EPSG:3006)")
             check_plausible(tuple(src.bounds), crs, str(p))
             source_label = crs_label(crs)
             nodata = src.nodatavals[band - 1] if src.nodatavals else None

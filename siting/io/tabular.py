@@ -101,7 +101,10 @@ def _decode(raw: bytes, source: str, encoding: str | None) -> tuple[str, str, li
             raise DataError.single(
                 source, f"cannot be decoded as {encoding}", location=f"line {line}",
                 hint="remove encoding = ... from the catalogue to let the encoding be detected, "
-                     "or save the file as UTF-8") from exc
+                     "or save the file as UTF-8",
+                message_sv=f"kan inte avkodas som {encoding}",
+                hint_sv="ta bort encoding = ... ur katalogen så att teckenkodningen upptäcks "
+                        "automatiskt, eller spara filen som UTF-8") from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         notes.append("UTF-8 with byte-order mark")
         text, enc = raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -121,7 +124,12 @@ def _decode(raw: bytes, source: str, encoding: str | None) -> tuple[str, str, li
             source, f"text looks double-encoded ('{text[match.start():match.end() + 4]}' "
                     "where å/ä/ö were expected)", location=f"line {line}",
             hint="the file was converted to UTF-8 twice; export it again from the original "
-                 "source, or set encoding = \"utf-8\" only if the text really is correct")
+                 "source, or set encoding = \"utf-8\" only if the text really is correct",
+            message_sv=f"texten verkar dubbelkodad ('{text[match.start():match.end() + 4]}' "
+                       "där å/ä/ö väntades)",
+            hint_sv="filen har konverterats till UTF-8 två gånger; exportera den igen från "
+                    "originalkällan, eller ange encoding = \"utf-8\" bara om texten verkligen "
+                    "är korrekt")
     return text, enc, notes
 
 
@@ -257,11 +265,15 @@ def read_csv(path: str | Path, *, encoding: str | None = None,
     if not p.is_file():
         raise DataError.single(
             src, "file not found",
-            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)")
+            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
+            message_sv="filen finns inte",
+            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
     raw = p.read_bytes()
     if not raw.strip():
         raise DataError.single(src, "the file is empty",
-                               hint="export the table again with a header row and data rows")
+                               hint="export the table again with a header row and data rows",
+                               message_sv="filen är tom",
+                               hint_sv="exportera tabellen igen med en rubrikrad och datarader")
     fmt = sniff_csv_bytes(raw, src, encoding)
     text = raw.decode(fmt.encoding)
     try:
@@ -271,10 +283,14 @@ def read_csv(path: str | Path, *, encoding: str | None = None,
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         raise DataError.single(
             src, f"cannot be read as CSV ({str(exc).strip().splitlines()[0]})",
-            hint="check that every row has as many separators as the header") from exc
+            hint="check that every row has as many separators as the header",
+            message_sv=f"kan inte läsas som CSV ({str(exc).strip().splitlines()[0]})",
+            hint_sv="kontrollera att varje rad har lika många avgränsare som rubrikraden") from exc
     if df.empty:
         raise DataError.single(src, "the file has a header but no data rows",
-                               hint="add the data rows or remove the layer from the catalogue")
+                               hint="add the data rows or remove the layer from the catalogue",
+                               message_sv="filen har en rubrikrad men inga datarader",
+                               hint_sv="lägg till dataraderna eller ta bort lagret ur katalogen")
     df.columns = [str(c).strip() for c in df.columns]
     keep_text = df[[c for c in df.columns if c in text_columns]]
     df, comma_cols = _infer_numeric(df)
@@ -307,6 +323,8 @@ def points_from_table(df: pd.DataFrame, x: str, y: str, crs: Any,
         raise DataError.single(
             source, f"{int(bad.sum())} row(s) have missing or non-numeric coordinates",
             location=rows, field=f"{x}/{y}",
-            hint="fill in both coordinates as numbers, or delete those rows")
+            hint="fill in both coordinates as numbers, or delete those rows",
+            message_sv=f"{int(bad.sum())} rad(er) har saknade eller icke-numeriska koordinater",
+            hint_sv="fyll i båda koordinaterna som tal, eller ta bort de raderna")
     geometry = gpd.points_from_xy(xs.to_numpy(), ys.to_numpy())
     return gpd.GeoDataFrame(df.drop(columns=[x, y]), geometry=geometry, crs=crs, index=df.index)

@@ -99,10 +99,14 @@ def _check_exists(path: Path) -> None:
     if not path.exists():
         raise DataError.single(
             str(path), "file not found",
-            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)")
+            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
+            message_sv="filen finns inte",
+            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
     if path.is_file() and path.stat().st_size == 0:
         raise DataError.single(str(path), "the file is empty (0 bytes)",
-                               hint="export the layer again; the file holds no data")
+                               hint="export the layer again; the file holds no data",
+                               message_sv="filen är tom (0 byte)",
+                               hint_sv="exportera lagret igen; filen innehåller inga data")
 
 
 def list_layers(path: str | Path) -> list[tuple[str, str]]:
@@ -126,7 +130,10 @@ def _unreadable(path: Path, exc: BaseException) -> DataError:
     return DataError.single(
         str(path), f"cannot be read as vector data ({detail})",
         hint="the file may be truncated or not the format its name says; open it in QGIS, "
-             "or export it again as GeoPackage, GeoJSON or a zipped shapefile")
+             "or export it again as GeoPackage, GeoJSON or a zipped shapefile",
+        message_sv=f"kan inte läsas som vektordata ({detail})",
+        hint_sv="filen kan vara avkortad eller ha ett annat format än namnet anger; öppna den i "
+                "QGIS, eller exportera den igen som GeoPackage, GeoJSON eller zippad shapefil")
 
 
 def _refuse_mojibake(df: Any, path: Path, layer: str) -> None:
@@ -143,7 +150,11 @@ def _refuse_mojibake(df: Any, path: Path, layer: str) -> None:
                                "code page)",
                     location=f"layer '{layer}', feature {df.index[first]}", field=str(col),
                     hint="add a .cpg file containing UTF-8 next to the shapefile, or set "
-                         "encoding = \"utf-8\" for this layer in the catalogue")
+                         "encoding = \"utf-8\" for this layer in the catalogue",
+                    message_sv=f"texten i kolumnen '{col}' ser förvanskad ut "
+                               f"({str(values.iloc[first])!r}: UTF-8 läst med fel teckentabell)",
+                    hint_sv="lägg en .cpg-fil med texten UTF-8 bredvid shapefilen, eller ange "
+                            "encoding = \"utf-8\" för lagret i katalogen")
 
 
 def _pick_layer(path: Path, layer: str | None) -> str:
@@ -205,7 +216,9 @@ def read_vector(path: str | Path, *, layer: str | None = None,
     n_total = int(info.get("features") or 0)
     if n_total == 0 and not allow_empty:
         raise DataError.single(str(p), f"layer '{name}' has no features",
-                               hint="the file is empty: export the layer again with its features")
+                               hint="the file is empty: export the layer again with its features",
+                               message_sv=f"lagret '{name}' saknar objekt",
+                               hint_sv="filen är tom: exportera lagret igen med dess objekt")
     file_crs = info.get("crs")
     bbox = None
     if bbox_3006 is not None:
@@ -215,7 +228,11 @@ def read_vector(path: str | Path, *, layer: str | None = None,
                 str(p), "the data has no coordinate reference system (CRS)",
                 hint="add the .prj file that belongs to the shapefile, or set crs = \"EPSG:3006\" "
                      "(SWEREF 99 TM) or crs = \"EPSG:4326\" (lon/lat) for this layer in the "
-                     "catalogue")
+                     "catalogue",
+                message_sv="datat saknar koordinatsystem (CRS)",
+                hint_sv="lägg till .prj-filen som hör till shapefilen, eller ange "
+                        "crs = \"EPSG:3006\" (SWEREF 99 TM) eller crs = \"EPSG:4326\" (lon/lat) "
+                        "för lagret i katalogen")
         bbox = transform_bounds(bbox_3006, "EPSG:3006", crs_for_bbox)
         if not np.all(np.isfinite(bbox)):
             bbox = None
