@@ -197,12 +197,21 @@ def coerce_field(values: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Seri
     return pd.Series(texts, index=values.index, dtype="str"), bad
 
 
-def _closest(name: str, columns: Sequence[str]) -> str:
+_WORD_SV: Mapping[str, str] = {"row": "rad", "feature": "objekt"}
+
+
+def _closest(name: str, columns: Sequence[str], lang: str = "en") -> str:
+    sv = lang == "sv"
     lowered = {c.casefold(): c for c in columns}
     if name.casefold() in lowered:
-        return f"did you mean '{lowered[name.casefold()]}'? "
+        return (f"menade du '{lowered[name.casefold()]}'? " if sv
+                else f"did you mean '{lowered[name.casefold()]}'? ")
     close = difflib.get_close_matches(name, list(columns), n=3, cutoff=0.5)
-    return f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    if not close:
+        return ""
+    if sv:
+        return f"menade du {' eller '.join(repr(c) for c in close)}? "
+    return f"did you mean {' or '.join(repr(c) for c in close)}? "
 
 
 def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
@@ -263,6 +272,9 @@ def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
                 source, where, f"fields.{canon}",
                 f"column '{src_col}' (mapped to '{canon}') is not in the file",
                 f"{_closest(src_col, columns)}map '{canon}' to one of the file's columns: "
+                f"{', '.join(columns)}",
+                f"kolumnen '{src_col}' (kopplad till '{canon}') finns inte i filen",
+                f"{_closest(src_col, columns, 'sv')}koppla '{canon}' till en av filens kolumner: "
                 f"{', '.join(columns)}"))
     drop = {src for canon, src in mapping.items() if src in df.columns and src != canon}
     out = df.drop(columns=[c for c in drop if c != geom_col])
@@ -287,7 +299,11 @@ def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
                     source, where, spec.name,
                     f"required field '{spec.name}' ({spec.description}) is not mapped",
                     f"add fields.{spec.name} = \"<column>\" to the layer in the catalogue; "
-                    f"the file's columns are: {', '.join(columns)}"))
+                    f"the file's columns are: {', '.join(columns)}",
+                    f"det obligatoriska fältet '{spec.name}' ({spec.description}) är inte kopplat "
+                    "till någon kolumn",
+                    f"lägg till fields.{spec.name} = \"<kolumn>\" för lagret i katalogen; "
+                    f"filens kolumner är: {', '.join(columns)}"))
             continue
         coerced, bad = coerce_field(out[spec.name], spec)
         if bad.any():
@@ -302,9 +318,19 @@ def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
                     "int": "write whole numbers",
                     "kommunkod": "write the municipality code, e.g. 0114 or 2580",
                     "date": "write dates as YYYY-MM-DD"}.get(spec.dtype, "correct the values")
+            kind_sv = {"float": "inte tal", "int": "inte heltal",
+                       "kommunkod": "inte fyrsiffriga kommunkoder", "bool": "inte sant/falskt",
+                       "date": "inte datum"}.get(spec.dtype, "ogiltiga")
+            if spec.name in _CODE_WIDTH:
+                kind_sv = f"inte {_CODE_WIDTH[spec.name]}-siffriga koder"
+            hint_sv = {"float": "skriv tal som 12.5 eller 12,5",
+                       "int": "skriv heltal",
+                       "kommunkod": "skriv kommunkoden, t.ex. 0114 eller 2580",
+                       "date": "skriv datum som ÅÅÅÅ-MM-DD"}.get(spec.dtype, "rätta värdena")
             problems.append(Problem(
                 source, format_locations(_location_numbers(idx, location_word), location_word),
-                spec.name, f"{int(bad.sum())} value(s) are {kind} (e.g. {examples})", hint))
+                spec.name, f"{int(bad.sum())} value(s) are {kind} (e.g. {examples})", hint,
+                f"{int(bad.sum())} värde(n) är {kind_sv} (t.ex. {examples})", hint_sv))
         out[spec.name] = coerced
         missing = coerced.isna() & ~bad
         if spec.required and missing.any():
@@ -319,6 +345,10 @@ def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
                     spec.name, f"{int(missing.sum())} missing value(s) in required field "
                                f"'{spec.name}'",
                     "fill them in, delete those rows, or give a default in the catalogue "
+                    f"(defaults.{spec.name} = ...)",
+                    f"{int(missing.sum())} saknade värde(n) i det obligatoriska fältet "
+                    f"'{spec.name}'",
+                    "fyll i dem, ta bort de raderna eller ange ett standardvärde i katalogen "
                     f"(defaults.{spec.name} = ...)"))
         if spec.unique:
             vals = coerced[coerced.notna()]
@@ -332,7 +362,11 @@ def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
                                              location_word),
                     spec.name, f"duplicate ids: {listed}"
                                + (f" (and {more} more)" if more > 0 else ""),
-                    f"give every {location_word} a unique '{spec.name}'"))
+                    f"give every {location_word} a unique '{spec.name}'",
+                    f"dubbletter av id: {listed}"
+                    + (f" (och {more} till)" if more > 0 else ""),
+                    f"ge varje {_WORD_SV.get(location_word, location_word)} ett unikt "
+                    f"'{spec.name}'"))
 
     if problems:
         label = f"Layer '{layer_id}'" if layer_id else "The data"
