@@ -254,8 +254,10 @@ class _Collector:
         self.location = location
         self.problems: list[Problem] = []
 
-    def add(self, fld: str, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(self.source, self.location, fld, message, hint))
+    def add(self, fld: str, message: str, hint: str = "", message_sv: str = "",
+            hint_sv: str = "") -> None:
+        self.problems.append(Problem(self.source, self.location, fld, message, hint,
+                                     message_sv, hint_sv))
 
 
 def _text(data: Mapping[str, Any], key: str, col: _Collector, max_len: int = 10_000) -> str:
@@ -264,7 +266,8 @@ def _text(data: Mapping[str, Any], key: str, col: _Collector, max_len: int = 10_
         return ""
     text = str(value).strip()
     if len(text) > max_len:
-        col.add(key, f"text is {len(text)} characters long", f"shorten it to {max_len}")
+        col.add(key, f"text is {len(text)} characters long", f"shorten it to {max_len}",
+                f"texten är {len(text)} tecken lång", f"korta den till {max_len} tecken")
     return text
 
 
@@ -274,21 +277,24 @@ def _number(data: Mapping[str, Any], key: str, col: _Collector, *, integer: bool
     try:
         x = to_float(value)
     except (TypeError, ValueError):
-        col.add(key, f"{value!r} is not a number", "write a number, e.g. 12.5 or 12,5")
+        col.add(key, f"{value!r} is not a number", "write a number, e.g. 12.5 or 12,5",
+                f"{value!r} är inte ett tal", "skriv ett tal, t.ex. 12,5 eller 12.5")
         return None
     if x is None:
         return None
     if not math.isfinite(x):
-        col.add(key, f"{value!r} is not a finite number")
+        col.add(key, f"{value!r} is not a finite number", "", f"{value!r} är inte ett ändligt tal")
         return None
     if integer and not x.is_integer():
-        col.add(key, f"{value!r} is not a whole number")
+        col.add(key, f"{value!r} is not a whole number", "", f"{value!r} är inte ett heltal")
         return None
     if lo is not None and x < lo:
-        col.add(key, f"{value!r} is below {lo:g}", f"give a value of at least {lo:g}")
+        col.add(key, f"{value!r} is below {lo:g}", f"give a value of at least {lo:g}",
+                f"{value!r} är mindre än {lo:g}", f"ange ett värde som är minst {lo:g}")
         return None
     if hi is not None and x > hi:
-        col.add(key, f"{value!r} is above {hi:g}", f"give a value of at most {hi:g}")
+        col.add(key, f"{value!r} is above {hi:g}", f"give a value of at most {hi:g}",
+                f"{value!r} är större än {hi:g}", f"ange ett värde som är högst {hi:g}")
         return None
     return int(x) if integer else x
 
@@ -299,23 +305,29 @@ def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], col: _C
     if _blank(value):
         if default is not None:
             return default
-        col.add(key, "is required", f"one of {', '.join(allowed)}")
+        col.add(key, "is required", f"one of {', '.join(allowed)}",
+                "måste anges", f"ett av {', '.join(allowed)}")
         return ""
     text = str(value).strip().lower()
     if text not in allowed:
-        col.add(key, f"{value!r} is not allowed", f"use one of {', '.join(allowed)}")
+        col.add(key, f"{value!r} is not allowed", f"use one of {', '.join(allowed)}",
+                f"{value!r} är inte tillåtet", f"använd ett av {', '.join(allowed)}")
     return text
 
 
 def _kommunkod(value: Any, key: str, col: _Collector) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         col.add(key, f"{value!r} is a number; municipality codes are 4-character text",
-                "write the code as text with its leading zero, e.g. '0480'")
+                "write the code as text with its leading zero, e.g. '0480'",
+                f"{value!r} är ett tal; kommunkoder är text med fyra tecken",
+                "skriv koden som text med inledande nolla, t.ex. '0480'")
         return ""
     text = str(value).strip()
     if not _KOMMUNKOD_RE.match(text):
         col.add(key, f"{value!r} is not a 4-digit municipality code",
-                "write the code as 4 digits with leading zeros, e.g. '0480' or '2482'")
+                "write the code as 4 digits with leading zeros, e.g. '0480' or '2482'",
+                f"{value!r} är inte en fyrsiffrig kommunkod",
+                "skriv koden som fyra siffror med inledande nollor, t.ex. '0480' eller '2482'")
         return ""
     return text
 
@@ -339,7 +351,8 @@ def _bool(data: Mapping[str, Any], key: str, col: _Collector) -> bool:
         return True
     if text in {"false", "0", "no", "nej", "falskt", "0.0"}:
         return False
-    col.add(key, f"{value!r} is not true/false", "write true or false")
+    col.add(key, f"{value!r} is not true/false", "write true or false",
+            f"{value!r} är inte sant/falskt", "skriv true eller false")
     return False
 
 
@@ -353,7 +366,8 @@ def _geometry(value: Any, col: _Collector) -> str | None:
         col.add(key, f"not readable as WKT ({exc})", "write e.g. 'POINT (750000 7200000)'")
         return None
     if geom is None or geom.is_empty:
-        col.add(key, "geometry is empty", "leave the field empty or give a point or polygon")
+        col.add(key, "geometry is empty", "leave the field empty or give a point or polygon",
+                "geometrin är tom", "lämna fältet tomt eller ange en punkt eller polygon")
         return None
     if geom.geom_type not in _GEOM_TYPES:
         col.add(key, f"geometry type {geom.geom_type} is not supported",
@@ -361,16 +375,23 @@ def _geometry(value: Any, col: _Collector) -> str | None:
         return None
     if not geom.is_valid:
         col.add(key, f"invalid geometry ({shapely.is_valid_reason(geom)})",
-                "repair it (e.g. shapely.make_valid or QGIS 'Fix geometries')")
+                "repair it (e.g. shapely.make_valid or QGIS 'Fix geometries')",
+                f"ogiltig geometri ({shapely.is_valid_reason(geom)})",
+                "reparera den (t.ex. med shapely.make_valid eller QGIS 'Fix geometries')")
         return None
     xmin, ymin, xmax, ymax = geom.bounds
     exmin, eymin, exmax, eymax = SWEDEN_EXTENT_3006
     if xmin < exmin or ymin < eymin or xmax > exmax or ymax > eymax:
         hint = "give coordinates in EPSG:3006 (SWEREF 99 TM, metres)"
+        hint_sv = "ange koordinater i EPSG:3006 (SWEREF 99 TM, meter)"
         if abs(xmin) <= 180 and abs(ymin) <= 90:
             hint = "the coordinates look like degrees; " + hint + " or use the lon/lat columns"
+            hint_sv = ("koordinaterna ser ut som grader; " + hint_sv
+                       + " eller använd kolumnerna lon/lat")
         col.add(key, f"geometry bounds ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}) lie "
-                "outside Sweden in EPSG:3006", hint)
+                "outside Sweden in EPSG:3006", hint,
+                f"geometrins utbredning ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}) ligger "
+                "utanför Sverige i EPSG:3006", hint_sv)
         return None
     return shapely.to_wkt(geom, rounding_precision=3, trim=True)
 
@@ -390,20 +411,23 @@ def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dic
         key = f"soft_{factor}"
         if factor not in known:
             col.add(key, f"unknown soft factor {factor!r}",
-                    f"use one of {', '.join(factor_ids())}")
+                    f"use one of {', '.join(factor_ids())}",
+                    f"okänd mjuk faktor {factor!r}", f"använd en av {', '.join(factor_ids())}")
             continue
         score = _number({key: value}, key, col, integer=True)
         if score is None:
             continue
         if not 1 <= score <= 5:
-            col.add(key, f"score {value!r} is outside 1..5", "give a whole number from 1 to 5")
+            col.add(key, f"score {value!r} is outside 1..5", "give a whole number from 1 to 5",
+                    f"betyget {value!r} ligger utanför 1–5", "ange ett heltal från 1 till 5")
             continue
         scores[factor] = int(score)
     for factor, text in raw_evidence.items():
         key = f"soft_{factor}_evidence"
         if factor not in known:
             col.add(key, f"unknown soft factor {factor!r}",
-                    f"use one of {', '.join(factor_ids())}")
+                    f"use one of {', '.join(factor_ids())}",
+                    f"okänd mjuk faktor {factor!r}", f"använd en av {', '.join(factor_ids())}")
             continue
         if not _blank(text):
             evidence[factor] = str(text).strip()
@@ -450,20 +474,25 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     col = _Collector(source, location)
     for key in data:
         if key not in CONTENT_FIELDS and key != "meta":
-            col.add(str(key), "unknown field", f"known fields: {', '.join(CONTENT_FIELDS)}")
+            col.add(str(key), "unknown field", f"known fields: {', '.join(CONTENT_FIELDS)}",
+                    "okänt fält", f"kända fält: {', '.join(CONTENT_FIELDS)}")
     for key in _REQUIRED:
         if _blank(data.get(key)) and key not in ("industry", "outcome"):
-            col.add(key, "is required")
+            col.add(key, "is required", "", "måste anges")
     case_id = "" if _blank(data.get("case_id")) else str(data["case_id"]).strip()
     if case_id and not _CASE_ID_RE.match(case_id):
         col.add("case_id", f"{case_id!r} is not a valid case id",
-                "use letters, digits and . _ : - (at most 80 characters), e.g. SE-2018-NV-ETT")
+                "use letters, digits and . _ : - (at most 80 characters), e.g. SE-2018-NV-ETT",
+                f"{case_id!r} är inte ett giltigt ärende-id",
+                "använd bokstäver, siffror och . _ : - (högst 80 tecken), t.ex. SE-2018-NV-ETT")
     values: dict[str, Any] = {"case_id": case_id}
     for key in _TEXT_FIELDS:
         values[key] = _text(data, key, col, max_len=_MAX_LEN.get(key, 100_000))
     if values["profile"] and not _IDENT_RE.match(values["profile"]):
         col.add("profile", f"{values['profile']!r} is not a profile id",
-                "use the profile file's id, e.g. battery_plant")
+                "use the profile file's id, e.g. battery_plant",
+                f"{values['profile']!r} är inte ett profil-id",
+                "använd profilfilens id, t.ex. battery_plant")
     values["industry"] = _choice(data, "industry", INDUSTRIES, col)
     values["outcome"] = _choice(data, "outcome", OUTCOMES, col)
     values["confidentiality"] = _choice(data, "confidentiality", CONFIDENTIALITY, col,
@@ -476,10 +505,13 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     started, decided = values["year_started"], values["year_decided"]
     if started is not None and decided is not None and decided < started:
         col.add("year_decided", f"decided {decided} before it started {started}",
-                "check both years")
+                "check both years", f"beslutat {decided}, före starten {started}",
+                "kontrollera båda årtalen")
     if values["outcome"] == "ongoing" and decided is not None:
         col.add("year_decided", "an ongoing case has no decision year",
-                "leave year_decided empty or set the outcome")
+                "leave year_decided empty or set the outcome",
+                "ett pågående ärende har inget beslutsår",
+                "lämna year_decided tomt eller ange utfallet")
     for key in _FLOAT_FIELDS:
         values[key] = _number(data, key, col, lo=0)
     for key in _INT_FIELDS:
@@ -489,7 +521,8 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
         checked = _kommunkod(code, "competing_kommuner", col)
         if checked and checked == values["kommunkod"]:
             col.add("competing_kommuner", f"{checked} is the case's own municipality",
-                    "list only the other municipalities")
+                    "list only the other municipalities",
+                    f"{checked} är ärendets egen kommun", "ange bara de andra kommunerna")
         elif checked and checked not in competing:
             competing.append(checked)
     values["competing_kommuner"] = tuple(competing)
