@@ -45,18 +45,42 @@ def md(text: Any) -> str:
 
 def show_error(exc: SitingError, lang: str) -> None:
     """Show a package error in plain language (summary + every problem), no traceback."""
-    lines = [f"**{md(t('common.error_title', lang))}:** {md(exc.summary)}"]
-    lines.extend(f"- {md(p)}" for p in exc.problems if str(p) != exc.summary)
+    summary = exc.summary
+    if len(exc.problems) == 1 and str(exc.problems[0]) == summary:
+        summary = _problem_text(exc.problems[0], lang)
+    lines = [f"**{md(t('common.error_title', lang))}:** {md(summary)}"]
+    lines.extend(f"- {md(_problem_text(p, lang))}" for p in exc.problems
+                 if str(p) != exc.summary)
     st.error("\n".join(lines))
 
 
+def _problem_text(problem: Any, lang: str) -> str:
+    """A problem rendered in ``lang`` (Swedish when translated), plain ``str`` otherwise."""
+    render = getattr(problem, "text", None)
+    return render(lang) if callable(render) else str(problem)
+
+
+def _localized(problem: Any, lang: str) -> tuple[str, str]:
+    localized = getattr(problem, "localized", None)
+    if callable(localized):
+        return localized(lang)
+    return problem.message, problem.hint
+
+
 def problems_frame(problems: Sequence[Any], lang: str) -> pd.DataFrame:
-    """Validation problems as a table with translated column names (one row per problem)."""
-    return pd.DataFrame([{t("problems.source", lang): p.source,
-                          t("problems.location", lang): p.location,
-                          t("problems.field", lang): p.field,
-                          t("problems.problem", lang): p.message,
-                          t("problems.fix", lang): p.hint} for p in problems])
+    """Validation problems as a table with translated column names (one row per problem).
+
+    Message and fix are shown in Swedish when the problem carries a translation.
+    """
+    rows = []
+    for p in problems:
+        message, hint = _localized(p, lang)
+        rows.append({t("problems.source", lang): p.source,
+                     t("problems.location", lang): p.location,
+                     t("problems.field", lang): p.field,
+                     t("problems.problem", lang): message,
+                     t("problems.fix", lang): hint})
+    return pd.DataFrame(rows)
 
 
 def show_problems(frame: pd.DataFrame, max_html_rows: int = 200) -> None:
