@@ -194,6 +194,9 @@ def test_invalid_case_is_rejected_with_every_problem(app: AppTest) -> None:
     assert any(t("outcomes.invalid", "sv") in e.value for e in app.error)
     problems = app.table[-1].value
     assert {"case\\_id", "kommunkod", "title"} <= set(problems[t("problems.field", "sv")])
+    messages = " | ".join(problems[t("problems.problem", "sv")])
+    assert "är inte en fyrsiffrig kommunkod" in messages and "måste anges" in messages
+    assert "is not a 4-digit" not in messages
     assert len(app.table) == 1  # only the problems; the (empty) log has no table
 
 

@@ -119,3 +119,14 @@ def test_utf8_shapefile_without_cpg_is_refused_not_garbled(tmp_path: Path) -> No
     assert 'encoding = "utf-8"' in text
     fixed = read_vector(tmp_path / "u.shp", encoding="utf-8")
     assert fixed.data["namn"].tolist() == ["Överkalix", "Älvsbyn", "Åre"]
+
+
+def test_missing_crs_error_has_swedish_text(tmp_path: Path) -> None:
+    _points().to_file(tmp_path / "noprj.shp")
+    (tmp_path / "noprj.prj").unlink()
+    with pytest.raises(CrsError) as info:
+        read_vector(tmp_path / "noprj.shp", bbox_3006=(0, 0, 1, 1))
+    text = info.value.text("sv")
+    assert "noprj.shp" in text and "saknar koordinatsystem" in text and "Åtgärd:" in text
+    assert "no coordinate reference system" not in text
+    assert "no coordinate reference system" in str(info.value)  # English unchanged

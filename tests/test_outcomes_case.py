@@ -144,3 +144,14 @@ def test_empty_frame_still_has_columns() -> None:
     frame = cases_to_frame([])
     assert len(frame) == 0
     assert "soft_responsiveness" in frame.columns and "outcome" in frame.columns
+
+
+def test_case_problems_carry_swedish_text() -> None:
+    problems = {p.field: p for p in validate_case(
+        {**GOOD, "kommunkod": "480", "soft": {"site_control": 7}, "year_decided": 1900})}
+    assert "fyrsiffrig kommunkod" in problems["kommunkod"].text("sv")
+    assert "inledande nollor" in problems["kommunkod"].hint_sv
+    assert "utanför 1–5" in problems["soft_site_control"].message_sv
+    assert "mindre än" in problems["year_decided"].message_sv
+    assert "4-digit municipality code" in str(problems["kommunkod"])  # English unchanged
+    assert all(p.message_sv for p in problems.values())
