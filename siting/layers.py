@@ -117,13 +117,8 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
             raise CatalogError.single(
                 src, f"layer '{spec.id}' is a {spec.kind} layer read from CSV but has no coords",
                 field="coords", hint='add coords = { x = "lon", y = "lat" } and a crs')
-        table = _cached(cache, ("csv", src, spec.encoding, _text_columns(spec)),
-                        lambda: read_csv(path, encoding=spec.encoding,
-                                         text_columns=_text_columns(spec)))
-        notes.extend(table.format.notes)
-        if table.decimal_comma_columns:
-            notes.append("decimal comma read in: " + ", ".join(table.decimal_comma_columns))
-        gdf = points_from_table(table.data, spec.coords.x, spec.coords.y, spec.crs, src)
+        data = _read_csv_cached(spec, path, cache, notes)
+        gdf = points_from_table(data, spec.coords.x, spec.coords.y, spec.crs, src)
         n_read, source_crs, word = len(gdf), crs_label(spec.crs) if spec.crs else None, "row"
     else:
         read = _cached(cache, ("vector", src, spec.layer, spec.encoding, spec.crs, bbox),
@@ -155,18 +150,24 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
     return gdf, n_read, n_read - n_rows, source_crs, notes
 
 
+def _read_csv_cached(spec: LayerSpec, path: Path, cache: dict[tuple[Any, ...], Any] | None,
+                     notes: list[str]) -> pd.DataFrame:
+    """Read a catalogue CSV once per load (sniffed encoding, separator, decimal comma)."""
+    table = _cached(cache, ("csv", str(path), spec.encoding, _text_columns(spec)),
+                    lambda: read_csv(path, encoding=spec.encoding,
+                                     text_columns=_text_columns(spec)))
+    notes.extend(table.format.notes)
+    if table.decimal_comma_columns:
+        notes.append("decimal comma read in: " + ", ".join(table.decimal_comma_columns))
+    return table.data
+
+
 def _read_table(spec: LayerSpec, path: Path, cache: dict[tuple[Any, ...], Any] | None = None
                 ) -> tuple[pd.DataFrame, list[str]]:
     src = str(path)
     notes: list[str] = []
     if file_format(path) == "csv":
-        table = _cached(cache, ("csv", src, spec.encoding, _text_columns(spec)),
-                        lambda: read_csv(path, encoding=spec.encoding,
-                                         text_columns=_text_columns(spec)))
-        notes.extend(table.format.notes)
-        if table.decimal_comma_columns:
-            notes.append("decimal comma read in: " + ", ".join(table.decimal_comma_columns))
-        df = table.data
+        df = _read_csv_cached(spec, path, cache, notes)
     else:
         if not path.exists():
             raise DataError.single(src, "file not found",

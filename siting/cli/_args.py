@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_dataset_args", "default_region", "load_profile_and_layers"]
+from siting.errors import Problem, ScoringError
+
+__all__ = ["add_dataset_args", "default_region", "load_profile_and_layers", "parse_weights"]
 
 
 def add_dataset_args(p: argparse.ArgumentParser) -> None:
@@ -58,3 +60,35 @@ def load_profile_and_layers(args: argparse.Namespace) -> tuple[Any, Any]:
     shown = region if isinstance(region, str) else ",".join(region)
     print(f"Loading '{cat.id}' for region {shown} ...", file=sys.stderr)
     return profile, load_layerset(cat, args.data_dir, region=region, buffer_m=buffer_m)
+
+
+def parse_weights(text: str, known: list[str]) -> dict[str, float]:
+    """Parse ``"a=0.4,b=1"`` into a dict; every problem is reported at once.
+
+    Raises
+    ------
+    ScoringError
+        Malformed items, non-numbers or unknown criterion ids (the known ids are listed).
+    """
+    out: dict[str, float] = {}
+    problems: list[Problem] = []
+    for item in (s.strip() for s in text.split(",")):
+        if not item:
+            continue
+        key, sep, val = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem("--weights", f"'{item}'", "", "expected ID=WEIGHT",
+                                    "e.g. --weights labour=0.4,grid=0.3"))
+            continue
+        if key not in known:
+            problems.append(Problem("--weights", f"'{item}'", key, "no soft criterion has this id",
+                                    f"use one of {', '.join(known)}"))
+            continue
+        try:
+            out[key] = float(val.replace(",", "."))
+        except ValueError:
+            problems.append(Problem("--weights", f"'{item}'", key, f"'{val}' is not a number"))
+    if problems:
+        raise ScoringError.from_problems("Invalid --weights", problems)
+    return out

@@ -22,7 +22,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from siting.cli._args import add_dataset_args, load_profile_and_layers
+from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.errors import Problem, ScoringError
 
 __all__ = ["register", "run_compare", "run_dossier"]
@@ -83,7 +83,6 @@ def _check_out(out: Path) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
-    from siting.cli.score_cmd import parse_weights
     from siting.profiles import load_profile
     from siting.scoring import evaluate
 

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from siting.cli._args import add_dataset_args, load_profile_and_layers
+from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
@@ -81,40 +81,6 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "the profile's weight; all are renormalised)")
     p.add_argument("--lang", choices=("sv", "en"), default="sv",
                    help="language of reasons and output (default sv)")
-
-
-def parse_weights(text: str, known: list[str]) -> dict[str, float]:
-    """Parse ``"a=0.4,b=1"`` into a dict; every problem is reported at once.
-
-    Raises
-    ------
-    ScoringError
-        Malformed items, non-numbers or unknown criterion ids (the known ids are listed).
-    """
-    from siting.errors import Problem
-
-    out: dict[str, float] = {}
-    problems: list[Problem] = []
-    for item in (s.strip() for s in text.split(",")):
-        if not item:
-            continue
-        key, sep, val = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            problems.append(Problem("--weights", f"'{item}'", "", "expected ID=WEIGHT",
-                                    "e.g. --weights labour=0.4,grid=0.3"))
-            continue
-        if key not in known:
-            problems.append(Problem("--weights", f"'{item}'", key, "no soft criterion has this id",
-                                    f"use one of {', '.join(known)}"))
-            continue
-        try:
-            out[key] = float(val.replace(",", "."))
-        except ValueError:
-            problems.append(Problem("--weights", f"'{item}'", key, f"'{val}' is not a number"))
-    if problems:
-        raise ScoringError.from_problems("Invalid --weights", problems)
-    return out
 
 
 def _evaluate(args: argparse.Namespace) -> Any:

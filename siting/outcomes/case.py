@@ -53,6 +53,7 @@ __all__ = [
     "CaseMeta",
     "case_from_dict",
     "case_to_dict",
+    "is_blank",
     "normalise_wkt",
     "parse_case",
     "to_float",
@@ -238,7 +239,8 @@ def to_float(value: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """True for None, NaN and empty or whitespace-only text (an empty cell)."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -262,7 +264,7 @@ class _Collector:
 
 def _text(data: Mapping[str, Any], key: str, col: _Collector, max_len: int = 10_000) -> str:
     value = data.get(key)
-    if _blank(value):
+    if is_blank(value):
         return ""
     text = str(value).strip()
     if len(text) > max_len:
@@ -302,7 +304,7 @@ def _number(data: Mapping[str, Any], key: str, col: _Collector, *, integer: bool
 def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], col: _Collector,
             default: str | None = None) -> str:
     value = data.get(key)
-    if _blank(value):
+    if is_blank(value):
         if default is not None:
             return default
         col.add(key, "is required", f"one of {', '.join(allowed)}",
@@ -333,16 +335,16 @@ def _kommunkod(value: Any, key: str, col: _Collector) -> str:
 
 
 def _string_list(value: Any) -> list[str]:
-    if _blank(value):
+    if is_blank(value):
         return []
     if isinstance(value, str):
         return [p.strip() for p in value.split(";") if p.strip()]
-    return [str(p).strip() for p in value if not _blank(p)]
+    return [str(p).strip() for p in value if not is_blank(p)]
 
 
 def _bool(data: Mapping[str, Any], key: str, col: _Collector) -> bool:
     value = data.get(key)
-    if _blank(value):
+    if is_blank(value):
         return False
     if isinstance(value, bool):
         return value
@@ -357,7 +359,7 @@ def _bool(data: Mapping[str, Any], key: str, col: _Collector) -> bool:
 
 
 def _geometry(value: Any, col: _Collector) -> str | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     key = "geometry_wkt"
     try:
@@ -429,7 +431,7 @@ def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dic
                     f"use one of {', '.join(factor_ids())}",
                     f"okänd mjuk faktor {factor!r}", f"använd en av {', '.join(factor_ids())}")
             continue
-        if not _blank(text):
+        if not is_blank(text):
             evidence[factor] = str(text).strip()
     return ({f: scores[f] for f in factor_ids() if f in scores},
             {f: evidence[f] for f in factor_ids() if f in evidence})
@@ -477,9 +479,9 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
             col.add(str(key), "unknown field", f"known fields: {', '.join(CONTENT_FIELDS)}",
                     "okänt fält", f"kända fält: {', '.join(CONTENT_FIELDS)}")
     for key in _REQUIRED:
-        if _blank(data.get(key)) and key not in ("industry", "outcome"):
+        if is_blank(data.get(key)) and key not in ("industry", "outcome"):
             col.add(key, "is required", "", "måste anges")
-    case_id = "" if _blank(data.get("case_id")) else str(data["case_id"]).strip()
+    case_id = "" if is_blank(data.get("case_id")) else str(data["case_id"]).strip()
     if case_id and not _CASE_ID_RE.match(case_id):
         col.add("case_id", f"{case_id!r} is not a valid case id",
                 "use letters, digits and . _ : - (at most 80 characters), e.g. SE-2018-NV-ETT",
@@ -497,7 +499,7 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     values["outcome"] = _choice(data, "outcome", OUTCOMES, col)
     values["confidentiality"] = _choice(data, "confidentiality", CONFIDENTIALITY, col,
                                         default="internal")
-    values["kommunkod"] = "" if _blank(data.get("kommunkod")) else _kommunkod(
+    values["kommunkod"] = "" if is_blank(data.get("kommunkod")) else _kommunkod(
         data["kommunkod"], "kommunkod", col)
     this_year = dt.date.today().year
     for key in _YEAR_FIELDS:

@@ -36,7 +36,7 @@ import pyproj
 import shapely
 
 from siting.errors import ImportValidationError, Problem, StoreError
-from siting.outcomes.case import CONTENT_FIELDS, Case, parse_case, to_float
+from siting.outcomes.case import CONTENT_FIELDS, Case, is_blank, parse_case, to_float
 from siting.outcomes.store import OutcomeStore, UpsertReport
 from siting.soft_factors import factor_ids
 
@@ -104,14 +104,6 @@ def case_to_flat(case: Case, to_wgs: pyproj.Transformer | None = None) -> dict[s
     return row
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def flat_to_case_dict(row: Mapping[str, Any], *, source: str, location: str,
                       to_sweref: pyproj.Transformer | None = None,
                       geometry: Any = None) -> tuple[dict[str, Any], list[Problem]]:
@@ -127,7 +119,7 @@ def flat_to_case_dict(row: Mapping[str, Any], *, source: str, location: str,
     metrics: dict[str, Any] = {}
     for raw_key, value in row.items():
         key = str(raw_key).strip().lower()
-        if key in ("lon", "lat", "wkt", "geometry", "") or _blank(value):
+        if key in ("lon", "lat", "wkt", "geometry", "") or is_blank(value):
             continue
         if key.startswith("soft_") and key.endswith("_evidence"):
             evidence[key[5:-9]] = value
@@ -141,7 +133,7 @@ def flat_to_case_dict(row: Mapping[str, Any], *, source: str, location: str,
             problems.append(Problem(source, location, key, "unknown column",
                                     "remove it or rename it to a known column"))
     data["soft"], data["soft_evidence"], data["metrics"] = soft, evidence, metrics
-    has_lonlat = not _blank(row.get("lon")) or not _blank(row.get("lat"))
+    has_lonlat = not is_blank(row.get("lon")) or not is_blank(row.get("lat"))
     point = None
     if has_lonlat:
         point = _lonlat_point(row.get("lon"), row.get("lat"), source, location, to_sweref,
@@ -149,7 +141,7 @@ def flat_to_case_dict(row: Mapping[str, Any], *, source: str, location: str,
     exact = None
     if geometry is not None and not shapely.is_empty(geometry):
         exact = geometry
-    elif not _blank(row.get("wkt")):
+    elif not is_blank(row.get("wkt")):
         exact = str(row["wkt"])
     if exact is None:
         if point is not None:
@@ -220,7 +212,7 @@ def _read_csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sep)
     rows = []
     for i, row in enumerate(reader, start=2):  # row 1 is the header
-        if all(_blank(v) for k, v in row.items() if k is not None):
+        if all(is_blank(v) for k, v in row.items() if k is not None):
             continue
         if None in row:
             extra = row.pop(None)
@@ -242,7 +234,7 @@ def _read_xlsx_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
         names = [None if h is None else str(h).strip() for h in header]
         rows = []
         for i, values in enumerate(rows_iter, start=2):
-            if all(_blank(v) for v in values):
+            if all(is_blank(v) for v in values):
                 continue
             rows.append((f"row {i}", {n: v for n, v in zip(names, values, strict=False)
                                       if n is not None}))
