@@ -227,9 +227,9 @@ def compute_metrics(
             series = compute_metric(spec.kind, sites, layerset, params, name=spec.id,
                                     graph_cache=graph_cache)
         except MissingLayer as exc:
-            # "type" for a missing layer, "type.field" for a loaded layer without the field
-            missing[spec.id] = exc.layer_type if exc.field is None else \
-                f"{exc.layer_type}.{exc.field}"
+            missing[spec.id] = exc.layer_type
+            if exc.field is not None:  # the layer is loaded but lacks the field
+                methods[spec.id] = {"kind": spec.kind, "missing_field": exc.field}
             continue
         note: dict[str, Any] = {"kind": spec.kind}
         note.update(_small_attrs(getattr(series, "attrs", {})))
@@ -272,14 +272,14 @@ def _soft_value(crit: Any, raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return v, isna
 
 
-def _missing_texts(label_sv: str, label_en: str, layer: str, kind: str) -> tuple[str, str]:
+def _missing_texts(label_sv: str, label_en: str, layer: str, kind: str,
+                   field: str | None = None) -> tuple[str, str]:
     tail_sv = " och ingår inte i poängen" if kind == "soft" else ""
     tail_en = " and is left out of the score" if kind == "soft" else ""
-    layer_type, _, field = layer.partition(".")
     if field:
-        sv = (f"{label_sv}: inte utvärderat – lagret av typen '{layer_type}' saknar fältet "
+        sv = (f"{label_sv}: inte utvärderat – lagret av typen '{layer}' saknar fältet "
               f"'{field}'{tail_sv}; mappa en kolumn till '{field}' i katalogen")
-        en = (f"{label_en}: not evaluated – the '{layer_type}' layer has no field "
+        en = (f"{label_en}: not evaluated – the '{layer}' layer has no field "
               f"'{field}'{tail_en}; map a source column onto '{field}' in the catalogue")
         return sv, en
     sv = (f"{label_sv}: inte utvärderat – inget lager av typen '{layer}' finns i data{tail_sv}; "
@@ -355,7 +355,8 @@ def evaluate(
         if crit.metric in missing:
             status[crit.id] = np.full(n, STATUS_NOT_EVALUATED, dtype=np.int8)
             sv, en = _missing_texts(crit.label_sv or crit.metric, crit.label_en or crit.metric,
-                                    missing[crit.metric], "hard")
+                                    missing[crit.metric], "hard",
+                                    methods.get(crit.metric, {}).get("missing_field"))
             not_eval.append(NotEvaluated(crit.id, "hard", crit.metric, missing[crit.metric],
                                          sv, en))
             for i in range(n):
@@ -390,7 +391,8 @@ def evaluate(
     for crit in profile.soft:
         if crit.metric in missing:
             m = profile.metric(crit.metric)
-            sv, en = _missing_texts(m.label_sv, m.label_en, missing[crit.metric], "soft")
+            sv, en = _missing_texts(m.label_sv, m.label_en, missing[crit.metric], "soft",
+                                    methods.get(crit.metric, {}).get("missing_field"))
             not_eval.append(NotEvaluated(crit.id, "soft", crit.metric, missing[crit.metric],
                                          sv, en))
             values[crit.id] = np.full(n, np.nan)
