@@ -390,7 +390,7 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         kind=kind,
         title_sv=str(entry["title_sv"]),
         title_en=str(entry["title_en"]),
-        source=source or f"build:{entry.get('build')}",
+        source=source or " + ".join(str(v) for v in inputs.values()),
         attribution=str(entry["attribution"]),
         licence=str(entry["licence"]),
         vintage=vintage,  # type: ignore[arg-type]  # checked above
