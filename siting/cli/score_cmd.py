@@ -22,7 +22,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from siting.cli._args import add_dataset_args, add_sites_args, load_profile_and_layers, parse_weights, sites_for
+from siting.cli._args import (
+    add_dataset_args,
+    add_sites_args,
+    load_profile_and_layers,
+    parse_weights,
+    sites_for,
+)
 from siting.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
