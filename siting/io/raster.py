@@ -7,6 +7,8 @@ fly (``rasterio.vrt.WarpedVRT``) to EPSG:3006; nodata becomes ``nan``.
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -64,6 +66,23 @@ def _truncated(path: Path, detail: str) -> DataError:
         message_sv=f"GeoTIFF-filen är avkortad eller trasig ({detail})",
         hint_sv="filen är ofullständig (avbruten nedladdning eller kopiering?): ladda ner eller "
                 "exportera den igen")
+
+
+def open_checked(path: Path) -> Any:
+    """``rasterio.open`` a raster and refuse it when truncated (:func:`check_complete`).
+
+    A truncated header makes GDAL warn that the file is not georeferenced; that
+    warning is silenced here because the truncation itself is reported.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        src = rasterio.open(path)
+    try:
+        check_complete(src, path)
+    except DataError:
+        src.close()
+        raise
+    return src
 
 
 def check_complete(src: Any, path: Path) -> None:
@@ -134,8 +153,7 @@ def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, flo
             hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
     notes: list[str] = []
     try:
-        with rasterio.open(p) as src:
-            check_complete(src, p)
+        with open_checked(p) as src:
             crs = parse_crs(declared_crs, str(p)) if declared_crs is not None else src.crs
             if crs is None:
                 raise CrsError.single(
