@@ -63,8 +63,11 @@ __all__ = [
 #: Folder of the data bundled with the package (``[catalog] package_data`` names a subfolder).
 BUNDLE_ROOT = Path(__file__).resolve().parent / "data"
 
-#: Folder holding the catalogues shipped with the project.
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "layers"
+#: Folder holding the catalogues shipped with the project: ``layers/`` in a checkout; in an
+#: installed package the copy under ``siting/data/shipped_layers`` (a symlink to ``layers/``
+#: in the repository, so the wheel carries the files).
+_REPO_LAYERS = Path(__file__).resolve().parent.parent / "layers"
+CATALOG_DIR = _REPO_LAYERS if _REPO_LAYERS.is_dir() else BUNDLE_ROOT / "shipped_layers"
 
 _LAYER_KEYS = {
     "id", "type", "theme", "kind", "title_sv", "title_en", "source", "layer", "crs",

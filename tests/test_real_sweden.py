@@ -193,3 +193,13 @@ def test_lulea_has_candidate_areas(shared_data: Path, profile_id: str) -> None:
     brown = sites[sites["site_kind"] == "brownfield"]
     assert brown["name"].str.contains("befintlig industrimark").all() and len(brown) >= 1
     assert sites["site_id"].is_unique
+
+
+def test_catalogues_and_profiles_reach_an_installed_package() -> None:
+    from siting.catalog import BUNDLE_ROOT, CATALOG_DIR
+    from siting.profiles import PROFILE_DIR
+
+    # the wheel carries layers/ and criteria/ through these links inside the package
+    assert (BUNDLE_ROOT / "shipped_layers").resolve() == CATALOG_DIR.resolve()
+    assert (BUNDLE_ROOT / "shipped_criteria").resolve() == PROFILE_DIR.resolve()
+    assert (BUNDLE_ROOT / "shipped_layers" / "sweden_open.toml").is_file()
