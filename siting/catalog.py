@@ -27,6 +27,17 @@ A layer entry looks like::
     x = "lon"
     y = "lat"
 
+A layer may instead be *built* from several files when the catalogue is
+loaded: ``build = "grid_stations"`` with ``inputs = { svk = "svk_stations.csv",
+osm = "osm_grid_nodes.geojson" }`` (builders in :mod:`siting.data.derived`;
+absent inputs are named in the load notes). ``user_data = true`` marks a layer
+whose licence does not allow shipping its file: it is read from the user's data
+folder and listed as missing (``LayerSet.meta["missing_layers"]``) when absent.
+``[catalog] package_data = "sweden"`` adds the national base bundled in
+``siting/data/sweden`` to the folders files are looked up in
+(:meth:`Catalog.search_dirs`). ``[[layer.coverage]]`` tables declare for which
+features a layer is complete (read by the evaluator).
+
 Optional keys: ``encoding`` (force a CSV/shapefile encoding instead of
 sniffing it / reading the ``.cpg``), ``[layer.defaults]`` (canonical field =
 value for absent columns and missing values, e.g. ``kind = "station"``),
