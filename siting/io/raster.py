@@ -8,7 +8,6 @@ fly (``rasterio.vrt.WarpedVRT``) to EPSG:3006; nodata becomes ``nan``.
 from __future__ import annotations
 
 import warnings
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
