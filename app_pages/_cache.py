@@ -66,7 +66,7 @@ def _municipalities(name: str, data_dir: str | None, _stamp: float) -> gpd.GeoDa
     cat = catalog(name)
     spec: LayerSpec = cat.of_type("municipalities")[0] if cat.of_type("municipalities") \
         else cat.layer("municipalities")
-    return read_layer(spec, cat.resolve_data_dir(data_dir)).data
+    return read_layer(spec, cat.search_dirs(data_dir)).data
 
 
 def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
