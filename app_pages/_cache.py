@@ -120,7 +120,15 @@ def profile(name: str) -> Any:
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
                      profile_name: str, _stamp: tuple[float, float]) -> SitingResult:
-    return evaluate(None, profile(profile_name), layerset(name, data_dir, codes))
+    prof, ls = profile(profile_name), layerset(name, data_dir, codes)
+    sites = ls.vector("sites")
+    if sites is None or not len(sites):
+        # real data has no sites layer: named candidate areas and industrial sites stand in
+        from siting.candidate_sites import candidate_sites
+
+        return evaluate(candidate_sites(prof, ls), prof, ls,
+                        sites_source="candidate areas and industrial sites")
+    return evaluate(None, prof, ls)
 
 
 def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
