@@ -11,9 +11,9 @@ import streamlit as st
 from app_pages import _cache as _data
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
-from siting.errors import SitingError
-from siting.i18n import format_number, format_percent, t
-from siting.soft_factors import SOFT_FACTORS
+from siting.core.errors import SitingError
+from siting.core.i18n import format_number, format_percent, t
+from siting.data.soft_factors import SOFT_FACTORS
 
 
 def _db_url() -> str:
@@ -35,7 +35,7 @@ def _learn(url: str, profile_name: str, withdrawn_as_lost: bool, include_confide
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _backtest(profile_name: str) -> Any:
     from siting.backtest import backtest, cases_frame
-    from siting.layers import load_layerset
+    from siting.data.layers import load_layerset
     from siting.outcomes.seed import real_cases
 
     return backtest(_data.profile(profile_name), load_layerset("sweden_open"),

@@ -29,7 +29,7 @@ from siting.cli._args import (
     parse_weights,
     sites_for,
 )
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -84,8 +84,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> Any:
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.criteria.profiles import load_profile
+    from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
@@ -107,7 +107,7 @@ def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
 
 
 def _print_table(result: Any, lang: str, top: int) -> None:
-    from siting.i18n import format_number
+    from siting.core.i18n import format_number
 
     tbl = result.table.sort_values("rank", kind="stable")
     if top > 0:
