@@ -193,6 +193,13 @@ def test_lulea_has_candidate_areas(shared_data: Path, profile_id: str) -> None:
     brown = sites[sites["site_kind"] == "brownfield"]
     assert brown["name"].str.contains("befintlig industrimark").all() and len(brown) >= 1
     assert sites["site_id"].is_unique
+    assert (areas["area_ha"] <= 1000).all()   # site-sized, not regions
+
+
+def test_attribute_source_is_the_table_holding_it(sweden) -> None:
+    assert sweden.source_of("municipality_stats", "rental_share").spec.id == "kommun_housing"
+    assert sweden.source_of("municipality_stats", "price_area").spec.id == "kommun_price_area"
+    assert sweden.source_of("municipality_stats").spec.id == "kommun_population"
 
 
 def test_catalogues_and_profiles_reach_an_installed_package() -> None:

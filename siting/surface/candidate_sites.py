@@ -22,7 +22,7 @@ import shapely
 
 from siting.core.i18n import format_number, t
 
-__all__ = ["AREA_PERCENTILE", "DEFAULT_RESOLUTION_M", "MAX_AREAS_PER_MUNICIPALITY", "candidate_sites",
+__all__ = ["AREA_PERCENTILE", "DEFAULT_RESOLUTION_M", "MAX_SITE_AREA_HA", "MAX_AREAS_PER_MUNICIPALITY", "candidate_sites",
            "compass_direction"]
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,10 @@ DEFAULT_RESOLUTION_M = 100.0
 #: Candidate areas are the cells scoring at least this percentile of the suitable cells
 #: (judgement: the best tenth, so that areas are sites rather than regions).
 AREA_PERCENTILE = 90.0
+#: Where a municipality's largest area exceeds this (ha), the threshold is raised
+#: (95th, 98th, 99.5th percentile) until its areas are site-sized (judgement).
+MAX_SITE_AREA_HA = 1_000.0
+_STEPS = (95.0, 98.0, 99.5)
 #: At most this many candidate areas per municipality (best first).
 MAX_AREAS_PER_MUNICIPALITY = 10
 
@@ -93,6 +97,31 @@ def _clip_exclusions(areas: gpd.GeoDataFrame, profile: Any, layerset: Any) -> gp
         areas = areas.set_geometry(geoms, crs=areas.crs)
         areas["area_ha"] = shapely.area(geoms) / 10_000.0
     return areas[~areas.geometry.is_empty]
+
+
+def _site_sized_areas(surface: Any, percentile: float, max_area_ha: float) -> gpd.GeoDataFrame:
+    """Candidate areas per municipality at the lowest threshold giving site-sized areas.
+
+    A flat surface makes one huge area at a low threshold; for each municipality the
+    percentile is raised step by step until its largest area is at most
+    ``max_area_ha`` (or the last step that still leaves it an area is kept).
+    """
+    from siting.surface.candidates import candidate_areas
+
+    chosen: dict[str, gpd.GeoDataFrame] = {}
+    for pct in (percentile, *(p for p in _STEPS if p > percentile)):
+        areas = candidate_areas(surface, by_municipality=True, percentile=pct)
+        for code, grp in areas.groupby(areas["kommunkod"].astype(str), sort=False):
+            if code in chosen and chosen[code]["area_ha"].max() <= max_area_ha:
+                continue
+            chosen[code] = grp
+        if all(g["area_ha"].max() <= max_area_ha for g in chosen.values()):
+            break
+    if not chosen:
+        return candidate_areas(surface, by_municipality=True, percentile=percentile)
+    out = pd.concat(chosen.values()).sort_values(["score_mean", "area_ha"], ascending=False,
+                                                 kind="stable")
+    return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=surface.crs)
 
 
 def _area_names(areas: gpd.GeoDataFrame, places: dict[str, tuple[str, shapely.Point]],
@@ -170,10 +199,9 @@ def candidate_sites(profile: Any, layerset: Any, *, resolution_m: float = DEFAUL
         an area), geometry.
     """
     from siting.surface import suitability_surface
-    from siting.surface.candidates import candidate_areas
 
     surface = suitability_surface(profile, layerset, resolution_m=resolution_m)
-    areas = candidate_areas(surface, by_municipality=True, percentile=percentile)
+    areas = _site_sized_areas(surface, percentile, max(MAX_SITE_AREA_HA, profile.min_area_ha))
     study = set(layerset.region.kommunkoder)
     areas = areas[areas["kommunkod"].astype(str).isin(study)].copy()
     areas["n"] = areas.groupby("kommunkod").cumcount() + 1
