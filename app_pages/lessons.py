@@ -12,6 +12,7 @@ from app_pages import _cache as _data
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
 from siting.i18n import format_number, format_percent, t
+from siting.learn.result import MIN_CASES_PER_CLASS, MIN_LEARNABLE_PER_CLASS
 from siting.soft_factors import SOFT_FACTORS
 
 
@@ -21,14 +22,36 @@ def _db_url() -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _learn(url: str, profile_name: str, withdrawn_as_lost: bool, include_confidential: bool,
-           _revisions: int) -> Any:
+           revisions: int) -> Any:
+    """Learn once per log version (``revisions`` is the cache key) and profile."""
     from siting.learn.adapters import learn_from_store
     from siting.outcomes import OutcomeStore
 
+    del revisions  # part of the cache key only
     store = OutcomeStore.open(url or None)
-    return learn_from_store(store, _data.profile(profile_name),
-                            withdrawn_as_lost=withdrawn_as_lost,
-                            include_confidential=include_confidential)
+    try:
+        return learn_from_store(store, _data.profile(profile_name),
+                                withdrawn_as_lost=withdrawn_as_lost,
+                                include_confidential=include_confidential)
+    finally:
+        store.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _decided(url: str, profile_name: str, withdrawn_as_lost: bool, include_confidential: bool,
+             revisions: int) -> tuple[int, int]:
+    """(won, lost) cases learning would use, per log version (``revisions``) and profile."""
+    from siting.learn.adapters import decided_counts
+    from siting.outcomes import OutcomeStore
+
+    del revisions  # part of the cache key only
+    store = OutcomeStore.open(url or None)
+    try:
+        return decided_counts(store, _data.profile(profile_name),
+                              withdrawn_as_lost=withdrawn_as_lost,
+                              include_confidential=include_confidential)
+    finally:
+        store.close()
 
 
 def _revision_count(url: str) -> int:
@@ -62,6 +85,13 @@ def _body(state: AppState) -> None:
         import siting.learn.adapters  # noqa: F401
     except ImportError:
         st.info(t("common.not_available", lang, what="siting.learn.adapters"))
+        return
+    won, lost = _decided(url, state.profile, wal, conf, _revision_count(url))
+    if min(won, lost) < MIN_LEARNABLE_PER_CLASS:
+        industry = t(f"industry.{prof.industry}", lang)
+        st.info(md(t("lessons.need_cases", lang, need=MIN_LEARNABLE_PER_CLASS, won=won,
+                     lost=lost, industry=industry.lower() if lang == "sv" else industry)))
+        st.caption(md(t("lessons.thin", lang, n=MIN_CASES_PER_CLASS)))
         return
     with st.spinner(t("common.loading", lang)):
         res = _learn(url, state.profile, wal, conf, _revision_count(url))
@@ -105,10 +135,11 @@ def _body(state: AppState) -> None:
     st.dataframe(weights.map(lambda x: format_percent(x, lang, 1)), width="stretch")
 
     st.subheader(t("lessons.quality", lang))
-    rows = [{"model": "logit", t("lessons.auc", lang): _fmt_iv(res.cv_auc, res.cv_auc_interval,
+    model = t("lessons.model", lang)
+    rows = [{model: t("lessons.logit", lang), t("lessons.auc", lang): _fmt_iv(res.cv_auc, res.cv_auc_interval,
                                                                lang),
              t("lessons.brier", lang): _fmt_iv(res.brier, res.brier_interval, lang)}]
-    rows.extend({"model": m.name, t("lessons.auc", lang): _fmt_iv(m.auc, m.auc_interval, lang),
+    rows.extend({model: m.name, t("lessons.auc", lang): _fmt_iv(m.auc, m.auc_interval, lang),
                  t("lessons.brier", lang): _fmt_iv(m.brier, m.brier_interval, lang)}
                 for m in res.comparison)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
