@@ -9,68 +9,29 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._state import AppState
-from app_pages._widgets import current_evaluation, kommun_names, md, ranking_frame, run_page
+from app_pages._weights import weight_editor
+from app_pages._widgets import (
+    current_evaluation,
+    kommun_names,
+    md,
+    ranking_columns,
+    ranking_frame,
+    run_page,
+    soft_label,
+)
 from siting.i18n import format_number, format_percent, t
 
 _TOP_N_CHART = 15
 
 
 def _soft_label(evaluation: Any, soft_id: str, lang: str) -> str:
-    prof = evaluation.profile
-    crit = next(c for c in prof.soft if c.id == soft_id)
-    try:
-        return str(prof.metric(crit.metric).label(lang))
-    except (KeyError, AttributeError):
-        return soft_id
-
-
-def _slider_key(state: AppState, soft_id: str) -> str:
-    return f"w_{state.profile}_{soft_id}"
+    return soft_label(evaluation.profile, soft_id, lang)
 
 
 def _set_weights(state: AppState, weights: dict[str, float]) -> None:
-    """Store weights and push them into the slider widgets before they are drawn."""
+    """Button callback: use these weights (the sliders show them on the next run)."""
     total = sum(weights.values()) or 1.0
-    norm = {k: v / total for k, v in weights.items()}
-    state.weights[state.profile] = norm
-    for k, v in norm.items():
-        st.session_state[_slider_key(state, k)] = round(float(v), 3)
-
-
-def _weight_sliders(evaluation: Any, state: AppState) -> None:
-    lang = state.lang
-    st.subheader(t("ranking.weights", lang))
-    st.caption(t("ranking.weights_help", lang))
-    base = dict(evaluation.weights)
-    current = state.weights.get(state.profile) or base
-    raw: dict[str, float] = {}
-    cols = st.columns(2)
-    for i, crit in enumerate(evaluation.profile.soft):
-        key = _slider_key(state, crit.id)
-        if key not in st.session_state:
-            st.session_state[key] = round(float(current.get(crit.id, 0.0)), 3)
-        with cols[i % 2]:
-            raw[crit.id] = st.slider(md(_soft_label(evaluation, crit.id, lang)), 0.0, 1.0,
-                                     step=0.005, key=key, help=crit.rationale or None)
-    if sum(raw.values()) <= 0:
-        st.warning(t("ranking.weights_help", lang))
-        return
-    total = sum(raw.values())
-    norm = {k: v / total for k, v in raw.items()}
-    if any(abs(norm[k] - current.get(k, 0.0)) > 1e-9 for k in norm):
-        state.weights[state.profile] = norm
-    st.button(t("ranking.reset_weights", lang), key="reset_weights", on_click=_reset_weights,
-              args=(state,))
-
-
-def _reset_weights(state: AppState) -> None:
-    """Button callback (runs before the sliders are drawn): back to the profile's weights."""
-    from app_pages import _cache as _data
-
-    prof = _data.profile(state.profile)
-    state.weights.pop(state.profile, None)
-    for crit in prof.soft:
-        st.session_state[_slider_key(state, crit.id)] = round(float(prof.weights[crit.id]), 3)
+    state.weights[state.profile] = {k: v / total for k, v in weights.items()}
 
 
 def _ahp_editor(evaluation: Any, state: AppState) -> None:
@@ -191,21 +152,25 @@ def _body(state: AppState) -> None:
         return
     left, right = st.columns([3, 2])
     with right:
-        _weight_sliders(evaluation, state)
+        st.subheader(t("ranking.weights", lang))
+        st.caption(t("ranking.weights_help", lang))
+        weight_editor(evaluation, state, "ranking", columns=2)
         _ahp_editor(evaluation, state)
-    evaluation = current_evaluation(state)  # re-ranked with the weights just set
     with left:
         st.subheader(t("ranking.table", lang))
         frame = ranking_frame(evaluation, state, kommun_names(state))
         if not evaluation.passes.any():
             st.warning(t("ranking.no_passing", lang))
         else:
-            top = frame.head(3)
+            rank_col = t("ranking.col_rank", lang)
+            top = frame[frame[rank_col] != ""].head(3)
             st.markdown(md(t("ranking.top", lang)) + ": " + ", ".join(
                 f"**{md(r[t('ranking.col_site', lang)])}** "
                 f"({md(r[t('ranking.col_score', lang)])})"
                 for _, r in top.iterrows()))
-        st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
+        st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table",
+                     column_config=ranking_columns(lang))
+        st.caption(t("ranking.rank_note", lang))
         st.download_button(t("common.download_csv", lang),
                            frame.to_csv(index=False).encode("utf-8"),
                            file_name=f"ranking_{state.profile}.csv", mime="text/csv")

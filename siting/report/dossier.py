@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from siting.criteria.rationale import criterion_rationale
 from siting.errors import ScoringError
 from siting.i18n import format_number, format_percent
 from siting.report._texts import tr
@@ -404,7 +405,7 @@ def _hard(result: Any, idx: Any, lang: str) -> list[HardRow]:
             measured=value_text(out.value, crit.unit, lang, metric_id=crit.metric)
             if out.value is not None else tr("no_data", lang),
             requirement=_threshold_text(crit, lang), sentence=out.text(lang),
-            rationale=crit.rationale))
+            rationale=criterion_rationale(str(result.profile.id), crit, lang)))
     return rows
 
 

@@ -1,0 +1,1 @@
+"""Criteria: profiles, value functions, weights and the texts that explain them."""
