@@ -54,7 +54,6 @@ class AppState:
     basemap: bool = False
     surface: bool = False
     selected_site: str | None = None
-    compare_catalog: str = "demo"
     flash: str | None = None
 
 

@@ -1,0 +1,1 @@
+"""Data: catalogues, readers, layers, regions and municipality groupings."""
