@@ -1,0 +1,1 @@
+"""Views: maps and reports that lay out computed results."""
