@@ -20,6 +20,7 @@ from siting.i18n import format_number, t
 
 __all__ = [
     "current_evaluation",
+    "dataset_title",
     "md",
     "run_page",
     "show_error",
@@ -141,6 +142,15 @@ def sidebar(state: AppState) -> None:
             st.error(t("common.unexpected_error", lang))
 
 
+def dataset_title(name: str, lang: str) -> str:
+    """A dataset's human name (its catalogue title), never its file id."""
+    try:
+        cat = _data.catalog(name)
+    except SitingError:
+        return name
+    return str(cat.title_sv if lang == "sv" else cat.title_en) or name
+
+
 def _dataset_widgets(state: AppState, lang: str) -> None:
     catalogs = list(available_catalogs()) or ["demo"]
     if state.catalog not in catalogs and not state.catalog.endswith(".toml"):
@@ -148,7 +158,7 @@ def _dataset_widgets(state: AppState, lang: str) -> None:
     options = catalogs + ([state.catalog] if state.catalog not in catalogs else [])
     state.catalog = st.selectbox(
         t("common.dataset", lang), options, index=options.index(state.catalog), key=f"catalog_{lang}",
-        format_func=lambda c: t("common.dataset_demo", lang) if c == "demo" else c)
+        format_func=lambda c: dataset_title(c, lang), help=t("common.dataset_help", lang))
     with st.expander(t("common.dataset_custom", lang)):
         path = st.text_input(t("common.catalog_path", lang), value="", key="catalog_path")
         data_dir = st.text_input(t("common.data_dir", lang), value=state.data_dir or "",

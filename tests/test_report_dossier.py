@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import siting.report.dossier as dossier_mod
+import siting.report.dossier_parts as dossier_parts_mod
 import siting.report.maps as maps_mod
 from siting.demo import STUDY_AREA
 from siting.errors import ScoringError
@@ -237,7 +238,7 @@ def test_value_text_units_and_languages() -> None:
     assert vt(0.05, "", "en", metric_id="flood_share") == "5.0%"
 
 
-@pytest.mark.parametrize("module", [dossier_mod, maps_mod])
+@pytest.mark.parametrize("module", [dossier_parts_mod, maps_mod])
 def test_docstring_examples_run(module) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0

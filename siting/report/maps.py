@@ -25,7 +25,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from siting.i18n import format_number
 from siting.report._texts import tr
-from siting.report.dossier import MapData
+from siting.report.dossier_model import MapData
 
 __all__ = ["add_north_arrow", "add_scale_bar", "nice_scale_length", "overview_map_png",
            "region_map_png", "site_map_png"]
