@@ -51,6 +51,7 @@ from siting.report.dossier_parts import (
     soft_rows,
     value_text,
 )
+from siting.report.pitch import reasons_to_choose, site_status, to_confirm
 
 __all__ = [
     "CaseRow",
@@ -164,15 +165,15 @@ def build_dossier(
         "population_grid", "schools", "housing", "municipality_stats"}
     cat = layerset.catalog
     prov = result.provenance
-    method = (
-        (tr("profile", lang), f"{profile.id} ({prov.profile_path or 'criteria/'})"),
+    method = (  # what a reader needs to trace the result; no local paths or commands
+        (tr("profile", lang), profile.name(lang)),
         (tr("profile_hash", lang), prov.profile_hash[:16]),
-        (tr("catalog", lang), f"{cat.id} – {cat.title_sv if lang == 'sv' else cat.title_en}"),
+        (tr("catalog", lang), cat.title_sv if lang == "sv" else cat.title_en),
         (tr("region", lang), prov.region_label or ", ".join(prov.region_codes)),
         (tr("buffer", lang), f"{format_number(prov.buffer_m / 1000.0, lang)} km"),
-        (tr("reproduce", lang), f"siting dossier --profile {profile.id} --site {site_id} "
-                                f"--catalog {cat.id} --lang {lang} --out FILE.pdf"),
     )
+    hard = tuple(hard_rows(result, idx, lang))
+    soft = tuple(soft_rows(result, idx, lang))
     return Dossier(
         lang=lang, site_id=str(row["site_id"]), site_name=plain_text(row["name"]), kommunkod=code,
         municipality=names.get(code, code), profile_id=str(profile.id),
@@ -187,7 +188,7 @@ def build_dossier(
         score=float(row["score"]), rank=rank, n_sites=len(result.table), n_pass=n_pass,
         verdict=verdict, rank_text=rank_text,
         facts=tuple(fact_rows(result, idx, layerset, lang)),
-        hard=tuple(hard_rows(result, idx, lang)), soft=tuple(soft_rows(result, idx, lang)),
+        hard=hard, soft=soft,
         infrastructure=tuple(infrastructure_rows(result.sites.geometry.loc[idx], layerset, lang)),
         catchment_intro=intro, catchment_total=total, catchment=tuple(catch_rows),
         schools_heading=schools_heading, schools=tuple(schools),
@@ -198,5 +199,7 @@ def build_dossier(
         sources=tuple(layer_sources(layerset, used)), method=method,
         not_evaluated=tuple(result.not_evaluated_texts(lang)),
         map=map_data(result, idx, layerset) if with_map else None,
+        status=site_status(passes, hard), reasons_to_choose=reasons_to_choose(soft, lang),
+        to_confirm=to_confirm(hard, soft, lang),
     )
 

@@ -179,4 +179,7 @@ class Dossier:
     method: tuple[tuple[str, str], ...]
     not_evaluated: tuple[str, ...]
     map: MapData | None = field(default=None, repr=False, compare=False)
+    status: str = ""
+    reasons_to_choose: tuple[str, ...] = ()
+    to_confirm: tuple[str, ...] = ()
 
