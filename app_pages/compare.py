@@ -66,8 +66,10 @@ def _heatmap(matrix: pd.DataFrame, title: str, lang: str) -> None:
 
 def _criteria_heatmap(state: AppState, table: pd.DataFrame, result: Any) -> None:
     lang = state.lang
-    label = {str(c): f"{n} ({c})" for c, n in zip(table["kommunkod"], table["name"],
-                                                   strict=True)}
+    none = t("compare.all_sites", lang)
+    label = {str(c): f"{n} ({c})" + ("" if ok else f" – {none}")
+             for c, n, ok in zip(table["kommunkod"], table["name"], _has_result(table),
+                                 strict=True)}
     order = [label[str(c)] for c in table["kommunkod"]]
     if result is not None:
         matrix = criteria_matrix(result.values, result.passes,

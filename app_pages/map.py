@@ -209,7 +209,7 @@ def _body(state: AppState) -> None:
                                      for c in surf.not_evaluated) or "–"))
     if evaluation is not None:
         map_col, weight_col = st.columns([4, 1])
-        with weight_col:
+        with weight_col.container(height=640, border=False):
             st.markdown(f"**{md(t('ranking.weights', lang))}**")
             weight_editor(evaluation, state, "map")
         with map_col:
