@@ -49,13 +49,22 @@ def md(text: Any) -> str:
 
 
 def show_error(exc: SitingError, lang: str) -> None:
-    """Show a package error in plain language (summary + every problem), no traceback."""
-    summary = exc.summary
-    if len(exc.problems) == 1 and str(exc.problems[0]) == summary:
-        summary = _problem_text(exc.problems[0], lang)
-    lines = [f"**{md(t('common.error_title', lang))}:** {md(summary)}"]
-    lines.extend(f"- {md(_problem_text(p, lang))}" for p in exc.problems
-                 if str(p) != exc.summary)
+    """Show a package error in plain language (what is wrong, where, what to do), no traceback.
+
+    The problems are rendered in ``lang`` from their message keys; the summary,
+    free text written by the raiser, is shown only when it is not the one
+    problem itself and the page is in English.
+    """
+    problems = exc.problems
+    if len(problems) == 1:
+        head = _problem_text(problems[0], lang)
+    elif problems:
+        head = exc.summary if lang == "en" else t("problems.n_found", lang, n=len(problems))
+    else:
+        head = exc.summary
+    lines = [f"**{md(t('common.error_title', lang))}:** {md(head)}"]
+    if len(problems) > 1:
+        lines.extend(f"- {md(_problem_text(p, lang))}" for p in problems)
     st.error("\n".join(lines))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -95,16 +96,21 @@ class Server:
         self.proc.wait(timeout=15)
 
 
-def _timed(server: Server, action: Callable[[], None]) -> tuple[float, float]:
-    """(wall s, server CPU s) of ``action``."""
-    c0, t0 = server.cpu(), time.perf_counter()
-    action()
-    return time.perf_counter() - t0, server.cpu() - c0
+def _timed(server: Server, action: Callable[[], float]) -> tuple[float, float]:
+    """(wall s, server CPU s) of ``action``, which returns its own wall time in seconds."""
+    c0 = server.cpu()
+    wall = action()
+    return wall, server.cpu() - c0
 
 
-def _settle(page, timeout_ms: int = 120_000) -> None:
+def _settle(page, timeout_ms: int = 120_000) -> float:
+    """Wait until the page is calm; returns when it became calm (ms since navigation start).
+
+    The calm window itself (0.6 s without a spinner) is not part of the time returned.
+    """
     page.evaluate("() => { window.__calm = null; }")
     page.wait_for_function(_SETTLED_JS, timeout=timeout_ms, polling=50)
+    return float(page.evaluate("() => window.__calm"))
 
 
 def _report(label: str, runs: list[tuple[float, float]]) -> None:
@@ -123,9 +129,9 @@ def first_renders(server: Server, browser, repeat: int) -> None:
                 ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
                 page = ctx.new_page()
 
-                def go(p=page, n=name) -> None:
+                def go(p=page, n=name) -> float:
                     p.goto(f"{server.url}/{_path(n)}")
-                    _settle(p)
+                    return _settle(p) / 1000.0  # from navigation start
 
                 runs.append(_timed(server, go))
                 ctx.close()
@@ -137,8 +143,14 @@ def _map_doc(page) -> str:
         return f ? (f.srcdoc || '').length + ':' + (f.srcdoc || '').slice(-400) : ''; }""")
 
 
+def _top3(page) -> str:
+    return page.locator('[data-testid="stMarkdownContainer"]').filter(
+        has_text=re.compile(r"^(Topp 3|Top 3)")).first.inner_text()
+
+
 def weight_changes(server: Server, browser, repeat: int) -> None:
-    """Move the first weight slider; time until the ranking table / the map has changed."""
+    """Move the first weight slider to an end; time until the ranking (its top 3) / the map
+    has changed and the page is calm again."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = ctx.new_page()
     for where in ("ranking", "map"):
@@ -146,14 +158,13 @@ def weight_changes(server: Server, browser, repeat: int) -> None:
         _settle(page)
         runs = []
         for i in range(repeat):
-            slider = page.locator('[data-testid="stSlider"] [role="slider"]').first
+            slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
             slider.focus()
-            before = _map_doc(page) if where == "map" else page.locator(
-                '[data-testid="stDataFrame"]').first.inner_text()
+            before = _map_doc(page) if where == "map" else _top3(page)
 
-            def move(s=slider, b=before, w=where, k="ArrowRight" if i % 2 else "ArrowLeft"):
-                for _ in range(5):
-                    s.press(k)
+            def move(s=slider, b=before, w=where, k="Home" if i % 2 else "End") -> float:
+                t0 = float(page.evaluate("() => performance.now()"))
+                s.press(k)
                 if w == "map":
                     page.wait_for_function(
                         """(b) => { const f = document.querySelector('iframe');
@@ -162,10 +173,11 @@ def weight_changes(server: Server, browser, repeat: int) -> None:
                         arg=b, timeout=60_000, polling=20)
                 else:
                     page.wait_for_function(
-                        """(b) => { const e = document.querySelector(
-                        '[data-testid="stDataFrame"]'); return e && e.innerText !== b; }""",
+                        """(b) => [...document.querySelectorAll(
+                        '[data-testid="stMarkdownContainer"]')].some(
+                        e => /^(Topp 3|Top 3)/.test(e.innerText) && e.innerText !== b)""",
                         arg=b, timeout=60_000, polling=20)
-                _settle(page)
+                return (_settle(page) - t0) / 1000.0
 
             runs.append(_timed(server, move))
         _report(f"weight change -> {'map redrawn' if where == 'map' else 'new ranking'}",
@@ -198,6 +210,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--screenshots", type=Path, help="save screenshots here")
     parser.add_argument("--only-screenshots", action="store_true")
+    parser.add_argument("--skip-renders", action="store_true", help="weight changes only")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -208,7 +221,8 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=_CHROMIUM, args=_ARGS)
             if not args.only_screenshots:
-                first_renders(server, browser, args.repeat)
+                if not args.skip_renders:
+                    first_renders(server, browser, args.repeat)
                 weight_changes(server, browser, args.repeat)
             if args.screenshots:
                 screenshots(server, browser, args.screenshots)
