@@ -15,8 +15,8 @@ import streamlit as st
 
 from app_pages._state import AppState
 from app_pages._widgets import md, soft_label
+from siting.core.i18n import format_percent, t
 from siting.criteria.rationale import criterion_rationale
-from siting.i18n import format_percent, t
 
 __all__ = ["rebalance", "weight_editor"]
 

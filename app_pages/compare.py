@@ -19,7 +19,7 @@ from app_pages._report_buttons import compare_report_button
 from app_pages._state import AppState
 from app_pages._widgets import kommun_names, md, run_page, soft_label
 from siting.compare import criteria_matrix
-from siting.i18n import format_number, format_percent, has_key, t
+from siting.core.i18n import format_number, format_percent, has_key, t
 
 _SMALL_DATASET = 12
 _MAP_LABELS_MAX = 30
@@ -133,7 +133,7 @@ def _shown(table: pd.DataFrame, state: AppState) -> pd.DataFrame:
 
 
 def _map(state: AppState, table: pd.DataFrame, result: Any) -> None:
-    from siting.report.maps import region_map_png
+    from siting.views.report.maps import region_map_png
 
     lang = state.lang
     muni = _data.municipalities(state.catalog, state.data_dir)

@@ -132,7 +132,7 @@ def test_real_data_pages_speak_one_language(tmp_path, monkeypatch, lang: str) ->
 
 def test_telltale_lists_do_not_flag_their_own_catalogue() -> None:
     """The word lists are honest: no Swedish UI string holds an English tell-tale, and back."""
-    from siting.i18n import strings
+    from siting.core.i18n import strings
 
     for lang in ("sv", "en"):
         bad = {k: w for k, v in strings(lang).items()

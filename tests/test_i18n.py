@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from siting.i18n import (
+from siting.core.i18n import (
     format_date,
     format_money,
     format_number,

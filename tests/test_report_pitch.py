@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from siting.layers import load_layerset
-from siting.profiles import load_profile
-from siting.report import build_dossier, render_dossier
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
 from siting.scoring import evaluate
+from siting.views.report import build_dossier, render_dossier
 
 STUDY_AREA = ("9901", "9902", "9903", "9904")
 _INTERNAL = re.compile(r"DOMAIN\.md|Judgement|siting (dossier|report)|/work/|/tmp/|criteria/|"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from siting.core.i18n import has_key
+from siting.criteria.profiles import available_profiles, load_profile
 from siting.criteria.rationale import clean_rationale, criterion_rationale
 from siting.data.groups import group_municipalities
-from siting.i18n import has_key
-from siting.profiles import available_profiles, load_profile
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -33,7 +33,7 @@ def test_every_shipped_criterion_has_a_rationale_in_both_languages(profile_id: s
 def test_a_users_own_rationale_is_cleaned_of_internal_references() -> None:
     class Crit:
         id = "x"
-        rationale = "Judgement: near a port [svk.se, DOMAIN.md §2]; see (siting.soft_factors)."
+        rationale = "Judgement: near a port [svk.se, DOMAIN.md §2]; see (siting.data.soft_factors)."
 
     assert criterion_rationale("my_copy", Crit(), "sv") == "near a port [svk.se]; see."
     assert clean_rationale("") == ""

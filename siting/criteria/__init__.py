@@ -1,1 +1,1 @@
-"""Criteria: profiles, value functions, weights and the texts that explain them."""
+"""Establishment profiles: hard and soft criteria, value functions, AHP weights and aggregation methods."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from siting.i18n import has_key, t
+from siting.core.i18n import has_key, t
 
 __all__ = ["clean_rationale", "criterion_rationale"]
 

@@ -1,1 +1,1 @@
-"""Data: catalogues, readers, layers, regions and municipality groupings."""
+"""Data in: catalogues, readers, field mapping, layer loading, study areas and candidate sites."""

@@ -98,7 +98,7 @@ def municipality_groups(catalog: object, data_dir: str | Path | None,
     codes : iterable of str
         The dataset's kommunkoder.
     """
-    from siting.layers import read_layer
+    from siting.data.layers import read_layer
 
     codes = list(codes)
     folder = catalog.resolve_data_dir(data_dir)  # type: ignore[attr-defined]

@@ -1,1 +1,1 @@
-"""Views: maps and reports that lay out computed results."""
+"""Views that lay out computed results: the interactive map and the reports (dossier, comparison)."""
