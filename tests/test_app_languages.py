@@ -35,6 +35,7 @@ TELLTALE = {
            "underkänd", "område", "områden"),
 }
 _WORD = re.compile(r"[A-Za-zÅÄÖåäöÉé]+")
+_PATH = re.compile(r"\S*[/\\]\S*")
 
 
 def _texts(at: AppTest, skip: set[str]) -> Iterator[str]:
@@ -67,6 +68,7 @@ def _foreign(text: str, lang: str, skip: set[str]) -> list[str]:
     for name in skip:  # names of places and sites are data, not text
         if name and name in text:
             text = text.replace(name, " ")
+    text = _PATH.sub(" ", text)  # file paths and database URLs are not prose
     words = {w.lower() for w in _WORD.findall(text)}
     return sorted(words & set(TELLTALE[lang]))
 
