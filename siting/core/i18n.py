@@ -134,10 +134,11 @@ def format_date(day: _dt.date | _dt.datetime | str | None, lang: str = "sv") -> 
         return _MISSING
     if isinstance(day, str):
         try:
-            day = _dt.date.fromisoformat(day[:10])
+            parsed = _dt.date.fromisoformat(day[:10])
         except ValueError:
             return day
-    return _babel_date(day, format="long", locale=_locale(lang))
+        return str(_babel_date(parsed, format="long", locale=_locale(lang)))
+    return str(_babel_date(day, format="long", locale=_locale(lang)))
 
 
 @cache

@@ -13,9 +13,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from siting.data.catalog import Catalog
 
 __all__ = ["MunicipalityGroup", "group_municipalities", "municipality_groups"]
 
@@ -85,7 +88,7 @@ def group_municipalities(kind: GroupKind, codes: Iterable[str],
     return tuple(sorted(out, key=lambda g: g.name))
 
 
-def municipality_groups(catalog: object, data_dir: str | Path | None,
+def municipality_groups(catalog: Catalog, data_dir: str | Path | None,
                         codes: Iterable[str]) -> dict[GroupKind, tuple[MunicipalityGroup, ...]]:
     """Counties and labour-market regions of a dataset (regions only when the catalogue has them).
 
@@ -101,14 +104,16 @@ def municipality_groups(catalog: object, data_dir: str | Path | None,
     from siting.data.layers import read_layer
 
     codes = list(codes)
-    folder = catalog.resolve_data_dir(data_dir)  # type: ignore[attr-defined]
+    folder = catalog.resolve_data_dir(None if data_dir is None else str(data_dir))
 
     def table(layer_type: str) -> pd.DataFrame | None:
-        specs = catalog.of_type(layer_type)  # type: ignore[attr-defined]
+        specs = catalog.of_type(layer_type)
         if not specs:
             return None
-        return pd.DataFrame(read_layer(specs[0], folder).data.drop(columns="geometry",
-                                                                   errors="ignore"))
+        data = read_layer(specs[0], folder).data
+        if not isinstance(data, pd.DataFrame):  # a raster cannot name municipalities
+            return None
+        return pd.DataFrame(data.drop(columns="geometry", errors="ignore"))
 
     return {"county": group_municipalities("county", codes, table("counties")),
             "labour_market": group_municipalities("labour_market", codes,
