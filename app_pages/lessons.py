@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._learning import db_url, decided, learning, revision_count
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
 from siting.core.i18n import format_number, format_percent, t
@@ -16,52 +16,16 @@ from siting.data.soft_factors import SOFT_FACTORS
 from siting.learn.result import MIN_CASES_PER_CLASS, MIN_LEARNABLE_PER_CLASS
 
 
-def _db_url() -> str:
-    return os.environ.get("SITING_DB_URL", "").strip()
+def _wait_for(job: Any, lang: str) -> None:
+    """Say that the lessons are being worked out; look again every two seconds."""
+    st.info(t("lessons.working", lang))
 
+    @st.fragment(run_every=2.0)
+    def poll() -> None:
+        if job.done():
+            st.rerun()
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _learn(url: str, profile_name: str, withdrawn_as_lost: bool, include_confidential: bool,
-           revisions: int) -> Any:
-    """Learn once per log version (``revisions`` is the cache key) and profile."""
-    from siting.learn.adapters import learn_from_store
-    from siting.outcomes import OutcomeStore
-
-    del revisions  # part of the cache key only
-    store = OutcomeStore.open(url or None)
-    try:
-        return learn_from_store(store, _data.profile(profile_name),
-                                withdrawn_as_lost=withdrawn_as_lost,
-                                include_confidential=include_confidential)
-    finally:
-        store.close()
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _decided(url: str, profile_name: str, withdrawn_as_lost: bool, include_confidential: bool,
-             revisions: int) -> tuple[int, int]:
-    """(won, lost) cases learning would use, per log version (``revisions``) and profile."""
-    from siting.learn.adapters import decided_counts
-    from siting.outcomes import OutcomeStore
-
-    del revisions  # part of the cache key only
-    store = OutcomeStore.open(url or None)
-    try:
-        return decided_counts(store, _data.profile(profile_name),
-                              withdrawn_as_lost=withdrawn_as_lost,
-                              include_confidential=include_confidential)
-    finally:
-        store.close()
-
-
-def _revision_count(url: str) -> int:
-    from siting.outcomes import OutcomeStore
-
-    store = OutcomeStore.open(url or None)
-    try:
-        return int(store.revision_count())
-    finally:
-        store.close()
+    poll()
 
 
 def _fmt_iv(value: float, iv: tuple[float, float], lang: str) -> str:
@@ -80,21 +44,24 @@ def _body(state: AppState) -> None:
     c1, c2 = st.columns(2)
     wal = c1.checkbox(t("lessons.withdrawn_as_lost", lang), key="learn_wal")
     conf = c2.checkbox(t("lessons.include_confidential", lang), key="learn_conf")
-    url = _db_url()
+    url = db_url()
     try:
         import siting.learn.adapters  # noqa: F401
     except ImportError:
         st.info(t("common.not_available", lang, what="siting.learn.adapters"))
         return
-    won, lost = _decided(url, state.profile, wal, conf, _revision_count(url))
+    won, lost = decided(url, state.profile, wal, conf, revision_count(url))
     if min(won, lost) < MIN_LEARNABLE_PER_CLASS:
         industry = t(f"industry.{prof.industry}", lang)
         st.info(md(t("lessons.need_cases", lang, need=MIN_LEARNABLE_PER_CLASS, won=won,
                      lost=lost, industry=industry.lower() if lang == "sv" else industry)))
         st.caption(md(t("lessons.thin", lang, n=MIN_CASES_PER_CLASS)))
         return
-    with st.spinner(t("common.loading", lang)):
-        res = _learn(url, state.profile, wal, conf, _revision_count(url))
+    job = learning((url, state.profile, wal, conf, revision_count(url)), prof)
+    if not job.done():
+        _wait_for(job, lang)
+        return
+    res = job.result()  # a LearningError is shown by run_page like any package error
     excl = sum(res.n_excluded_by_outcome.values())
     if res.indicative:
         st.warning(f"**{md(t('lessons.indicative', lang))}** – {md(res.message(lang))}")
