@@ -9,6 +9,7 @@ and the rest are rescaled) is shown beside it when it differs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -45,9 +46,8 @@ def _key(state: AppState, where: str, soft_id: str) -> str:
     return f"w_{where}_{state.profile}_{soft_id}"
 
 
-def _current(evaluation: Any, state: AppState) -> dict[str, float]:
-    base = {c.id: float(evaluation.profile.weights.get(c.id, 0.0))
-            for c in evaluation.profile.soft}
+def _current(profile: Any, state: AppState) -> dict[str, float]:
+    base = {c.id: float(profile.weights.get(c.id, 0.0)) for c in profile.soft}
     chosen = state.weights.get(state.profile) or base
     total = sum(chosen.get(k, 0.0) for k in base) or 1.0
     return {k: chosen.get(k, 0.0) / total for k in base}
@@ -62,35 +62,39 @@ def _reset(state: AppState) -> None:
     state.weights.pop(state.profile, None)
 
 
-def weight_editor(evaluation: Any, state: AppState, where: str, columns: int = 1) -> None:
+def weight_editor(profile: Any, state: AppState, where: str, columns: int = 1,
+                  effective: Mapping[str, float] | None = None) -> None:
     """Sliders in percent for the profile's soft criteria (call before the result is drawn).
 
     Parameters
     ----------
-    evaluation : SitingResult
-        The current evaluation (its profile and effective weights).
+    profile : Profile
+        The profile whose soft criteria are weighted.
     state : AppState
     where : str
         A page tag, so each page has its own widgets over the shared weights.
     columns : int
         Slider columns.
+    effective : mapping, optional
+        The weights the evaluation really applied (``SitingResult.effective_weights``);
+        shown beside a slider when they differ from the chosen ones.
     """
     lang = state.lang
-    current = _current(evaluation, state)
-    effective = dict(getattr(evaluation, "effective_weights", {}) or {})
+    current = _current(profile, state)
+    effective = dict(effective or {})
     cols = st.columns(columns)
-    for i, crit in enumerate(evaluation.profile.soft):
+    for i, crit in enumerate(profile.soft):
         key = _key(state, where, crit.id)
         st.session_state[key] = round(100.0 * current.get(crit.id, 0.0))
-        label = soft_label(evaluation.profile, crit.id, lang)
-        eff = effective.get(crit.id, 0.0)
+        label = soft_label(profile, crit.id, lang)
+        eff = effective.get(crit.id, current.get(crit.id, 0.0))
         if abs(eff - current.get(crit.id, 0.0)) >= 0.005:
             label += " · " + t("ranking.effective", lang, pct=format_percent(eff, lang))
         with cols[i % columns]:
             st.slider(md(label), 0, 100, step=1, key=key, format="%d %%",
-                      help=criterion_rationale(str(evaluation.profile.id), crit, lang) or None,
+                      help=criterion_rationale(str(profile.id), crit, lang) or None,
                       on_change=_on_change, args=(state, where, crit.id, current))
-    dropped = [soft_label(evaluation.profile, k, lang) for k, v in current.items()
+    dropped = [soft_label(profile, k, lang) for k, v in current.items()
                if v > 0 and effective and effective.get(k, 0.0) == 0.0]
     st.caption(md(t("ranking.weights_sum", lang, total=format_percent(sum(current.values()),
                                                                         lang))))

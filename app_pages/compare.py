@@ -80,6 +80,8 @@ def _criteria_heatmap(state: AppState, table: pd.DataFrame, result: Any) -> None
                  t("compare.heatmap", lang), lang)
         return
     metric_cols = [c for c in table.columns if c.startswith("metric_")]
+    if len(table) < 2:  # scaling between municipalities needs at least two
+        return
     numeric = table[metric_cols].apply(pd.to_numeric, errors="coerce")
     numeric = numeric.loc[:, numeric.notna().any()]
     if numeric.empty:

@@ -207,11 +207,12 @@ def _body(state: AppState) -> None:
                      res=format_number(surf.resolution_m, lang),
                      items=", ".join(_criterion_label(prof, c, lang)
                                      for c in surf.not_evaluated) or "–"))
-    if evaluation is not None:
+    if evaluation is not None or state.surface:  # weights change what the map shows
         map_col, weight_col = st.columns([4, 1])
         with weight_col.container(height=640, border=False):
             st.markdown(f"**{md(t('ranking.weights', lang))}**")
-            weight_editor(evaluation, state, "map")
+            weight_editor(_data.profile(state.profile), state, "map",
+                          effective=getattr(evaluation, "effective_weights", None))
         with map_col:
             st.iframe(page, height=640)
     else:

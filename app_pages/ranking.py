@@ -154,7 +154,8 @@ def _body(state: AppState) -> None:
     with right:
         st.subheader(t("ranking.weights", lang))
         st.caption(t("ranking.weights_help", lang))
-        weight_editor(evaluation, state, "ranking", columns=2)
+        weight_editor(evaluation.profile, state, "ranking", columns=2,
+                      effective=evaluation.effective_weights)
         _ahp_editor(evaluation, state)
     with left:
         st.subheader(t("ranking.table", lang))
