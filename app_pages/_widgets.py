@@ -157,7 +157,7 @@ def dataset_title(name: str, lang: str) -> str:
         cat = _data.catalog(name)
     except SitingError:
         return name
-    return str(cat.title_sv if lang == "sv" else cat.title_en) or name
+    return str(cat.title(lang)) or name
 
 
 def _dataset_widgets(state: AppState, lang: str) -> None:

@@ -52,9 +52,9 @@ def _body(state: AppState) -> None:
         return
     won, lost = decided(url, state.profile, wal, conf, revision_count(url))
     if min(won, lost) < MIN_LEARNABLE_PER_CLASS:
-        industry = t(f"industry.{prof.industry}", lang)
+        industry = t(f"industry_in_text.{prof.industry}", lang)
         st.info(md(t("lessons.need_cases", lang, need=MIN_LEARNABLE_PER_CLASS, won=won,
-                     lost=lost, industry=industry.lower() if lang == "sv" else industry)))
+                     lost=lost, industry=industry)))
         st.caption(md(t("lessons.thin", lang, n=MIN_CASES_PER_CLASS)))
         return
     job = learning((url, state.profile, wal, conf, revision_count(url)), prof)

@@ -168,7 +168,7 @@ def build_dossier(
     method = (  # what a reader needs to trace the result; no local paths or commands
         (tr("profile", lang), profile.name(lang)),
         (tr("profile_hash", lang), prov.profile_hash[:16]),
-        (tr("catalog", lang), cat.title_sv if lang == "sv" else cat.title_en),
+        (tr("catalog", lang), cat.title(lang)),
         (tr("region", lang), prov.region_label or ", ".join(prov.region_codes)),
         (tr("buffer", lang), f"{format_number(prov.buffer_m / 1000.0, lang)} km"),
     )
@@ -179,7 +179,7 @@ def build_dossier(
         municipality=names.get(code, code), profile_id=str(profile.id),
         profile_name=profile.name(lang), profile_description=profile.description(lang),
         aggregation=tr(f"aggregation.{profile.aggregation}", lang),
-        dataset=cat.title_sv if lang == "sv" else cat.title_en,
+        dataset=cat.title(lang),
         region=", ".join(f"{names.get(c, c)} ({c})" for c in prov.region_codes)
         or prov.region_label,
         is_fictional=cat.id == "demo" or "fictional" in cat.title_en.lower(),
