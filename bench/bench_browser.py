@@ -18,6 +18,7 @@ change updates the ranking and the map in at most 0.5 s.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import socket
@@ -29,6 +30,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ("map", "ranking", "compare", "outcomes", "lessons", "data")
@@ -113,14 +115,15 @@ def _settle(page, timeout_ms: int = 120_000) -> float:
     return float(page.evaluate("() => window.__calm"))
 
 
-def _report(label: str, runs: list[tuple[float, float]]) -> None:
+def _report(label: str, runs: list[tuple[float, float]], results: dict[str, Any]) -> None:
     wall = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[1] for r in runs)
+    results[label] = {"wall_s": round(wall, 3), "server_cpu_s": round(cpu, 3)}
     print(f"{label:44s} wall {wall:6.2f} s   server CPU {cpu:6.2f} s   "
           f"(runs: {', '.join(f'{w:.2f}' for w, _ in runs)})", flush=True)
 
 
-def first_renders(server: Server, browser, repeat: int) -> None:
+def first_renders(server: Server, browser, repeat: int, results: dict[str, Any]) -> None:
     """Each page opened in a fresh tab (a warm server: every page was opened once before)."""
     for warm in (False, True):
         for name in PAGES:
@@ -135,7 +138,8 @@ def first_renders(server: Server, browser, repeat: int) -> None:
 
                 runs.append(_timed(server, go))
                 ctx.close()
-            _report(f"first render {name} ({'warm' if warm else 'cold'} server)", runs)
+            _report(f"first render {name} ({'warm' if warm else 'cold'} server)", runs,
+                    results)
 
 
 def _map_doc(page) -> str:
@@ -148,7 +152,7 @@ def _top3(page) -> str:
         has_text=re.compile(r"^(Topp 3|Top 3)")).first.inner_text()
 
 
-def weight_changes(server: Server, browser, repeat: int) -> None:
+def weight_changes(server: Server, browser, repeat: int, results: dict[str, Any]) -> None:
     """Move the first weight slider to an end; time until the ranking (its top 3) / the map
     has changed and the page is calm again."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
@@ -181,7 +185,7 @@ def weight_changes(server: Server, browser, repeat: int) -> None:
 
             runs.append(_timed(server, move))
         _report(f"weight change -> {'map redrawn' if where == 'map' else 'new ranking'}",
-                runs)
+                runs, results)
     ctx.close()
 
 
@@ -217,18 +221,20 @@ def main() -> None:
     print(f"dataset {args.dataset}, {os.cpu_count()} CPUs, load average "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     server = Server(args.dataset)
+    results: dict[str, Any] = {"dataset": args.dataset, "load_average": os.getloadavg()[0]}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=_CHROMIUM, args=_ARGS)
             if not args.only_screenshots:
                 if not args.skip_renders:
-                    first_renders(server, browser, args.repeat)
-                weight_changes(server, browser, args.repeat)
+                    first_renders(server, browser, args.repeat, results)
+                weight_changes(server, browser, args.repeat, results)
             if args.screenshots:
                 screenshots(server, browser, args.screenshots)
             browser.close()
     finally:
         server.stop()
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":
