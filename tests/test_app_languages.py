@@ -36,6 +36,7 @@ TELLTALE = {
 }
 _WORD = re.compile(r"[A-Za-zÅÄÖåäöÉé]+")
 _PATH = re.compile(r"\S*[/\\]\S*")
+_CODE = re.compile(r"\b\w+ = \\?\"[^\"]*\"")
 
 
 def _texts(at: AppTest, skip: set[str]) -> Iterator[str]:
@@ -69,6 +70,7 @@ def _foreign(text: str, lang: str, skip: set[str]) -> list[str]:
         if name and name in text:
             text = text.replace(name, " ")
     text = _PATH.sub(" ", text)  # file paths and database URLs are not prose
+    text = _CODE.sub(" ", text)  # nor catalogue syntax such as layer = "name"
     words = {w.lower() for w in _WORD.findall(text)}
     return sorted(words & set(TELLTALE[lang]))
 
