@@ -152,7 +152,7 @@ def _details(result: Any, state: AppState) -> None:
     with c2:
         st.markdown(f"**{md(t('map.contributions', lang))}**")
         contrib = result.contributions.loc[idx]
-        contrib.index = [_soft_label(result, c, lang) for c in contrib.index]
+        contrib.index = [soft_label(result.profile, c, lang) for c in contrib.index]
         st.bar_chart(contrib.rename(t("map.contributions", lang)), horizontal=True)
         dossier_button(result, state, str(row["site_id"]))
 
@@ -166,10 +166,6 @@ def _criterion_label(profile: Any, crit_id: str, lang: str) -> str:
             except KeyError:
                 return crit_id
     return crit_id
-
-
-def _soft_label(result: Any, soft_id: str, lang: str) -> str:
-    return soft_label(result.profile, soft_id, lang)
 
 
 def _body(state: AppState) -> None:

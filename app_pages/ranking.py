@@ -22,10 +22,7 @@ from app_pages._widgets import (
 from siting.core.i18n import format_number, format_percent, t
 
 _TOP_N_CHART = 15
-
-
-def _soft_label(evaluation: Any, soft_id: str, lang: str) -> str:
-    return soft_label(evaluation.profile, soft_id, lang)
+_TABLE_ROWS = 16  # rows visible without scrolling the table
 
 
 def _set_weights(state: AppState, weights: dict[str, float]) -> None:
@@ -41,7 +38,7 @@ def _ahp_editor(evaluation: Any, state: AppState) -> None:
     with st.expander(t("ranking.ahp", lang)):
         st.caption(t("ranking.ahp_help", lang))
         ids = [c.id for c in evaluation.profile.soft]
-        labels = [_soft_label(evaluation, i, lang) for i in ids]
+        labels = [soft_label(evaluation.profile, i, lang) for i in ids]
         prof_ahp = getattr(evaluation.profile, "ahp", None)
         n = len(ids)
         start = np.ones((n, n))
@@ -73,7 +70,7 @@ def _contributions(evaluation: Any, state: AppState) -> None:
     lang = state.lang
     st.subheader(t("ranking.contributions", lang))
     contrib = evaluation.contributions.copy()
-    contrib.columns = [_soft_label(evaluation, c, lang) for c in contrib.columns]
+    contrib.columns = [soft_label(evaluation.profile, c, lang) for c in contrib.columns]
     ok = evaluation.passes.to_numpy()
     ids = evaluation.site_ids.astype(str).to_numpy()
     scores = evaluation.scores.to_numpy()
@@ -117,7 +114,7 @@ def _sensitivity(evaluation: Any, state: AppState) -> None:
     for j, sid in enumerate(cols):
         takers = {int(sweep.lower_takeover[j]), int(sweep.upper_takeover[j])} - {-1}
         rows.append({
-            t("ranking.weights", lang): _soft_label(evaluation, sid, lang),
+            t("ranking.weights", lang): soft_label(evaluation.profile, sid, lang),
             t("ranking.sweep_current", lang): format_percent(sweep.weights[j], lang, 1),
             t("ranking.sweep_lower", lang): format_percent(sweep.lower[j], lang, 1),
             t("ranking.sweep_upper", lang): format_percent(sweep.upper[j], lang, 1),
@@ -170,7 +167,8 @@ def _body(state: AppState) -> None:
                 f"({md(r[t('ranking.col_score', lang)])})"
                 for _, r in top.iterrows()))
         st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table",
-                     column_config=ranking_columns(lang))
+                     column_config=ranking_columns(lang),
+                     height=min(_TABLE_ROWS, len(frame) + 1) * 35 + 3)
         st.caption(t("ranking.rank_note", lang))
         st.download_button(t("common.download_csv", lang),
                            frame.to_csv(index=False).encode("utf-8"),
