@@ -168,7 +168,7 @@ def test_catalogue_works_from_the_bundle_alone(tmp_path: Path) -> None:
     ls = load_layerset(cat, region="Luleå")
     missing = ls.meta["missing_layers"]
     assert set(missing) == {"kommun_schools", "kommun_tax", "municipality_stats",
-                            "rail_terminals"}
+                            "rail_terminals", "counties"}
     for lid in missing:
         assert cat.layer(lid).user_data
     assert set(ls.vector("substations")["source"]) == {"osm"}   # SvK/ENTSO-E not bundled
