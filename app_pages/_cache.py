@@ -133,30 +133,35 @@ def profile(name: str) -> Any:
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                     profile_name: str, _stamp: tuple[float, float]) -> SitingResult:
+                     profile_name: str, _stamp: tuple[float, float],
+                     lang: str = "sv") -> SitingResult:
     prof, ls = profile(profile_name), layerset(name, data_dir, codes)
     sites = ls.vector("sites")
     if sites is None or not len(sites):
         # real data has no sites layer: named candidate areas and industrial sites stand in
         from siting.surface.candidate_sites import candidate_sites
 
-        return evaluate(candidate_sites(prof, ls), prof, ls,
+        return evaluate(candidate_sites(prof, ls, lang=lang), prof, ls,
                         sites_source="candidate areas and industrial sites")
     return evaluate(None, prof, ls)
 
 
 def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                    profile_name: str) -> SitingResult:
-    """The evaluation with the profile's own weights (metrics computed once, cached)."""
+                    profile_name: str, lang: str = "sv") -> SitingResult:
+    """The evaluation with the profile's own weights (metrics computed once, cached).
+
+    ``lang`` names the candidate sites made where the data has no sites layer."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
-    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp)
+    lyr = layerset(name, data_dir, tuple(codes)).vector("sites")
+    named = "sv" if lyr is not None and len(lyr) else lang  # drawn sites: one cache entry
+    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp, named)
 
 
 def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
-                   weights: dict[str, float] | None) -> SitingResult:
+                   weights: dict[str, float] | None, lang: str = "sv") -> SitingResult:
     """The evaluation re-ranked with ``weights`` (the profile's own when None)."""
-    base = base_evaluation(name, data_dir, codes, profile_name)
+    base = base_evaluation(name, data_dir, codes, profile_name, lang)
     return base.rerank(weights) if weights else base
 
 

@@ -202,7 +202,8 @@ def current_evaluation(state: AppState) -> Any:
     with st.spinner(t("common.loading", state.lang)):
         # without a sites layer (real data) the evaluation names candidate areas as sites
         return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,
-                                    state.profile, state.weights.get(state.profile))
+                                    state.profile, state.weights.get(state.profile),
+                                    state.lang)
 
 
 def kommun_names(state: AppState) -> dict[str, str]:
