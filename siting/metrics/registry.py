@@ -27,8 +27,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import Problem, ProfileError, ScoringError, SitingError
-from siting.layerset import LayerSet
+from siting.core.errors import Problem, ProfileError, ScoringError, SitingError
+from siting.data.layerset import LayerSet
+from siting.data.schema import LAYER_TYPES
 from siting.metrics.attributes import assign_kommunkod, municipality_attribute
 from siting.metrics.distance import nearest_attribute, nearest_distance
 from siting.metrics.filters import apply_filter
@@ -47,7 +48,6 @@ from siting.metrics.spec import (
     check_metric_params,
 )
 from siting.metrics.zonal import raster_stat
-from siting.schema import LAYER_TYPES
 
 __all__ = [
     "DESCRIPTIVE_KEYS",

@@ -2,13 +2,13 @@
 
 Metric kinds with their parameters and the layer they read, the raster
 statistics of ``raster_stat`` and the conditions of a ``filter`` table live
-here and nowhere else. Profile validation (:mod:`siting.profile_rules`) and
+here and nowhere else. Profile validation (:mod:`siting.criteria.rules`) and
 metric computation (:mod:`siting.metrics.registry`, :mod:`siting.metrics.zonal`,
 :mod:`siting.metrics.filters`) both read this module; :func:`check_metric_params`
 is the one check of a ``[[metric]]`` table.
 
 ``evidence`` says what an *incomplete* layer (a catalogue coverage declaration,
-see :mod:`siting.catalog`) does to a measured value: ``"upper"`` when a missing
+see :mod:`siting.data.catalog`) does to a measured value: ``"upper"`` when a missing
 feature can only make the true value smaller than the measured one (a distance),
 ``"lower"`` when it can only make it larger (counts, sums, shares), ``"any"``
 when it can change it either way (the attribute of the nearest feature) and
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from siting.schema import LAYER_TYPES
+from siting.data.schema import LAYER_TYPES
 
 __all__ = [
     "DEFAULT_DETOUR_FACTOR",
@@ -198,7 +198,7 @@ def check_filter(layer: str | None, flt: Any) -> list[Issue]:
 def _check_layer(kind: MetricKind, layer: Any) -> tuple[list[Issue], bool]:
     if layer not in LAYER_TYPES:
         return [("layer", f"unknown layer type {layer!r}",
-                 f"use a canonical type from siting.schema: {', '.join(LAYER_TYPES)}")], False
+                 f"use a canonical type from siting.data.schema: {', '.join(LAYER_TYPES)}")], False
     if not set(LAYER_TYPES[layer].kinds) & set(kind.layer_kinds):
         return [("layer", f"'{kind.name}' cannot read layer type '{layer}' "
                  f"({'/'.join(LAYER_TYPES[layer].kinds)})",
