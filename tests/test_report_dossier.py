@@ -27,7 +27,7 @@ from siting.views.report.render import dossier_images, render_dossier, write_dos
 
 PROFILES = ("battery_plant", "steelworks", "data_center")
 _FAST_LEARN = {"n_boot": 20, "compare_trees": False}
-_STATUS = {STATUS_PASS: "pass", STATUS_FAIL: "fail", STATUS_NOT_EVALUATED: "not_evaluated"}
+_STATUS = {STATUS_PASS: "pass", STATUS_FAIL: "fail", STATUS_NOT_EVALUATED: "unknown"}
 
 
 @pytest.fixture(scope="module")

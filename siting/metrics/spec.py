@@ -200,9 +200,10 @@ def _check_layer(kind: MetricKind, layer: Any) -> tuple[list[Issue], bool]:
         return [("layer", f"unknown layer type {layer!r}",
                  f"use a canonical type from siting.data.schema: {', '.join(LAYER_TYPES)}")], False
     if not set(LAYER_TYPES[layer].kinds) & set(kind.layer_kinds):
+        fits = [t for t, lt in LAYER_TYPES.items() if set(lt.kinds) & set(kind.layer_kinds)]
         return [("layer", f"'{kind.name}' cannot read layer type '{layer}' "
-                 f"({'/'.join(LAYER_TYPES[layer].kinds)})",
-                 f"'{kind.name}' needs a {'/'.join(kind.layer_kinds)} layer")], False
+                 f"({'/'.join(LAYER_TYPES[layer].kinds)}); it needs a "
+                 f"{'/'.join(kind.layer_kinds)} layer", f"use one of: {', '.join(fits)}")], False
     return [], True
 
 

@@ -104,7 +104,7 @@ _T: dict[str, tuple[str, str]] = {
     # statuses
     "pass": ("Uppfyllt", "Met"),
     "fail": ("Ej uppfyllt", "Not met"),
-    "not_evaluated": ("Ej kontrollerat", "Not checked"),
+    "unknown": ("Okänt – att bekräfta", "Unknown – to confirm"),
     "no_data": ("saknar data", "no data"),
     "yes": ("ja", "yes"),
     "no": ("nej", "no"),

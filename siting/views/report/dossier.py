@@ -73,7 +73,7 @@ class HardRow:
 
     criterion_id: str
     label: str
-    status: str  # pass | fail | not_evaluated
+    status: str  # pass | fail | unknown
     status_text: str
     measured: str
     requirement: str

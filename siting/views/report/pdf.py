@@ -186,7 +186,7 @@ class ReportPDF(FPDF):
         return bytes(self.output())
 
 
-_STATUS_COLOUR = {"pass": _PASS, "fail": _FAIL, "not_evaluated": _WARN}
+_STATUS_COLOUR = {"pass": _PASS, "fail": _FAIL, "unknown": _WARN}
 
 
 def dossier_pdf(d: Dossier, images: Any) -> bytes:
