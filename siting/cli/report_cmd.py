@@ -95,9 +95,10 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
 
         sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
         result = evaluate(sites, profile, ls, lang_default=args.lang,
-                          sites_source="municipality representative points")
+                          sites_source="municipality representative points", strict=args.strict)
     else:
-        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
+        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True,
+                          strict=args.strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     return result, ls
@@ -135,13 +136,22 @@ def run_dossier(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """Run ``siting report compare``."""
+    """Run ``siting report compare``: the comparison of :func:`siting.compare.compare`,
+    laid out (the same verdicts as ``siting compare``)."""
+    from siting.compare import compare
+    from siting.criteria.profiles import load_profile
     from siting.views.report.compare_report import build_comparison, write_comparison
 
     out: Path = args.out
     _check_out(out)
-    result, ls = _evaluate(args)
-    comp = build_comparison(result, ls, lang=args.lang)
+
+    profile = load_profile(args.profile)
+    overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
+    profile, ls = load_profile_and_layers(args)
+    if overrides:
+        profile = profile.with_weights({**dict(profile.weights), **overrides})
+    comparison = compare(profile, ls, strict=args.strict, progress=True)
+    comp = build_comparison(comparison, ls, lang=args.lang)
     write_comparison(comp, out)
     print(str(out))
     return 0

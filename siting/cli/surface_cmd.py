@@ -90,7 +90,8 @@ def run_suitability(args: argparse.Namespace) -> int:
                                   hint="use .gpkg, .geojson or .csv")
     profile, ls = _load(args)
     surface = suitability_surface(profile, ls, resolution_m=args.resolution, tile_px=args.tile,
-                                  out_path=args.out, progress=True)
+                                  out_path=args.out, progress=True,
+                                  strict=getattr(args, "strict", False))
     rows, cols = surface.shape
     print(f"{profile.name_en}: {rows} x {cols} cells of {surface.resolution_m:g} m, "
           f"{surface.passing_share():.1%} of the study area passes the hard criteria, "
@@ -135,7 +136,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
         sites = read_sites(args.sites)
     table = compare_region(profile, ls, args.municipalities, sites=sites,
-                           resolution_m=args.resolution, progress=True)
+                           resolution_m=args.resolution, progress=True,
+                           strict=getattr(args, "strict", False))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     for note in table.attrs.get("notes", []):

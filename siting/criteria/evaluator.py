@@ -341,7 +341,7 @@ def row_verdict(codes: np.ndarray, *, strict: bool = False) -> np.ndarray:
 
 def status_names(codes: np.ndarray) -> np.ndarray:
     """``"pass"``/``"fail"``/``"unknown"`` per code."""
-    return np.array(["fail", "unknown", "pass"], dtype=object)[np.asarray(codes) + 1]
+    return np.array(["unknown", "fail", "pass"], dtype=object)[np.asarray(codes) + 1]
 
 
 def rank_order(verdict: np.ndarray, scores: np.ndarray) -> np.ndarray:
