@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_DETOUR_FACTOR",
     "DEFAULT_LABOUR_FIELD",
     "DEFAULT_SPEED_KMH",
+    "DEFAULT_TRAVEL_MIN",
     "FILTER_CONDITIONS",
     "METRIC_KINDS",
     "RASTER_STATS",
@@ -60,7 +61,9 @@ RASTER_STATS: tuple[str, ...] = ("mean", "min", "max", "share")
 #: Conditions of a ``filter`` entry and the comparison each one means.
 FILTER_CONDITIONS: Mapping[str, str] = MappingProxyType(
     {"min": ">=", "max": "<=", "eq": "==", "in": "in"})
-#: Labour-pool defaults: travel speed (km/h), road detour over the straight line, field.
+#: Labour-pool defaults: travel speed (km/h), road detour over the straight line, field,
+#: and the travel time (min) a catchment is drawn for when a profile has no labour metric.
+DEFAULT_TRAVEL_MIN = 45.0
 DEFAULT_SPEED_KMH = 70.0
 DEFAULT_DETOUR_FACTOR = 1.3
 DEFAULT_LABOUR_FIELD = "working_age_population"

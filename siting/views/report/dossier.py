@@ -27,6 +27,12 @@ import shapely
 
 from siting.core.errors import ScoringError
 from siting.core.i18n import format_number, format_percent
+from siting.metrics.spec import (
+    DEFAULT_DETOUR_FACTOR,
+    DEFAULT_LABOUR_FIELD,
+    DEFAULT_SPEED_KMH,
+    DEFAULT_TRAVEL_MIN,
+)
 from siting.views.report._texts import tr
 
 __all__ = [
@@ -52,7 +58,6 @@ _MAP_PAD_POINT_M = 8000.0
 _MAP_MAX_REACH_M = 40000.0
 _N_SUBSTATIONS = 3
 _N_CASES = 5
-_DEFAULT_TRAVEL_MIN = 45.0
 _MAP_TYPES = ("municipalities", "built_up_areas", "protected_areas", "flood_zones", "roads",
               "railways", "grid_lines", "substations", "ports", "rail_terminals", "airports")
 
@@ -79,6 +84,7 @@ class HardRow:
     requirement: str
     sentence: str
     rationale: str = ""
+    decided_by: str = ""  # the catalogue layer (and its attribution) that decided it
 
 
 @dataclass(frozen=True)
@@ -223,6 +229,8 @@ class Dossier:
     method: tuple[tuple[str, str], ...]
     not_evaluated: tuple[str, ...]
     map: MapData | None = field(default=None, repr=False, compare=False)
+    to_confirm: tuple[str, ...] = ()  # unknown hard criteria with what would decide them
+    policy: str = ""
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -404,7 +412,8 @@ def _hard(result: Any, idx: Any, lang: str) -> list[HardRow]:
             measured=value_text(out.value, crit.unit, lang, metric_id=crit.metric)
             if out.value is not None else tr("no_data", lang),
             requirement=_threshold_text(crit, lang), sentence=out.text(lang),
-            rationale=crit.rationale))
+            rationale=crit.rationale,
+            decided_by=f"{out.layer_id} ({out.source})" if out.source else out.layer_id))
     return rows
 
 
@@ -483,12 +492,12 @@ def _labour_params(profile: Any) -> dict[str, Any]:
     for spec in profile.metrics:
         if spec.kind == "labour_pool":
             p = dict(spec.params)
-            return {"travel_time_min": float(p.get("travel_time_min", _DEFAULT_TRAVEL_MIN)),
-                    "speed_kmh": float(p.get("speed_kmh", 70.0)),
-                    "detour_factor": float(p.get("detour_factor", 1.3)),
-                    "field": str(p.get("field", "working_age_population"))}
-    return {"travel_time_min": _DEFAULT_TRAVEL_MIN, "speed_kmh": 70.0, "detour_factor": 1.3,
-            "field": "working_age_population"}
+            return {"travel_time_min": float(p.get("travel_time_min", DEFAULT_TRAVEL_MIN)),
+                    "speed_kmh": float(p.get("speed_kmh", DEFAULT_SPEED_KMH)),
+                    "detour_factor": float(p.get("detour_factor", DEFAULT_DETOUR_FACTOR)),
+                    "field": str(p.get("field", DEFAULT_LABOUR_FIELD))}
+    return {"travel_time_min": DEFAULT_TRAVEL_MIN, "speed_kmh": DEFAULT_SPEED_KMH,
+            "detour_factor": DEFAULT_DETOUR_FACTOR, "field": DEFAULT_LABOUR_FIELD}
 
 
 def _catchment(site: gpd.GeoDataFrame, profile: Any, layerset: Any, lang: str,
@@ -837,4 +846,6 @@ def build_dossier(
         sources=tuple(layer_sources(layerset, used)), method=method,
         not_evaluated=tuple(result.not_evaluated_texts(lang)),
         map=map_data(result, idx, layerset) if with_map else None,
+        to_confirm=tuple(x for x in str(row[f"not_checked_{lang}"] or "").split("; ") if x),
+        policy=result.policy(lang),
     )
