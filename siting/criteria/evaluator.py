@@ -206,7 +206,7 @@ def evidence_for(metric: MetricSpec, layerset: LayerSet | None, *,
         if gaps is None:
             why = t("verdict.incomplete", lang, layer=title)
         else:
-            limits = "; ".join(f"{g.text()}" + (f" ({g.note})" if g.note else "") for g in gaps)
+            limits = " and ".join(f"{g.text()}" + (f" ({g.note})" if g.note else "") for g in gaps)
             why = t("verdict.partial", lang, layer=title, limits=limits)
         key = f"verdict.decide_{ltype}"
         decide = t(key, lang)

@@ -80,9 +80,11 @@ def check_threshold(op: str, thr: Any, text: bool, loc: str, bad: Any) -> None:
         items = [thr]
     for item in items:
         if text and not isinstance(item, str):
-            bad(loc, "threshold", f"the metric is text; compare with text, got {item!r}")
+            bad(loc, "threshold", f"the metric is text; compare with text, got {item!r}",
+                f'write the threshold as text in quotes, e.g. threshold = "{item}"')
         elif not text and not _num(item):
-            bad(loc, "threshold", f"must be a number, got {item!r}")
+            bad(loc, "threshold", f"the metric is numeric; the threshold must be a number, "
+                f"got {item!r}", "write a number without quotes, e.g. threshold = 5000")
     if text and op in (">=", "<=", ">", "<"):
         bad(loc, "op", f"operator '{op}' does not apply to a text metric", "use ==, != or in")
 
