@@ -133,9 +133,10 @@ def test_unknown_reason_names_why_and_what_decides() -> None:
 def _spec(**kw: object) -> LayerSpec:
     import datetime as dt
 
-    base = dict(id="s", type="substations", theme="energy", kind="point", title_sv="S",
-                title_en="S", source="s.gpkg", attribution="a", licence="l",
-                vintage=dt.date(2024, 1, 1))
+    base: dict[str, object] = {
+        "id": "s", "type": "substations", "theme": "energy", "kind": "point",
+        "title_sv": "S", "title_en": "S", "source": "s.gpkg", "attribution": "a",
+        "licence": "l", "vintage": dt.date(2024, 1, 1)}
     return LayerSpec(**{**base, **kw})  # type: ignore[arg-type]
 
 
