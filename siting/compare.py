@@ -152,7 +152,7 @@ def compare_municipalities(scores: pd.Series, passes: pd.Series, kommunkod: pd.S
 
 
 @overload
-def compare_municipalities(profile: Any, layerset: Any,
+def compare_municipalities(profile: Profile, layerset: LayerSet,
                            municipalities: str | Sequence[str] = "all", *,
                            sites: gpd.GeoDataFrame | None = None, resolution_m: float = 250.0,
                            n_key_metrics: int = 3, progress: bool = False) -> pd.DataFrame: ...
@@ -172,7 +172,7 @@ def compare_municipalities(*args: Any, **kwargs: Any) -> pd.DataFrame:
     return compare_region(*args, **kwargs)
 
 
-def key_metrics(profile: Any, n: int = 3, *, skip_kinds: Sequence[str] = ()) -> list[str]:
+def key_metrics(profile: Profile, n: int = 3, *, skip_kinds: Sequence[str] = ()) -> list[str]:
     """Metric ids of the ``n`` most weighted soft criteria (ties: profile order).
 
     Metrics of a kind in ``skip_kinds`` (e.g. ``site_attribute`` for candidate
@@ -358,7 +358,7 @@ def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: S
     return out
 
 
-def _chosen_codes(layerset: Any, municipalities: str | Sequence[str]) -> list[str]:
+def _chosen_codes(layerset: LayerSet, municipalities: str | Sequence[str]) -> list[str]:
     study = list(layerset.region.kommunkoder)
     if isinstance(municipalities, str) and municipalities.strip().casefold() in ("all", "*", ""):
         return study

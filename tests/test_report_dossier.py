@@ -15,7 +15,7 @@ import pytest
 
 import siting.views.report.dossier as dossier_mod
 import siting.views.report.maps as maps_mod
-from siting.core.errors import ScoringError
+from siting.core.errors import ReportError, ScoringError
 from siting.criteria.profiles import load_profile
 from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
@@ -127,7 +127,7 @@ def test_map_extent_contains_site_and_nearest_400kv_station(results, demo_ls) ->
 def test_unknown_site_suggests_close_ids(results, demo_ls) -> None:
     with pytest.raises(ScoringError, match=r"NV-99.*did you mean NV-"):
         build_dossier(results["battery_plant"], "NV-99", demo_ls, lang="sv")
-    with pytest.raises(ScoringError, match="language"):
+    with pytest.raises(ReportError, match="language"):
         build_dossier(results["battery_plant"], "NV-01", demo_ls, lang="de")
 
 

@@ -536,7 +536,7 @@ class SitingResult:
         profile = self.profile.with_weights({k: float(v) for k, v in raw.items()})
         return self._rescored(profile, dict(profile.weights))
 
-    def _rescored(self, profile: Any, weights: dict[str, float]) -> SitingResult:
+    def _rescored(self, profile: Profile, weights: dict[str, float]) -> SitingResult:
         ev_ids = list(self.evaluated_soft_ids)
         total = sum(weights.get(c, 0.0) for c in ev_ids)
         w = np.array([weights.get(c, 0.0) / total if total > 0 else 0.0 for c in ev_ids])

@@ -26,6 +26,7 @@ from siting.criteria.evaluator import UNKNOWN, Evidence, hard_codes
 from siting.criteria.evaluator import soft_values as evaluator_soft
 from siting.criteria.profiles import HardCriterion, Profile, SoftCriterion
 from siting.criteria.valuefn import Ideal, Linear, Piecewise, Step
+from siting.data.layerset import LayerSet
 from siting.metrics.attributes import normalise_kommunkod
 from siting.metrics.filters import apply_filter
 from siting.metrics.labour import population_points
@@ -107,7 +108,7 @@ def relevance_caps(profile: Profile) -> dict[str, float]:
     return caps
 
 
-def prepare_metrics(profile: Profile, layerset: Any, resolution_m: float,
+def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
                     caps: Mapping[str, float]
                     ) -> tuple[dict[str, PreparedMetric], dict[str, str], list[str], float]:
     """Prepare every metric some criterion uses.
@@ -157,7 +158,7 @@ def prepare_metrics(profile: Profile, layerset: Any, resolution_m: float,
     return prepared, crit_why, notes, min_area
 
 
-def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res: float,
+def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet, res: float,
                  cap: float | None) -> tuple[Callable[..., Any] | None, str, str, float]:
     if kind == "labour_pool":
         pop = layerset.vector("population_grid")

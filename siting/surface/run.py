@@ -72,6 +72,7 @@ from siting.core.gdal_lock import GDAL_LOCK
 from siting.core.provenance import library_versions, utc_now
 from siting.criteria.evaluator import FAIL, UNKNOWN, evidence_for
 from siting.criteria.profiles import Profile
+from siting.data.layerset import LayerSet
 from siting.metrics.surface_ops import Grid
 from siting.surface.evaluate import (
     PreparedMetric,
@@ -174,7 +175,7 @@ class SurfaceResult:
         return ok / total if total else float("nan")
 
 
-def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float = 100.0,
+def suitability_surface(profile: Profile, layerset: LayerSet, *, resolution_m: float = 100.0,
                         tile_px: int = 1024, out_path: str | Path | None = None,
                         progress: bool = False, grow_tiles: bool = True,
                         workers: int | None = None, strict: bool = False) -> SurfaceResult:
@@ -242,7 +243,7 @@ def _prefill(metrics: list[Any], tile: Grid, labels: np.ndarray, cache: dict[str
         cache[m.id] = value
 
 
-def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: int,
+def _surface(profile: Profile, layerset: LayerSet, *, resolution_m: float, tile_px: int,
              out_path: str | Path | None, progress: bool, grow_tiles: bool,
              pool: ThreadPoolExecutor | None, strict: bool = False) -> SurfaceResult:
     """The body of :func:`suitability_surface` (arguments already checked)."""

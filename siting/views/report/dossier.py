@@ -25,14 +25,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.core.errors import ScoringError
+from siting.core.errors import ReportError
 from siting.core.i18n import format_number, format_percent
+from siting.criteria.profiles import Profile
+from siting.data.layerset import LayerSet
 from siting.metrics.spec import (
     DEFAULT_DETOUR_FACTOR,
     DEFAULT_LABOUR_FIELD,
     DEFAULT_SPEED_KMH,
     DEFAULT_TRAVEL_MIN,
 )
+from siting.scoring.result import SitingResult
 from siting.views.report._texts import tr
 
 __all__ = [
@@ -307,14 +310,14 @@ def _text(value: Any) -> str:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _spec_label(layerset: Any, type_name: str, lang: str) -> str:
+def _spec_label(layerset: LayerSet, type_name: str, lang: str) -> str:
     lyr = layerset.get(type_name) if layerset is not None else None
     if lyr is None:
         return ""
     return f"{lyr.spec.title(lang)} ({lyr.spec.vintage.isoformat()})"
 
 
-def _municipality_names(layerset: Any) -> dict[str, str]:
+def _municipality_names(layerset: LayerSet) -> dict[str, str]:
     muni = getattr(layerset, "municipalities", None)
     if muni is None or "kommunkod" not in muni:
         return {}
@@ -322,7 +325,7 @@ def _municipality_names(layerset: Any) -> dict[str, str]:
     return dict(zip(muni["kommunkod"].astype(str), names.astype(str), strict=True))
 
 
-def _table_row(layerset: Any, type_name: str, kommunkod: str) -> Mapping[str, Any]:
+def _table_row(layerset: LayerSet, type_name: str, kommunkod: str) -> Mapping[str, Any]:
     table = layerset.table(type_name) if layerset is not None else None
     if table is None or "kommunkod" not in table:
         return {}
@@ -356,7 +359,7 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- parts
-def _facts(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
+def _facts(result: SitingResult, idx: Any, layerset: LayerSet, lang: str) -> list[FactRow]:
     row = result.table.loc[idx]
     site = result.sites.loc[idx]
     src_sites = _spec_label(layerset, "sites", lang)
@@ -401,7 +404,7 @@ def _facts(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
     return facts
 
 
-def _hard(result: Any, idx: Any, lang: str) -> list[HardRow]:
+def _hard(result: SitingResult, idx: Any, lang: str) -> list[HardRow]:
     rows = []
     outcomes = result.outcomes.loc[idx]
     for crit, out in zip(result.profile.hard, outcomes, strict=True):
@@ -417,7 +420,7 @@ def _hard(result: Any, idx: Any, lang: str) -> list[HardRow]:
     return rows
 
 
-def _soft(result: Any, idx: Any, lang: str) -> list[SoftRow]:
+def _soft(result: SitingResult, idx: Any, lang: str) -> list[SoftRow]:
     rows = []
     eff = result.effective_weights
     evaluated = set(result.evaluated_soft_ids)
@@ -436,7 +439,7 @@ def _soft(result: Any, idx: Any, lang: str) -> list[SoftRow]:
     return rows
 
 
-def _infrastructure(geom: Any, layerset: Any, lang: str) -> list[InfraRow]:
+def _infrastructure(geom: Any, layerset: LayerSet, lang: str) -> list[InfraRow]:
     rows: list[InfraRow] = []
     subs = layerset.vector("substations")
     if subs is not None and len(subs):
@@ -488,7 +491,7 @@ def _infrastructure(geom: Any, layerset: Any, lang: str) -> list[InfraRow]:
     return rows
 
 
-def _labour_params(profile: Any) -> dict[str, Any]:
+def _labour_params(profile: Profile) -> dict[str, Any]:
     for spec in profile.metrics:
         if spec.kind == "labour_pool":
             p = dict(spec.params)
@@ -500,7 +503,7 @@ def _labour_params(profile: Any) -> dict[str, Any]:
             "detour_factor": DEFAULT_DETOUR_FACTOR, "field": DEFAULT_LABOUR_FIELD}
 
 
-def _catchment(site: gpd.GeoDataFrame, profile: Any, layerset: Any, lang: str,
+def _catchment(site: gpd.GeoDataFrame, profile: Profile, layerset: LayerSet, lang: str,
                names: Mapping[str, str]) -> tuple[str, float | None, list[CatchmentRow],
                                                   str, list[tuple[str, str]]]:
     """Labour pool per municipality, schools within the catchment radius, housing."""
@@ -608,7 +611,7 @@ def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
     return frame[~secret].copy(), int(secret.sum())
 
 
-def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confidential: bool,
+def _lessons(result: SitingResult, idx: Any, cases: pd.DataFrame | None, include_confidential: bool,
              lang: str, names: Mapping[str, str], learn_options: Mapping[str, Any],
              withheld: int = 0) -> Lessons:
     if cases is None:
@@ -656,7 +659,7 @@ def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confiden
         warnings=tuple(learned.warnings(lang)), cases=tuple(case_rows))
 
 
-def layer_sources(layerset: Any, types: set[str] | None = None) -> list[SourceRow]:
+def layer_sources(layerset: LayerSet, types: set[str] | None = None) -> list[SourceRow]:
     """Source, attribution, licence and vintage of the loaded layers (of ``types``)."""
     rows = []
     for lid, lyr in layerset.layers.items():
@@ -668,7 +671,7 @@ def layer_sources(layerset: Any, types: set[str] | None = None) -> list[SourceRo
     return rows
 
 
-def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
+def map_data(result: SitingResult, idx: Any, layerset: LayerSet) -> MapData:
     """The site, other candidate sites and nearby layers clipped to the map extent.
 
     The extent is the site plus a margin, widened to take in the nearest >= 130 kV
@@ -721,9 +724,9 @@ def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
 
 # ----------------------------------------------------------------------------- entry point
 def build_dossier(
-    result: Any,
+    result: SitingResult,
     site_id: str,
-    layerset: Any,
+    layerset: LayerSet,
     *,
     lang: str = "sv",
     sensitivity: Any = None,
@@ -764,11 +767,11 @@ def build_dossier(
 
     Raises
     ------
-    ScoringError
+    ReportError
         Unknown site id (closest ids suggested) or language.
     """
     if lang not in ("sv", "en"):
-        raise ScoringError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
+        raise ReportError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
     idx = result.site_index(site_id)
     names = _municipality_names(layerset)
     row = result.table.loc[idx]
