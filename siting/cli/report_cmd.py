@@ -127,9 +127,12 @@ def run_dossier(args: argparse.Namespace) -> int:
     if not args.no_outcomes:
         cases, withheld = load_cases(args.db, industry=str(result.profile.industry),
                                      include_confidential=args.include_confidential)
-    d = build_dossier(result, args.site, ls, lang=args.lang, n_draws=args.draws, cases=cases,
-                      include_confidential=args.include_confidential,
-                      confidential_withheld=withheld)
+    from siting.scoring.dossier import dossier_data
+
+    data = dossier_data(result, args.site, ls, cases=cases, n_draws=args.draws,
+                        include_confidential=args.include_confidential,
+                        confidential_withheld=withheld)
+    d = build_dossier(result, args.site, ls, lang=args.lang, data=data)
     write_dossier(d, out)
     print(str(out))
     return 0
