@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 import geopandas as gpd
@@ -46,6 +46,7 @@ __all__ = [
     "compare",
     "compare_municipalities",
     "compare_region",
+    "comparison_of_sites",
     "criteria_matrix",
     "key_metrics",
     "municipality_sites",
@@ -207,6 +208,8 @@ class ComparisonResult:
     key_metrics : tuple of str
     resolution_m : float
     strict : bool
+    matrix : DataFrame
+        Mean soft value (0..1) per municipality and criterion (:func:`criteria_matrix`).
     """
 
     table: pd.DataFrame
@@ -216,6 +219,7 @@ class ComparisonResult:
     key_metrics: tuple[str, ...]
     resolution_m: float
     strict: bool = False
+    matrix: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def row(self, kommunkod: str) -> pd.Series:
         """The table row of one municipality (KeyError when absent)."""
@@ -302,7 +306,26 @@ def compare(profile: Profile, layerset: LayerSet, municipalities: str | Sequence
     table.attrs.update(notes=notes, method=method, key_metrics=keys,
                        resolution_m=surface.resolution_m, strict=strict)
     return ComparisonResult(table, result, method, tuple(notes), tuple(keys),
-                            surface.resolution_m, strict)
+                            surface.resolution_m, strict, _matrix(result, codes))
+
+
+def comparison_of_sites(result: SitingResult, layerset: LayerSet,
+                        codes: Sequence[str]) -> ComparisonResult:
+    """The comparison of already evaluated sites (no surface: no land shares)."""
+    table = municipality_table(result, layerset, codes)
+    return ComparisonResult(table, result, "sites", (), (), float("nan"), result.strict,
+                            _matrix(result, codes))
+
+
+def _matrix(result: SitingResult | None, codes: Sequence[str]) -> pd.DataFrame:
+    if result is None:
+        return pd.DataFrame()
+    mine = result.table["kommunkod"].astype(str).isin(set(codes)).to_numpy()
+    values = result.values[mine]
+    if not values.shape[1] or not mine.any():
+        return pd.DataFrame()
+    return criteria_matrix(values, result.passes[mine],
+                           result.table["kommunkod"].astype(str)[mine])
 
 
 def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: Sequence[str],

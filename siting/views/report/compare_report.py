@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.compare import ComparisonResult, criteria_matrix, municipality_table
+from siting.compare import ComparisonResult, comparison_of_sites
 from siting.core.errors import ReportError
 from siting.core.i18n import format_number, t
 from siting.criteria.evaluator import FAIL
@@ -93,8 +93,7 @@ def _as_comparison(result: ComparisonResult | SitingResult, layerset: LayerSet,
                    codes: list[str]) -> ComparisonResult:
     if isinstance(result, ComparisonResult):
         return result
-    tbl = municipality_table(result, layerset, codes)
-    return ComparisonResult(tbl, result, "sites", (), (), float("nan"), result.strict)
+    return comparison_of_sites(result, layerset, codes)
 
 
 def build_comparison(comparison: ComparisonResult | SitingResult, layerset: LayerSet, *,
@@ -132,13 +131,11 @@ def build_comparison(comparison: ComparisonResult | SitingResult, layerset: Laye
     in_set = result.table["kommunkod"].astype(str).isin(set(codes)).to_numpy()
     sub = result.table[in_set]
     passes = result.passes[in_set]
-    kommun = sub["kommunkod"].astype(str)
     rows = tuple((f"{r['name']} ({r['kommunkod']})", str(int(r["n_sites"])),
                   str(int(r["n_pass"])), _score_text(r["score"], lang),
                   str(r["best_site"] or "–"), _status_text(str(r["status"]), lang))
                  for _, r in tbl.iterrows())
-    values = result.values[in_set]
-    matrix = criteria_matrix(values, passes, kommun) if values.shape[1] else pd.DataFrame()
+    matrix = comp.matrix
     labels = {c.id: result.profile.metric(c.metric).label(lang) for c in result.profile.soft}
     sections = tuple(_section(r, sub, result, layerset, matrix, labels, lang)
                      for _, r in tbl.iterrows())
