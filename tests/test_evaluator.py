@@ -315,3 +315,24 @@ def test_surface_marks_cells_resting_on_unknowns(covered_demo, tmp_path: Path) -
     areas = candidate_areas(surf, threshold=0.0)
     assert set(areas["status"]) <= {"pass", "unknown"} and (areas["status"] == "unknown").any()
     assert ((areas["unknown_share"] > 0) == (areas["status"] == "unknown")).all()
+
+
+def test_outcomes_record_the_deciding_layer_and_feature_source() -> None:
+    import dataclasses
+    from types import MappingProxyType
+
+    ls = load_layerset("demo", region=list(STUDY_AREA))
+    lyr = ls.get("substations")
+    assert lyr is not None
+    subs = lyr.data.assign(source=["own" if i % 2 else "national" for i in range(len(lyr.data))])
+    layers = dict(ls.layers)
+    layers[lyr.spec.id] = dataclasses.replace(lyr, data=subs)
+    ls2 = dataclasses.replace(ls, layers=MappingProxyType(layers))
+    res = evaluate(None, load_profile("data_center"), ls2)
+    col = res.table["source_dist_substation_130kv_m"]
+    assert set(col) <= {"own", "national"} and len(set(col)) == 2
+    for idx, outs in res.outcomes.items():
+        near = next(o for o in outs if o.criterion_id == "substation_near")
+        assert near.layer_id == lyr.spec.id and near.source == col[idx]
+    area = next(o for o in res.outcomes.iloc[0] if o.criterion_id == "area")
+    assert area.layer_id == "" and area.source == ""

@@ -115,8 +115,8 @@ class HardOutcome:
         The outcome as a sentence, e.g. ``"Tillgänglig nätkapacitet inom 10 km: 35 MW,
         krav minst 200 MW"``.
     layer_id, source : str
-        Which catalogue layer decided it and that layer's attribution ("" for metrics of
-        the site itself).
+        Which catalogue layer decided it, and the deciding feature's ``source`` field when
+        the layer has one (else the layer's attribution; "" for metrics of the site).
     """
 
     criterion_id: str
@@ -420,6 +420,9 @@ class SitingResult:
             vals = self.table[col].to_numpy(dtype=object) if col in self.table else \
                 np.full(len(self.table), None, dtype=object)
             ne = missing_layer.get(crit.id)
+            src_col = f"source_{crit.metric}"
+            per_site = (self.table[src_col].to_numpy(dtype=object) if src_col in self.table
+                        else None)
             for i, code in enumerate(codes):
                 v = _cell(vals[i])
                 ev = self.evidence.get(crit.metric)
@@ -432,7 +435,8 @@ class SitingResult:
                     crit.id, _STATUS_NAMES[int(code)],  # type: ignore[arg-type]
                     v, crit.threshold, crit.op, sv, en,
                     ev.layer_id if ev is not None else "",
-                    ev.layer_source if ev is not None else ""))
+                    str(per_site[i]) if per_site is not None and isinstance(per_site[i], str)
+                    else (ev.layer_source if ev is not None else "")))
         return pd.Series([tuple(r) for r in rows], index=self.table.index, dtype=object,
                          name="outcomes")
 

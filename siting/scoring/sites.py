@@ -269,6 +269,30 @@ def _join(parts: list[str]) -> str:
     return "; ".join(parts)
 
 
+def feature_sources(sites: gpd.GeoDataFrame, profile: Profile, layerset: LayerSet | None,
+                    missing: Mapping[str, str]) -> dict[str, pd.Series]:
+    """Per distance / nearest-attribute metric whose layer has a ``source`` field: the
+    ``source`` of the nearest (filtered) feature per site, i.e. which source decided it."""
+    from siting.metrics.filters import apply_filter
+
+    out: dict[str, pd.Series] = {}
+    if layerset is None:
+        return out
+    for m in profile.metrics:
+        if m.kind not in ("distance", "nearest_attribute") or m.id in missing:
+            continue
+        layer = layerset.vector(str(m.layer_type))
+        if layer is None or "source" not in layer.columns:
+            continue
+        layer = apply_filter(layer, m.params.get("filter"), source=f"metric '{m.id}'")
+        if not len(layer):
+            continue
+        _, pos = layer.sindex.nearest(sites.geometry, return_all=False)
+        src = layer["source"].astype("string").to_numpy()[pos]
+        out[m.id] = pd.Series(src, index=sites.index, dtype="string")
+    return out
+
+
 def metric_evidence(profile: Profile, layerset: LayerSet | None, missing: Mapping[str, str],
                     methods: Mapping[str, Mapping[str, Any]]) -> dict[str, Evidence]:
     """The evaluator's :class:`Evidence` of every metric of ``profile`` on ``layerset``."""
@@ -387,6 +411,7 @@ def evaluate(
     metrics.attrs = {}  # pandas deep-copies attrs on every operation
     n = len(sites)
     evidence = metric_evidence(profile, layerset, missing, methods)
+    sources = feature_sources(sites, profile, layerset, missing)
     codes, texts, not_eval = _decide_hard(profile, metrics, missing, methods, evidence)
     hard_status = pd.DataFrame(codes, index=sites.index, columns=[c.id for c in profile.hard],
                                dtype=np.int8)
@@ -421,6 +446,8 @@ def evaluate(
         "rank": rank_order(verdict, scores),
     })
     table = _site_table(cols, profile, metrics, values, nodata, x, w, ev_ids, sites.index)
+    for mid, src in sources.items():
+        table[f"source_{mid}"] = src
     prov = _provenance(profile, layerset, sites, from_layerset, sites_source, methods,
                        tuple(n.criterion_id for n in not_eval), weights)
     nd = pd.DataFrame(nodata, index=sites.index, columns=[c.id for c in profile.soft],
