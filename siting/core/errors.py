@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 __all__ = [
     "CatalogError",
@@ -35,6 +35,8 @@ __all__ = [
     "SitingError",
     "StoreError",
     "ImportValidationError",
+    "MAX_LISTED",
+    "format_locations",
 ]
 
 
@@ -203,3 +205,23 @@ class LearningError(SitingError):
 
 class ReportError(SitingError):
     """A dossier or report cannot be produced."""
+
+
+#: How many rows/features a problem lists by number before it says "(and N more)".
+MAX_LISTED = 10
+
+
+def format_locations(numbers: Sequence[Any], word: str, limit: int = MAX_LISTED) -> str:
+    """``'rows 3, 5 and 9'`` / ``'features 1, 2, ... (and 14 more)'``.
+
+    >>> format_locations([3], "row"), format_locations([1, 2, 3], "feature", limit=2)
+    ('row 3', 'features 1, 2 (and 1 more)')
+    """
+    items = [str(n) for n in numbers]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return f"{word} {items[0]}"
+    shown = ", ".join(items[:limit])
+    more = len(items) - limit
+    return f"{word}s {shown}" + (f" (and {more} more)" if more > 0 else "")

@@ -27,6 +27,19 @@ A layer entry looks like::
     x = "lon"
     y = "lat"
 
+Coverage: a layer that holds only some of the real features declares what it is
+complete for (every problem of these entries is listed on load)::
+
+    [[layer.coverage]]            # complete for features meeting this condition
+    field = "voltage_kv"          # a canonical field of the layer type
+    op = ">="                     # one of >=, >, <=, <, ==
+    value = 220
+    note = "Svenska kraftnät: transmission grid, 220 kV and above only"
+
+No ``coverage`` entries means complete; ``complete = false`` means the absence of a
+feature is never conclusive. :mod:`siting.criteria.evaluator` turns a criterion that
+needs features the layer is not complete for into *unknown* where nothing was found.
+
 Optional keys: ``encoding`` (force a CSV/shapefile encoding instead of
 sniffing it / reading the ``.cpg``), ``[layer.defaults]`` (canonical field =
 value for absent columns and missing values, e.g. ``kind = "station"``),

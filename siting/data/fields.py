@@ -36,7 +36,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from siting.core.errors import DataError, Problem
+from siting.core.errors import MAX_LISTED as _MAX_LISTED
+from siting.core.errors import DataError, Problem, format_locations
 from siting.data.io.tabular import to_numeric_text
 from siting.data.schema import LAYER_TYPES, FieldSpec, LayerType
 
@@ -44,7 +45,6 @@ __all__ = [
     "LocationWord",
     "canonicalize",
     "coerce_field",
-    "format_locations",
     "normalize_code",
     "normalize_kommunkod",
 ]
@@ -53,27 +53,10 @@ LocationWord = Literal["row", "feature"]
 
 #: Text codes that are zero-padded to a fixed width (besides dtype ``kommunkod``).
 _CODE_WIDTH: Mapping[str, int] = {"lanskod": 2}
-_MAX_LISTED = 10
 _TRUE = {"true", "1", "yes", "y", "ja", "j", "sant", "t", "x"}
 _FALSE = {"false", "0", "no", "n", "nej", "falskt", "f"}
 _DIGITS = re.compile(r"^\d+$")
 _DIGITS_DOT_ZERO = re.compile(r"^(\d+)\.0*$")
-
-
-def format_locations(numbers: Sequence[Any], word: str, limit: int = _MAX_LISTED) -> str:
-    """``'rows 3, 5 and 9'`` / ``'features 1, 2, ... (and 14 more)'``.
-
-    >>> format_locations([3], "row"), format_locations([1, 2, 3], "feature", limit=2)
-    ('row 3', 'features 1, 2 (and 1 more)')
-    """
-    items = [str(n) for n in numbers]
-    if not items:
-        return ""
-    if len(items) == 1:
-        return f"{word} {items[0]}"
-    shown = ", ".join(items[:limit])
-    more = len(items) - limit
-    return f"{word}s {shown}" + (f" (and {more} more)" if more > 0 else "")
 
 
 def _location_numbers(index: Iterable[Any], word: LocationWord) -> list[Any]:

@@ -14,8 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from siting.core.errors import DataError, GeometryError
-from siting.data.fields import format_locations
+from siting.core.errors import DataError, GeometryError, format_locations
 
 __all__ = ["GEOMETRY_TYPES", "InvalidPolicy", "clean_geometries"]
 

@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.core.errors import DataError
+from siting.core.errors import DataError, format_locations
 
 __all__ = [
     "CSV_SUFFIXES",
@@ -306,8 +306,6 @@ def points_from_table(df: pd.DataFrame, x: str, y: str, crs: Any,
     Rows with missing or non-numeric coordinates raise a :class:`DataError`
     naming the rows (spreadsheet numbering: header = row 1).
     """
-    from siting.data.fields import format_locations  # local: fields imports this module
-
     missing = [c for c in (x, y) if c not in df.columns]
     if missing:
         raise DataError.single(
