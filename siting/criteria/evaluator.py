@@ -50,7 +50,8 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -136,8 +137,8 @@ class Evidence:
 def _implies(cond: Mapping[str, Any], cov: Coverage) -> bool:
     """True when every feature meeting the filter condition meets the coverage condition."""
     ok = _OPS_PY[cov.op]
-    bound = {">=": "min", ">": "min", "<=": "max", "<": "max"}.get(cov.op)
-    if bound in cond and _is_num(cond[bound]) and _is_num(cov.value) \
+    bound = {">=": "min", ">": "min", "<=": "max", "<": "max"}.get(cov.op, "")
+    if bound and bound in cond and _is_num(cond[bound]) and _is_num(cov.value) \
             and ok(float(cond[bound]), cov.value):
         return True
     values: list[Any] = [cond["eq"]] if "eq" in cond else list(cond.get("in") or [])
@@ -184,17 +185,14 @@ def evidence_for(metric: MetricSpec, layerset: LayerSet | None, *,
     layer_id = lyr.spec.id if lyr is not None else ""
     src = lyr.spec.attribution if lyr is not None else ""
     if missing is not None:
-        if missing_field:
-            why = {lang: t("verdict.no_field", lang, layer=missing, field=missing_field)
-                   for lang in ("sv", "en")}
-            decide = {lang: t("verdict.decide_field", lang, layer=missing, field=missing_field)
-                      for lang in ("sv", "en")}
-        else:
-            why = {lang: t("verdict.no_layer", lang, layer=missing) for lang in ("sv", "en")}
-            decide = {lang: t("verdict.decide_layer", lang, layer=missing)
-                      for lang in ("sv", "en")}
-        return Evidence(metric.id, layer_id, src, False, "none", why["sv"], why["en"],
-                        decide["sv"], decide["en"])
+        keys = ("verdict.no_field", "verdict.decide_field") if missing_field else \
+            ("verdict.no_layer", "verdict.decide_layer")
+        w = {lang: t(keys[0], lang, layer=missing, field=missing_field or "")
+             for lang in ("sv", "en")}
+        d = {lang: t(keys[1], lang, layer=missing, field=missing_field or "")
+             for lang in ("sv", "en")}
+        return Evidence(metric.id, layer_id, src, False, "none", w["sv"], w["en"], d["sv"],
+                        d["en"])
     if lyr is None or kind is None or kind.evidence == "none":
         return Evidence(metric.id, layer_id, src)
     gaps = coverage_gaps(lyr.spec, metric.params.get("filter"))
@@ -218,8 +216,9 @@ def evidence_for(metric: MetricSpec, layerset: LayerSet | None, *,
 
 
 # ----------------------------------------------------------------------------- hard
-_OPS_PY = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-           "<": lambda a, b: a < b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+_OPS_PY: Mapping[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne}
 
 
 def _is_num(v: Any) -> bool:
@@ -231,8 +230,8 @@ def _as_array(values: Any) -> np.ndarray:
     if isinstance(values, pd.Series):
         if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
                 values.dtype):
-            return values.to_numpy(dtype="float64", na_value=np.nan)
-        return values.to_numpy(dtype=object, na_value=None)
+            return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan))
+        return np.asarray(values.to_numpy(dtype=object, na_value=None))
     arr = np.asarray(values)
     if arr.dtype.kind in "fiu":
         return arr.astype("float64", copy=False)
@@ -241,7 +240,7 @@ def _as_array(values: Any) -> np.ndarray:
 
 def _missing(arr: np.ndarray) -> np.ndarray:
     if arr.dtype.kind == "f":
-        return np.isnan(arr)
+        return np.asarray(np.isnan(arr), dtype=bool)
     return np.array([v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
                      for v in arr.ravel()], dtype=bool).reshape(arr.shape)
 
@@ -281,11 +280,12 @@ def _inconclusive(op: str, bias: Bias, ok: np.ndarray) -> np.ndarray:
 
 def _overshoot(crit: HardCriterion, arr: np.ndarray, bias: Bias) -> np.ndarray:
     """Rows failing ``==`` in the direction missing features cannot undo."""
-    if crit.op != "==" or arr.dtype.kind != "f" or not _is_num(crit.threshold) or \
-            bias not in ("upper", "lower"):
+    thr = crit.threshold
+    if crit.op != "==" or arr.dtype.kind != "f" or not isinstance(thr, int | float) or \
+            isinstance(thr, bool) or bias not in ("upper", "lower"):
         return np.zeros(arr.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
-        return arr > float(crit.threshold) if bias == "lower" else arr < float(crit.threshold)
+        return np.asarray(arr > float(thr) if bias == "lower" else arr < float(thr), dtype=bool)
 
 
 def hard_codes(crit: HardCriterion, values: Any, evidence: Evidence | None = None
@@ -341,7 +341,8 @@ def row_verdict(codes: np.ndarray, *, strict: bool = False) -> np.ndarray:
 
 def status_names(codes: np.ndarray) -> np.ndarray:
     """``"pass"``/``"fail"``/``"unknown"`` per code."""
-    return np.array(["unknown", "fail", "pass"], dtype=object)[np.asarray(codes) + 1]
+    names: np.ndarray = np.array(["unknown", "fail", "pass"], dtype=object)
+    return np.asarray(names[np.asarray(codes) + 1])
 
 
 def rank_order(verdict: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -149,6 +149,8 @@ def _field_dtype(layer: str, field: str) -> str | None:
 
 def metric_is_text(kind: str, params: Mapping[str, Any]) -> bool:
     """True when a metric of this kind and parameters yields text values."""
+    layer: Any
+    field: Any
     if kind == "site_attribute":
         layer, field = "sites", params.get("field")
     elif kind in ("nearest_attribute", "municipality_attribute"):

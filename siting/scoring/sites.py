@@ -497,7 +497,7 @@ def _provenance(profile: Profile, layerset: LayerSet | None, sites: gpd.GeoDataF
     cat = getattr(layerset, "catalog", None)
     region = getattr(layerset, "region", None)
     if from_layerset:
-        lyr = layerset.get("sites") if hasattr(layerset, "get") else None
+        lyr = layerset.get("sites") if layerset is not None else None
         src = f"layer '{lyr.spec.id}'" if lyr is not None else "layer 'sites'"
     else:
         src = sites_source or "in-memory GeoDataFrame"

@@ -341,7 +341,7 @@ def _lessons(data: DossierData, lang: str, names: Mapping[str, str]) -> Lessons:
     les = data.lessons
     if not les.used:
         return Lessons(used=False, note=tr("lessons_none", lang))
-    base = {"used": True, "n_confidential_excluded": les.n_confidential_excluded,
+    base: dict[str, Any] = {"used": True, "n_confidential_excluded": les.n_confidential_excluded,
             "confidential_included": les.confidential_included}
     if les.cases is None or les.cases.empty:
         return Lessons(**base, note=tr("lessons_no_cases", lang, industry=les.industry))
