@@ -146,6 +146,7 @@ def run_compare(args: argparse.Namespace) -> int:
     for _, r in shown.iterrows():
         score = f"{r['score']:.1f}" if r["score"] == r["score"] else "-"
         print(f"{int(r['rank']):>3}  {r['kommunkod']}  {str(r['name'])[:18]:<18} {score:>6}  "
+              f"{r['status']:<8} "
               f"{r['best_site'] or '-':<12} land passing {r['land_pass_share']:.1%}")
     print(f"{len(table)} municipalities -> {args.out}")
     return 0

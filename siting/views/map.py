@@ -525,14 +525,20 @@ def build_map(
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
                            f"#fde725)'></i>{_esc(overlay.title)}")
     if candidate_areas is not None and len(candidate_areas):
-        props = {"_style": [{"color": "#1b5e20", "weight": 2, "fill": False,
-                             "dashArray": "5 3"}] * len(candidate_areas)}
+        unknown = (candidate_areas["status"].astype(str).to_numpy() == "unknown"
+                   if "status" in candidate_areas else np.zeros(len(candidate_areas), bool))
+        props = {"_style": [{"color": UNKNOWN_COLOUR if unk else "#1b5e20", "weight": 2,
+                             "fill": False, "dashArray": "5 3"} for unk in unknown]}
         gj = geojson_4326(candidate_areas, simplify_m=25.0, properties=props)
         grp = ofl.FeatureGroup(name=t("map.candidate_areas", lang))
         ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
         grp.add_to(fmap)
         legend_rows.append(f"<i style='border:2px dashed #1b5e20'></i>"
                            f"{_esc(t('map.candidate_areas', lang))}")
+        if unknown.any():
+            legend_rows.append(f"<i style='border:2px dashed {UNKNOWN_COLOUR}'></i>"
+                               f"{_esc(t('map.candidate_areas', lang))} – "
+                               f"{_esc(t('verdict.unknown_criteria', lang))}")
     if sites is not None and len(sites):
         _add_sites(fmap, sites, lang, style)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
