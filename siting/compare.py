@@ -21,6 +21,7 @@ point site per municipality at its representative point.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -130,19 +131,29 @@ def summarise_sites(
                            kind="stable").reset_index(drop=True)
 
 
-def criteria_matrix(values: pd.DataFrame, passes: pd.Series, kommunkod: pd.Series) -> pd.DataFrame:
+def criteria_matrix(values: pd.DataFrame, passes: pd.Series, kommunkod: pd.Series,
+                    no_data: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean criterion value (0..1) per municipality over its passing sites.
 
     Municipalities without passing sites use all their sites, so the matrix
-    still shows why they fall short. Rows: kommunkod; columns: criteria.
+    still shows why they fall short. Rows: kommunkod; columns: criteria. With
+    ``no_data`` (True where a site's value was not measured, e.g.
+    ``SitingResult.no_data``) those values are left out, and a criterion no site
+    of a municipality has data for is NaN ("no data"), never 0.
     """
     codes = kommunkod.astype(str).to_numpy()
     ok = passes.to_numpy(dtype=bool)
+    x = values.to_numpy(dtype=float).copy()
+    if no_data is not None:
+        x[no_data.reindex(index=values.index, columns=values.columns,
+                          fill_value=False).to_numpy(dtype=bool)] = np.nan
     rows = {}
     for code in sorted(set(codes)):
         mine = codes == code
         use = mine & ok if (mine & ok).any() else mine
-        rows[code] = values.to_numpy(dtype=float)[use].mean(axis=0)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: no data
+            rows[code] = np.nanmean(x[use], axis=0)
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(values.columns))
 
 
@@ -325,7 +336,8 @@ def _matrix(result: SitingResult | None, codes: Sequence[str]) -> pd.DataFrame:
     if not values.shape[1] or not mine.any():
         return pd.DataFrame()
     return criteria_matrix(values, result.passes[mine],
-                           result.table["kommunkod"].astype(str)[mine])
+                           result.table["kommunkod"].astype(str)[mine],
+                           no_data=result.no_data[mine])
 
 
 def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: Sequence[str],

@@ -81,6 +81,7 @@ __all__ = [
     "HardOutcome",
     "NotEvaluated",
     "SitingResult",
+    "no_data_score",
     "rank_passing_first",
     "score_values",
 ]
@@ -190,6 +191,20 @@ def score_values(values: ArrayLike, weights: ArrayLike, method: str) -> NDArray[
             or w.sum() <= 0:
         return np.zeros(x.shape[0] if x.ndim else 0)
     return np.clip(mcda.aggregate(x, w, method) * 100.0, 0.0, 100.0)
+
+
+def no_data_score(scores: NDArray[np.float64], nodata: NDArray[np.bool_] | None
+                  ) -> NDArray[np.float64]:
+    """Scores with NaN ("no data", never 0) where no scored criterion had data for the site.
+
+    Examples
+    --------
+    >>> no_data_score(np.array([40.0, 0.0]), np.array([[False, True], [True, True]])).tolist()
+    [40.0, nan]
+    """
+    if nodata is None:
+        return np.full(scores.shape, np.nan)
+    return np.where(np.asarray(nodata, dtype=bool).all(axis=1), np.nan, scores)
 
 
 def rank_passing_first(scores: ArrayLike, passes: ArrayLike) -> NDArray[np.int64]:
@@ -545,7 +560,8 @@ class SitingResult:
         total = sum(weights.get(c, 0.0) for c in ev_ids)
         w = np.array([weights.get(c, 0.0) / total if total > 0 else 0.0 for c in ev_ids])
         x = self.table[[f"value_{c}" for c in ev_ids]].to_numpy(dtype=float)
-        scores = score_values(x, w, profile.aggregation)
+        scores = no_data_score(score_values(x, w, profile.aggregation),
+                               self.no_data[ev_ids].to_numpy(dtype=bool) if ev_ids else None)
         tbl = self.table.copy()
         tbl["score"] = scores
         tbl["rank"] = rank_order(self.verdict_codes, scores)

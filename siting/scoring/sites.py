@@ -70,7 +70,7 @@ from siting.criteria.evaluator import (
 )
 from siting.criteria.profiles import Profile
 from siting.data.layerset import LayerSet
-from siting.scoring.result import NotEvaluated, SitingResult, score_values
+from siting.scoring.result import NotEvaluated, SitingResult, no_data_score, score_values
 
 __all__ = ["compute_metrics", "evaluate", "metric_evidence", "prepare_sites", "reproduce"]
 
@@ -423,7 +423,8 @@ def evaluate(
     total = sum(weights[c] for c in ev_ids)
     w = np.array([weights[c] / total if total > 0 else 0.0 for c in ev_ids])
     x = np.column_stack([values[c] for c in ev_ids]) if ev_ids else np.zeros((n, 0))
-    scores = score_values(x, w, profile.aggregation)
+    scores = no_data_score(score_values(x, w, profile.aggregation),
+                           np.column_stack([nodata[c] for c in ev_ids]) if ev_ids else None)
     cols: dict[str, Any] = {
         "site_id": sites["site_id"].astype("string"),
         "name": sites["name"],
