@@ -3,22 +3,25 @@
 A :class:`SitingResult` (built by :func:`siting.scoring.evaluate`) holds, for
 every candidate site and indexed like the sites,
 
-* ``table``: one row per site with ``site_id, name, kommunkod, passes_hard,
-  hard_incomplete, n_failed, failures_sv, failures_en, score, rank``, every
+* ``table``: one row per site with ``site_id, name, kommunkod, status``
+  (``pass``/``fail``/``unknown``), ``passes_hard, hard_incomplete, n_failed,
+  failures_sv, failures_en, not_checked_sv, not_checked_en`` (the unknown criteria
+  and what would decide them), ``unknown_criteria, score, rank``, every
   metric (``metric_<id>``), soft value (``value_<criterion>``, 0..1) and
   contribution (``contrib_<criterion>`` = weight x value x 100, in score points);
 * ``outcomes``: per site the :class:`HardOutcome` of every hard criterion
-  (pass / fail / not evaluated, with the measured value, the threshold and a
-  Swedish and English sentence);
+  (pass / fail / unknown, with the measured value, the threshold, a Swedish and
+  English sentence and the layer that decided it);
 * ``not_evaluated``: the criteria that could not be evaluated at all because
   their layer is missing (never silently passed);
 * ``provenance``: a :class:`siting.core.provenance.Provenance`.
 
-Scores are 0..100. Ranks put every site that passes the hard criteria above
-every site that fails them (passing sites by score, then failing sites by
-score; ties keep the input order). A site whose hard criteria could not all be
-checked (missing layer or missing value) keeps ``passes_hard`` from the
-criteria that were checked and is flagged ``hard_incomplete``.
+Scores are 0..100 (NaN "no data" for a site without any soft data). Ranks follow
+the policy of :func:`siting.criteria.evaluator.rank_order`: every site that
+fails a hard criterion ranks below all others; sites with unknown criteria rank
+with the passing ones by score, flagged (``status`` "unknown", ``hard_incomplete``);
+ties keep the input order. With ``strict`` (:meth:`SitingResult.with_strict`) an
+unknown counts as a fail.
 
 For the weighted sum the contributions add up to the score. For TOPSIS and
 the cautious aggregation they show weight x value only (the score is not a sum).

@@ -5,18 +5,21 @@ The wiring between the metrics (:mod:`siting.metrics`), the profile
 
 1. every metric of the profile is computed once for all sites
    (:func:`compute_metrics`); a metric whose layer type is not loaded is not
-   computed and every criterion on it is *not evaluated* (listed in the
-   result, with a Swedish and English explanation; never silently passed);
-2. hard criteria give a status per site: pass, fail (with a sentence naming
-   the measured value and the threshold, in Swedish and English) or not
-   evaluated (layer missing, or the metric is NaN for that site); a site with
-   any unchecked hard criterion is flagged ``hard_incomplete``;
+   computed and every criterion on it is *unknown* (listed in the result, with
+   a Swedish and English explanation; never silently passed);
+2. the evaluator (:mod:`siting.criteria.evaluator`, shared with the surface and
+   the comparison) decides every hard criterion per site: pass, fail (with a
+   sentence naming the measured value and the threshold) or unknown (layer,
+   field or value missing, or a layer that does not cover what the criterion
+   asks, with what would decide it); the ``status`` column is the site's verdict
+   and ``hard_incomplete`` flags sites with unknowns;
 3. soft criteria map metrics to values 0..1 through their value functions
-   (NaN -> 0, flagged "no data"); criteria not evaluated are left out of the
-   score and the remaining weights renormalised;
+   (NaN -> 0, flagged "no data"; a site with no soft data at all scores NaN);
+   criteria not evaluated are left out of the score and the weights renormalised;
 4. the values are aggregated per the profile (weighted sum, TOPSIS or the
-   cautious weighted minimum) into a score 0..100, and sites are ranked with
-   every passing site above every failing one.
+   cautious weighted minimum) into a score 0..100, and sites are ranked by the
+   policy of :func:`siting.criteria.evaluator.rank_order`: failing sites last,
+   sites with unknowns among the passing ones (``strict=True``: unknown fails).
 
 Examples
 --------
