@@ -313,7 +313,8 @@ def compare(profile: Profile, layerset: LayerSet, municipalities: str | Sequence
         areas = _best_areas(surface, codes)
         result = (evaluate(areas, profile, layerset, sites_source="candidate areas",
                            strict=strict) if len(areas) else None)
-    table = municipality_table(result, layerset, codes, keys, surface=surface)
+    table = municipality_table(result, layerset, codes, keys, surface=surface,
+                               kind="site" if with_sites else "area")
     table.attrs.update(notes=notes, method=method, key_metrics=keys,
                        resolution_m=surface.resolution_m, strict=strict)
     return ComparisonResult(table, result, method, tuple(notes), tuple(keys),
@@ -341,12 +342,16 @@ def _matrix(result: SitingResult | None, codes: Sequence[str]) -> pd.DataFrame:
 
 
 def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: Sequence[str],
-                       keys: Sequence[str] = (), *, surface: SurfaceResult | None = None
-                       ) -> pd.DataFrame:
+                       keys: Sequence[str] = (), *, surface: SurfaceResult | None = None,
+                       kind: str = "site") -> pd.DataFrame:
     """Per municipality the best evaluated row by the ranking policy, ranked.
 
-    The one place that turns evaluated sites (or areas) into a municipality's verdict:
-    its best row that does not fail (highest score), else its best failing row.
+    The one place that turns evaluated sites (or areas, ``kind="area"``) into a
+    municipality's verdict: its best row that does not fail (highest score), else its
+    best failing row. ``n_sites`` counts the evaluated rows (for areas: the best few per
+    municipality), ``n_pass`` those that do not fail, ``n_unknown`` those with unknowns.
+    Without any row the status is ``fail`` when the surface measured the municipality
+    (no site or area of the minimum size fails nothing) and ``no_data`` otherwise.
     """
     names = dict(zip(layerset.region.kommunkoder, layerset.region.names, strict=True))
     rows: dict[str, dict[str, Any]] = {}
@@ -365,7 +370,6 @@ def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: S
             rows[c]["status"] = "fail"
     if result is not None:
         tbl = result.table
-        kind = "area" if result.provenance.sites_source == "candidate areas" else "site"
         for code, grp in tbl.groupby(tbl["kommunkod"].astype(str), sort=False):
             if code not in rows:
                 continue
