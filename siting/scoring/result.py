@@ -53,7 +53,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -71,10 +71,10 @@ from siting.criteria.evaluator import (
     UNKNOWN,
     Evidence,
     rank_order,
-    reason,
     row_verdict,
 )
 from siting.criteria.profiles import Profile
+from siting.scoring.records import HardOutcome, NotEvaluated, build_outcomes
 
 __all__ = [
     "STATUS_FAIL",
@@ -94,78 +94,6 @@ __all__ = [
 STATUS_PASS, STATUS_FAIL, STATUS_UNKNOWN = PASS, FAIL, UNKNOWN
 STATUS_NOT_EVALUATED = STATUS_UNKNOWN
 _STATUS_NAMES = STATUS_NAMES
-
-Status = Literal["pass", "fail", "unknown"]
-
-
-@dataclass(frozen=True)
-class HardOutcome:
-    """The outcome of one hard criterion for one site.
-
-    Parameters
-    ----------
-    criterion_id : str
-        The hard criterion.
-    status : {"pass", "fail", "unknown"}
-        ``unknown`` when the layer or value is missing, or the layer does not cover what
-        the criterion asks (the text says what would decide it).
-    value : float, str or None
-        The measured metric value (None when not measured).
-    threshold : float, str or tuple
-        The criterion's threshold.
-    op : str
-        The comparison (``>=``, ``<=``, ``>``, ``<``, ``==``, ``!=``, ``in``).
-    text_sv, text_en : str
-        The outcome as a sentence, e.g. ``"Tillgänglig nätkapacitet inom 10 km: 35 MW,
-        krav minst 200 MW"``.
-    layer_id, source : str
-        Which catalogue layer decided it, and the deciding feature's ``source`` field when
-        the layer has one (else the layer's attribution; "" for metrics of the site).
-    """
-
-    criterion_id: str
-    status: Status
-    value: float | str | None
-    threshold: Any
-    op: str
-    text_sv: str
-    text_en: str
-    layer_id: str = ""
-    source: str = ""
-
-    def text(self, lang: str = "sv") -> str:
-        """The sentence in ``lang``."""
-        return self.text_sv if lang == "sv" else self.text_en
-
-
-@dataclass(frozen=True)
-class NotEvaluated:
-    """A criterion that could not be evaluated for any site (its layer is missing).
-
-    Parameters
-    ----------
-    criterion_id : str
-    kind : {"hard", "soft"}
-    metric : str
-        The metric the criterion reads.
-    layer_type : str
-        The canonical layer type that is missing.
-    text_sv, text_en : str
-        Explanation, e.g. ``"Avstånd till hamn: inte utvärderat – lagertypen 'ports'
-        saknas i data"``.
-    """
-
-    criterion_id: str
-    kind: Literal["hard", "soft"]
-    metric: str
-    layer_type: str
-    text_sv: str
-    text_en: str
-
-    def text(self, lang: str = "sv") -> str:
-        """The explanation in ``lang``."""
-        return self.text_sv if lang == "sv" else self.text_en
-
 
 # ----------------------------------------------------------------------------- numeric core
 def score_values(values: ArrayLike, weights: ArrayLike, method: str) -> NDArray[np.float64]:
@@ -222,16 +150,6 @@ def rank_passing_first(scores: ArrayLike, passes: ArrayLike) -> NDArray[np.int64
     """
     ok = np.asarray(passes, dtype=bool)
     return rank_order(np.where(ok, PASS, FAIL), np.asarray(scores, dtype=float))
-
-
-def _cell(value: Any) -> float | str | None:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
-        return float(value)
-    return value if isinstance(value, str) else str(value)
 
 
 # ----------------------------------------------------------------------------- the result
@@ -425,38 +343,8 @@ class SitingResult:
     def outcomes(self) -> pd.Series:
         """Per site (indexed like the sites) the tuple of :class:`HardOutcome`, profile order."""
         if "outcomes" not in self._memo:
-            self._memo["outcomes"] = self._build_outcomes()
+            self._memo["outcomes"] = build_outcomes(self)
         return self._memo["outcomes"]
-
-    def _build_outcomes(self) -> pd.Series:
-        missing_layer = {n.criterion_id: n for n in self.not_evaluated_details
-                         if n.kind == "hard"}
-        rows: list[list[HardOutcome]] = [[] for _ in range(len(self.table))]
-        for crit in self.profile.hard:
-            codes = self.hard_status[crit.id].to_numpy()
-            col = f"metric_{crit.metric}"
-            vals = self.table[col].to_numpy(dtype=object) if col in self.table else \
-                np.full(len(self.table), None, dtype=object)
-            ne = missing_layer.get(crit.id)
-            src_col = f"source_{crit.metric}"
-            per_site = (self.table[src_col].to_numpy(dtype=object) if src_col in self.table
-                        else None)
-            for i, code in enumerate(codes):
-                v = _cell(vals[i])
-                ev = self.evidence.get(crit.metric)
-                if ne is not None:
-                    sv, en = ne.text_sv, ne.text_en
-                else:
-                    sv = reason(crit, v, int(code), ev, "sv")
-                    en = reason(crit, v, int(code), ev, "en")
-                rows[i].append(HardOutcome(
-                    crit.id, _STATUS_NAMES[int(code)],  # type: ignore[arg-type]
-                    v, crit.threshold, crit.op, sv, en,
-                    ev.layer_id if ev is not None else "",
-                    str(per_site[i]) if per_site is not None and isinstance(per_site[i], str)
-                    else (ev.layer_source if ev is not None else "")))
-        return pd.Series([tuple(r) for r in rows], index=self.table.index, dtype=object,
-                         name="outcomes")
 
     # ------------------------------------------------------------------ texts and frames
     def failures(self, lang: str | None = None) -> pd.Series:
