@@ -414,6 +414,11 @@ def evaluate(
     metrics.attrs = {}  # pandas deep-copies attrs on every operation
     n = len(sites)
     evidence = metric_evidence(profile, layerset, missing, methods)
+    for mid, ev in evidence.items():  # which layer decided, and what it cannot tell
+        note = methods.setdefault(mid, {})
+        note.update(layer_id=ev.layer_id, layer_source=ev.layer_source)
+        if ev.bias != "none":
+            note.update(coverage_gap=ev.why_en, decided_by=ev.decide_en)
     sources = feature_sources(sites, profile, layerset, missing)
     codes, texts, not_eval = _decide_hard(profile, metrics, missing, methods, evidence)
     hard_status = pd.DataFrame(codes, index=sites.index, columns=[c.id for c in profile.hard],
