@@ -1,15 +1,20 @@
 """Compare municipalities for one profile: a table, a criteria matrix, best sites.
 
+:func:`compare` gives a :class:`ComparisonResult`, the one comparison the CLI
+(``siting compare``, ``siting report compare``), the app and the comparison report
+lay out. One row per study municipality: its best candidate site, or, without
+sites, its best *candidate areas* of the suitability surface evaluated as sites;
+either way by the scoring engine (:func:`siting.scoring.evaluate`) and so by the
+one evaluator (:mod:`siting.criteria.evaluator`): the municipality's ``status``
+(pass / fail / unknown, or ``no_data``) is exactly its best site's. Also the share
+of its land failing no hard criterion, the key metrics (the profile's most weighted
+soft criteria) of that best site/area, its score (NaN = no data, never 0) and its
+rank by the ranking policy (failing municipalities last). Works on data without
+candidate sites (the real open-data pack).
+
 :func:`compare_municipalities` has two forms:
 
-* ``compare_municipalities(profile, layerset, municipalities="all", *, sites=None,
-  resolution_m=250.0)``: the full comparison. One row per study municipality:
-  its best candidate site (from the scoring engine, :func:`siting.scoring.evaluate`,
-  when a sites layer or ``sites`` is given) or else its best *candidate area*
-  from the suitability surface (:mod:`siting.surface.run`, :mod:`siting.surface.candidates`),
-  the share of its land passing every hard criterion, the key metrics (the
-  profile's most weighted soft criteria) of that best site/area, its score and
-  its rank. Works on data without candidate sites (the real open-data pack).
+* ``compare_municipalities(profile, layerset, ...)``: the table of :func:`compare`;
 * ``compare_municipalities(scores, passes, kommunkod, site_ids, names=None)``:
   the per-municipality summary of already scored sites used by the app
   (:func:`summarise_sites`).
