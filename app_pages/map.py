@@ -88,7 +88,8 @@ def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profil
         rows, cols = surf.shape
         x0, y1, res = surf.transform.c, surf.transform.f, surf.resolution_m
         overlay = mapview.RasterOverlay(t("map.surface", lang), surf.score / 100.0,
-                                        (x0, y1 - rows * res, x0 + cols * res, y1))
+                                        (x0, y1 - rows * res, x0 + cols * res, y1),
+                                        unknown=surf.unknown)
     legend = None
     if sites is not None and sites["passes"].any():
         ok_scores = sites.loc[sites["passes"].astype(bool), "score"]
