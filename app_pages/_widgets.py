@@ -192,6 +192,8 @@ def _dataset_widgets(state: AppState, lang: str) -> None:
         state.profile = st.selectbox(
             t("common.profile", lang), choices, index=choices.index(state.profile),
             key=f"profile_{lang}", format_func=lambda p: _profile_label(p, lang))
+    state.strict = st.checkbox(t("verdict.strict", lang), value=state.strict, key="strict",
+                               help=t("verdict.strict_help", lang))
 
 
 def current_evaluation(state: AppState) -> Any:
@@ -203,7 +205,7 @@ def current_evaluation(state: AppState) -> Any:
         # without a sites layer (real data) the evaluation names candidate areas as sites
         return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,
                                     state.profile, state.weights.get(state.profile),
-                                    state.lang)
+                                    state.lang, strict=state.strict)
 
 
 def kommun_names(state: AppState) -> dict[str, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import (
     add_dataset_args,
@@ -31,6 +31,10 @@ from siting.cli._args import (
     sites_for,
 )
 from siting.core.errors import Problem, ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.data.layerset import LayerSet
+    from siting.scoring.result import SitingResult
 
 __all__ = ["register", "run_compare", "run_dossier"]
 
@@ -91,7 +95,7 @@ def _check_out(out: Path) -> None:
                                   hint="create the folder or choose another path")
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
+def _evaluate(args: argparse.Namespace) -> tuple[SitingResult, LayerSet]:
     from siting.criteria.profiles import load_profile
     from siting.scoring.sites import evaluate
 
@@ -100,18 +104,21 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
     if getattr(args, "func", None) is run_compare:
-        if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+        own = ls.vector("sites")
+        if own is None or len(own) == 0:
             from siting.compare import municipality_sites
 
             sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
             result = evaluate(sites, profile, ls, lang_default=args.lang,
-                              sites_source="municipality representative points")
+                              sites_source="municipality representative points",
+                              strict=args.strict)
         else:
-            result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
+            result = evaluate(None, profile, ls, lang_default=args.lang, progress=True,
+                              strict=args.strict)
     else:
         sites, source = sites_for(args, profile, ls)
         result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                          sites_source=source)
+                          sites_source=source, strict=args.strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     return result, ls
@@ -143,22 +150,34 @@ def run_dossier(args: argparse.Namespace) -> int:
     if not args.no_outcomes:
         cases, withheld = load_cases(args.db, industry=str(result.profile.industry),
                                      include_confidential=args.include_confidential)
-    d = build_dossier(result, args.site, ls, lang=args.lang, n_draws=args.draws, cases=cases,
-                      include_confidential=args.include_confidential,
-                      confidential_withheld=withheld)
+    from siting.scoring.dossier import dossier_data
+
+    data = dossier_data(result, args.site, ls, cases=cases, n_draws=args.draws,
+                        include_confidential=args.include_confidential,
+                        confidential_withheld=withheld)
+    d = build_dossier(result, args.site, ls, lang=args.lang, data=data)
     write_dossier(d, out)
     print(str(out))
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """Run ``siting report compare``."""
+    """Run ``siting report compare``: the comparison of :func:`siting.compare.compare`,
+    laid out (the same verdicts as ``siting compare``)."""
+    from siting.compare import compare
+    from siting.criteria.profiles import load_profile
     from siting.views.report.compare_report import build_comparison, write_comparison
 
     out: Path = args.out
     _check_out(out)
-    result, ls = _evaluate(args)
-    comp = build_comparison(result, ls, lang=args.lang)
+
+    profile = load_profile(args.profile)
+    overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
+    profile, ls = load_profile_and_layers(args)
+    if overrides:
+        profile = profile.with_weights({**dict(profile.weights), **overrides})
+    comparison = compare(profile, ls, strict=args.strict, progress=True)
+    comp = build_comparison(comparison, ls, lang=args.lang)
     write_comparison(comp, out)
     print(str(out))
     return 0
