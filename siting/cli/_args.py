@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from siting.core.errors import Problem, ScoringError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
     from siting.criteria.profiles import Profile
     from siting.data.layerset import LayerSet
 
@@ -61,7 +63,8 @@ def add_sites_args(p: argparse.ArgumentParser) -> None:
                         "are no sites (default 100)")
 
 
-def sites_for(args: argparse.Namespace, profile: Any, layerset: Any) -> tuple[Any, str]:
+def sites_for(args: argparse.Namespace, profile: Profile, layerset: LayerSet
+              ) -> tuple[gpd.GeoDataFrame | None, str]:
     """The sites to score: the ``--sites`` file, the catalogue's, or named candidate areas.
 
     Returns
