@@ -1,0 +1,1 @@
+"""Data: catalogue parsing, readers, field mapping, layers, sites and the workspace's layers."""
