@@ -9,63 +9,102 @@ reprojection to EPSG:3006, geometry repair and canonical ``sites`` fields.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
-from siting.errors import ScoringError
+from siting.errors import DataError, ScoringError
 from siting.frozen import FrozenMap
+from siting.io import file_format
 
-__all__ = ["read_sites"]
+__all__ = ["read_sites", "suggest_coordinates"]
 
 _COORD_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("x", "y", "EPSG:3006"), ("e", "n", "EPSG:3006"), ("easting", "northing", "EPSG:3006"),
     ("ost", "nord", "EPSG:3006"), ("lon", "lat", "EPSG:4326"), ("lng", "lat", "EPSG:4326"),
-    ("longitude", "latitude", "EPSG:4326"),
+    ("longitude", "latitude", "EPSG:4326"), ("öst", "nord", "EPSG:3006"),
 )
 
 
-def _csv_coords(path: Path, crs: str | None) -> tuple[Any, str]:
-    from siting.catalog import CoordSpec
-    from siting.io.tabular import read_csv
-
-    columns = [str(c) for c in read_csv(path).data.columns]
-    lower = {c.casefold(): c for c in columns}
-    for x, y, default_crs in _COORD_PAIRS:
+def suggest_coordinates(columns: list[str]) -> tuple[str, str, str] | None:
+    """(x column, y column, EPSG code) guessed from a table's column names, or None."""
+    lower = {c.casefold().strip(): c for c in columns}
+    for x, y, crs in _COORD_PAIRS:
         if x in lower and y in lower:
-            return CoordSpec(lower[x], lower[y]), crs or default_crs
-    raise ScoringError.single(
-        str(path), "the CSV file has no coordinate columns", field="x/y",
-        hint="name them x and y (SWEREF 99 TM, EPSG:3006) or lon and lat (WGS 84), or save "
-             "the sites as a GeoPackage or GeoJSON")
+            return lower[x], lower[y], crs
+    return None
+
+
+def _table_columns(path: Path) -> list[str]:
+    if file_format(path) == "csv":
+        from siting.io.tabular import read_csv
+
+        return [str(c) for c in read_csv(path).data.columns]
+    return [str(c) for c in pd.read_excel(path, nrows=0).columns]
+
+
+def _table_coords(path: Path, crs: str | None, coords: tuple[str, str] | None
+                  ) -> tuple[Any, str]:
+    from siting.catalog import CoordSpec
+
+    columns = _table_columns(path)
+    if coords is not None:
+        missing = [c for c in coords if c not in columns]
+        if not missing:
+            return CoordSpec(*coords), crs or "EPSG:3006"
+    else:
+        found = suggest_coordinates(columns)
+        if found is not None:
+            return CoordSpec(found[0], found[1]), crs or found[2]
+    raise DataError.single(
+        str(path), "the table's coordinate columns cannot be found", field="x/y",
+        location=", ".join(columns),
+        hint="name them x and y (SWEREF 99 TM, EPSG:3006) or lon and lat (WGS 84), or say "
+             "which columns hold the coordinates",
+        message_sv="tabellens koordinatkolumner går inte att hitta",
+        hint_sv="döp dem till x och y (SWEREF 99 TM, EPSG:3006) eller lon och lat (WGS 84), "
+                "eller ange vilka kolumner som har koordinaterna")
+
+
+def _excel_as_csv(path: Path, folder: Path) -> Path:
+    """An Excel sheet written as a UTF-8 CSV, so the CSV path reads it."""
+    out = folder / f"{path.stem}.csv"
+    pd.read_excel(path, dtype=str).to_csv(out, index=False, sep=";", encoding="utf-8")
+    return out
 
 
 def read_sites(path: str | Path, *, layer: str | None = None,
-               fields: Mapping[str, str] | None = None, crs: str | None = None
+               fields: Mapping[str, str] | None = None, crs: str | None = None,
+               coords: tuple[str, str] | None = None, require_id: bool = True
                ) -> gpd.GeoDataFrame:
-    """Read a user's candidate-site file (GeoPackage, GeoJSON, zipped shapefile, CSV).
+    """Read a user's candidate-site file (GeoPackage, GeoJSON, KML, zipped shapefile, CSV, Excel).
 
     The file is read with the same loader as catalogue layers
     (:func:`siting.layers.read_layer`): its CRS is checked and the data reprojected
     to EPSG:3006, invalid geometries repaired, fields mapped onto the canonical
     ``sites`` fields (``site_id`` is required; ``fields`` maps canonical -> source
-    names when the file uses other column names). A CSV file gives point sites from
-    ``x``/``y`` (EPSG:3006) or ``lon``/``lat`` (EPSG:4326) columns; ``crs`` overrides
-    the CRS (of a CSV, or of a file without one).
+    names when the file uses other column names). A CSV or Excel (``.xlsx``) file gives
+    point sites from ``x``/``y`` (EPSG:3006) or ``lon``/``lat`` (EPSG:4326) columns, or the
+    columns named in ``coords``; ``crs`` overrides the CRS (of a table, or of a file
+    without one). With ``require_id=False`` a file without ``site_id`` is accepted (the
+    workspace gives its own ids); invalid geometries are then refused, not repaired.
 
     Raises
     ------
     ScoringError
-        The file does not exist, or a CSV has no coordinate columns.
+        The file does not exist.
+    DataError
+        A table has no coordinate columns (``field="x/y"``, the columns as location).
     DataError, CrsError
         Unreadable file, no CRS, implausible coordinates, missing ``site_id`` ...
     """
     import datetime as dt
 
     from siting.catalog import LayerSpec
-    from siting.io import file_format
     from siting.io.vector import list_layers
     from siting.layers import read_layer
 
@@ -73,9 +112,13 @@ def read_sites(path: str | Path, *, layer: str | None = None,
     if not p.exists():
         raise ScoringError.single(str(p), "the sites file does not exist",
                                   hint="check the path given with --sites")
-    coords = None
+    if file_format(p) == "table" and p.suffix.lower() in (".xlsx", ".xls"):
+        with tempfile.TemporaryDirectory() as tmp:
+            return read_sites(_excel_as_csv(p, Path(tmp)), layer=layer, fields=fields, crs=crs,
+                              coords=coords, require_id=require_id)
+    spec_coords = None
     if file_format(p) == "csv":
-        coords, crs = _csv_coords(p, crs)
+        spec_coords, crs = _table_coords(p, crs, coords)
         kind = "point"
     else:
         kinds = {str(g or "").lower() for _, g in list_layers(p)}
@@ -83,7 +126,20 @@ def read_sites(path: str | Path, *, layer: str | None = None,
     spec = LayerSpec(id="sites", type="sites", theme="land", kind=kind,  # type: ignore[arg-type]
                      title_sv="Kandidatområden", title_en="Candidate sites", source=p.name,
                      attribution="user file", licence="unknown", vintage=dt.date.today(),
-                     layer=layer, crs=crs, coords=coords, fields=FrozenMap(dict(fields or {})))
-    data = read_layer(spec, p.parent).data
+                     layer=layer, crs=crs, coords=spec_coords,
+                     fields=FrozenMap(dict(fields or {})),
+                     defaults=FrozenMap({} if require_id else {"site_id": pd.NA}),
+                     allow_missing=() if require_id else ("site_id",))
+    loaded = read_layer(spec, p.parent, invalid="repair" if require_id else "reject")
+    data = loaded.data
+    if not require_id and loaded.report.n_loaded < loaded.report.n_read:
+        notes = "; ".join(loaded.report.notes)
+        raise DataError.single(
+            str(p), f"{loaded.report.n_read - loaded.report.n_loaded} feature(s) have no usable "
+                    f"geometry ({notes})", field="geometry",
+            hint="give every site a point or polygon, or remove the empty ones",
+            message_sv=f"{loaded.report.n_read - loaded.report.n_loaded} objekt saknar användbar "
+                       f"geometri ({notes})",
+            hint_sv="ge varje plats en punkt eller polygon, eller ta bort de tomma")
     assert isinstance(data, gpd.GeoDataFrame)
     return data
