@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
+from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.errors import Problem, ScoringError
 
 __all__ = ["register", "run_compare", "run_dossier"]
@@ -39,9 +40,6 @@ def register(subparsers: Any) -> None:
     _common(dossier)
     dossier.add_argument("--site", required=True, metavar="SITE_ID",
                          help="the candidate site's id, e.g. NV-01")
-    dossier.add_argument("--db", default=None, metavar="URL|FILE",
-                         help="outcome log (SQLAlchemy URL or SQLite file); default "
-                              "$SITING_DB_URL or the user's store when it exists")
     dossier.add_argument("--no-outcomes", action="store_true",
                          help="leave the outcome log out of the dossier")
     dossier.add_argument("--include-confidential", action="store_true",
@@ -65,6 +63,7 @@ def register(subparsers: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
+    add_workspace_args(p, toggle=True)
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3")
     p.add_argument("--lang", choices=("sv", "en"), default="sv",
@@ -90,7 +89,13 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+    own_sites, own_layers = workspace_content(args)
+    if own_sites or own_layers:
+        from siting.workspace_eval import evaluate_workspace, with_workspace_layers
+
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, lang_default=args.lang)
+        ls = with_workspace_layers(ls, own_layers)
+    elif ls.vector("sites") is None or len(ls.vector("sites")) == 0:
         from siting.compare import municipality_sites
 
         sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))

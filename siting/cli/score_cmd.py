@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
+from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
@@ -69,6 +70,7 @@ def register(subparsers: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
+    add_workspace_args(p, toggle=True)
     p.add_argument("--sites", type=Path, default=None, metavar="FILE",
                    help="candidate sites from a file (GeoPackage, GeoJSON, zipped shapefile, or "
                         "CSV with x/y or lon/lat columns) instead of the catalogue's sites "
@@ -94,11 +96,18 @@ def _evaluate(args: argparse.Namespace) -> Any:
     profile, ls = load_profile_and_layers(args)
     sites = None
     source = ""
+    own_sites, own_layers = workspace_content(args) if args.sites is None else ([], [])
     if args.sites is not None:
         sites = read_sites(args.sites, crs=args.sites_crs)
         source = str(args.sites.resolve())
-    result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                      sites_source=source)
+    if own_sites or own_layers:
+        from siting.workspace_eval import evaluate_workspace
+
+        result = evaluate_workspace(profile, ls, own_sites, own_layers,
+                                    lang_default=args.lang, progress=True)
+    else:
+        result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
+                          sites_source=source)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     for text in result.not_evaluated_texts(args.lang):

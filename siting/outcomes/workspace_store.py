@@ -198,12 +198,13 @@ class WorkspaceStore:
         return kind.item(row)
 
     def _insert_many(self, kind: _Kind, items: Sequence[Any], user: str | None, comment: str,
-                     action: str) -> list[Any]:
+                     action: str, source: str = "") -> list[Any]:
         who = _who(user)
         with self._store._tx() as session:
             existing = self._rows(session, kind, lock=True)
             if kind is _SITE:
-                self._check_names(items, [r for r in existing if r.deleted_at is None])
+                self._check_names(items, [r for r in existing if r.deleted_at is None],
+                                  source=source)
             n = session.scalar(select(func.count()).select_from(kind.row).where(
                 kind.row.organisation_id == self.organisation_id)) or 0
             when = _now()
@@ -220,14 +221,15 @@ class WorkspaceStore:
                     for row in rows]
 
     def _check_names(self, items: Sequence[WorkspaceSite], kept: Sequence[Any],
-                     ignore_id: str = "") -> None:
-        problems = [p for s in items for p in site_problems(s, self.url)]
+                     ignore_id: str = "", source: str = "") -> None:
+        src = source or self.url
+        problems = [p for s in items for p in site_problems(s, src)]
         taken = {r.name.strip().casefold(): r.site_id for r in kept if r.site_id != ignore_id}
         seen: set[str] = set()
         for s in items:
             key = s.name.strip().casefold()
             if key in seen or key in taken:
-                problems.append(problem(self.url, s.name, "name", "duplicate_name", name=s.name))
+                problems.append(problem(src, s.name, "name", "duplicate_name", name=s.name))
             seen.add(key)
         if problems:
             raise ws_error(StoreError, problems)
@@ -308,18 +310,19 @@ class WorkspaceStore:
         return self._get(_SITE, site_id)
 
     def add_sites(self, sites: Sequence[WorkspaceSite], *, user: str | None = None,
-                  comment: str = "", action: str = "import") -> list[WorkspaceSite]:
+                  comment: str = "", action: str = "import",
+                  source: str = "") -> list[WorkspaceSite]:
         """Save new sites in ONE transaction (all or none); ids ``S<n>`` are given here.
 
         Raises
         ------
         StoreError
             Invalid content or a name used twice (in ``sites`` or by a kept site);
-            nothing is saved.
+            nothing is saved. ``source`` (e.g. the file) is named in the problems.
         """
         if not sites:
             raise ws_error(StoreError, [problem(self.url, "", "", "no_sites")])
-        return self._insert_many(_SITE, sites, user, comment, action)
+        return self._insert_many(_SITE, sites, user, comment, action, source)
 
     def update_site(self, site: WorkspaceSite, *, expected_version: int | None = None,
                     user: str | None = None, comment: str = "") -> WorkspaceSite:
