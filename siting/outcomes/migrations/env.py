@@ -23,9 +23,8 @@ def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: A
     """Autogenerate looks at our tables only (not PostGIS's, not other apps')."""
     if type_ == "table":
         return name in Base.metadata.tables
-    # the PostGIS-only GiST indexes are created by hand (0001_initial, 0003_workspace)
-    return not (type_ == "index" and name in ("ix_outcome_case_geometry",
-                                              "ix_workspace_site_geometry"))
+    # the PostGIS-only GiST index is created by hand in 0001_initial
+    return not (type_ == "index" and name == "ix_outcome_case_geometry")
 
 
 def _run(connection) -> None:  # noqa: ANN001 - alembic passes a Connection

@@ -110,9 +110,6 @@ def upgrade() -> None:
     _revision_table("workspace_layer_revision", "workspace_layer",
                     "fk_workspace_layer_revision_layer", "uq_workspace_layer_revision_no",
                     "ck_workspace_layer_revision_action")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_workspace_site_geometry ON workspace_site "
-                   "USING gist (geometry)")
 
 
 def downgrade() -> None:
