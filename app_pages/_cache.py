@@ -36,6 +36,8 @@ __all__ = [
     "profile_choices",
     "surface",
     "user_profile_dir",
+    "workspace",
+    "workspace_content",
 ]
 
 
@@ -117,18 +119,50 @@ def profile(name: str) -> Any:
     return _profile(name, file_stamp(path))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workspace(url: str, organisation_id: str) -> Any:
+    from siting.outcomes.workspace_store import WorkspaceStore
+
+    return WorkspaceStore.open(url, organisation_id=organisation_id)
+
+
+def workspace(organisation_id: str = "local") -> Any:
+    """The organisation's workspace store on the outcome-log database (kept open)."""
+    from siting.outcomes.store import default_url
+
+    return _workspace(default_url(), organisation_id)
+
+
+def workspace_content() -> tuple[tuple[Any, ...], list[Any], list[Any]]:
+    """(stamp, kept sites, kept layers) of the workspace."""
+    ws = workspace()
+    return ws.stamp(), ws.list_sites(), ws.list_layers()
+
+
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                     profile_name: str, _stamp: tuple[float, float]) -> SitingResult:
-    return evaluate(None, profile(profile_name), layerset(name, data_dir, codes))
+                     profile_name: str, _stamp: tuple[float, float],
+                     ws_stamp: tuple[Any, ...]) -> SitingResult:  # noqa: ARG001 - cache key
+    ls = layerset(name, data_dir, codes)
+    _stamp_now, sites, layers = workspace_content()
+    if sites or layers:
+        from siting.workspace_eval import evaluate_workspace
+
+        return evaluate_workspace(profile(profile_name), ls, sites, layers)
+    return evaluate(None, profile(profile_name), ls)
 
 
 def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
                     profile_name: str) -> SitingResult:
-    """The evaluation with the profile's own weights (metrics computed once, cached)."""
+    """The evaluation with the profile's own weights (metrics computed once, cached).
+
+    The workspace's own sites and layers take part (see :mod:`siting.workspace_eval`);
+    any change to them is a new cache entry.
+    """
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
-    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp)
+    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp,
+                            workspace().stamp())
 
 
 def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,

@@ -8,6 +8,7 @@ explicitly; nothing else is kept in module globals.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -42,6 +43,8 @@ class AppState:
         Site id shown in the details panel.
     flash : str or None
         A success message to show once after the next rerun.
+    ws_drawn : dict or None
+        The shape last drawn on the workspace map and not saved yet (``t``, ``wkt``).
     """
 
     lang: str = "sv"
@@ -56,6 +59,7 @@ class AppState:
     selected_site: str | None = None
     compare_catalog: str = "demo"
     flash: str | None = None
+    ws_drawn: dict[str, Any] | None = None
 
 
 def get_state() -> AppState:

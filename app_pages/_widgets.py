@@ -178,7 +178,8 @@ def current_evaluation(state: AppState) -> Any:
         return None
     with st.spinner(t("common.loading", state.lang)):
         lset = _data.layerset(state.catalog, state.data_dir, state.region_codes)
-        if lset.vector("sites") is None or not len(lset.vector("sites")):
+        if (lset.vector("sites") is None or not len(lset.vector("sites"))) \
+                and not _data.workspace().stamp()[0]:
             st.info(t("map.no_sites", state.lang))
             return None
         return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,

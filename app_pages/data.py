@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages import _workspace
 from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_problems
 from siting.errors import Problem, SitingError
@@ -100,6 +101,7 @@ def _body(state: AppState) -> None:
         table = _status_table(state)
     st.dataframe(table, hide_index=True, width="stretch", key="layers_table")
     _upload(state)
+    _workspace.section(state)
 
 
 run_page(_body)

@@ -21,7 +21,7 @@ from siting.errors import DataError, ScoringError
 from siting.frozen import FrozenMap
 from siting.io import file_format
 
-__all__ = ["read_sites", "suggest_coordinates"]
+__all__ = ["read_sites", "suggest_coordinates", "table_columns"]
 
 _COORD_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("x", "y", "EPSG:3006"), ("e", "n", "EPSG:3006"), ("easting", "northing", "EPSG:3006"),
@@ -39,7 +39,8 @@ def suggest_coordinates(columns: list[str]) -> tuple[str, str, str] | None:
     return None
 
 
-def _table_columns(path: Path) -> list[str]:
+def table_columns(path: Path) -> list[str]:
+    """Column names of a CSV or Excel file."""
     if file_format(path) == "csv":
         from siting.io.tabular import read_csv
 
@@ -51,7 +52,7 @@ def _table_coords(path: Path, crs: str | None, coords: tuple[str, str] | None
                   ) -> tuple[Any, str]:
     from siting.catalog import CoordSpec
 
-    columns = _table_columns(path)
+    columns = table_columns(path)
     if coords is not None:
         missing = [c for c in coords if c not in columns]
         if not missing:
@@ -133,7 +134,7 @@ def read_sites(path: str | Path, *, layer: str | None = None,
     loaded = read_layer(spec, p.parent, invalid="repair" if require_id else "reject")
     data = loaded.data
     if not require_id and loaded.report.n_loaded < loaded.report.n_read:
-        notes = "; ".join(loaded.report.notes)
+        notes = "; ".join(n for n in loaded.report.notes if "geometr" in n)
         raise DataError.single(
             str(p), f"{loaded.report.n_read - loaded.report.n_loaded} feature(s) have no usable "
                     f"geometry ({notes})", field="geometry",

@@ -48,6 +48,7 @@ __all__ = [
     "MAX_UPLOAD_MB",
     "QuestionError",
     "check_upload_size",
+    "file_layers",
     "layer_from_file",
     "sites_from_file",
     "read_site_frame",
@@ -121,7 +122,8 @@ def _check_excel_header(path: Path) -> None:
                                            "merged_header", cells=", ".join(merged))])
 
 
-def _layers(path: Path) -> list[str]:
+def file_layers(path: Path) -> list[str]:
+    """Layer names of a GeoPackage or KML (empty for other formats)."""
     from siting.io.vector import list_layers
 
     if path.suffix.lower() not in (".gpkg", ".kml"):
@@ -130,7 +132,7 @@ def _layers(path: Path) -> list[str]:
 
 
 def _ask_layer(path: Path, layer: str | None) -> None:
-    names = _layers(path)
+    names = file_layers(path)
     if layer is None and len(names) > 1:
         raise QuestionError("layer", names, [problem(path.name, "", "layer", "pick_layer",
                                                     n=len(names), layers=", ".join(names))])

@@ -300,6 +300,17 @@ class WorkspaceStore:
                              changed_by=r.changed_by, changed_at=r.changed_at,
                              comment=r.comment, snapshot=dict(r.snapshot)) for r in revs]
 
+    def stamp(self) -> tuple[int, int, str]:
+        """(sites, layers, latest change as ISO text): changes whenever the workspace does."""
+        with self._store._tx(write=False) as session:
+            parts = []
+            for kind in (_SITE, _LAYER):
+                n, last = session.execute(
+                    select(func.count(), func.max(kind.row.updated_at)).select_from(kind.row)
+                    .where(kind.row.organisation_id == self.organisation_id)).one()
+                parts.append((int(n or 0), str(last or "")))
+        return parts[0][0], parts[1][0], max(parts[0][1], parts[1][1])
+
     # --------------------------------------------------------------- sites
     def list_sites(self, *, include_deleted: bool = False) -> list[WorkspaceSite]:
         """The organisation's sites in the order they were added."""
