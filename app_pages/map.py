@@ -136,6 +136,9 @@ def _details(result: Any, state: AppState) -> None:
         unchecked = row.get(f"not_checked_{lang}", "")
         if isinstance(unchecked, str) and unchecked:
             st.warning(md(unchecked))
+        decided = row.get(f"decided_by_{lang}", "")
+        if isinstance(decided, str) and decided:
+            st.info(f"**{md(t('ws.decided_title', lang))}** {md(decided)}")
         for text in result.not_evaluated_texts(lang):
             st.caption(md(text))
         metrics = []
