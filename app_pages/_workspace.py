@@ -24,8 +24,8 @@ import streamlit.components.v1 as components
 from shapely.geometry import shape
 
 from app_pages import _cache as _data
-from app_pages._state import AppState
-from app_pages._widgets import problems_frame, show_problems
+from app_pages._state import AppState, get_state
+from app_pages._widgets import md, problems_frame, show_problems
 from siting.data.workspace import OWNERS, ZONING, WorkspaceSite
 from siting.errors import SitingError
 from siting.i18n import format_number, t
@@ -244,7 +244,7 @@ def _edit_site(sites: list[WorkspaceSite], lang: str) -> None:
             except SitingError as exc:
                 _fail(exc, lang)
                 return
-            st.success(t("ws.ui.saved_edit", lang, name=changed.name))
+            get_state().flash = t("ws.ui.saved_edit", lang, name=changed.name)
             st.rerun()
         if st.button(t("ws.ui.remove", lang, name=site.name), key="ws_remove"):
             _data.workspace().delete_site(site.site_id)
@@ -335,6 +335,9 @@ def section(state: AppState) -> None:
                                                t("ws.ui.tab_draw", lang),
                                                t("ws.ui.tab_layers", lang)])
     with tab_sites:
+        if state.flash:
+            st.success(md(state.flash))
+            state.flash = None
         _upload_sites(lang)
         sites = _sites_table(lang)
         _edit_site(sites, lang)

@@ -34,6 +34,8 @@ def page(browser, app_server: str) -> Iterator[object]:
     try:
         yield pg
     finally:
+        pg.screenshot(path=str(Path(__file__).resolve().parents[1] / "_artifacts" / "screenshots"
+                               / "workspace_last.png"), full_page=True)
         context.close()
 
 
@@ -51,7 +53,9 @@ def _idle(page) -> None:
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.get_by_role("combobox", name=label).first.click()
+    box = page.get_by_role("combobox", name=label).first
+    box.click()
+    box.fill(option)
     page.get_by_role("option", name=option).first.click()
     _idle(page)
 
@@ -127,8 +131,8 @@ def test_own_sites_drawn_confirmed_ranked_with_local_evidence(page, tmp_path: Pa
     _choose(page, "Detaljplan", "Antagen detaljplan för industri")
     page.get_by_label("Bekräftad nätkapacitet (MW)").fill("150")
     page.get_by_label("Bekräftad av").fill("Skellefteå Kraft Elnät")
-    page.get_by_label("Datum för bekräftelsen").fill("2026/11/20")
-    page.keyboard.press("Escape")
+    page.get_by_role("spinbutton", name="year, Datum för bekräftelsen").click()
+    page.keyboard.type("20261120")
     page.get_by_role("button", name="Spara ändringarna").click()
     _idle(page)
     page.get_by_text("Ändringarna för Hedensbyn industriområde är sparade").first.wait_for()
