@@ -800,13 +800,20 @@ map.addControl(new L.Control.Draw({{
   draw: {{polyline: false, circle: false, circlemarker: false, rectangle: {{}},
           polygon: {{allowIntersection: false, showArea: true}}, marker: {{icon: pin}}}}}}));
 var fitted = false;
+function fit() {{  // only once the page is visible (a hidden tab has no size)
+  var el = document.getElementById("map");
+  if (fitted || !el.clientWidth || !el.clientHeight || !context.getLayers().length) return;
+  map.invalidateSize(); map.fitBounds(context.getBounds()); fitted = true;
+}}
+new ResizeObserver(function () {{ map.invalidateSize(); fit(); }}).observe(
+  document.getElementById("map"));
 window.sitingDraw = {{
   onDrawn: null,
   setData: function (ctx, st) {{
     context.clearLayers(); sites.clearLayers();
     if (ctx) context.addData(ctx);
     if (st) sites.addData(st);
-    if (!fitted && context.getLayers().length) {{ map.fitBounds(context.getBounds()); fitted = true; }}
+    fit();
   }}
 }};
 map.on(L.Draw.Event.CREATED, function (e) {{

@@ -156,7 +156,8 @@ def test_own_sites_drawn_confirmed_ranked_with_local_evidence(page, tmp_path: Pa
     page.get_by_text("bekräftat av Skellefteå Kraft Elnät").first.wait_for()
     page.get_by_text("Tillgänglig nätkapacitet (≥ 130 kV) inom 10 km: 150 MW, krav minst 200 MW"
                      ).first.wait_for()
-    page.screenshot(path=str(screenshot_dir / "workspace_5_details.png"), full_page=True)
+    page.get_by_text("Avgjort av lokalt underlag").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "workspace_5_details.png"))
     with page.expect_download(timeout=_TIMEOUT_MS) as info:
         page.get_by_role("button", name="Ladda ner platsdossier (PDF)").first.click()
     target = tmp_path / info.value.suggested_filename
