@@ -116,9 +116,9 @@ def test_no_crs_asks_for_sweref_or_wgs84_with_the_range(run: Run, tmp_path: Path
 def test_bad_inputs_save_nothing_and_say_so_in_swedish(run: Run, tmp_path: Path) -> None:
     _three_sites().iloc[:1].to_file(tmp_path / "ok.gpkg", layer="x")
     assert run("sites", "add", "ok.gpkg")[0] == 0
-    gpd.GeoDataFrame({"namn": ["Helsingfors", "B"]},
-                     geometry=[Point(24.94, 60.17), Point(18.0, 59.3)], crs=4326).to_file(
-        tmp_path / "ut.geojson")
+    gpd.GeoDataFrame({"namn": ["B", "Oslo", "Helsingfors"]},
+                     geometry=[Point(18.0, 59.3), Point(10.75, 59.91), Point(24.94, 60.17)],
+                     crs=4326).to_file(tmp_path / "ut.geojson")
     (tmp_path / "sida.geojson").write_text("<!DOCTYPE html><html><body>404</body></html>")
     bow = Polygon([(760000, 7200000), (761000, 7201000), (761000, 7200000), (760000, 7201000)])
     gpd.GeoDataFrame({"namn": ["Fluga", "Rätt"]}, geometry=[bow, box(0, 0, 1, 1).buffer(0)
@@ -141,11 +141,11 @@ def test_bad_inputs_save_nothing_and_say_so_in_swedish(run: Run, tmp_path: Path)
     with (tmp_path / "stor.geojson").open("wb") as fh:
         fh.truncate(500 * 1024 * 1024)  # sparse: 500 MB that are never read
     cases = {
-        "ut.geojson": "ut.geojson, 1 (Helsingfors), fält 'geometry': platsen ligger utanför "
-                      "Sverige",
+        "ut.geojson": "2 område(n) ligger utanför Sverige: #2, #3",
         "sida.geojson": "filen är en webbsida (HTML), inte geodata",
         "ogiltig.gpkg": "ogiltig",
-        "tom.geojson": "saknar användbar geometri",
+        "tom.geojson": "1 område(n) saknar geometri eller har ogiltiga (NaN/oändliga) "
+                       "koordinater: #1",
         "dubbel.geojson": "namnet 'Dubbel' finns redan på objekt 1 i filen",
         "sammanfogad.xlsx": "rubrikraden har sammanfogade celler (A1:C1)",
         "stor.geojson": "filen är 500 MB; gränsen är 200 MB",

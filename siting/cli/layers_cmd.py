@@ -32,6 +32,7 @@ from siting.crs import ANALYSIS_CRS, check_plausible, crs_label, parse_crs
 from siting.errors import CrsError, DataError, GeometryError, SitingError
 from siting.fields import normalize_kommunkod
 from siting.io import file_format
+from siting.io.raster import open_checked
 from siting.io.tabular import points_from_table, read_csv
 from siting.io.vector import gdal_path, list_layers, read_vector
 from siting.layers import DEFAULT_BUFFER_M, load_layerset
@@ -132,6 +133,10 @@ def _run_list(args: argparse.Namespace) -> int:
     for lid, item in summary.items():
         for note in item["notes"]:
             print(f"note: {lid}: {note}", file=sys.stderr)
+    for lid, files in ls.meta.get("missing_layers", {}).items():
+        print(f"missing: {lid}: {', '.join(files)} not in the data folders "
+              f"({', '.join(ls.meta.get('data_dirs', ()))}); give the folder with --data-dir",
+              file=sys.stderr)
     return 0
 
 
@@ -269,7 +274,7 @@ def _check_table(path: Path, layer: str | None) -> dict[str, Any]:
 
 def _check_raster(path: Path, crs: str | None) -> list[dict[str, Any]]:
     try:
-        with rasterio.open(path) as src:
+        with open_checked(path) as src:
             use = parse_crs(crs, str(path)) if crs else src.crs
             if use is None:
                 raise CrsError.single(

@@ -19,10 +19,17 @@ never used unless ``--include-confidential`` is given.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
+from siting.cli._args import (
+    add_dataset_args,
+    add_sites_args,
+    load_profile_and_layers,
+    parse_weights,
+    sites_for,
+)
 from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.errors import Problem, ScoringError
 
@@ -38,8 +45,10 @@ def register(subparsers: Any) -> None:
                     "contributions, rank and rank acceptability, labour pool, schools and "
                     "housing in the catchment, lessons from the outcome log, sources.")
     _common(dossier)
+    add_sites_args(dossier)
     dossier.add_argument("--site", required=True, metavar="SITE_ID",
-                         help="the candidate site's id, e.g. NV-01")
+                         help="the candidate site's id, e.g. NV-01 or 2482-O01, or 'best' for "
+                              "the best-ranked site")
     dossier.add_argument("--no-outcomes", action="store_true",
                          help="leave the outcome log out of the dossier")
     dossier.add_argument("--include-confidential", action="store_true",
@@ -89,20 +98,26 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    own_sites, own_layers = workspace_content(args)
+    own_sites, own_layers = workspace_content(args) if getattr(args, "sites", None) is None \
+        else ([], [])
     if own_sites or own_layers:
         from siting.workspace_eval import evaluate_workspace, with_workspace_layers
 
         result = evaluate_workspace(profile, ls, own_sites, own_layers, lang_default=args.lang)
         ls = with_workspace_layers(ls, own_layers)
-    elif ls.vector("sites") is None or len(ls.vector("sites")) == 0:
-        from siting.compare import municipality_sites
+    elif getattr(args, "func", None) is run_compare:
+        if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+            from siting.compare import municipality_sites
 
-        sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
-        result = evaluate(sites, profile, ls, lang_default=args.lang,
-                          sites_source="municipality representative points")
+            sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
+            result = evaluate(sites, profile, ls, lang_default=args.lang,
+                              sites_source="municipality representative points")
+        else:
+            result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
     else:
-        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
+        sites, source = sites_for(args, profile, ls)
+        result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
+                          sites_source=source)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     return result, ls
@@ -119,6 +134,9 @@ def run_dossier(args: argparse.Namespace) -> int:
     if args.draws < 1:
         raise ScoringError.single("--draws", f"must be at least 1, got {args.draws}")
     result, ls = _evaluate(args)
+    if args.site.casefold() in {"best", "bäst"} and len(result.ranks):
+        args.site = str(result.site_ids.loc[result.ranks.idxmin()])
+        print(f"best-ranked site: {args.site}", file=sys.stderr)
     try:
         result.site_index(args.site)
     except ScoringError as exc:

@@ -22,7 +22,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
+from siting.cli._args import (
+    add_dataset_args,
+    add_sites_args,
+    load_profile_and_layers,
+    parse_weights,
+    sites_for,
+)
 from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.errors import ScoringError
 
@@ -71,13 +77,7 @@ def register(subparsers: Any) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
     add_workspace_args(p, toggle=True)
-    p.add_argument("--sites", type=Path, default=None, metavar="FILE",
-                   help="candidate sites from a file (GeoPackage, GeoJSON, zipped shapefile, or "
-                        "CSV with x/y or lon/lat columns) instead of the catalogue's sites "
-                        "layer; needs a site_id field")
-    p.add_argument("--sites-crs", default=None, metavar="CRS",
-                   help="CRS of the --sites file, e.g. EPSG:3006 (overrides the file's own "
-                        "and the x/y -> EPSG:3006, lon/lat -> EPSG:4326 default of CSV files)")
+    add_sites_args(p)
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3 (others keep "
                         "the profile's weight; all are renormalised)")
@@ -88,24 +88,19 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _evaluate(args: argparse.Namespace) -> Any:
     from siting.profiles import load_profile
     from siting.scoring import evaluate
-    from siting.sites_io import read_sites
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    sites = None
-    source = ""
     own_sites, own_layers = workspace_content(args) if args.sites is None else ([], [])
-    if args.sites is not None:
-        sites = read_sites(args.sites, crs=args.sites_crs)
-        source = str(args.sites.resolve())
     if own_sites or own_layers:
         from siting.workspace_eval import evaluate_workspace
 
         result = evaluate_workspace(profile, ls, own_sites, own_layers,
                                     lang_default=args.lang, progress=True)
     else:
+        sites, source = sites_for(args, profile, ls)
         result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
                           sites_source=source)
     if overrides:

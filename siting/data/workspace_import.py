@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.crs import ANALYSIS_CRS, SWEDEN_BOUNDS_LONLAT
+from siting.crs import ANALYSIS_CRS
 from siting.data.workspace import (
     OWNERS,
     ZONING,
@@ -220,21 +220,6 @@ def _choice(value: Any, words: Mapping[str, str], allowed: Sequence[str]) -> str
     return hit if hit in allowed else None
 
 
-def _outside_sweden(geoms: np.ndarray) -> np.ndarray:
-    """True where a geometry (EPSG:3006) lies outside Sweden's extent."""
-    from pyproj import Transformer
-
-    pts = shapely.point_on_surface(geoms)
-    ok = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
-    out = np.zeros(len(geoms), dtype=bool)
-    if ok.any():
-        tr = Transformer.from_crs(ANALYSIS_CRS, "EPSG:4326", always_xy=True)
-        lon, lat = tr.transform(shapely.get_x(pts[ok]), shapely.get_y(pts[ok]))
-        lo_x, lo_y, hi_x, hi_y = SWEDEN_BOUNDS_LONLAT
-        out[ok] = ~((lon >= lo_x) & (lon <= hi_x) & (lat >= lo_y) & (lat <= hi_y))
-    return out
-
-
 def sites_from_frame(frame: gpd.GeoDataFrame, source: str, *,
                      name_field: str | None = None) -> list[WorkspaceSite]:
     """Turn a read site frame (EPSG:3006) into workspace sites, checking every feature.
@@ -243,7 +228,7 @@ def sites_from_frame(frame: gpd.GeoDataFrame, source: str, *,
     ------
     DataError
         With every problem: no name column, empty names, empty/invalid geometry,
-        outside Sweden, duplicate names.
+        duplicate names (the reader has already refused sites outside Sweden).
     """
     name_col = _pick_name_column(frame, name_field, source)
     cols = {c.casefold(): c for c in map(str, frame.columns)}
@@ -251,7 +236,6 @@ def sites_from_frame(frame: gpd.GeoDataFrame, source: str, *,
     owner_col = next((cols[c] for c in ("owner", "agare", "ägare", "markagare", "markägare")
                       if c in cols), None)
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    outside = _outside_sweden(geoms)
     problems: list[Problem] = []
     sites: list[WorkspaceSite] = []
     seen: dict[str, int] = {}
@@ -263,9 +247,6 @@ def sites_from_frame(frame: gpd.GeoDataFrame, source: str, *,
         where = f"{i}" + (f" ({name})" if name else "")
         if geom is None or shapely.is_empty(geom):
             problems.append(problem(source, where, "geometry", "empty_geometry"))
-            continue
-        if outside[i - 1]:
-            problems.append(problem(source, where, "geometry", "outside_sweden"))
             continue
         key = name.casefold()
         if key and key in seen:
@@ -340,8 +321,6 @@ def layer_from_file(path: str | Path, layer_type: str, *, field_map: Mapping[str
     geoms = np.asarray(data.geometry.values, dtype=object)
     problems = [problem(name, str(i + 1), "geometry", "empty_geometry")
                 for i in np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    problems += [problem(name, str(i + 1), "geometry", "outside_sweden")
-                 for i in np.flatnonzero(_outside_sweden(geoms))]
     if problems:
         raise ws_error(DataError, problems)
     keep = [f.name for f in ltype.fields if f.name in data.columns]
