@@ -2,7 +2,7 @@
 
 Widgets and session state only: reading, checking and saving are
 :mod:`siting.data.workspace_import` and :mod:`siting.outcomes.workspace_store`;
-the drawing map is :func:`siting.mapview.draw_page_html` behind a small
+the drawing map is :func:`siting.views.map.draw_page_html` behind a small
 Streamlit component bridge (offline: Leaflet and Leaflet.draw are inline).
 """
 
@@ -26,9 +26,9 @@ from shapely.geometry import shape
 from app_pages import _cache as _data
 from app_pages._state import AppState, get_state
 from app_pages._widgets import md, problems_frame, show_problems
+from siting.core.errors import SitingError
+from siting.core.i18n import format_number, t
 from siting.data.workspace import OWNERS, ZONING, WorkspaceSite
-from siting.errors import SitingError
-from siting.i18n import format_number, t
 
 __all__ = ["section"]
 
@@ -58,7 +58,7 @@ _BRIDGE_JS = """(function () {
 @st.cache_resource(show_spinner=False)
 def _draw_component(lang: str) -> Any:
     """The drawing map as a Streamlit component (its page written once per process)."""
-    from siting.mapview import draw_page_html
+    from siting.views.map import draw_page_html
 
     folder = Path(platformdirs.user_cache_dir("siting")) / "draw_component" / lang
     folder.mkdir(parents=True, exist_ok=True)
@@ -86,9 +86,9 @@ def _saved_file(up: Any) -> Path:
 
 def _read_options(path: Path, lang: str, key: str) -> dict[str, Any]:
     """Layer / coordinate columns / CRS choices for a file (what the user confirms)."""
+    from siting.data.io import file_format
+    from siting.data.sites import suggest_coordinates, table_columns
     from siting.data.workspace_import import file_layers
-    from siting.io import file_format
-    from siting.sites_io import suggest_coordinates, table_columns
 
     opts: dict[str, Any] = {}
     layers = file_layers(path)
@@ -147,7 +147,7 @@ def _upload_sites(lang: str) -> None:
 
 
 def _context_geojson(state: AppState) -> tuple[str, str]:
-    from siting.mapview import geojson_4326
+    from siting.views.map import geojson_4326
 
     muni = _data.municipalities(state.catalog, state.data_dir)
     if state.region_codes:
@@ -262,9 +262,9 @@ def _edit_site(sites: list[WorkspaceSite], lang: str) -> None:
 
 
 def _upload_layer(state: AppState) -> None:
+    from siting.data.fields import suggest_field_map
+    from siting.data.schema import LAYER_TYPES, THEMES
     from siting.data.workspace_import import layer_from_file, read_site_frame
-    from siting.fields import suggest_field_map
-    from siting.schema import LAYER_TYPES, THEMES
 
     lang = state.lang
     st.markdown(f"**{t('ws.ui.upload_layer', lang)}**")

@@ -32,19 +32,19 @@ REPO = Path(__file__).resolve().parent.parent
 TARGETS_S = {"compare": 20.0, "sites": 5.0, "backtest": 60.0}
 
 _CASES = {
-    "load_all": "from siting.layers import load_layerset; load_layerset('sweden_open')",
-    "compare": ("from siting.layers import load_layerset; from siting.profiles import "
+    "load_all": "from siting.data.layers import load_layerset; load_layerset('sweden_open')",
+    "compare": ("from siting.data.layers import load_layerset; from siting.criteria.profiles import "
                 "load_profile; from siting.compare import compare_region; "
                 "compare_region(load_profile('{p}'), load_layerset('sweden_open'), "
                 "resolution_m=1000)"),
-    "load_one": ("from siting.layers import load_layerset; "
+    "load_one": ("from siting.data.layers import load_layerset; "
                  "load_layerset('sweden_open', region='Skellefteå')"),
-    "sites": ("from siting.layers import load_layerset; from siting.profiles import "
+    "sites": ("from siting.data.layers import load_layerset; from siting.criteria.profiles import "
               "load_profile; from siting.candidate_sites import candidate_sites; "
               "from siting.scoring import evaluate; p = load_profile('{p}'); "
               "ls = load_layerset('sweden_open', region='Skellefteå'); "
               "evaluate(candidate_sites(p, ls, resolution_m=100), p, ls)"),
-    "backtest": ("from siting.layers import load_layerset; from siting.profiles import "
+    "backtest": ("from siting.data.layers import load_layerset; from siting.criteria.profiles import "
                  "load_profile; from siting.backtest import backtest, cases_frame; "
                  "from siting.outcomes.seed import real_cases; "
                  "backtest(load_profile('{p}'), load_layerset('sweden_open'), "

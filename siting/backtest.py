@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["DECIDED", "BacktestResult", "backtest", "bootstrap_mean_ci", "cases_frame",
            "mid_rank_percentile"]

@@ -1,7 +1,7 @@
 """Candidate sites where a dataset has none: named candidate areas plus brownfield sites.
 
 On real data there is no layer of candidate sites. :func:`candidate_sites`
-turns the suitability surface's candidate areas (:mod:`siting.candidates`)
+turns the suitability surface's candidate areas (:mod:`siting.surface.candidates`)
 into named sites, e.g. ``"Skellefteå – område 3: 212 ha, 4 km NO om
 Skellefteå"`` (the place is the municipality's largest tätort, its
 *centralort* by population), and adds the dataset's large industrial sites in
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.i18n import format_number, t
+from siting.core.i18n import format_number, t
 
 __all__ = ["AREA_PERCENTILE", "DEFAULT_RESOLUTION_M", "MAX_AREAS_PER_MUNICIPALITY", "candidate_sites",
            "compass_direction"]
@@ -169,8 +169,8 @@ def candidate_sites(profile: Any, layerset: Any, *, resolution_m: float = DEFAUL
         ("area" | "brownfield"), ``score_mean`` (the surface's mean cell score of
         an area), geometry.
     """
-    from siting.candidates import candidate_areas
     from siting.surface import suitability_surface
+    from siting.surface.candidates import candidate_areas
 
     surface = suitability_surface(profile, layerset, resolution_m=resolution_m)
     areas = candidate_areas(surface, by_municipality=True, percentile=percentile)

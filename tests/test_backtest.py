@@ -15,7 +15,7 @@ from siting.backtest import (
     cases_frame,
     mid_rank_percentile,
 )
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 
 def test_mid_rank_percentile_known() -> None:
@@ -49,9 +49,9 @@ def test_leave_one_out_finds_a_planted_signal() -> None:
 
 @pytest.fixture(scope="module")
 def demo():
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
     from siting.demo import STUDY_AREA
-    from siting.layers import load_layerset
-    from siting.profiles import load_profile
 
     profile = load_profile("battery_plant")
     return profile, load_layerset("demo", region=list(STUDY_AREA))

@@ -12,10 +12,10 @@ import rasterio
 from affine import Affine
 from shapely.geometry import Point
 
+from siting.core.errors import DataError, ScoringError
+from siting.data.io.raster import read_raster
 from siting.data.outline import inside_sweden
-from siting.errors import DataError, ScoringError
-from siting.io.raster import read_raster
-from siting.sites_io import read_sites
+from siting.data.sites import read_sites
 
 
 def _tif(path: Path) -> Path:

@@ -12,14 +12,14 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from siting.catalog import load_catalog
+from siting.core.errors import RegionError
 from siting.data.bundle import BUNDLE_DIR, BUNDLED_FILES
+from siting.data.catalog import load_catalog
 from siting.data.derived import tatort_population
 from siting.data.grid_merge import STATION_MERGE_M, merge_lines, merge_stations
-from siting.errors import RegionError
-from siting.layers import load_layerset
+from siting.data.layers import load_layerset
+from siting.data.region import resolve_region, study_area_choices
 from siting.metrics.labour import labour_pool
-from siting.region import resolve_region, study_area_choices
 
 # ---------------------------------------------------------------- grid dedup
 
@@ -182,7 +182,7 @@ def test_catalogue_works_from_the_bundle_alone(tmp_path: Path) -> None:
 @pytest.mark.parametrize("profile_id", ["data_center", "steelworks"])
 def test_lulea_has_candidate_areas(shared_data: Path, profile_id: str) -> None:
     from siting.candidate_sites import candidate_sites
-    from siting.profiles import load_profile
+    from siting.criteria.profiles import load_profile
 
     ls = load_layerset("sweden_open", data_dir=shared_data, region="Luleå")
     sites = candidate_sites(load_profile(profile_id), ls, resolution_m=250)
@@ -196,8 +196,8 @@ def test_lulea_has_candidate_areas(shared_data: Path, profile_id: str) -> None:
 
 
 def test_catalogues_and_profiles_reach_an_installed_package() -> None:
-    from siting.catalog import BUNDLE_ROOT, CATALOG_DIR
-    from siting.profiles import PROFILE_DIR
+    from siting.criteria.profiles import PROFILE_DIR
+    from siting.data.catalog import BUNDLE_ROOT, CATALOG_DIR
 
     # the wheel carries layers/ and criteria/ through these links inside the package
     assert (BUNDLE_ROOT / "shipped_layers").resolve() == CATALOG_DIR.resolve()

@@ -13,8 +13,8 @@ import pytest
 from conftest_outcomes import BACKENDS, backend_url
 from sqlalchemy import create_engine, inspect, text
 
+from siting.core.errors import StoreError
 from siting.data.workspace import WorkspaceLayer, WorkspaceSite
-from siting.errors import StoreError
 from siting.outcomes.workspace_store import WorkspaceStore
 
 _POINT = "POINT (760000 7200000)"

@@ -41,11 +41,11 @@ def _cases(args: argparse.Namespace, industry: str) -> Any:
         from siting.outcomes.seed import real_cases
 
         return cases_frame(real_cases())
-    from siting.report.outcome_cases import load_cases
+    from siting.views.report.outcome_cases import load_cases
 
     frame, _ = load_cases(args.db, industry=industry)
     if frame is None:
-        from siting.errors import StoreError
+        from siting.core.errors import StoreError
 
         raise StoreError.single(str(args.db), "no outcome log found",
                                 hint="give an existing database with --db")

@@ -31,7 +31,7 @@ from siting.cli._args import (
     sites_for,
 )
 from siting.cli.sites_cmd import add_workspace_args, workspace_content
-from siting.errors import Problem, ScoringError
+from siting.core.errors import Problem, ScoringError
 
 __all__ = ["register", "run_compare", "run_dossier"]
 
@@ -82,7 +82,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _check_out(out: Path) -> None:
-    from siting.report.render import output_format
+    from siting.views.report.render import output_format
 
     output_format(out)
     if not out.parent.exists():
@@ -91,8 +91,8 @@ def _check_out(out: Path) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.criteria.profiles import load_profile
+    from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
@@ -101,7 +101,7 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     own_sites, own_layers = workspace_content(args) if getattr(args, "sites", None) is None \
         else ([], [])
     if own_sites or own_layers:
-        from siting.workspace_eval import evaluate_workspace, with_workspace_layers
+        from siting.scoring.workspace import evaluate_workspace, with_workspace_layers
 
         result = evaluate_workspace(profile, ls, own_sites, own_layers, lang_default=args.lang)
         ls = with_workspace_layers(ls, own_layers)
@@ -125,9 +125,9 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def run_dossier(args: argparse.Namespace) -> int:
     """Run ``siting dossier``."""
-    from siting.report.dossier import build_dossier
-    from siting.report.outcome_cases import load_cases
-    from siting.report.render import write_dossier
+    from siting.views.report.dossier import build_dossier
+    from siting.views.report.outcome_cases import load_cases
+    from siting.views.report.render import write_dossier
 
     out: Path = args.out
     _check_out(out)
@@ -159,7 +159,7 @@ def run_dossier(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     """Run ``siting report compare``."""
-    from siting.report.compare_report import build_comparison, write_comparison
+    from siting.views.report.compare_report import build_comparison, write_comparison
 
     out: Path = args.out
     _check_out(out)

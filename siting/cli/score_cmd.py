@@ -30,7 +30,7 @@ from siting.cli._args import (
     sites_for,
 )
 from siting.cli.sites_cmd import add_workspace_args, workspace_content
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -86,8 +86,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> Any:
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.criteria.profiles import load_profile
+    from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
@@ -95,7 +95,7 @@ def _evaluate(args: argparse.Namespace) -> Any:
     profile, ls = load_profile_and_layers(args)
     own_sites, own_layers = workspace_content(args) if args.sites is None else ([], [])
     if own_sites or own_layers:
-        from siting.workspace_eval import evaluate_workspace
+        from siting.scoring.workspace import evaluate_workspace
 
         result = evaluate_workspace(profile, ls, own_sites, own_layers,
                                     lang_default=args.lang, progress=True)
@@ -116,7 +116,7 @@ def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
 
 
 def _print_table(result: Any, lang: str, top: int) -> None:
-    from siting.i18n import format_number
+    from siting.core.i18n import format_number
 
     tbl = result.table.sort_values("rank", kind="stable")
     if top > 0:

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from siting.errors import DataError, Problem
+from siting.core.errors import DataError, Problem
 
 __all__ = ["add_workspace_args", "open_workspace", "register", "workspace_content"]
 

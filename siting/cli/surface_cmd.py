@@ -23,7 +23,7 @@ from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers
 from siting.cli.sites_cmd import add_workspace_args, workspace_content
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["register", "run_compare", "run_suitability"]
 
@@ -80,8 +80,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def run_suitability(args: argparse.Namespace) -> int:
     """Compute the surface, write the GeoTIFF (and the candidate areas)."""
-    from siting.candidates import candidate_areas
-    from siting.surface import suitability_surface
+    from siting.surface.candidates import candidate_areas
+    from siting.surface.run import suitability_surface
 
     if args.out.suffix.lower() not in (".tif", ".tiff"):
         raise ScoringError.single("--out", f"'{args.out}' is not a .tif file",
@@ -133,13 +133,13 @@ def run_compare(args: argparse.Namespace) -> int:
     profile, ls = _load(args)
     sites = None
     if args.sites is not None:
-        from siting.scoring import read_sites
+        from siting.scoring.sites import read_sites
 
         sites = read_sites(args.sites)
     else:
         own_sites, own_layers = workspace_content(args)
         if own_sites or own_layers:
-            from siting.workspace_eval import with_workspace_layers, workspace_sites
+            from siting.scoring.workspace import with_workspace_layers, workspace_sites
 
             ls = with_workspace_layers(ls, own_layers)
             sites = workspace_sites(ls, own_sites)

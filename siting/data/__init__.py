@@ -1,1 +1,2 @@
-"""Data: catalogue parsing, readers, field mapping, layers, sites and the workspace's layers."""
+"""Data in: catalogues, readers, field mapping, layer loading, study areas, candidate sites
+and the workspace's own sites and layers."""

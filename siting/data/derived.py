@@ -29,10 +29,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from siting.core.errors import CatalogError, DataError
 from siting.data.grid_merge import merge_lines, merge_stations
-from siting.errors import CatalogError, DataError
-from siting.io.tabular import points_from_table, read_csv
-from siting.io.vector import read_vector
+from siting.data.io.tabular import points_from_table, read_csv
+from siting.data.io.vector import read_vector
 
 __all__ = ["BUILDERS", "build_layer", "tatort_population"]
 

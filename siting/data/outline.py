@@ -30,8 +30,8 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from siting.catalog import BUNDLE_ROOT
-from siting.io.vector import gdal_path
+from siting.data.catalog import BUNDLE_ROOT
+from siting.data.io.vector import gdal_path
 
 __all__ = ["OUTLINE_SOURCE", "OUTLINE_TOLERANCE_M", "inside_sweden", "sweden_outline"]
 

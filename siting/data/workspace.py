@@ -26,10 +26,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from siting.crs import ANALYSIS_CRS
-from siting.errors import Problem, SitingError
-from siting.frozen import FrozenMap
-from siting.i18n import t
+from siting.core.crs import ANALYSIS_CRS
+from siting.core.errors import Problem, SitingError
+from siting.core.frozen import FrozenMap
+from siting.core.i18n import t
 
 __all__ = [
     "LEVELS",
@@ -146,7 +146,7 @@ class WorkspaceLayer:
         Id within the organisation (``L1``, ``L2`` ...).
     title : str
     type : str
-        Canonical layer type (:data:`siting.schema.LAYER_TYPES`), e.g. ``substations``.
+        Canonical layer type (:data:`siting.data.schema.LAYER_TYPES`), e.g. ``substations``.
     theme : str
         Theme shown on the map.
     kind : str

@@ -1,6 +1,6 @@
 """Bring an organisation's own sites and layers in from files, checked, all or nothing.
 
-The file is read by THE site reader (:func:`siting.sites_io.read_sites`: CRS check,
+The file is read by THE site reader (:func:`siting.data.sites.read_sites`: CRS check,
 reprojection to EPSG:3006, geometry repair); this module adds what a workspace
 needs on top: the size limit (checked before anything is read), the questions a
 person must answer (which layer of a multi-layer file, which CRS when the file
@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.crs import ANALYSIS_CRS
+from siting.core.crs import ANALYSIS_CRS
+from siting.core.errors import CrsError, DataError, Problem
+from siting.core.frozen import FrozenMap
 from siting.data.workspace import (
     OWNERS,
     ZONING,
@@ -41,8 +43,6 @@ from siting.data.workspace import (
     site_problems,
     ws_error,
 )
-from siting.errors import CrsError, DataError, Problem
-from siting.frozen import FrozenMap
 
 __all__ = [
     "MAX_UPLOAD_MB",
@@ -124,7 +124,7 @@ def _check_excel_header(path: Path) -> None:
 
 def file_layers(path: Path) -> list[str]:
     """Layer names of a GeoPackage or KML (empty for other formats)."""
-    from siting.io.vector import list_layers
+    from siting.data.io.vector import list_layers
 
     if path.suffix.lower() not in (".gpkg", ".kml"):
         return []
@@ -144,7 +144,7 @@ def _ask_layer(path: Path, layer: str | None) -> None:
 def _raw_range(path: Path, layer: str | None) -> str:
     import pyogrio
 
-    from siting.io.vector import gdal_path
+    from siting.data.io.vector import gdal_path
 
     try:
         info = pyogrio.read_info(gdal_path(path), layer=layer)
@@ -172,7 +172,7 @@ def read_site_frame(path: str | Path, *, layer: str | None = None, crs: str | No
         Too large, not the format its name says, merged Excel header cells, coordinates
         that do not fit the CRS ...
     """
-    from siting.sites_io import read_sites
+    from siting.data.sites import read_sites
 
     p = Path(path)
     _check_file(p)
@@ -304,8 +304,8 @@ def layer_from_file(path: str | Path, layer_type: str, *, field_map: Mapping[str
     DataError
         With every problem (unknown type, unmapped required field, bad values ...).
     """
-    from siting.fields import canonicalize
-    from siting.schema import LAYER_TYPES
+    from siting.data.fields import canonicalize
+    from siting.data.schema import LAYER_TYPES
 
     p = Path(path)
     name = source or p.name

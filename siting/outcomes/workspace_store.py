@@ -33,6 +33,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from siting.core.errors import StoreError
+from siting.core.frozen import FrozenMap
 from siting.data.workspace import (
     LOCAL_ORGANISATION,
     ItemMeta,
@@ -42,8 +44,6 @@ from siting.data.workspace import (
     site_problems,
     ws_error,
 )
-from siting.errors import StoreError
-from siting.frozen import FrozenMap
 from siting.outcomes.revisions import ACTIONS, Revision
 from siting.outcomes.store import OutcomeStore, _now, _who
 from siting.outcomes.workspace_models import (
