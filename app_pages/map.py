@@ -56,6 +56,7 @@ def _site_frame(result: Any, lang: str) -> Any:
     sites["colour_value"] = (scores - lo) / (hi - lo) if hi > lo else 1.0
     sites["rank"] = result.rank_passing
     sites["passes"] = result.passes
+    sites["status"] = result.status
     sites["reasons"] = result.reasons(lang)
     if "area_ha" in result.table:
         sites["area_ha"] = result.table["area_ha"]

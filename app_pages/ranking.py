@@ -206,6 +206,7 @@ def _body(state: AppState) -> None:
                 f"({md(r[t('ranking.col_score', lang)])})"
                 for _, r in top.iterrows()))
         st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
+        st.caption(evaluation.policy(lang))
         st.download_button(t("common.download_csv", lang),
                            frame.to_csv(index=False).encode("utf-8"),
                            file_name=f"ranking_{state.profile}.csv", mime="text/csv")

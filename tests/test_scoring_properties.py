@@ -200,7 +200,9 @@ def test_weighted_sum_contributions_add_up_to_the_score() -> None:
     assert list(res.table["n_failed"]) == [0, 1, 0, 1]
     assert "Yta: 5 ha, krav minst 10 ha" in res.table["failures_sv"].iloc[1]
     assert res.table["hard_incomplete"].tolist() == [False, False, True, False]
-    assert res.table["not_checked_en"].iloc[2] == "Capacity: no data, required at least 50 MW"
+    assert res.table["not_checked_en"].iloc[2].startswith(
+        "Capacity: no data, required at least 50 MW – unknown")
+    assert res.table["status"].tolist() == ["pass", "fail", "unknown", "fail"]
 
 
 def test_rank_and_score_core() -> None:

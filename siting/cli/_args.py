@@ -33,6 +33,10 @@ def add_dataset_args(p: argparse.ArgumentParser) -> None:
                         "study area for the demo catalogue, else all)")
     p.add_argument("--buffer-m", type=float, default=None,
                    help="neighbourhood buffer around the study area in metres (default 50000)")
+    p.add_argument("--strict", action="store_true",
+                   help="count a hard criterion that cannot be decided (no data, or a layer "
+                        "that does not cover what it asks) as failed; by default such sites "
+                        "rank with the passing ones, flagged 'unknown'")
 
 
 def add_sites_args(p: argparse.ArgumentParser) -> None:

@@ -103,7 +103,8 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     if own_sites or own_layers:
         from siting.scoring.workspace import evaluate_workspace, with_workspace_layers
 
-        result = evaluate_workspace(profile, ls, own_sites, own_layers, lang_default=args.lang)
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, lang_default=args.lang,
+                                    strict=args.strict)
         ls = with_workspace_layers(ls, own_layers)
     elif getattr(args, "func", None) is run_compare:
         if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
@@ -111,13 +112,15 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
 
             sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
             result = evaluate(sites, profile, ls, lang_default=args.lang,
-                              sites_source="municipality representative points")
+                              sites_source="municipality representative points",
+                              strict=args.strict)
         else:
-            result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
+            result = evaluate(None, profile, ls, lang_default=args.lang, progress=True,
+                              strict=args.strict)
     else:
         sites, source = sites_for(args, profile, ls)
         result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                          sites_source=source)
+                          sites_source=source, strict=args.strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     return result, ls
@@ -149,22 +152,34 @@ def run_dossier(args: argparse.Namespace) -> int:
     if not args.no_outcomes:
         cases, withheld = load_cases(args.db, industry=str(result.profile.industry),
                                      include_confidential=args.include_confidential)
-    d = build_dossier(result, args.site, ls, lang=args.lang, n_draws=args.draws, cases=cases,
-                      include_confidential=args.include_confidential,
-                      confidential_withheld=withheld)
+    from siting.scoring.dossier import dossier_data
+
+    data = dossier_data(result, args.site, ls, cases=cases, n_draws=args.draws,
+                        include_confidential=args.include_confidential,
+                        confidential_withheld=withheld)
+    d = build_dossier(result, args.site, ls, lang=args.lang, data=data)
     write_dossier(d, out)
     print(str(out))
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """Run ``siting report compare``."""
+    """Run ``siting report compare``: the comparison of :func:`siting.compare.compare`,
+    laid out (the same verdicts as ``siting compare``)."""
+    from siting.compare import compare
+    from siting.criteria.profiles import load_profile
     from siting.views.report.compare_report import build_comparison, write_comparison
 
     out: Path = args.out
     _check_out(out)
-    result, ls = _evaluate(args)
-    comp = build_comparison(result, ls, lang=args.lang)
+
+    profile = load_profile(args.profile)
+    overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
+    profile, ls = load_profile_and_layers(args)
+    if overrides:
+        profile = profile.with_weights({**dict(profile.weights), **overrides})
+    comparison = compare(profile, ls, strict=args.strict, progress=True)
+    comp = build_comparison(comparison, ls, lang=args.lang)
     write_comparison(comp, out)
     print(str(out))
     return 0

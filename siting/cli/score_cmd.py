@@ -93,16 +93,17 @@ def _evaluate(args: argparse.Namespace) -> Any:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
+    strict = getattr(args, "strict", False)
     own_sites, own_layers = workspace_content(args) if args.sites is None else ([], [])
     if own_sites or own_layers:
         from siting.scoring.workspace import evaluate_workspace
 
         result = evaluate_workspace(profile, ls, own_sites, own_layers,
-                                    lang_default=args.lang, progress=True)
+                                    lang_default=args.lang, progress=True, strict=strict)
     else:
         sites, source = sites_for(args, profile, ls)
         result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                          sites_source=source)
+                          sites_source=source, strict=strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     for text in result.not_evaluated_texts(args.lang):
@@ -110,9 +111,10 @@ def _evaluate(args: argparse.Namespace) -> Any:
     return result
 
 
-def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
-    word = ("ja" if ok else "nej") if lang == "sv" else ("yes" if ok else "no")
-    return word + ("?" if incomplete and ok else "")
+def _status_word(status: str, lang: str) -> str:
+    from siting.core.i18n import t
+
+    return t(f"verdict.{status}", lang)
 
 
 def _print_table(result: Any, lang: str, top: int) -> None:
@@ -121,8 +123,8 @@ def _print_table(result: Any, lang: str, top: int) -> None:
     tbl = result.table.sort_values("rank", kind="stable")
     if top > 0:
         tbl = tbl.head(top)
-    head = ("rang", "område", "namn", "kommun", "poäng", "klarar", "skäl") if lang == "sv" else \
-        ("rank", "site", "name", "kommun", "score", "passes", "reasons")
+    head = ("rang", "område", "namn", "kommun", "poäng", "status", "skäl") if lang == "sv" else \
+        ("rank", "site", "name", "kommun", "score", "status", "reasons")
     rows = [head]
     fail_col = f"failures_{lang}"
     for _, r in tbl.iterrows():
@@ -133,7 +135,7 @@ def _print_table(result: Any, lang: str, top: int) -> None:
         rows.append((str(int(r["rank"])), str(r["site_id"]), name[:24],
                      str(r["kommunkod"]) if r["kommunkod"] is not None else "",
                      format_number(float(r["score"]), lang, decimals=1),
-                     _yes_no(bool(r["passes_hard"]), bool(r["hard_incomplete"]), lang), fails))
+                     _status_word(str(r["status"]), lang), fails))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
     for row in rows:
         cells = [c.rjust(w) if i in (0, 4) else c.ljust(w)
@@ -154,7 +156,7 @@ def _summary(result: Any, lang: str) -> str:
         text = f"{name}: {ok} of {n} sites pass the hard criteria"
         if inc:
             text += f" ({inc} could not be fully checked)"
-    return text
+    return f"{text}. {result.policy(lang)}"
 
 
 def run_score(args: argparse.Namespace) -> int:

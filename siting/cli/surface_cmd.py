@@ -92,7 +92,8 @@ def run_suitability(args: argparse.Namespace) -> int:
                                   hint="use .gpkg, .geojson or .csv")
     profile, ls = _load(args)
     surface = suitability_surface(profile, ls, resolution_m=args.resolution, tile_px=args.tile,
-                                  out_path=args.out, progress=True)
+                                  out_path=args.out, progress=True,
+                                  strict=getattr(args, "strict", False))
     rows, cols = surface.shape
     print(f"{profile.name_en}: {rows} x {cols} cells of {surface.resolution_m:g} m, "
           f"{surface.passing_share():.1%} of the study area passes the hard criteria, "
@@ -144,7 +145,8 @@ def run_compare(args: argparse.Namespace) -> int:
             ls = with_workspace_layers(ls, own_layers)
             sites = workspace_sites(ls, own_sites)
     table = compare_region(profile, ls, args.municipalities, sites=sites,
-                           resolution_m=args.resolution, progress=True)
+                           resolution_m=args.resolution, progress=True,
+                           strict=getattr(args, "strict", False))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     for note in table.attrs.get("notes", []):
@@ -153,6 +155,7 @@ def run_compare(args: argparse.Namespace) -> int:
     for _, r in shown.iterrows():
         score = f"{r['score']:.1f}" if r["score"] == r["score"] else "-"
         print(f"{int(r['rank']):>3}  {r['kommunkod']}  {str(r['name'])[:18]:<18} {score:>6}  "
+              f"{r['status']:<8} "
               f"{r['best_site'] or '-':<12} land passing {r['land_pass_share']:.1%}")
     print(f"{len(table)} municipalities -> {args.out}")
     return 0

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from siting.core.errors import Problem, ProfileError
 from siting.core.frozen import FrozenMap, freeze
@@ -142,7 +142,8 @@ class MetricSpec:
 
 @dataclass(frozen=True)
 class HardCriterion:
-    """A pass/fail requirement on one metric.
+    """A requirement on one metric, decided per row by :mod:`siting.criteria.evaluator`
+    (pass, fail or unknown).
 
     ``label_sv``, ``label_en`` and ``unit`` are copied from the metric so that
     failure reasons can be written without the profile at hand.
@@ -156,40 +157,6 @@ class HardCriterion:
     label_sv: str = ""
     label_en: str = ""
     unit: str = ""
-
-    def evaluate(self, values: ArrayLike) -> NDArray[np.bool_]:
-        """Pass (True) or fail per site; a missing value (NaN/None) fails."""
-        arr = np.asarray(values, dtype=object).ravel()
-        out = np.zeros(arr.shape[0], dtype=bool)
-        for i, v in enumerate(arr):
-            out[i] = self._passes(v)
-        return out
-
-    def _passes(self, v: Any) -> bool:
-        if is_missing(v):
-            return False
-        thr = self.threshold
-        if isinstance(thr, str) or (isinstance(thr, tuple) and thr and isinstance(thr[0], str)):
-            v = str(v)
-        else:
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                return False
-        op = self.op
-        if op == "in":
-            return v in thr  # type: ignore[operator]
-        if op == "==":
-            return bool(v == thr)
-        if op == "!=":
-            return bool(v != thr)
-        if op == ">=":
-            return bool(v >= thr)  # type: ignore[operator]
-        if op == "<=":
-            return bool(v <= thr)  # type: ignore[operator]
-        if op == ">":
-            return bool(v > thr)  # type: ignore[operator]
-        return bool(v < thr)  # type: ignore[operator]
 
     def reason(self, value: Any, lang: str = "sv") -> str:
         """Why a site fails, e.g. ``'Area: 42 ha, krav minst 50 ha'``.

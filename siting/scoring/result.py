@@ -61,11 +61,23 @@ from siting.core.errors import Problem, ScoringError
 from siting.core.frozen import FrozenMap
 from siting.core.provenance import Provenance, utc_now
 from siting.criteria import mcda
+from siting.criteria.evaluator import (
+    FAIL,
+    PASS,
+    STATUS_NAMES,
+    UNKNOWN,
+    Evidence,
+    rank_order,
+    reason,
+    row_verdict,
+)
+from siting.criteria.profiles import Profile
 
 __all__ = [
     "STATUS_FAIL",
     "STATUS_NOT_EVALUATED",
     "STATUS_PASS",
+    "STATUS_UNKNOWN",
     "HardOutcome",
     "NotEvaluated",
     "SitingResult",
@@ -74,10 +86,12 @@ __all__ = [
 ]
 
 #: Codes of the per-site hard-criterion status table.
-STATUS_PASS, STATUS_FAIL, STATUS_NOT_EVALUATED = 1, 0, -1
-_STATUS_NAMES = {STATUS_PASS: "pass", STATUS_FAIL: "fail", STATUS_NOT_EVALUATED: "not_evaluated"}
+#: ``STATUS_UNKNOWN`` (was ``STATUS_NOT_EVALUATED``): not measured or not conclusive.
+STATUS_PASS, STATUS_FAIL, STATUS_UNKNOWN = PASS, FAIL, UNKNOWN
+STATUS_NOT_EVALUATED = STATUS_UNKNOWN
+_STATUS_NAMES = STATUS_NAMES
 
-Status = Literal["pass", "fail", "not_evaluated"]
+Status = Literal["pass", "fail", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +102,9 @@ class HardOutcome:
     ----------
     criterion_id : str
         The hard criterion.
-    status : {"pass", "fail", "not_evaluated"}
-        ``not_evaluated`` when the layer is missing or the value could not be measured.
+    status : {"pass", "fail", "unknown"}
+        ``unknown`` when the layer or value is missing, or the layer does not cover what
+        the criterion asks (the text says what would decide it).
     value : float, str or None
         The measured metric value (None when not measured).
     threshold : float, str or tuple
@@ -99,6 +114,9 @@ class HardOutcome:
     text_sv, text_en : str
         The outcome as a sentence, e.g. ``"Tillgänglig nätkapacitet inom 10 km: 35 MW,
         krav minst 200 MW"``.
+    layer_id, source : str
+        Which catalogue layer decided it, and the deciding feature's ``source`` field when
+        the layer has one (else the layer's attribution; "" for metrics of the site).
     """
 
     criterion_id: str
@@ -108,6 +126,8 @@ class HardOutcome:
     op: str
     text_sv: str
     text_en: str
+    layer_id: str = ""
+    source: str = ""
 
     def text(self, lang: str = "sv") -> str:
         """The sentence in ``lang``."""
@@ -175,18 +195,15 @@ def score_values(values: ArrayLike, weights: ArrayLike, method: str) -> NDArray[
 def rank_passing_first(scores: ArrayLike, passes: ArrayLike) -> NDArray[np.int64]:
     """Ranks 1..n: passing sites by score, then failing sites by score; ties keep input order.
 
+    The ranking policy itself is :func:`siting.criteria.evaluator.rank_order`.
+
     Examples
     --------
     >>> rank_passing_first([90, 10, 50, 70], [False, True, True, False]).tolist()
     [3, 2, 1, 4]
     """
-    s = np.asarray(scores, dtype=float)
     ok = np.asarray(passes, dtype=bool)
-    key_score = np.where(np.isnan(s), np.inf, -s)
-    order = np.lexsort((np.arange(s.shape[0]), key_score, ~ok))
-    ranks = np.empty(s.shape[0], dtype=np.int64)
-    ranks[order] = np.arange(1, s.shape[0] + 1)
-    return ranks
+    return rank_order(np.where(ok, PASS, FAIL), np.asarray(scores, dtype=float))
 
 
 def _cell(value: Any) -> float | str | None:
@@ -235,7 +252,7 @@ class SitingResult:
 
     table: pd.DataFrame
     sites: gpd.GeoDataFrame
-    profile: Any
+    profile: Profile
     provenance: Provenance
     hard_status: pd.DataFrame
     not_evaluated_details: tuple[NotEvaluated, ...]
@@ -243,6 +260,8 @@ class SitingResult:
     weights: Mapping[str, float]
     no_data: pd.DataFrame
     lang_default: str = "sv"
+    strict: bool = False
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------------ basic views
@@ -333,6 +352,36 @@ class SitingResult:
         return self.table["passes_hard"].astype(bool).rename("passes")
 
     @property
+    def verdict_codes(self) -> np.ndarray:
+        """Per site the evaluator's verdict code (1 pass, 0 fail, -1 unknown; strict as set)."""
+        return row_verdict(self.hard_status.to_numpy(), strict=self.strict)
+
+    @property
+    def status(self) -> pd.Series:
+        """``"pass"``, ``"fail"`` or ``"unknown"`` per site (the ``status`` column)."""
+        return self.table["status"].astype(str).rename("status")
+
+    def policy(self, lang: str | None = None) -> str:
+        """The ranking policy in force, as a sentence for the result and the UI."""
+        from siting.core.i18n import t
+
+        lang = _lang(lang or self.lang_default)
+        text = t("verdict.policy", lang)
+        return f"{text} {t('verdict.policy_strict', lang)}" if self.strict else text
+
+    def with_strict(self, strict: bool) -> SitingResult:
+        """A copy with unknown criteria counted as failures (``strict=True``) or not."""
+        if strict == self.strict:
+            return self
+        res = dataclasses.replace(self, strict=strict, _memo={})
+        codes = res.verdict_codes
+        tbl = self.table.copy()
+        tbl["status"] = pd.array([STATUS_NAMES[int(c)] for c in codes], dtype="string")
+        tbl["passes_hard"] = codes != FAIL
+        tbl["rank"] = rank_order(codes, tbl["score"].to_numpy(dtype=float))
+        return dataclasses.replace(res, table=tbl)
+
+    @property
     def hard_incomplete(self) -> pd.Series:
         """True where at least one hard criterion could not be checked."""
         return self.table["hard_incomplete"].astype(bool)
@@ -371,14 +420,23 @@ class SitingResult:
             vals = self.table[col].to_numpy(dtype=object) if col in self.table else \
                 np.full(len(self.table), None, dtype=object)
             ne = missing_layer.get(crit.id)
+            src_col = f"source_{crit.metric}"
+            per_site = (self.table[src_col].to_numpy(dtype=object) if src_col in self.table
+                        else None)
             for i, code in enumerate(codes):
                 v = _cell(vals[i])
+                ev = self.evidence.get(crit.metric)
                 if ne is not None:
                     sv, en = ne.text_sv, ne.text_en
                 else:
-                    sv, en = crit.reason(v, "sv"), crit.reason(v, "en")
-                rows[i].append(HardOutcome(crit.id, _STATUS_NAMES[int(code)],  # type: ignore[arg-type]
-                                           v, crit.threshold, crit.op, sv, en))
+                    sv = reason(crit, v, int(code), ev, "sv")
+                    en = reason(crit, v, int(code), ev, "en")
+                rows[i].append(HardOutcome(
+                    crit.id, _STATUS_NAMES[int(code)],  # type: ignore[arg-type]
+                    v, crit.threshold, crit.op, sv, en,
+                    ev.layer_id if ev is not None else "",
+                    str(per_site[i]) if per_site is not None and isinstance(per_site[i], str)
+                    else (ev.layer_source if ev is not None else "")))
         return pd.Series([tuple(r) for r in rows], index=self.table.index, dtype=object,
                          name="outcomes")
 
@@ -482,16 +540,15 @@ class SitingResult:
         profile = self.profile.with_weights({k: float(v) for k, v in raw.items()})
         return self._rescored(profile, dict(profile.weights))
 
-    def _rescored(self, profile: Any, weights: dict[str, float]) -> SitingResult:
+    def _rescored(self, profile: Profile, weights: dict[str, float]) -> SitingResult:
         ev_ids = list(self.evaluated_soft_ids)
         total = sum(weights.get(c, 0.0) for c in ev_ids)
         w = np.array([weights.get(c, 0.0) / total if total > 0 else 0.0 for c in ev_ids])
         x = self.table[[f"value_{c}" for c in ev_ids]].to_numpy(dtype=float)
         scores = score_values(x, w, profile.aggregation)
-        passes = self.table["passes_hard"].to_numpy(dtype=bool)
         tbl = self.table.copy()
         tbl["score"] = scores
-        tbl["rank"] = rank_passing_first(scores, passes)
+        tbl["rank"] = rank_order(self.verdict_codes, scores)
         for j, c in enumerate(ev_ids):
             tbl[f"contrib_{c}"] = x[:, j] * w[j] * 100.0
         prov = dataclasses.replace(

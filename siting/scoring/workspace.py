@@ -50,7 +50,8 @@ from siting.data.layerset import LayerSet, LoadedLayer, LoadReport
 from siting.data.workspace import WorkspaceLayer, WorkspaceSite, layer_frame, sites_frame
 from siting.scoring.result import SitingResult
 
-__all__ = ["evaluate_workspace", "local_metrics", "with_workspace_layers", "workspace_sites"]
+__all__ = ["decision_layerset", "evaluate_workspace", "local_metrics", "with_workspace_layers",
+           "workspace_sites"]
 
 _LOG = logging.getLogger(__name__)
 _GRID_TYPE = "substations"
@@ -113,6 +114,33 @@ def _merged(layerset: LayerSet, local: gpd.GeoDataFrame, type_name: str) -> gpd.
         keep = national[~near]
     both = pd.concat([keep, local], ignore_index=True)
     return gpd.GeoDataFrame(both, geometry=both.geometry.name, crs=local.crs or national.crs)
+
+
+def decision_layerset(layerset: LayerSet, layers: Sequence[WorkspaceLayer]) -> LayerSet:
+    """The LayerSet the evaluator decides on: each type's first layer holds the national
+    features plus the workspace's (:func:`_merged`), every feature with a ``source``, so
+    the evaluator's per-criterion "decided by" names the local layer where a local
+    feature decided (and coverage declarations still apply to the national part).
+    """
+    out = layerset
+    for layer in layers:
+        loaded = with_workspace_layers(layerset, [layer]).layers[_spec(layer).id]
+        local = loaded.data.copy()
+        local["source"] = t("ws.local_source", "en", title=layer.title, source=layer.source)
+        national = out.get(layer.type)
+        if national is None or not isinstance(national.data, gpd.GeoDataFrame):
+            out = _only(out, loaded, local)
+            continue
+        nat = national.data
+        if "source" not in nat.columns:
+            nat = nat.assign(source=national.spec.id)
+        merged = _merged(dataclasses.replace(out, layers={**dict(out.layers), national.spec.id:
+                                                          dataclasses.replace(national,
+                                                                              data=nat)}),
+                         local, layer.type)
+        out = dataclasses.replace(out, layers={**dict(out.layers), national.spec.id:
+                                               dataclasses.replace(national, data=merged)})
+    return out
 
 
 def _coverage_mask(layer: WorkspaceLayer, sites: gpd.GeoDataFrame) -> np.ndarray:
@@ -245,7 +273,7 @@ def workspace_sites(layerset: LayerSet, own: Sequence[WorkspaceSite]) -> gpd.Geo
 
 def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[WorkspaceSite],
                        layers: Sequence[WorkspaceLayer], *, lang_default: str = "sv",
-                       progress: bool = False) -> SitingResult:
+                       progress: bool = False, strict: bool = False) -> SitingResult:
     """Evaluate the catalogue's and the workspace's sites, local evidence first.
 
     Parameters
@@ -255,6 +283,8 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
         The catalogue's layers for the study area.
     sites, layers : sequences
         The workspace's (kept) sites and layers.
+    strict : bool
+        Unknown counts as fail (see :func:`siting.scoring.sites.evaluate`).
 
     Returns
     -------
@@ -267,7 +297,8 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
     full_ls = with_workspace_layers(layerset, layers)
     all_sites = workspace_sites(layerset, sites)
     if all_sites is None or not len(all_sites):
-        return evaluate(None, profile, full_ls, lang_default=lang_default, progress=progress)
+        return evaluate(None, profile, full_ls, lang_default=lang_default, progress=progress,
+                        strict=strict)
     prepared = prepare_sites(all_sites, layerset, source="workspace")
     metrics, _missing, methods = compute_metrics(prepared, profile, layerset, progress=progress)
     metrics, decided = local_metrics(prepared, profile, layerset, metrics, layers)
@@ -277,8 +308,9 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
         methods.setdefault(metric_id, {"kind": profile.metric(metric_id).kind})
         methods[metric_id] = {**methods[metric_id], "local_evidence": en}
     metrics.attrs["methods"] = methods
-    result = evaluate(prepared, profile, full_ls, lang_default=lang_default,
-                      metrics_cache=metrics, sites_source="workspace + catalogue")
+    result = evaluate(prepared, profile, decision_layerset(full_ls, layers),
+                      lang_default=lang_default, metrics_cache=metrics,
+                      sites_source="workspace + catalogue", strict=strict)
     return _with_decided_by(result, prepared, profile, decided)
 
 

@@ -46,6 +46,7 @@ from siting.views.mapstyle import (
     LAYER_STYLES,
     OUTCOME_COLOURS,
     THEME_COLOURS,
+    UNKNOWN_COLOUR,
     LayerStyle,
     feature_styles,
     legend_symbol,
@@ -253,7 +254,11 @@ def _site_popup(row: pd.Series, lang: str) -> str:
         title += f" – {_esc(name)}"
     lines = [f"<div class='siting-popup'><b>{title}</b>"]
     passes = bool(row.get("passes", True))
-    status = t("map.popup.pass" if passes else "map.popup.fail", lang)
+    state = row.get("status")
+    if state == "unknown":
+        status = t("verdict.unknown_criteria", lang)
+    else:
+        status = t("map.popup.pass" if passes else "map.popup.fail", lang)
     lines.append(f"<br>{_esc(status)}")
     score = row.get("score")
     if score is not None and isinstance(score, (int, float, np.floating)) and math.isfinite(score):
@@ -473,7 +478,8 @@ def build_map(
     sites : GeoDataFrame, optional
         Candidate sites (EPSG:3006) with ``site_id`` and optionally ``name``,
         ``score`` (shown in the popup), ``colour_value`` (0..1 for the colour;
-        default ``score``), ``rank``, ``passes`` (bool), ``reasons`` (list of
+        default ``score``), ``rank``, ``passes`` (bool), ``status`` (``unknown``: a dashed orange
+        outline, never drawn like a pass or a fail), ``reasons`` (list of
         str or newline-separated str), ``area_ha``, ``note``. Passing sites are
         coloured on the viridis ramp, failing ones grey with their reasons in
         the popup.
@@ -521,20 +527,29 @@ def build_map(
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
                            f"#fde725)'></i>{_esc(overlay.title)}")
     if candidate_areas is not None and len(candidate_areas):
-        props = {"_style": [{"color": "#1b5e20", "weight": 2, "fill": False,
-                             "dashArray": "5 3"}] * len(candidate_areas)}
+        unknown = (candidate_areas["status"].astype(str).to_numpy() == "unknown"
+                   if "status" in candidate_areas else np.zeros(len(candidate_areas), bool))
+        props = {"_style": [{"color": UNKNOWN_COLOUR if unk else "#1b5e20", "weight": 2,
+                             "fill": False, "dashArray": "5 3"} for unk in unknown]}
         gj = geojson_4326(candidate_areas, simplify_m=25.0, properties=props)
         grp = ofl.FeatureGroup(name=t("map.candidate_areas", lang))
         ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
         grp.add_to(fmap)
         legend_rows.append(f"<i style='border:2px dashed #1b5e20'></i>"
                            f"{_esc(t('map.candidate_areas', lang))}")
+        if unknown.any():
+            legend_rows.append(f"<i style='border:2px dashed {UNKNOWN_COLOUR}'></i>"
+                               f"{_esc(t('map.candidate_areas', lang))} – "
+                               f"{_esc(t('verdict.unknown_criteria', lang))}")
     if sites is not None and len(sites):
         _add_sites(fmap, sites, lang, style)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
                            f"#fde725)'></i>{_esc(score_legend or t('map.legend.score', lang))}")
         legend_rows.append(f"<i style='background:{FAIL_COLOUR}'></i>"
                            f"{_esc(t('map.legend.fails', lang))}")
+        if "status" in sites and (sites["status"].astype(str) == "unknown").any():
+            legend_rows.append(f"<i style='border:3px dashed {UNKNOWN_COLOUR}'></i>"
+                               f"{_esc(t('verdict.unknown_criteria', lang))}")
     if legend_rows:
         _Legend("<br>".join(legend_rows)).add_to(fmap)
     ofl.LayerControl(collapsed=True).add_to(fmap)
@@ -615,13 +630,18 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
     scores = sites[colour_col].to_numpy(dtype=float) if colour_col in sites \
         else np.full(n, np.nan)
     passes = sites["passes"].to_numpy(dtype=bool) if "passes" in sites else np.ones(n, bool)
+    unknown = (sites["status"].astype(str).to_numpy() == "unknown") if "status" in sites \
+        else np.zeros(n, dtype=bool)
     as_markers = n > style.marker_threshold or set(sites.geom_type.unique()) <= {"Point"}
     styles = []
-    for sc, ok in zip(scores, passes, strict=True):
+    for sc, ok, unk in zip(scores, passes, unknown, strict=True):
         colour = score_colour(sc) if ok else FAIL_COLOUR
-        styles.append({"color": "#263238" if ok else "#616161", "weight": 1.5 if ok else 1,
-                       "fill": True, "fillColor": colour, "fillOpacity": 0.95 if ok else 0.7,
-                       "radius": 8 if ok else 5})
+        sty = {"color": "#263238" if ok else "#616161", "weight": 1.5 if ok else 1,
+               "fill": True, "fillColor": colour, "fillOpacity": 0.95 if ok else 0.7,
+               "radius": 8 if ok else 5}
+        if ok and unk:  # unknown: scored like a pass, outlined so it is never read as one
+            sty.update(color=UNKNOWN_COLOUR, weight=3, dashArray="3 2")
+        styles.append(sty)
     popups = [_site_popup(row, lang) for _, row in sites.iterrows()]
     ids = sites["site_id"].astype(str).tolist() if "site_id" in sites else [""] * n
     tips = [_esc(i) for i in ids]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -25,8 +24,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.core.errors import ScoringError
+from siting.core.errors import ReportError
 from siting.core.i18n import format_number, format_percent
+from siting.data.layerset import LayerSet
+from siting.scoring.dossier import DossierData, Nearby, dossier_data, filter_cases, nearest
+from siting.scoring.result import SitingResult
+from siting.views.report._rows import (
+    CaseRow,
+    CatchmentRow,
+    Dossier,
+    FactRow,
+    HardRow,
+    InfraRow,
+    Lessons,
+    MapData,
+    SoftRow,
+    SourceRow,
+)
 from siting.views.report._texts import tr
 
 __all__ = [
@@ -50,179 +64,8 @@ __all__ = [
 _MAP_PAD_M = 2500.0
 _MAP_PAD_POINT_M = 8000.0
 _MAP_MAX_REACH_M = 40000.0
-_N_SUBSTATIONS = 3
-_N_CASES = 5
-_DEFAULT_TRAVEL_MIN = 45.0
 _MAP_TYPES = ("municipalities", "built_up_areas", "protected_areas", "flood_zones", "roads",
               "railways", "grid_lines", "substations", "ports", "rail_terminals", "airports")
-
-
-# ----------------------------------------------------------------------------- rows
-@dataclass(frozen=True)
-class FactRow:
-    """One key fact: label, value with unit, and where it comes from (layer, vintage)."""
-
-    label: str
-    value: str
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class HardRow:
-    """One hard criterion for the site."""
-
-    criterion_id: str
-    label: str
-    status: str  # pass | fail | not_evaluated
-    status_text: str
-    measured: str
-    requirement: str
-    sentence: str
-    rationale: str = ""
-
-
-@dataclass(frozen=True)
-class SoftRow:
-    """One soft criterion for the site: raw metric, value 0..1, weight and contribution."""
-
-    criterion_id: str
-    label: str
-    measured: str
-    value: float
-    weight: float
-    contribution: float
-    no_data: bool = False
-    evaluated: bool = True
-
-
-@dataclass(frozen=True)
-class InfraRow:
-    """A nearby piece of infrastructure."""
-
-    kind: str
-    name: str
-    detail: str
-    distance_m: float
-    distance: str
-
-
-@dataclass(frozen=True)
-class CatchmentRow:
-    """One municipality of the catchment."""
-
-    kommunkod: str
-    name: str
-    in_study_area: bool
-    labour: float
-    schools: str
-    dwellings: str
-    vacancy: str
-    planned: str
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    """A comparable past case from the outcome log."""
-
-    case_id: str
-    title: str
-    municipality: str
-    year: str
-    outcome: str
-    distance: str
-
-
-@dataclass(frozen=True)
-class Lessons:
-    """What the outcome log teaches about this site."""
-
-    used: bool
-    n_cases: int = 0
-    n_won: int = 0
-    n_lost: int = 0
-    p_win: float | None = None
-    p_low: float | None = None
-    p_high: float | None = None
-    level: float = 0.9
-    indicative: bool = True
-    relative: bool = False
-    message: str = ""
-    warnings: tuple[str, ...] = ()
-    cases: tuple[CaseRow, ...] = ()
-    n_confidential_excluded: int = 0
-    confidential_included: bool = False
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """Source and licence of a layer used in the dossier."""
-
-    layer_id: str
-    title: str
-    source: str
-    attribution: str
-    licence: str
-    vintage: str
-
-
-@dataclass(frozen=True)
-class MapData:
-    """What the static site map draws, clipped to its extent (EPSG:3006)."""
-
-    extent: tuple[float, float, float, float]
-    site: gpd.GeoDataFrame
-    other_sites: gpd.GeoDataFrame
-    layers: Mapping[str, gpd.GeoDataFrame]
-    study_codes: tuple[str, ...] = ()
-    overview: gpd.GeoDataFrame | None = None
-
-
-@dataclass(frozen=True)
-class Dossier:
-    """A site dossier in one language: display-ready texts plus a few raw numbers."""
-
-    lang: str
-    site_id: str
-    site_name: str
-    kommunkod: str
-    municipality: str
-    profile_id: str
-    profile_name: str
-    profile_description: str
-    aggregation: str
-    dataset: str
-    region: str
-    is_fictional: bool
-    generated_utc: str
-    passes: bool
-    hard_incomplete: bool
-    n_failed: int
-    score: float
-    rank: int
-    n_sites: int
-    n_pass: int
-    verdict: str
-    rank_text: str
-    facts: tuple[FactRow, ...]
-    hard: tuple[HardRow, ...]
-    soft: tuple[SoftRow, ...]
-    infrastructure: tuple[InfraRow, ...]
-    catchment_intro: str
-    catchment_total: float | None
-    catchment: tuple[CatchmentRow, ...]
-    schools_heading: str
-    schools: tuple[tuple[str, str], ...]
-    p_rank1: float | None
-    p_top3: float | None
-    acceptability_note: str
-    sweep: tuple[tuple[str, str], ...]
-    top_site: str
-    lessons: Lessons
-    sources: tuple[SourceRow, ...]
-    method: tuple[tuple[str, str], ...]
-    not_evaluated: tuple[str, ...]
-    map: MapData | None = field(default=None, repr=False, compare=False)
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -299,14 +142,14 @@ def _text(value: Any) -> str:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _spec_label(layerset: Any, type_name: str, lang: str) -> str:
+def _spec_label(layerset: LayerSet, type_name: str, lang: str) -> str:
     lyr = layerset.get(type_name) if layerset is not None else None
     if lyr is None:
         return ""
     return f"{lyr.spec.title(lang)} ({lyr.spec.vintage.isoformat()})"
 
 
-def _municipality_names(layerset: Any) -> dict[str, str]:
+def _municipality_names(layerset: LayerSet) -> dict[str, str]:
     muni = getattr(layerset, "municipalities", None)
     if muni is None or "kommunkod" not in muni:
         return {}
@@ -314,31 +157,12 @@ def _municipality_names(layerset: Any) -> dict[str, str]:
     return dict(zip(muni["kommunkod"].astype(str), names.astype(str), strict=True))
 
 
-def _table_row(layerset: Any, type_name: str, kommunkod: str) -> Mapping[str, Any]:
+def _table_row(layerset: LayerSet, type_name: str, kommunkod: str) -> Mapping[str, Any]:
     table = layerset.table(type_name) if layerset is not None else None
     if table is None or "kommunkod" not in table:
         return {}
     hit = table[table["kommunkod"].astype(str) == str(kommunkod)]
     return hit.iloc[0].to_dict() if len(hit) else {}
-
-
-def _nearest(layer: gpd.GeoDataFrame | None, geom: Any, n: int = 1,
-             mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """Positions and distances (m) of the ``n`` features nearest to ``geom``."""
-    if layer is None or len(layer) == 0:
-        return []
-    geoms = np.asarray(layer.geometry.values, dtype=object)
-    pos = np.arange(len(layer))
-    if mask is not None:
-        pos = pos[mask]
-    if len(pos) == 0:
-        return []
-    if n == 1 and mask is None:
-        idx, dist = layer.sindex.nearest(geom, return_all=False, return_distance=True)
-        return [(int(idx[1][0]), float(dist[0]))]
-    dist = shapely.distance(geoms[pos], geom)
-    order = np.argsort(dist, kind="stable")[:n]
-    return [(int(pos[i]), float(dist[i])) for i in order]
 
 
 def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
@@ -348,7 +172,7 @@ def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- parts
-def _facts(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
+def _facts(result: SitingResult, idx: Any, layerset: LayerSet, lang: str) -> list[FactRow]:
     row = result.table.loc[idx]
     site = result.sites.loc[idx]
     src_sites = _spec_label(layerset, "sites", lang)
@@ -393,7 +217,7 @@ def _facts(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
     return facts
 
 
-def _hard(result: Any, idx: Any, lang: str) -> list[HardRow]:
+def _hard(result: SitingResult, idx: Any, lang: str) -> list[HardRow]:
     rows = []
     outcomes = result.outcomes.loc[idx]
     for crit, out in zip(result.profile.hard, outcomes, strict=True):
@@ -404,11 +228,12 @@ def _hard(result: Any, idx: Any, lang: str) -> list[HardRow]:
             measured=value_text(out.value, crit.unit, lang, metric_id=crit.metric)
             if out.value is not None else tr("no_data", lang),
             requirement=_threshold_text(crit, lang), sentence=out.text(lang),
-            rationale=crit.rationale))
+            rationale=crit.rationale,
+            decided_by=f"{out.layer_id} ({out.source})" if out.source else out.layer_id))
     return rows
 
 
-def _soft(result: Any, idx: Any, lang: str) -> list[SoftRow]:
+def _soft(result: SitingResult, idx: Any, lang: str) -> list[SoftRow]:
     rows = []
     eff = result.effective_weights
     evaluated = set(result.evaluated_soft_ids)
@@ -427,200 +252,101 @@ def _soft(result: Any, idx: Any, lang: str) -> list[SoftRow]:
     return rows
 
 
-def _infrastructure(geom: Any, layerset: Any, lang: str) -> list[InfraRow]:
-    rows: list[InfraRow] = []
-    subs = layerset.vector("substations")
-    if subs is not None and len(subs):
-        kv = _num(subs, "voltage_kv")
-        mask = kv >= 130 if np.isfinite(kv).any() and (kv >= 130).any() else None
-        mw = _num(subs, "available_capacity_mw")
-        for pos, dist in _nearest(subs, geom, _N_SUBSTATIONS,
-                                  mask if mask is not None else np.ones(len(subs), bool)):
-            parts = []
-            if math.isfinite(kv[pos]):
-                parts.append(f"{format_number(kv[pos], lang, decimals=0)} kV")
-            if math.isfinite(mw[pos]):
-                parts.append(tr("capacity", lang, mw=format_number(mw[pos], lang, decimals=0)))
-            rows.append(InfraRow(tr("infra_substation", lang),
-                                 _text(subs.iloc[pos].get("name")), ", ".join(parts), dist,
-                                 _km(dist, lang)))
-    rail = layerset.vector("railways")
-    for pos, dist in _nearest(rail, geom):
-        rows.append(InfraRow(tr("infra_rail", lang), "",
-                             _coded("track", _text(rail.iloc[pos].get("track")), lang),
-                             dist, _km(dist, lang)))
-    term = layerset.vector("rail_terminals")
-    for pos, dist in _nearest(term, geom):
-        rows.append(InfraRow(tr("infra_terminal", lang), _text(term.iloc[pos].get("name")),
-                             _coded("terminal", _text(term.iloc[pos].get("kind")), lang),
-                             dist, _km(dist, lang)))
-    roads = layerset.vector("roads")
-    if roads is not None and len(roads):
-        cls = _num(roads, "road_class")
-        major = cls <= 3
-        mask = major if major.any() else None
-        for pos, dist in _nearest(roads, geom, 1, mask):
-            detail = (tr("road_class", lang, c=int(cls[pos])) if math.isfinite(cls[pos])
-                      else "")
-            rows.append(InfraRow(tr("infra_road", lang), _text(roads.iloc[pos].get("name")),
-                                 detail, dist, _km(dist, lang)))
-    ports = layerset.vector("ports")
-    if ports is not None and len(ports):
-        dr = _num(ports, "draught_m")
-        for pos, dist in _nearest(ports, geom, 2, np.ones(len(ports), bool)):
-            detail = (tr("draught", lang, m=format_number(dr[pos], lang))
-                      if math.isfinite(dr[pos]) else "")
-            rows.append(InfraRow(tr("infra_port", lang), _text(ports.iloc[pos].get("name")),
-                                 detail, dist, _km(dist, lang)))
-    air = layerset.vector("airports")
-    for pos, dist in _nearest(air, geom):
-        rows.append(InfraRow(tr("infra_airport", lang), _text(air.iloc[pos].get("name")),
-                             _text(air.iloc[pos].get("iata")), dist, _km(dist, lang)))
-    return rows
+_INFRA_KEYS = {"substation": "infra_substation", "rail": "infra_rail",
+               "terminal": "infra_terminal", "road": "infra_road", "port": "infra_port",
+               "airport": "infra_airport"}
 
 
-def _labour_params(profile: Any) -> dict[str, Any]:
-    for spec in profile.metrics:
-        if spec.kind == "labour_pool":
-            p = dict(spec.params)
-            return {"travel_time_min": float(p.get("travel_time_min", _DEFAULT_TRAVEL_MIN)),
-                    "speed_kmh": float(p.get("speed_kmh", 70.0)),
-                    "detour_factor": float(p.get("detour_factor", 1.3)),
-                    "field": str(p.get("field", "working_age_population"))}
-    return {"travel_time_min": _DEFAULT_TRAVEL_MIN, "speed_kmh": 70.0, "detour_factor": 1.3,
-            "field": "working_age_population"}
+def _finite(value: Any) -> bool:
+    try:
+        return value is not None and value is not pd.NA and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
-def _catchment(site: gpd.GeoDataFrame, profile: Any, layerset: Any, lang: str,
-               names: Mapping[str, str]) -> tuple[str, float | None, list[CatchmentRow],
-                                                  str, list[tuple[str, str]]]:
-    """Labour pool per municipality, schools within the catchment radius, housing."""
-    from siting.metrics.labour import build_road_graph, labour_pool
+def _infra_detail(n: Nearby, lang: str) -> str:
+    a = n.attributes
+    if n.kind == "substation":
+        parts = []
+        if _finite(a.get("voltage_kv")):
+            parts.append(f"{format_number(float(a['voltage_kv']), lang, decimals=0)} kV")
+        if _finite(a.get("available_capacity_mw")):
+            parts.append(tr("capacity", lang, mw=format_number(
+                float(a["available_capacity_mw"]), lang, decimals=0)))
+        return ", ".join(parts)
+    if n.kind == "rail":
+        return _coded("track", _text(a.get("track")), lang)
+    if n.kind == "terminal":
+        return _coded("terminal", _text(a.get("kind")), lang)
+    if n.kind == "road":
+        return tr("road_class", lang, c=int(float(a["road_class"]))) \
+            if _finite(a.get("road_class")) else ""
+    if n.kind == "port":
+        return tr("draught", lang, m=format_number(float(a["draught_m"]), lang)) \
+            if _finite(a.get("draught_m")) else ""
+    return _text(a.get("iata"))
 
-    params = _labour_params(profile)
-    minutes = params["travel_time_min"]
-    radius_m = params["speed_kmh"] * 1000.0 / 60.0 * minutes / params["detour_factor"]
-    km = format_number(radius_m / 1000.0, lang, decimals=0)
-    pop = layerset.vector("population_grid")
+
+def _infrastructure(data: DossierData, lang: str) -> list[InfraRow]:
+    """The computed nearby features as rows (rail has no name of its own)."""
+    return [InfraRow(tr(_INFRA_KEYS[n.kind], lang),
+                     "" if n.kind == "rail" else _text(n.attributes.get("name")),
+                     _infra_detail(n, lang), n.distance_m, _km(n.distance_m, lang))
+            for n in data.nearby]
+
+
+def _catchment(data: DossierData, layerset: LayerSet, lang: str, names: Mapping[str, str]
+               ) -> tuple[str, float | None, list[CatchmentRow], str, list[tuple[str, str]]]:
+    """The computed catchment laid out: labour and schools per municipality, housing."""
+    c = data.catchment
     muni = layerset.municipalities
     study = set(muni.loc[muni["in_study_area"].astype(bool), "kommunkod"].astype(str)) \
         if "in_study_area" in muni else set()
-    pool_by: dict[str, float] = {}
-    total: float | None = None
-    method = "straight_line"
-    if pop is not None and len(pop):
-        roads = layerset.vector("roads")
-        graph = build_road_graph(roads, default_speed_kmh=params["speed_kmh"]) \
-            if roads is not None and len(roads) else None
-        kw = {k: params[k] for k in ("travel_time_min", "speed_kmh", "detour_factor", "field")}
-        whole = labour_pool(site, pop, graph=graph, **kw)
-        total = float(whole.iloc[0])
-        method = str(whole.attrs.get("method", method))
-        pts = pop.geometry.representative_point()
-        cells = gpd.GeoDataFrame({"_i": np.arange(len(pop))}, geometry=pts.to_numpy(),
-                                 crs=pop.crs)
-        joined = gpd.sjoin(cells, muni[["kommunkod", "geometry"]], how="left",
-                           predicate="within")
-        joined = joined[~joined.index.duplicated(keep="first")]
-        codes = joined["kommunkod"].astype("string").fillna("").to_numpy()
-        for code in sorted(set(codes)):
-            part = pop.iloc[np.flatnonzero(codes == code)]
-            value = float(labour_pool(site, part, graph=graph, **kw).iloc[0])
-            if value > 0:
-                pool_by[str(code)] = value
-    intro = tr("catchment_intro", lang, minutes=format_number(minutes, lang),
-               method=tr(f"method_{method}", lang))
-    schools = layerset.vector("schools")
+    intro = tr("catchment_intro", lang, minutes=format_number(c.travel_time_min, lang),
+               method=tr(f"method_{c.method}", lang))
     school_counts: dict[str, dict[str, int]] = {}
+    for _, sch in c.schools.iterrows():
+        counts = school_counts.setdefault(_text(sch.get("kommunkod")), {})
+        kind = _text(sch.get("school_type"))
+        counts[kind] = counts.get(kind, 0) + 1
     school_lines: list[tuple[str, str]] = []
-    if schools is not None and len(schools):
-        geom = site.geometry.iloc[0]
-        dist = shapely.distance(np.asarray(schools.geometry.values, dtype=object), geom)
-        near = schools.iloc[np.flatnonzero(dist <= radius_m)].copy()
-        near["_d"] = dist[dist <= radius_m]
-        if "kommunkod" not in near or near["kommunkod"].isna().all():
-            from siting.metrics.attributes import assign_kommunkod
-
-            near["kommunkod"] = assign_kommunkod(near, muni) if len(near) else []
-        for _, s in near.iterrows():
-            code = _text(s.get("kommunkod"))
-            kind = _text(s.get("school_type"))
-            school_counts.setdefault(code, {}).setdefault(kind, 0)
-            school_counts[code][kind] += 1
-        key_schools = near[(near.get("school_type", "") != "compulsory")].sort_values("_d")
-        for _, s in key_schools.head(8).iterrows():
-            kind = tr(f"school.{_text(s.get('school_type'))}", lang)
-            extra = f", {tr('industrial_programme', lang)}" if bool(
-                s.get("industrial_programme") is True) else ""
-            where = names.get(_text(s.get("kommunkod")), _text(s.get("kommunkod")))
-            school_lines.append((_text(s.get("name")) or kind,
-                                 f"{kind}{extra} · {where} · {_km(float(s['_d']), lang)}"))
-    codes_all = sorted(set(pool_by) | set(school_counts), key=lambda c: -pool_by.get(c, 0.0))
+    for _, sch in c.schools[c.schools["school_type"] != "compulsory"].head(8).iterrows():
+        kind = tr(f"school.{_text(sch.get('school_type'))}", lang)
+        extra = f", {tr('industrial_programme', lang)}" if bool(
+            sch.get("industrial_programme") is True) else ""
+        where = names.get(_text(sch.get("kommunkod")), _text(sch.get("kommunkod")))
+        school_lines.append((_text(sch.get("name")) or kind,
+                             f"{kind}{extra} · {where} · {_km(float(sch['distance_m']), lang)}"))
+    pool_by = c.by_municipality
     rows: list[CatchmentRow] = []
-    for code in codes_all:
+    for code in sorted(set(pool_by) | set(school_counts), key=lambda k: -pool_by.get(k, 0.0)):
         if not code:
             continue
         housing = _table_row(layerset, "housing", code)
-        counts = school_counts.get(code, {})
         schools_text = ", ".join(f"{n} {tr(f'school.{k}', lang)}" for k, n in sorted(
-            counts.items())) or "–"
+            school_counts.get(code, {}).items())) or "–"
         rows.append(CatchmentRow(
             kommunkod=code, name=names.get(code, code), in_study_area=code in study,
             labour=pool_by.get(code, 0.0), schools=schools_text,
             dwellings=value_text(housing.get("dwellings"), "", lang),
             vacancy=value_text(housing.get("vacancy_rate_pct"), "%", lang),
             planned=value_text(housing.get("planned_dwellings"), "", lang)))
-    return intro, total, rows, tr("schools_radius", lang, km=km), school_lines
+    heading = tr("schools_radius", lang, km=format_number(c.radius_m / 1000.0, lang,
+                                                          decimals=0))
+    return intro, c.total, rows, heading, school_lines
 
 
-def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
-                 include_confidential: bool = False) -> tuple[pd.DataFrame, int]:
-    """Cases usable in a dossier, and how many confidential ones were left out.
-
-    Parameters
-    ----------
-    cases : DataFrame or None
-        A case frame (contracts §D, :func:`siting.outcomes.cases_to_frame`).
-    industry : str, optional
-        Keep only this industry.
-    include_confidential : bool
-        Keep cases whose ``confidentiality`` is ``confidential`` (default: drop them).
-    """
-    if cases is None or len(cases) == 0:
-        return pd.DataFrame(), 0
-    frame = cases
-    if industry is not None and "industry" in frame:
-        frame = frame[frame["industry"].astype(str).to_numpy() == industry]
-    conf = frame["confidentiality"].astype(str).str.strip().str.lower().to_numpy() \
-        if "confidentiality" in frame else np.full(len(frame), "public")
-    secret = conf == "confidential"
-    if include_confidential:
-        return frame.copy(), 0
-    return frame[~secret].copy(), int(secret.sum())
-
-
-def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confidential: bool,
-             lang: str, names: Mapping[str, str], learn_options: Mapping[str, Any],
-             withheld: int = 0) -> Lessons:
-    if cases is None:
+def _lessons(data: DossierData, lang: str, names: Mapping[str, str]) -> Lessons:
+    """The computed lessons laid out."""
+    les = data.lessons
+    if not les.used:
         return Lessons(used=False, note=tr("lessons_none", lang))
-    from siting.core.errors import SitingError
-    from siting.learn import learn_from_frame, spec_from_profile, win_probability
-
-    industry = str(result.profile.industry)
-    frame, n_secret = filter_cases(cases, industry=industry,
-                                   include_confidential=include_confidential)
-    base = {"used": True, "n_confidential_excluded": n_secret + int(withheld),
-            "confidential_included": include_confidential}
-    if frame.empty:
-        return Lessons(**base, note=tr("lessons_no_cases", lang, industry=industry))
-    geom = result.sites.geometry.loc[idx]
-    c = geom.representative_point()
-    dist = np.hypot(_num(frame, "x") - c.x, _num(frame, "y") - c.y)
-    order = np.argsort(np.where(np.isfinite(dist), dist, np.inf), kind="stable")[:_N_CASES]
+    base: dict[str, Any] = {"used": True, "n_confidential_excluded": les.n_confidential_excluded,
+            "confidential_included": les.confidential_included}
+    if les.cases is None or les.cases.empty:
+        return Lessons(**base, note=tr("lessons_no_cases", lang, industry=les.industry))
     case_rows = []
-    for i in order:
-        r = frame.iloc[int(i)]
+    for _, r in les.cases.iterrows():
         year = r.get("year_decided")
         if year is None or year is pd.NA:
             year = r.get("year_started")
@@ -629,25 +355,20 @@ def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confiden
             municipality=names.get(_text(r.get("kommunkod")), _text(r.get("kommunkod"))),
             year="" if year is None or year is pd.NA else str(int(year)),
             outcome=tr(f"outcome.{_text(r.get('outcome'))}", lang),
-            distance=_km(float(dist[i]), lang)))
-    try:
-        learned = learn_from_frame(frame, spec_from_profile(result.profile),
-                                   **dict(learn_options))
-        prob = win_probability(learned, result.table.loc[[idx]], level=learned.interval_level)
-    except (SitingError, ValueError) as exc:  # too few/degenerate cases: say so, keep going
-        why = str(exc).splitlines()[0]
-        return Lessons(**base, cases=tuple(case_rows), note=tr("lessons_failed", lang, why=why))
-    p = prob.iloc[0]
+            distance=_km(float(r["distance_m"]), lang)))
+    learned = les.learned
+    if learned is None:
+        return Lessons(**base, cases=tuple(case_rows),
+                       note=tr("lessons_failed", lang, why=les.failure))
     return Lessons(
         **base, n_cases=int(learned.n_cases), n_won=int(learned.n_won),
-        n_lost=int(learned.n_lost), p_win=float(p["p_win"]), p_low=float(p["p_low"]),
-        p_high=float(p["p_high"]), level=float(learned.interval_level),
-        indicative=bool(learned.indicative),
+        n_lost=int(learned.n_lost), p_win=les.p_win, p_low=les.p_low, p_high=les.p_high,
+        level=float(learned.interval_level), indicative=bool(learned.indicative),
         relative=str(learned.mode) == "presence_background", message=learned.message(lang),
         warnings=tuple(learned.warnings(lang)), cases=tuple(case_rows))
 
 
-def layer_sources(layerset: Any, types: set[str] | None = None) -> list[SourceRow]:
+def layer_sources(layerset: LayerSet, types: set[str] | None = None) -> list[SourceRow]:
     """Source, attribution, licence and vintage of the loaded layers (of ``types``)."""
     rows = []
     for lid, lyr in layerset.layers.items():
@@ -659,7 +380,7 @@ def layer_sources(layerset: Any, types: set[str] | None = None) -> list[SourceRo
     return rows
 
 
-def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
+def map_data(result: SitingResult, idx: Any, layerset: LayerSet) -> MapData:
     """The site, other candidate sites and nearby layers clipped to the map extent.
 
     The extent is the site plus a margin, widened to take in the nearest >= 130 kV
@@ -676,7 +397,7 @@ def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
         if type_name == "substations":
             kv = _num(layer, "voltage_kv")
             mask = kv >= 130 if (kv >= 130).any() else None
-        for pos, dist in _nearest(layer, geom, 1, mask):
+        for pos, dist in nearest(layer, geom, 1, mask):
             if dist <= _MAP_MAX_REACH_M:
                 p = layer.geometry.iloc[pos]
                 minx, miny = min(minx, p.x - 1500), min(miny, p.y - 1500)
@@ -712,9 +433,9 @@ def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
 
 # ----------------------------------------------------------------------------- entry point
 def build_dossier(
-    result: Any,
+    result: SitingResult,
     site_id: str,
-    layerset: Any,
+    layerset: LayerSet,
     *,
     lang: str = "sv",
     sensitivity: Any = None,
@@ -724,8 +445,13 @@ def build_dossier(
     learn_options: Mapping[str, Any] | None = None,
     confidential_withheld: int = 0,
     with_map: bool = True,
+    data: DossierData | None = None,
 ) -> Dossier:
-    """Assemble the dossier of one site.
+    """Lay out the dossier of one site.
+
+    Everything beyond the result (catchment, nearby infrastructure, rank acceptability,
+    lessons) comes computed in ``data`` (:func:`siting.scoring.dossier.dossier_data`);
+    without it, it is computed first with the arguments below.
 
     Parameters
     ----------
@@ -752,15 +478,22 @@ def build_dossier(
         (only their number is reported).
     with_map : bool
         Collect the map data (False for text-only use).
+    data : DossierData, optional
+        The computed analysis of this site (of ``result``).
 
     Raises
     ------
-    ScoringError
+    ReportError
         Unknown site id (closest ids suggested) or language.
     """
     if lang not in ("sv", "en"):
-        raise ScoringError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
-    idx = result.site_index(site_id)
+        raise ReportError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
+    if data is None:
+        data = dossier_data(result, site_id, layerset, cases=cases,
+                            include_confidential=include_confidential,
+                            confidential_withheld=confidential_withheld, n_draws=n_draws,
+                            learn_options=learn_options, sensitivity=sensitivity)
+    idx = data.index
     names = _municipality_names(layerset)
     row = result.table.loc[idx]
     code = _text(row["kommunkod"])
@@ -778,7 +511,7 @@ def build_dossier(
     rank_text = tr("rank_of", lang, rank=rank, n=len(result.table))
     rank_text += " · " + (tr("rank_passing", lang, rank=rank, n=n_pass) if passes
                           else tr("rank_failing", lang))
-    sens = sensitivity if sensitivity is not None else result.sensitivity(n_draws=n_draws)
+    sens = data.sensitivity
     acc = sens.acceptability
     p1 = float(acc.at[idx, "p_rank1"]) if idx in acc.index else None
     p3 = float(acc.at[idx, "p_top3"]) if idx in acc.index else None
@@ -791,14 +524,10 @@ def build_dossier(
                 "sweep_range", lang, low=format_percent(s["lower"], lang, 0),
                 high=format_percent(s["upper"], lang, 0), now=format_percent(s["weight"], lang,
                                                                               0))))
-    site = result.sites.loc[[idx]]
-    intro, total, catch_rows, schools_heading, schools = _catchment(site, profile, layerset,
-                                                                    lang, names)
+    intro, total, catch_rows, schools_heading, schools = _catchment(data, layerset, lang, names)
     if total is None:
         intro = tr("no_population", lang)
-    lessons = _lessons(result, idx, cases, include_confidential, lang, names,
-                       learn_options or {"n_boot": 100, "compare_trees": False},
-                       0 if include_confidential else confidential_withheld)
+    lessons = _lessons(data, lang, names)
     used = set(profile.layer_types()) | {"municipalities", "sites"} | set(_MAP_TYPES) | {
         "population_grid", "schools", "housing", "municipality_stats"}
     cat = layerset.catalog
@@ -827,7 +556,7 @@ def build_dossier(
         verdict=verdict, rank_text=rank_text,
         facts=tuple(_facts(result, idx, layerset, lang)),
         hard=tuple(_hard(result, idx, lang)), soft=tuple(_soft(result, idx, lang)),
-        infrastructure=tuple(_infrastructure(result.sites.geometry.loc[idx], layerset, lang)),
+        infrastructure=tuple(_infrastructure(data, lang)),
         catchment_intro=intro, catchment_total=total, catchment=tuple(catch_rows),
         schools_heading=schools_heading, schools=tuple(schools),
         p_rank1=p1, p_top3=p3,
@@ -837,4 +566,6 @@ def build_dossier(
         sources=tuple(layer_sources(layerset, used)), method=method,
         not_evaluated=tuple(result.not_evaluated_texts(lang)),
         map=map_data(result, idx, layerset) if with_map else None,
+        to_confirm=tuple(x for x in str(row[f"not_checked_{lang}"] or "").split("; ") if x),
+        policy=result.policy(lang),
     )
