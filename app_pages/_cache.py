@@ -68,7 +68,9 @@ def _municipalities(name: str, data_dir: str | None, _stamp: float) -> gpd.GeoDa
     cat = catalog(name)
     spec: LayerSpec = cat.of_type("municipalities")[0] if cat.of_type("municipalities") \
         else cat.layer("municipalities")
-    return read_layer(spec, cat.resolve_data_dir(data_dir)).data
+    dirs = cat.search_dirs(data_dir)  # the bundled national base or the user's folder
+    folder = next((d for d in dirs if (d / spec.source).exists()), dirs[0])
+    return read_layer(spec, folder).data
 
 
 def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
