@@ -311,7 +311,79 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
     result = evaluate(prepared, profile, decision_layerset(full_ls, layers),
                       lang_default=lang_default, metrics_cache=metrics,
                       sites_source="workspace + catalogue", strict=strict)
+    result = _local_verdicts(result, profile, decided)
     return _with_decided_by(result, prepared, profile, decided)
+
+
+def _local_verdicts(result: SitingResult, profile: Any,
+                    decided: dict[tuple[int, str], tuple[str, str]]) -> SitingResult:
+    """Re-decide the hard criteria whose metric local evidence measured, for those sites.
+
+    The national layer's coverage makes a criterion *unknown* where its data is not
+    conclusive; a local value (a confirmed capacity, the grid owner's stations) is the
+    evidence that decides it, so there the evaluator is asked again with conclusive
+    evidence naming the local source.
+    """
+    from siting.criteria.evaluator import (
+        FAIL,
+        UNKNOWN,
+        Evidence,
+        hard_codes,
+        rank_order,
+        reason,
+        row_verdict,
+        status_names,
+    )
+
+    rows = sorted({pos for pos, _ in decided})
+    if not rows or not profile.hard:
+        return result
+    codes = result.hard_status.to_numpy().copy()
+    metrics = result.table
+    for pos in rows:
+        for j, crit in enumerate(profile.hard):
+            hit = decided.get((pos, crit.metric))
+            if hit is None:
+                continue
+            ev = Evidence(crit.metric, layer_id="workspace", layer_source=hit[1])
+            value = metrics[f"metric_{crit.metric}"].iloc[pos]
+            codes[pos, j] = hard_codes(crit, np.array([value], dtype=object), ev)[0]
+    table = metrics.copy()
+    evidence = dict(getattr(result, "evidence", {}) or {})
+    for pos in rows:
+        texts: dict[str, list[str]] = {"fail_sv": [], "fail_en": [], "unk_sv": [], "unk_en": []}
+        for j, crit in enumerate(profile.hard):
+            code = int(codes[pos, j])
+            if code not in (FAIL, UNKNOWN):
+                continue
+            local = (pos, crit.metric) in decided
+            ev = None if local else evidence.get(crit.metric)
+            value = table[f"metric_{crit.metric}"].iloc[pos]
+            value = None if value is pd.NA or (isinstance(value, float) and value != value) \
+                else value
+            prefix = "fail" if code == FAIL else "unk"
+            texts[f"{prefix}_sv"].append(reason(crit, value, code, ev, "sv"))
+            texts[f"{prefix}_en"].append(reason(crit, value, code, ev, "en"))
+        label = table.index[pos]
+        for col, key in (("failures_sv", "fail_sv"), ("failures_en", "fail_en"),
+                         ("not_checked_sv", "unk_sv"), ("not_checked_en", "unk_en")):
+            table.at[label, col] = "; ".join(texts[key])
+    ids = np.array([c.id for c in profile.hard], dtype=object)
+    verdict = row_verdict(codes, strict=getattr(result, "strict", False))
+    table["n_failed"] = (codes == FAIL).sum(axis=1).astype(np.int64)
+    table["n_not_evaluated"] = (codes == UNKNOWN).sum(axis=1).astype(np.int64)
+    table["hard_incomplete"] = (codes == UNKNOWN).any(axis=1)
+    if "unknown_criteria" in table.columns:
+        table["unknown_criteria"] = [", ".join(ids[r]) if r.any() else ""
+                                     for r in codes == UNKNOWN]
+    if "status" in table.columns:
+        table["status"] = pd.array(status_names(verdict), dtype="string")
+    table["passes_hard"] = verdict != FAIL
+    table["rank"] = rank_order(verdict, table["score"].to_numpy(dtype=float))
+    hard_status = pd.DataFrame(codes, index=result.hard_status.index,
+                               columns=result.hard_status.columns, dtype=np.int8)
+    return dataclasses.replace(result, table=table, hard_status=hard_status,
+                               **({"_memo": {}} if hasattr(result, "_memo") else {}))
 
 
 def _with_decided_by(result: SitingResult, sites: gpd.GeoDataFrame, profile: Any,
