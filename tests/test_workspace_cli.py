@@ -198,3 +198,33 @@ def test_layers_add_maps_columns_and_lists(run: Run, tmp_path: Path) -> None:
     code, out, _ = run("layers", "workspace")
     assert out.splitlines()[1].split("\t") == ["L1", "Nätägarens stationer", "substations",
                                                "energy", "2", "2482", "st.gpkg"]
+
+
+def test_score_dossier_and_compare_use_the_workspace_by_default(run: Run, tmp_path: Path) -> None:
+    from siting.data.layers import load_layerset
+
+    first = load_layerset("demo", region="9901").vector("sites").iloc[0].geometry.centroid
+    gpd.GeoDataFrame({"namn": ["Egen hamnplats"]}, geometry=[first.buffer(500)],
+                     crs=3006).to_file(tmp_path / "egen.gpkg", layer="mina")
+    assert run("sites", "add", "egen.gpkg")[0] == 0
+    assert run("sites", "edit", "S1", "--capacity-mw", "150", "--capacity-source",
+               "Nätbolaget AB", "--capacity-date", "2026-11-20")[0] == 0
+    code, _, err = run("score", "--profile", "battery_plant", "--out", "res.csv")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "res.csv", dtype={"kommunkod": str})
+    mine = table.set_index("site_id").loc["S1"]
+    assert mine["origin"] == "workspace" and mine["metric_grid_capacity_10km_mw"] == 150
+    assert "150 MW bekräftat av Nätbolaget AB (2026-11-20)" in mine["decided_by_sv"]
+    assert (table["origin"] == "catalogue").sum() > 10
+    code, _, err = run("score", "--profile", "battery_plant", "--no-workspace",
+                       "--out", "plain.csv")
+    assert code == 0 and "S1" not in set(pd.read_csv(tmp_path / "plain.csv")["site_id"])
+    code, _, err = run("dossier", "--profile", "battery_plant", "--site", "S1", "--draws", "50",
+                       "--no-outcomes", "--out", "s1.html")
+    assert code == 0, err
+    page = (tmp_path / "s1.html").read_text(encoding="utf-8")
+    assert "Egen hamnplats" in page and "Nätbolaget AB 2026-11-20: 150 MW" in page
+    code, _, err = run("compare", "--profile", "battery_plant", "--resolution", "1000",
+                       "--out", "cmp.csv")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "cmp.csv", dtype={"kommunkod": str})) == 4

@@ -54,6 +54,8 @@ __all__ = ["decision_layerset", "evaluate_workspace", "local_metrics", "with_wor
            "workspace_sites"]
 
 _LOG = logging.getLogger(__name__)
+#: (site position, metric id) -> (Swedish, English, language-neutral) text of the local source.
+Decided = dict[tuple[int, str], tuple[str, str, str]]
 _GRID_TYPE = "substations"
 _GRID_FIELD = "available_capacity_mw"
 #: A local point this close to a national one is the same feature, better recorded (metres).
@@ -172,7 +174,7 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 def local_metrics(sites: gpd.GeoDataFrame, profile: Any, layerset: LayerSet,
                   metrics: pd.DataFrame, layers: Sequence[WorkspaceLayer]
-                  ) -> tuple[pd.DataFrame, dict[tuple[int, str], tuple[str, str]]]:
+                  ) -> tuple[pd.DataFrame, Decided]:
     """Apply local evidence to a metrics table (see the module docstring, step 3).
 
     A workspace layer of type *T* decides a metric on *T* for a site when its own
@@ -188,7 +190,7 @@ def local_metrics(sites: gpd.GeoDataFrame, profile: Any, layerset: LayerSet,
         (Swedish, English)`` text naming the local source that decided the value.
     """
     out = metrics.copy()
-    decided: dict[tuple[int, str], tuple[str, str]] = {}
+    decided: Decided = {}
     for layer in layers:
         loaded = with_workspace_layers(layerset, [layer]).layers[_spec(layer).id]
         local = loaded.data
@@ -207,14 +209,15 @@ def local_metrics(sites: gpd.GeoDataFrame, profile: Any, layerset: LayerSet,
                 continue
             values = _compute(spec, touched, both)
             _put(out, spec.id, values[values.notna()], decided, sites,
-                 t("ws.decided_layer", "sv", **args), t("ws.decided_layer", "en", **args))
+                 t("ws.decided_layer", "sv", **args), t("ws.decided_layer", "en", **args),
+                 f"{layer.title} ({layer.source}, {layer.vintage})")
     _confirmed_capacity(out, sites, profile, decided)
     return out, decided
 
 
 def _put(out: pd.DataFrame, metric_id: str, values: pd.Series,
-         decided: dict[tuple[int, str], tuple[str, str]], sites: gpd.GeoDataFrame,
-         sv: str, en: str) -> None:
+         decided: Decided, sites: gpd.GeoDataFrame,
+         sv: str, en: str, neutral: str) -> None:
     if not len(values):
         return
     if metric_id not in out.columns:
@@ -222,11 +225,11 @@ def _put(out: pd.DataFrame, metric_id: str, values: pd.Series,
                                    if pd.api.types.is_numeric_dtype(values.dtype) else object)
     out.loc[values.index, metric_id] = values
     for label in values.index:
-        decided[(int(sites.index.get_loc(label)), metric_id)] = (sv, en)
+        decided[(int(sites.index.get_loc(label)), metric_id)] = (sv, en, neutral)
 
 
 def _confirmed_capacity(out: pd.DataFrame, sites: gpd.GeoDataFrame, profile: Any,
-                        decided: dict[tuple[int, str], tuple[str, str]]) -> None:
+                        decided: Decided) -> None:
     if "grid_capacity_mw" not in sites.columns:
         return
     cap = pd.to_numeric(sites["grid_capacity_mw"], errors="coerce")
@@ -239,7 +242,8 @@ def _confirmed_capacity(out: pd.DataFrame, sites: gpd.GeoDataFrame, profile: Any
             args = {"mw": f"{cap[label]:g}", "source": row.get("grid_capacity_source") or "?",
                     "date": row.get("grid_capacity_date") or "?"}
             _put(out, spec.id, cap.loc[[label]].astype(float), decided, sites,
-                 t("ws.decided_confirmed", "sv", **args), t("ws.decided_confirmed", "en", **args))
+                 t("ws.decided_confirmed", "sv", **args), t("ws.decided_confirmed", "en", **args),
+                 f"{args['source']} {args['date']}: {args['mw']} MW")
 
 
 def workspace_sites(layerset: LayerSet, own: Sequence[WorkspaceSite]) -> gpd.GeoDataFrame | None:
@@ -304,7 +308,7 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
     metrics, decided = local_metrics(prepared, profile, layerset, metrics, layers)
     metrics.attrs["metric_params"] = {s.id: _params_key(s) for s in profile.metrics
                                       if s.id in metrics.columns}
-    for (_, metric_id), (_sv, en) in decided.items():
+    for (_, metric_id), (_sv, en, _neutral) in decided.items():
         methods.setdefault(metric_id, {"kind": profile.metric(metric_id).kind})
         methods[metric_id] = {**methods[metric_id], "local_evidence": en}
     metrics.attrs["methods"] = methods
@@ -316,7 +320,7 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
 
 
 def _local_verdicts(result: SitingResult, profile: Any,
-                    decided: dict[tuple[int, str], tuple[str, str]]) -> SitingResult:
+                    decided: Decided) -> SitingResult:
     """Re-decide the hard criteria whose metric local evidence measured, for those sites.
 
     The national layer's coverage makes a criterion *unknown* where its data is not
@@ -387,7 +391,7 @@ def _local_verdicts(result: SitingResult, profile: Any,
 
 
 def _with_decided_by(result: SitingResult, sites: gpd.GeoDataFrame, profile: Any,
-                     decided: dict[tuple[int, str], tuple[str, str]]) -> SitingResult:
+                     decided: Decided) -> SitingResult:
     crits = [(c.id, c.metric, c.label_sv or c.metric, c.label_en or c.metric)
              for c in profile.hard]
     crits += [(c.id, c.metric, profile.metric(c.metric).label_sv,
@@ -404,6 +408,11 @@ def _with_decided_by(result: SitingResult, sites: gpd.GeoDataFrame, profile: Any
         sv_col.append("; ".join(sv))
         en_col.append("; ".join(en))
     table = result.table.copy()
+    for (pos, metric_id), (_sv, _en, neutral) in decided.items():
+        col = f"source_{metric_id}"  # where the evaluator records which source decided
+        if col not in table.columns:
+            table[col] = pd.Series(pd.NA, index=table.index, dtype="string")
+        table.loc[table.index[pos], col] = neutral
     table["origin"] = sites["origin"].fillna("catalogue").astype("string").to_numpy()
     table["decided_by_sv"] = pd.Series(sv_col, index=table.index, dtype="string")
     table["decided_by_en"] = pd.Series(en_col, index=table.index, dtype="string")

@@ -211,6 +211,9 @@ def _facts(result: SitingResult, idx: Any, layerset: LayerSet, lang: str) -> lis
             continue
         layer_type = spec.layer_type
         source = _spec_label(layerset, layer_type, lang) if layer_type else src_sites
+        decided = row.get(f"source_{spec.id}")  # the evaluator's / local evidence's source
+        if isinstance(decided, str) and decided.strip():
+            source = decided
         facts.append(FactRow(spec.label(lang),
                              value_text(result.table.at[idx, col], spec.unit, lang,
                                         metric_id=spec.id), source))
