@@ -16,6 +16,7 @@ from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_problems
 from siting.core.errors import Problem, SitingError
 from siting.core.i18n import format_number, t
+from siting.data.workspace_import import file_layers
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -77,9 +78,10 @@ def _upload(state: AppState) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         name = Path(up.name).name
         (Path(tmp) / name).write_bytes(up.getvalue())
-        trial = dataclasses.replace(spec, source=name)
         try:
-            loaded = read_layer(trial, Path(tmp))
+            # the catalogue's GeoPackage layer name applies only when the upload has it
+            layer = spec.layer if spec.layer in file_layers(Path(tmp) / name) else None
+            loaded = read_layer(dataclasses.replace(spec, source=name, layer=layer), Path(tmp))
         except SitingError as exc:
             st.error(f"{t('data.upload_bad', lang)} {md(exc.summary)}")
             if exc.problems:
