@@ -68,9 +68,7 @@ def _municipalities(name: str, data_dir: str | None, _stamp: float) -> gpd.GeoDa
     cat = catalog(name)
     spec: LayerSpec = cat.of_type("municipalities")[0] if cat.of_type("municipalities") \
         else cat.layer("municipalities")
-    dirs = cat.search_dirs(data_dir)  # the bundled national base or the user's folder
-    folder = next((d for d in dirs if (d / spec.source).exists()), dirs[0])
-    return read_layer(spec, folder).data
+    return read_layer(spec, cat.search_dirs(data_dir)).data
 
 
 def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
@@ -145,13 +143,21 @@ def workspace_content() -> tuple[tuple[Any, ...], list[Any], list[Any]]:
 def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
                      profile_name: str, _stamp: tuple[float, float],
                      ws_stamp: tuple[Any, ...]) -> SitingResult:  # noqa: ARG001 - cache key
-    ls = layerset(name, data_dir, codes)
+    prof, ls = profile(profile_name), layerset(name, data_dir, codes)
+    base = ls.vector("sites")
+    source = ""
+    if base is None or not len(base):
+        # real data has no sites layer: named candidate areas and industrial sites stand in
+        from siting.surface.candidate_sites import candidate_sites
+
+        base = candidate_sites(prof, ls)
+        source = "candidate areas and industrial sites"
     _stamp_now, sites, layers = workspace_content()
     if sites or layers:
         from siting.scoring.workspace import evaluate_workspace
 
-        return evaluate_workspace(profile(profile_name), ls, sites, layers)
-    return evaluate(None, profile(profile_name), ls)
+        return evaluate_workspace(prof, ls, sites, layers, base_sites=base)
+    return evaluate(base if source else None, prof, ls, sites_source=source)
 
 
 def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],

@@ -40,7 +40,7 @@ _CASES = {
     "load_one": ("from siting.data.layers import load_layerset; "
                  "load_layerset('sweden_open', region='Skellefteå')"),
     "sites": ("from siting.data.layers import load_layerset; from siting.criteria.profiles import "
-              "load_profile; from siting.candidate_sites import candidate_sites; "
+              "load_profile; from siting.surface.candidate_sites import candidate_sites; "
               "from siting.scoring import evaluate; p = load_profile('{p}'); "
               "ls = load_layerset('sweden_open', region='Skellefteå'); "
               "evaluate(candidate_sites(p, ls, resolution_m=100), p, ls)"),

@@ -181,8 +181,8 @@ def test_catalogue_works_from_the_bundle_alone(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("profile_id", ["data_center", "steelworks"])
 def test_lulea_has_candidate_areas(shared_data: Path, profile_id: str) -> None:
-    from siting.candidate_sites import candidate_sites
     from siting.criteria.profiles import load_profile
+    from siting.surface.candidate_sites import candidate_sites
 
     ls = load_layerset("sweden_open", data_dir=shared_data, region="Luleå")
     sites = candidate_sites(load_profile(profile_id), ls, resolution_m=250)

@@ -73,7 +73,7 @@ def sites_for(args: argparse.Namespace, profile: Any, layerset: Any) -> tuple[An
     lyr = layerset.vector("sites")
     if lyr is not None and len(lyr):
         return None, ""
-    from siting.candidate_sites import DEFAULT_RESOLUTION_M, candidate_sites
+    from siting.surface.candidate_sites import DEFAULT_RESOLUTION_M, candidate_sites
 
     res = getattr(args, "area_resolution", None) or DEFAULT_RESOLUTION_M
     print(f"No candidate sites in the data: naming the candidate areas of the suitability "

@@ -103,8 +103,9 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     if own_sites or own_layers:
         from siting.scoring.workspace import evaluate_workspace, with_workspace_layers
 
-        result = evaluate_workspace(profile, ls, own_sites, own_layers, lang_default=args.lang,
-                                    strict=args.strict)
+        base, _source = sites_for(args, profile, ls)  # the catalogue's or candidate areas
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, base_sites=base,
+                                    lang_default=args.lang, strict=args.strict)
         ls = with_workspace_layers(ls, own_layers)
     elif getattr(args, "func", None) is run_compare:
         if ls.vector("sites") is None or len(ls.vector("sites")) == 0:

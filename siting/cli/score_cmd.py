@@ -98,7 +98,8 @@ def _evaluate(args: argparse.Namespace) -> Any:
     if own_sites or own_layers:
         from siting.scoring.workspace import evaluate_workspace
 
-        result = evaluate_workspace(profile, ls, own_sites, own_layers,
+        base, _source = sites_for(args, profile, ls)  # the catalogue's or candidate areas
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, base_sites=base,
                                     lang_default=args.lang, progress=True, strict=strict)
     else:
         sites, source = sites_for(args, profile, ls)

@@ -332,7 +332,7 @@ def _sites_in_study_area(sites: gpd.GeoDataFrame, region: Region
     return sites.loc[inside], notes
 
 
-def read_layer(spec: LayerSpec, data_dir: str | Path, *,
+def read_layer(spec: LayerSpec, data_dir: str | Path | tuple[Path, ...], *,
                invalid: InvalidPolicy = "repair") -> LoadedLayer:
     """Read one catalogue layer whole: EPSG:3006, canonical fields, clean geometry.
 
@@ -340,8 +340,9 @@ def read_layer(spec: LayerSpec, data_dir: str | Path, *,
     ----------
     spec : LayerSpec
         The catalogue entry.
-    data_dir : str or Path
-        The folder the entry's ``source`` is relative to.
+    data_dir : str, Path or tuple of Path
+        The folder the entry's ``source`` is relative to, or the folders to look
+        in, first hit wins (:meth:`siting.data.catalog.Catalog.search_dirs`).
     invalid : {"repair", "reject"}
         What to do with invalid geometries.
 
@@ -354,7 +355,8 @@ def read_layer(spec: LayerSpec, data_dir: str | Path, *,
     DataError, CrsError, GeometryError, CatalogError
         With file, row/feature, field and the fix.
     """
-    return _load(spec, Path(data_dir), invalid=invalid, extent=None)
+    dirs = data_dir if isinstance(data_dir, tuple) else Path(data_dir)
+    return _load(spec, dirs, invalid=invalid, extent=None)
 
 
 def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = None,

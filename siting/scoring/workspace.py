@@ -246,13 +246,14 @@ def _confirmed_capacity(out: pd.DataFrame, sites: gpd.GeoDataFrame, profile: Any
                  f"{args['source']} {args['date']}: {args['mw']} MW")
 
 
-def workspace_sites(layerset: LayerSet, own: Sequence[WorkspaceSite]) -> gpd.GeoDataFrame | None:
-    """The catalogue's sites plus the workspace's sites in the study area + buffer.
+def workspace_sites(layerset: LayerSet, own: Sequence[WorkspaceSite],
+                    base: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame | None:
+    """The catalogue's sites (or ``base``) plus the workspace's sites in the study area + buffer.
 
     ``origin`` says which is which; None when there are none at all.
     """
     frames = []
-    base = layerset.vector("sites")
+    base = base if base is not None else layerset.vector("sites")
     if base is not None and len(base):
         base = base.copy()
         base["origin"] = "catalogue"
@@ -277,7 +278,8 @@ def workspace_sites(layerset: LayerSet, own: Sequence[WorkspaceSite]) -> gpd.Geo
 
 def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[WorkspaceSite],
                        layers: Sequence[WorkspaceLayer], *, lang_default: str = "sv",
-                       progress: bool = False, strict: bool = False) -> SitingResult:
+                       progress: bool = False, strict: bool = False,
+                       base_sites: gpd.GeoDataFrame | None = None) -> SitingResult:
     """Evaluate the catalogue's and the workspace's sites, local evidence first.
 
     Parameters
@@ -289,6 +291,9 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
         The workspace's (kept) sites and layers.
     strict : bool
         Unknown counts as fail (see :func:`siting.scoring.sites.evaluate`).
+    base_sites : GeoDataFrame, optional
+        The other candidates (default: the catalogue's sites layer), e.g. named
+        candidate areas where the data has no sites layer.
 
     Returns
     -------
@@ -299,7 +304,7 @@ def evaluate_workspace(profile: Any, layerset: LayerSet, sites: Sequence[Workspa
     from siting.scoring.sites import _params_key, compute_metrics, evaluate, prepare_sites
 
     full_ls = with_workspace_layers(layerset, layers)
-    all_sites = workspace_sites(layerset, sites)
+    all_sites = workspace_sites(layerset, sites, base_sites)
     if all_sites is None or not len(all_sites):
         return evaluate(None, profile, full_ls, lang_default=lang_default, progress=progress,
                         strict=strict)
