@@ -2,7 +2,7 @@
 
 Widgets and session state only: reading, checking and saving are
 :mod:`siting.data.workspace_import` and :mod:`siting.outcomes.workspace_store`;
-the drawing map is :func:`siting.views.map.draw_page_html` behind a small
+the drawing map is :func:`siting.views.draw.draw_page_html` behind a small
 Streamlit component bridge (offline: Leaflet and Leaflet.draw are inline).
 """
 
@@ -58,7 +58,7 @@ _BRIDGE_JS = """(function () {
 @st.cache_resource(show_spinner=False)
 def _draw_component(lang: str) -> Any:
     """The drawing map as a Streamlit component (its page written once per process)."""
-    from siting.views.map import draw_page_html
+    from siting.views.draw import draw_page_html
 
     folder = Path(platformdirs.user_cache_dir("siting")) / "draw_component" / lang
     folder.mkdir(parents=True, exist_ok=True)
