@@ -768,4 +768,3 @@ def external_urls(page_html: str) -> list[str]:
     for pat in _URL_PATTERNS:
         found.extend(m.group(1) for m in pat.finditer(page_html))
     return sorted(set(found))
-
