@@ -52,12 +52,14 @@ def test_gpkg_with_a_chosen_layer_then_edit_remove_restore(run: Run, tmp_path: P
     code, _, err = run("sites", "add", "egna.gpkg")
     assert code == 2 and "2 lager och inget är valt: kandidater_2026, annat" in err
     assert _listing(run) == []
-    code, out, _ = run("sites", "add", "egna.gpkg", "--layer", "kandidater_2026")
+    code, out, _ = run("sites", "add", "egna.gpkg", "--layer", "kandidater_2026",
+                       "--level", "confidential")
     assert code == 0 and out.splitlines() == ["S1\tHamnen", "S2\tBruket", "S3\tNorra"]
     rows = _listing(run)
     assert [(r[1], r[2], r[3]) for r in rows] == [("Hamnen", "industrial", "municipal"),
                                                   ("Bruket", "in_progress", "private"),
                                                   ("Norra", "none", "state")]
+    assert {r[6] for r in rows} == {"confidential"}
     code, out, _ = run("sites", "edit", "S2", "--zoning", "adopted", "--capacity-mw", "150",
                        "--capacity-source", "Nätbolaget", "--capacity-date", "2026-11-20")
     assert code == 0 and "version 2" in out

@@ -150,6 +150,8 @@ def _read_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--x", default=None, metavar="COLUMN", help="x/lon column of a table")
     p.add_argument("--y", default=None, metavar="COLUMN", help="y/lat column of a table")
     p.add_argument("--user", default=None, help="recorded as the author (default: $SITING_USER)")
+    p.add_argument("--level", choices=("public", "network", "internal", "confidential"),
+                   default="internal", help="who may see it (default: internal)")
 
 
 def _coords(args: argparse.Namespace) -> tuple[str, str] | None:
@@ -162,8 +164,9 @@ def _coords(args: argparse.Namespace) -> tuple[str, str] | None:
 def _run_add(args: argparse.Namespace) -> int:
     from siting.data.workspace_import import sites_from_file
 
-    sites = sites_from_file(args.file, layer=args.layer, name_field=args.name_field,
-                            crs=args.crs, coords=_coords(args))
+    sites = [dataclasses.replace(s, level=args.level) for s in sites_from_file(
+        args.file, layer=args.layer, name_field=args.name_field, crs=args.crs,
+        coords=_coords(args))]
     with open_workspace(args) as ws:
         saved = ws.add_sites(sites, user=args.user, comment=f"import {args.file.name}",
                              source=args.file.name)
@@ -176,11 +179,12 @@ def _run_add(args: argparse.Namespace) -> int:
 def _run_list(args: argparse.Namespace) -> int:
     with open_workspace(args) as ws:
         sites = ws.list_sites(include_deleted=args.deleted)
-    print("id\tname\tzoning\towner\tgrid_capacity_mw\tsource\tdeleted")
+    print("id\tname\tzoning\towner\tgrid_capacity_mw\tsource\tlevel\tdeleted")
     for s in sites:
         cap = "" if s.grid_capacity_mw is None else f"{s.grid_capacity_mw:g}"
         gone = "yes" if s.meta and s.meta.deleted_at else ""
-        print(f"{s.site_id}\t{s.name}\t{s.zoning}\t{s.owner or ''}\t{cap}\t{s.source}\t{gone}")
+        print(f"{s.site_id}\t{s.name}\t{s.zoning}\t{s.owner or ''}\t{cap}\t{s.source}\t"
+              f"{s.level}\t{gone}")
     return 0
 
 
@@ -257,6 +261,7 @@ def _run_layer_add(args: argparse.Namespace) -> int:
     layer = layer_from_file(args.file, args.layer_type, field_map=_parse_map(args.map),
                             title=args.title, theme=args.theme, layer=args.layer, crs=args.crs,
                             coords=_coords(args), coverage=coverage, vintage=args.vintage)
+    layer = dataclasses.replace(layer, level=args.level)
     with open_workspace(args) as ws:
         saved = ws.add_layer(layer, user=args.user, comment=f"upload {args.file.name}")
     print(f"{saved.layer_id}\t{saved.title}\t{saved.type}\t{saved.n_features} features")

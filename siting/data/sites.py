@@ -63,8 +63,8 @@ def _table_coords(path: Path, crs: str | None, coords: tuple[str, str] | None
         found = suggest_coordinates(columns)
         if found is not None:
             return CoordSpec(found[0], found[1]), crs or found[2]
-    raise DataError.single(
-        str(path), "the table's coordinate columns cannot be found", field="x/y",
+    raise ScoringError.single(
+        str(path), "the table has no coordinate columns that can be found", field="x/y",
         location=", ".join(columns),
         hint="name them x and y (SWEREF 99 TM, EPSG:3006) or lon and lat (WGS 84), or say "
              "which columns hold the coordinates",
@@ -99,7 +99,6 @@ def check_site_geometries(gdf: gpd.GeoDataFrame, source: str, *, id_col: str | N
     DataError
         Naming the features (by ``id_col`` or feature number) and the fix.
     """
-    from siting.core.errors import DataError
     from siting.data.outline import inside_sweden
 
     geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
@@ -155,7 +154,7 @@ def read_sites(path: str | Path, *, layer: str | None = None,
     ScoringError
         The file does not exist, or a file has several layers and none was chosen
         (the layers are listed).
-    DataError
+    ScoringError
         A table has no coordinate columns (``field="x/y"``, the columns as location).
     DataError, CrsError
         Unreadable file, no CRS, implausible or non-finite coordinates, sites outside

@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 
 from siting.core.crs import ANALYSIS_CRS
-from siting.core.errors import CrsError, DataError, Problem
+from siting.core.errors import CrsError, DataError, Problem, ScoringError
 from siting.core.frozen import FrozenMap
 from siting.data.workspace import (
     OWNERS,
@@ -186,7 +186,7 @@ def read_site_frame(path: str | Path, *, layer: str | None = None, crs: str | No
             raise QuestionError("crs", ("EPSG:3006", "EPSG:4326"), [problem(
                 p.name, "", "crs", "no_crs", range=rng or "?")], rng) from exc
         raise
-    except DataError as exc:
+    except (DataError, ScoringError) as exc:
         if any(pr.field == "x/y" for pr in exc.problems):
             cols = [pr.location for pr in exc.problems if pr.field == "x/y"]
             raise QuestionError("coords", cols[0].split(", ") if cols and cols[0] else (),
