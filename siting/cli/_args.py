@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.core.errors import Problem, ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.criteria.profiles import Profile
+    from siting.data.layerset import LayerSet
 
 __all__ = ["add_dataset_args", "add_sites_args", "default_region", "load_profile_and_layers",
            "parse_weights", "sites_for"]
@@ -57,7 +61,8 @@ def add_sites_args(p: argparse.ArgumentParser) -> None:
                         "are no sites (default 100)")
 
 
-def sites_for(args: argparse.Namespace, profile: Any, layerset: Any) -> tuple[Any, str]:
+def sites_for(args: argparse.Namespace, profile: Profile, layerset: LayerSet
+              ) -> tuple[Any, str]:
     """The sites to score: the ``--sites`` file, the catalogue's, or named candidate areas.
 
     Returns
@@ -98,7 +103,7 @@ def default_region(catalog_id: str) -> str | list[str]:
     return "all"
 
 
-def load_profile_and_layers(args: argparse.Namespace) -> tuple[Any, Any]:
+def load_profile_and_layers(args: argparse.Namespace) -> tuple[Profile, LayerSet]:
     """Load the profile and the LayerSet named by :func:`add_dataset_args` options.
 
     Returns

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import (
     add_dataset_args,
@@ -32,6 +32,10 @@ from siting.cli._args import (
 )
 from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import Problem, ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.data.layerset import LayerSet
+    from siting.scoring.result import SitingResult
 
 __all__ = ["register", "run_compare", "run_dossier"]
 
@@ -90,7 +94,7 @@ def _check_out(out: Path) -> None:
                                   hint="create the folder or choose another path")
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
+def _evaluate(args: argparse.Namespace) -> tuple[SitingResult, LayerSet]:
     from siting.criteria.profiles import load_profile
     from siting.scoring.sites import evaluate
 

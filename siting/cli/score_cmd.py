@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import (
     add_dataset_args,
@@ -31,6 +31,9 @@ from siting.cli._args import (
 )
 from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.scoring.result import SitingResult
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -85,7 +88,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="language of reasons and output (default sv)")
 
 
-def _evaluate(args: argparse.Namespace) -> Any:
+def _evaluate(args: argparse.Namespace) -> SitingResult:
     from siting.criteria.profiles import load_profile
     from siting.scoring.sites import evaluate
 
@@ -118,7 +121,7 @@ def _status_word(status: str, lang: str) -> str:
     return t(f"verdict.{status}", lang)
 
 
-def _print_table(result: Any, lang: str, top: int) -> None:
+def _print_table(result: SitingResult, lang: str, top: int) -> None:
     from siting.core.i18n import format_number
 
     tbl = result.table.sort_values("rank", kind="stable")
@@ -144,7 +147,7 @@ def _print_table(result: Any, lang: str, top: int) -> None:
         print("  ".join(cells) + "  " + row[-1])
 
 
-def _summary(result: Any, lang: str) -> str:
+def _summary(result: SitingResult, lang: str) -> str:
     n = len(result.table)
     ok = int(result.passes.sum())
     inc = int(result.hard_incomplete.sum())

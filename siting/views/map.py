@@ -143,12 +143,16 @@ class RasterOverlay:
         2-D values in 0..1 (``nan`` transparent), north-up.
     bounds_3006 : tuple of float
         (minx, miny, maxx, maxy) in EPSG:3006.
+    unknown : numpy.ndarray of bool, optional
+        Same shape: cells whose verdict rests on unknown hard criteria, drawn as a
+        separate orange layer (``SurfaceResult.unknown``).
     """
 
     title: str
     array: np.ndarray
     bounds_3006: tuple[float, float, float, float]
     opacity: float = 0.6
+    unknown: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -521,9 +525,13 @@ def build_map(
         if group.legend_row is not None:
             legend_rows.append(group.legend_row)
     if overlay is not None:
-        _add_overlay(fmap, overlay)
+        unknown_title = f"{overlay.title} – {t('verdict.unknown_criteria', lang)}"
+        _add_overlay(fmap, overlay, unknown_title)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
                            f"#fde725)'></i>{_esc(overlay.title)}")
+        if overlay.unknown is not None and overlay.unknown.any():
+            legend_rows.append(f"<i style='background:{UNKNOWN_COLOUR};opacity:0.6'></i>"
+                               f"{_esc(unknown_title)}")
     if candidate_areas is not None and len(candidate_areas):
         unknown = (candidate_areas["status"].astype(str).to_numpy() == "unknown"
                    if "status" in candidate_areas else np.zeros(len(candidate_areas), bool))
@@ -662,7 +670,7 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
     grp.add_to(fmap)
 
 
-def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
+def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay, unknown_title: str = "") -> None:
     rgba = score_rgba(overlay.array)
     minx, miny, maxx, maxy = overlay.bounds_3006
     corners = gpd.GeoSeries(shapely.points([minx, maxx], [miny, maxy]),
@@ -672,6 +680,14 @@ def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
         rgba, bounds=[[lat0, lon0], [lat1, lon1]], opacity=overlay.opacity,
         name=html.escape(overlay.title), pixelated=False,
     ).add_to(fmap)
+    if unknown_title and overlay.unknown is not None and overlay.unknown.any():
+        r, g, b = (int(UNKNOWN_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
+        mask = np.zeros((*overlay.unknown.shape, 4), dtype=np.uint8)
+        mask[overlay.unknown] = (r, g, b, 150)
+        ofl.raster_layers.ImageOverlay(
+            mask, bounds=[[lat0, lon0], [lat1, lon1]], opacity=1.0,
+            name=html.escape(unknown_title), pixelated=True,
+        ).add_to(fmap)
 
 
 def build_case_map(
