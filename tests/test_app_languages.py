@@ -139,6 +139,8 @@ def test_telltale_lists_do_not_flag_their_own_catalogue() -> None:
     from siting.core.i18n import strings
 
     for lang in ("sv", "en"):
+        # placeholders, command-line options and quoted commands are code, not language
+        code = r"\{[^}]*\}|--[a-z][a-z-]*|'siting [^']*'"
         bad = {k: w for k, v in strings(lang).items()
-               if (w := _foreign(re.sub(r"\{[^}]*\}", " ", v), lang, set()))}
+               if (w := _foreign(re.sub(code, " ", v), lang, set()))}
         assert bad == {}, (lang, bad)

@@ -14,6 +14,8 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import Point
 
+from siting.views.report import tr
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 _TIMEOUT_MS = 90_000
@@ -88,7 +90,9 @@ def _draw_frame(page):
 def test_own_sites_drawn_confirmed_ranked_with_local_evidence(page, tmp_path: Path,
                                                                screenshot_dir: Path) -> None:
     # the real-data catalogue, Skellefteå only
-    _choose(page, "Dataset", "sweden_open")
+    from siting.data.catalog import load_catalog
+
+    _choose(page, "Dataset", load_catalog("sweden_open").title("sv"))  # the name a user sees
     region = page.get_by_role("combobox", name="Kommuner i studieområdet").first
     page.locator('[data-testid="stMultiSelect"] [aria-label="Clear all"]').first.click()
     _idle(page)
@@ -159,7 +163,7 @@ def test_own_sites_drawn_confirmed_ranked_with_local_evidence(page, tmp_path: Pa
     page.get_by_text("Avgjort av lokalt underlag").first.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshot_dir / "workspace_5_details.png"))
     with page.expect_download(timeout=_TIMEOUT_MS) as info:
-        page.get_by_role("button", name="Ladda ner platsdossier (PDF)").first.click()
+        page.get_by_role("button", name=tr("download_dossier", "sv")).first.click()
     target = tmp_path / info.value.suggested_filename
     info.value.save_as(target)
     assert target.name.startswith("dossier_S1_") and target.read_bytes()[:5] == b"%PDF-"
