@@ -41,6 +41,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from siting.errors import Problem, StoreError
+from siting.outcomes.access import LEVELS, is_org_id
 from siting.soft_factors import factor_ids
 
 __all__ = [
@@ -62,7 +63,8 @@ __all__ = [
 
 INDUSTRIES: tuple[str, ...] = ("battery", "steel", "data_center", "other")
 OUTCOMES: tuple[str, ...] = ("won", "lost", "withdrawn", "ongoing")
-CONFIDENTIALITY: tuple[str, ...] = ("public", "internal", "confidential")
+#: Secrecy levels (see :mod:`siting.outcomes.access`); a new case is ``internal``.
+CONFIDENTIALITY: tuple[str, ...] = LEVELS
 
 #: Bounding box of Sweden in EPSG:3006 (xmin, ymin, xmax, ymax), with a small margin.
 SWEDEN_EXTENT_3006: tuple[float, float, float, float] = (180_000.0, 6_100_000.0,
@@ -143,11 +145,13 @@ class Case:
         Tags naming what decided the case.
     notes, source : str
         Free notes; public source reference (URL or citation).
-    confidentiality : {"public", "internal", "confidential"}
+    confidentiality : {"public", "network", "internal", "confidential"}
+        Who may see the case (stored as ``level``); see :mod:`siting.outcomes.access`.
     is_fictional : bool
         True for generated demonstration cases.
     organisation : str
-        The organisation owning the record.
+        Id of the organisation owning the record (stored as ``organisation_id``);
+        empty means the writer's own organisation.
     meta : CaseMeta or None
         Set by the store; ignored by ``==``.
     """
@@ -203,7 +207,8 @@ _FLOAT_FIELDS = ("investment_msek", "power_mw", "land_ha", "detaljplan_months", 
 _INT_FIELDS = ("jobs",)
 _YEAR_FIELDS = ("year_started", "year_decided")
 #: Column widths of the database (longer text is refused up front, not by the database).
-_MAX_LEN = {"title": 300, "profile": 80, "metrics_vintage": 200, "organisation": 200}
+_MAX_LEN = {"title": 300, "profile": 80, "metrics_vintage": 200, "organisation": 63,
+            "notes": 100_000, "source": 100_000}
 
 
 def normalise_wkt(wkt: str) -> str:
@@ -267,6 +272,11 @@ def _text(data: Mapping[str, Any], key: str, col: _Collector, max_len: int = 10_
     if is_blank(value):
         return ""
     text = str(value).strip()
+    if "\x00" in text:
+        col.add(key, "text holds a NUL character (\\x00), which the database cannot store",
+                "remove the NUL characters (often left by a binary copy-paste)",
+                "texten innehåller ett NUL-tecken (\\x00), som databasen inte kan lagra",
+                "ta bort NUL-tecknen (ofta kvar efter kopiering från binär fil)")
     if len(text) > max_len:
         col.add(key, f"text is {len(text)} characters long", f"shorten it to {max_len}",
                 f"texten är {len(text)} tecken lång", f"korta den till {max_len} tecken")
@@ -432,7 +442,7 @@ def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dic
                     f"okänd mjuk faktor {factor!r}", f"använd en av {', '.join(factor_ids())}")
             continue
         if not is_blank(text):
-            evidence[factor] = str(text).strip()
+            evidence[factor] = _text({key: text}, key, col, max_len=100_000)
     return ({f: scores[f] for f in factor_ids() if f in scores},
             {f: evidence[f] for f in factor_ids() if f in evidence})
 
@@ -490,6 +500,13 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     values: dict[str, Any] = {"case_id": case_id}
     for key in _TEXT_FIELDS:
         values[key] = _text(data, key, col, max_len=_MAX_LEN.get(key, 100_000))
+    if values["organisation"] and not is_org_id(values["organisation"]):
+        col.add("organisation", f"{values['organisation']!r} is not an organisation id",
+                "use the id of a member organisation, e.g. skelleftea "
+                "(siting admin org list shows them)",
+                f"{values['organisation']!r} är inte ett organisations-id",
+                "använd id:t för en medlemsorganisation, t.ex. skelleftea "
+                "(siting admin org list visar dem)")
     if values["profile"] and not _IDENT_RE.match(values["profile"]):
         col.add("profile", f"{values['profile']!r} is not a profile id",
                 "use the profile file's id, e.g. battery_plant",
@@ -528,7 +545,9 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
         elif checked and checked not in competing:
             competing.append(checked)
     values["competing_kommuner"] = tuple(competing)
-    values["decisive_factors"] = tuple(dict.fromkeys(_string_list(data.get("decisive_factors"))))
+    tags = [_text({"decisive_factors": t}, "decisive_factors", col, max_len=200)
+            for t in _string_list(data.get("decisive_factors"))]
+    values["decisive_factors"] = tuple(dict.fromkeys(tags))
     values["is_fictional"] = _bool(data, "is_fictional", col)
     values["geometry_wkt"] = _geometry(data.get("geometry_wkt"), col)
     values["soft"], values["soft_evidence"] = _soft(data, col)
