@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._auth import login_gate
 from app_pages._state import get_state
 from app_pages._widgets import sidebar
 from siting.i18n import t
@@ -18,6 +19,7 @@ from siting.i18n import t
 st.set_page_config(page_title="Siting", page_icon="🏭", layout="wide")
 
 state = get_state()
+login_gate(state.lang)  # shared mode: nothing below runs before the visitor logged in
 sidebar(state)
 lang = state.lang
 

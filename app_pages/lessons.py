@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._auth import current_person
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
 from siting.i18n import format_number, format_percent, t
@@ -20,21 +21,21 @@ def _db_url() -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _learn(url: str, profile_name: str, withdrawn_as_lost: bool, include_confidential: bool,
-           _revisions: int) -> Any:
+def _learn(url: str, person: str | None, profile_name: str, withdrawn_as_lost: bool,
+           include_confidential: bool, _revisions: int) -> Any:
     from siting.learn.adapters import learn_from_store
     from siting.outcomes import OutcomeStore
 
-    store = OutcomeStore.open(url or None)
+    store = OutcomeStore.open(url or None, act_as=person)  # learns only what person may see
     return learn_from_store(store, _data.profile(profile_name),
                             withdrawn_as_lost=withdrawn_as_lost,
                             include_confidential=include_confidential)
 
 
-def _revision_count(url: str) -> int:
+def _revision_count(url: str, person: str | None) -> int:
     from siting.outcomes import OutcomeStore
 
-    store = OutcomeStore.open(url or None)
+    store = OutcomeStore.open(url or None, act_as=person)
     try:
         return int(store.revision_count())
     finally:
@@ -64,7 +65,8 @@ def _body(state: AppState) -> None:
         st.info(t("common.not_available", lang, what="siting.learn.adapters"))
         return
     with st.spinner(t("common.loading", lang)):
-        res = _learn(url, state.profile, wal, conf, _revision_count(url))
+        person = current_person()
+        res = _learn(url, person, state.profile, wal, conf, _revision_count(url, person))
     excl = sum(res.n_excluded_by_outcome.values())
     if res.indicative:
         st.warning(f"**{md(t('lessons.indicative', lang))}** – {md(res.message(lang))}")

@@ -123,8 +123,9 @@ def test_frame_has_contract_columns() -> None:
                                "800000 7200100, 800000 7200000))", is_fictional=True)]
     frame = cases_to_frame(cases)
     head = ["case_id", "title", "industry", "profile", "kommunkod", "year_started",
-            "year_decided", "outcome", "confidentiality", "is_fictional", "x", "y"]
-    assert list(frame.columns[:12]) == head
+            "year_decided", "outcome", "confidentiality", "organisation", "is_fictional", "x",
+            "y"]
+    assert list(frame.columns[:13]) == head
     for factor in factor_ids():
         assert f"soft_{factor}" in frame.columns
     assert {"metric_dist_rail_m", "metric_site_area_ha"} <= set(frame.columns)

@@ -51,6 +51,7 @@ __all__ = [
     "MEMBER_ROLE",
     "GATEWAY_ROLE",
     "is_org_id",
+    "may_leave",
     "org_slug",
     "quote_ident",
     "row_security_sql",
@@ -161,6 +162,24 @@ class Access:
             return LOCAL_ORG
         writable = sorted(o for o, r in self.roles.items() if r in ("editor", "admin"))
         return writable[0] if len(writable) == 1 else None
+
+
+def may_leave(org: str, level: str, own_orgs: Iterable[str], include_internal: bool) -> bool:
+    """True when a row may appear in material that leaves the organisation (dossier, report).
+
+    Public and network rows of any organisation; the reader's own organisations'
+    internal rows only when asked for (the report then carries a marking);
+    confidential rows never.
+
+    >>> may_leave("lulea", "network", ["skelleftea"], False)
+    True
+    >>> may_leave("skelleftea", "internal", ["skelleftea"], False), \
+    ...     may_leave("skelleftea", "internal", ["skelleftea"], True)
+    (False, True)
+    """
+    if level in SHAREABLE_LEVELS:
+        return True
+    return include_internal and level == "internal" and org in set(own_orgs)
 
 
 # ----------------------------------------------------------------- PostgreSQL

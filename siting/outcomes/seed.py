@@ -32,8 +32,8 @@ from typing import Any, Literal
 import numpy as np
 
 from siting.errors import StoreError
-from siting.outcomes.case import Case, case_from_dict
 from siting.outcomes.access import org_slug
+from siting.outcomes.case import Case, case_from_dict
 from siting.outcomes.store import OutcomeStore, UpsertReport
 from siting.soft_factors import SOFT_FACTORS, factor_ids
 

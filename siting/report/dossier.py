@@ -8,8 +8,10 @@ municipal borders), lessons from the outcome log and the sources of every layer 
 The result is a frozen :class:`Dossier` of display-ready texts and numbers; the
 renderers (:mod:`siting.report.pdf`, :mod:`siting.report.html`) only lay it out.
 
-Confidential outcome-log cases are dropped before anything is learned or listed unless
-``include_confidential=True``.
+Only outcome-log cases that may leave the organisation are learned from or listed
+(:func:`siting.outcomes.access.may_leave`): ``public`` and ``network`` cases, plus the
+reader's own ``internal`` cases when ``include_internal=True`` (every page is then
+marked); never ``confidential`` ones, and the dossier never says how many were left out.
 """
 
 from __future__ import annotations
@@ -149,8 +151,7 @@ class Lessons:
     message: str = ""
     warnings: tuple[str, ...] = ()
     cases: tuple[CaseRow, ...] = ()
-    n_confidential_excluded: int = 0
-    confidential_included: bool = False
+    internal_included: bool = False
     note: str = ""
 
 
@@ -574,8 +575,9 @@ def _catchment(site: gpd.GeoDataFrame, profile: Any, layerset: Any, lang: str,
 
 
 def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
-                 include_confidential: bool = False) -> tuple[pd.DataFrame, int]:
-    """Cases usable in a dossier, and how many confidential ones were left out.
+                 include_internal: bool = False,
+                 own_organisations: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cases usable in a dossier: only what may leave the organisation.
 
     Parameters
     ----------
@@ -583,35 +585,41 @@ def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
         A case frame (contracts §D, :func:`siting.outcomes.cases_to_frame`).
     industry : str, optional
         Keep only this industry.
-    include_confidential : bool
-        Keep cases whose ``confidentiality`` is ``confidential`` (default: drop them).
+    include_internal : bool
+        Keep ``internal`` cases of ``own_organisations`` too.
+    own_organisations : tuple of str
+        The reader's organisations.
     """
+    from siting.outcomes.access import may_leave
+
     if cases is None or len(cases) == 0:
-        return pd.DataFrame(), 0
+        return pd.DataFrame()
     frame = cases
     if industry is not None and "industry" in frame:
         frame = frame[frame["industry"].astype(str).to_numpy() == industry]
-    conf = frame["confidentiality"].astype(str).str.strip().str.lower().to_numpy() \
-        if "confidentiality" in frame else np.full(len(frame), "public")
-    secret = conf == "confidential"
-    if include_confidential:
-        return frame.copy(), 0
-    return frame[~secret].copy(), int(secret.sum())
+    levels = frame["confidentiality"].astype(str).str.strip().str.lower() \
+        if "confidentiality" in frame else pd.Series("internal", index=frame.index)
+    orgs = frame["organisation"].astype(str) if "organisation" in frame \
+        else pd.Series("", index=frame.index)
+    keep = [may_leave(o, lv, own_organisations, include_internal)
+            for o, lv in zip(orgs, levels, strict=True)]
+    return frame[np.asarray(keep, dtype=bool)].copy()
 
 
-def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_confidential: bool,
+def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_internal: bool,
              lang: str, names: Mapping[str, str], learn_options: Mapping[str, Any],
-             withheld: int = 0) -> Lessons:
+             own_organisations: tuple[str, ...] = ()) -> Lessons:
     if cases is None:
         return Lessons(used=False, note=tr("lessons_none", lang))
     from siting.errors import SitingError
     from siting.learn import learn_from_frame, spec_from_profile, win_probability
 
     industry = str(result.profile.industry)
-    frame, n_secret = filter_cases(cases, industry=industry,
-                                   include_confidential=include_confidential)
-    base = {"used": True, "n_confidential_excluded": n_secret + int(withheld),
-            "confidential_included": include_confidential}
+    frame = filter_cases(cases, industry=industry, include_internal=include_internal,
+                         own_organisations=own_organisations)
+    internal = bool(include_internal and len(frame) and
+                    (frame["confidentiality"].astype(str) == "internal").any())
+    base = {"used": True, "internal_included": internal}
     if frame.empty:
         return Lessons(**base, note=tr("lessons_no_cases", lang, industry=industry))
     geom = result.sites.geometry.loc[idx]
@@ -720,9 +728,9 @@ def build_dossier(
     sensitivity: Any = None,
     n_draws: int = 2000,
     cases: pd.DataFrame | None = None,
-    include_confidential: bool = False,
+    include_internal: bool = False,
+    own_organisations: tuple[str, ...] = (),
     learn_options: Mapping[str, Any] | None = None,
-    confidential_withheld: int = 0,
     with_map: bool = True,
 ) -> Dossier:
     """Assemble the dossier of one site.
@@ -743,13 +751,13 @@ def build_dossier(
     cases : DataFrame, optional
         Outcome-log case frame (:func:`siting.outcomes.cases_to_frame`); None leaves the
         lessons section empty.
-    include_confidential : bool
-        Use and list confidential cases too (default: they never appear).
+    include_internal : bool
+        Use and list the reader's own organisations' ``internal`` cases too (every
+        page is then marked). Confidential cases never appear.
+    own_organisations : tuple of str
+        The reader's organisations (from :func:`siting.report.outcome_cases.load_cases`).
     learn_options : mapping, optional
         Passed to :func:`siting.learn.learn` (e.g. ``n_boot``, ``compare_trees``).
-    confidential_withheld : int
-        Confidential cases of the profile's industry the caller did not even read
-        (only their number is reported).
     with_map : bool
         Collect the map data (False for text-only use).
 
@@ -796,9 +804,9 @@ def build_dossier(
                                                                     lang, names)
     if total is None:
         intro = tr("no_population", lang)
-    lessons = _lessons(result, idx, cases, include_confidential, lang, names,
+    lessons = _lessons(result, idx, cases, include_internal, lang, names,
                        learn_options or {"n_boot": 100, "compare_trees": False},
-                       0 if include_confidential else confidential_withheld)
+                       own_organisations)
     used = set(profile.layer_types()) | {"municipalities", "sites"} | set(_MAP_TYPES) | {
         "population_grid", "schools", "housing", "municipality_stats"}
     cat = layerset.catalog
