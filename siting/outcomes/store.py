@@ -515,13 +515,16 @@ class OutcomeStore:
         return row
 
     def _writable_row(self, session: Session, access: Access, case_id: str) -> CaseRow:
-        row = self._require_row(session, access, case_id)
+        # read first (a viewer's SELECT ... FOR UPDATE would not even see the row), then lock
+        row = self._require_row(session, access, case_id, lock=False)
         if not access.can_write(row.organisation):
             raise StoreError.single(self.url, f"{access.user} may not change cases of "
                                     f"organisation {row.organisation!r} "
                                     f"({access.role(row.organisation) or 'no role'})",
                                     field="case_id",
                                     hint="ask an admin of that organisation for the editor role")
+        if self.dialect == "postgresql":
+            session.refresh(row, with_for_update=True)
         return row
 
     def _check_version(self, row: CaseRow, expected: int | None) -> None:
