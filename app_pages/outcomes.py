@@ -192,8 +192,10 @@ def _import_export(store: Any, state: AppState, cases: list[Any]) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(up.name).name
                 path.write_bytes(up.getvalue())
+                bar = st.progress(0.0)
                 try:
-                    report = import_file(store, path)
+                    report = import_file(store, path, progress=lambda done, total: bar.progress(
+                        done / max(total, 1), text=f"{done:,} / {total:,}"))
                 except ImportValidationError as exc:
                     st.error(t("outcomes.import_failed", lang))
                     show_problems(problems_frame(exc.problems, lang))

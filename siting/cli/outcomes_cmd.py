@@ -337,6 +337,25 @@ def _ignored_user(store: Any, args: argparse.Namespace) -> None:
               file=sys.stderr)
 
 
+def _import_with_bar(store: Any, path: str) -> Any:
+    """Import with a tqdm progress bar on a terminal (rows validated first, then written)."""
+    from tqdm import tqdm
+
+    from siting.outcomes import import_file
+
+    bar = tqdm(total=0, unit="case", desc="importing", file=sys.stderr,
+               disable=not sys.stderr.isatty())
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        return import_file(store, path, progress=progress)
+    finally:
+        bar.close()
+
+
 def _migrate(args: argparse.Namespace) -> int:
     from siting.outcomes.store import _make_engine, _normalise_url, default_url, upgrade_schema
 
@@ -440,7 +459,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"undeleted {case.case_id}")
             return 0
         if act == "import":
-            report = import_file(store, args.file)
+            report = _import_with_bar(store, args.file)
             print(f"imported {args.file}: {report.summary()}")
             return 0
         if act == "export":

@@ -37,7 +37,7 @@ import getpass
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -757,9 +757,21 @@ class OutcomeStore:
             raise StoreError.single(self.url, f"duplicate case ids: {', '.join(duplicates[:20])}"
                                     + (" …" if len(duplicates) > 20 else ""),
                                     field="case_id", hint="each case id may appear once")
+        return self.upsert_batches(lambda: [cases], user=user, action=action, comment=comment)
+
+    def upsert_batches(self, batches: Callable[[], Iterable[Sequence[Case]]], *,
+                       user: str | None = None, action: str = "import", comment: str = "",
+                       progress: Callable[[int], None] | None = None) -> UpsertReport:
+        """Like :meth:`upsert_many` for cases streamed in batches (bounded memory).
+
+        ``batches`` is called (again on a retry) to produce the batches; their
+        case ids must be unique across all batches (the caller checked).
+        ``progress(n)`` is called with the number of cases done after each batch.
+        Everything is written in one transaction.
+        """
         for attempt in range(_UPSERT_RETRIES):
             try:
-                return self._upsert_once(cases, user, action, comment)
+                return self._upsert_once(batches(), user, action, comment, progress)
             except StoreError as exc:
                 if not isinstance(exc.__cause__, IntegrityError) or \
                         attempt == _UPSERT_RETRIES - 1:
@@ -767,48 +779,59 @@ class OutcomeStore:
                 logger.info("import met a concurrent import of the same ids; retrying")
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _upsert_once(self, cases: Sequence[Case], user: str | None, action: str,
-                     comment: str) -> UpsertReport:
-        ids = [c.case_id for c in cases]
-        created: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        skipped: list[str] = []
+    def _upsert_once(self, batches: Iterable[Sequence[Case]], user: str | None, action: str,
+                     comment: str, progress: Callable[[int], None] | None) -> UpsertReport:
+        done: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [],
+                                      "skipped": []}
+        n_done = 0
         with self._tx() as session:
             access = self._access(session)
             who = self._author(user, access)
-            # lock in a fixed order so two concurrent imports cannot deadlock
-            existing: dict[str, CaseRow] = {}
-            for start in range(0, len(ids), _ID_CHUNK):
-                stmt = select(CaseRow).where(CaseRow.case_id.in_(ids[start:start + _ID_CHUNK]))
-                if self.dialect == "postgresql":
-                    stmt = stmt.order_by(CaseRow.case_id).with_for_update()
-                existing.update((row.case_id, row) for row in session.scalars(stmt))
-            new_rows: list[tuple[CaseRow, Case]] = []
             when = _now()
-            for case in cases:
-                case = self._owned(session, access, case)
-                row = existing.get(case.case_id)
-                if row is None:
-                    row = CaseRow(version=1, created_by=who, created_at=when, updated_by=who,
-                                  updated_at=when, deleted_at=None)
-                    apply_case_to_row(case, row)
-                    session.add(row)
-                    new_rows.append((row, case))
-                    created.append(case.case_id)
-                elif not access.can_write(row.organisation) or not self._readable(access, row):
-                    raise StoreError.single(self.url, f"case {case.case_id!r} belongs to "
-                                            f"organisation {row.organisation!r}, which "
-                                            f"{access.user} may not change", field="case_id",
-                                            hint="remove the row or use another id")
-                elif row.deleted_at is not None:
-                    skipped.append(case.case_id)
-                elif case_from_row(row) == case:
-                    unchanged.append(case.case_id)
-                else:
-                    self._modify(session, row, case, action, who, comment)
-                    updated.append(case.case_id)
-            session.flush()  # one batch of INSERTs for every new case and its children
-            session.add_all([make_revision_row(row, case, action, who, when, comment, "")
-                             for row, case in new_rows])
-        return UpsertReport(tuple(created), tuple(updated), tuple(unchanged), tuple(skipped))
+            for batch in batches:
+                self._upsert_batch(session, access, who, batch, action, comment, when, done)
+                session.flush()
+                session.expunge_all()  # bounded memory: nothing of this batch stays
+                n_done += len(batch)
+                if progress is not None:
+                    progress(n_done)
+        return UpsertReport(tuple(done["created"]), tuple(done["updated"]),
+                            tuple(done["unchanged"]), tuple(done["skipped"]))
+
+    def _upsert_batch(self, session: Session, access: Access, who: str, cases: Sequence[Case],
+                      action: str, comment: str, when: dt.datetime,
+                      done: dict[str, list[str]]) -> None:
+        ids = [c.case_id for c in cases]
+        # lock in a fixed order so two concurrent imports cannot deadlock
+        existing: dict[str, CaseRow] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            stmt = select(CaseRow).where(CaseRow.case_id.in_(ids[start:start + _ID_CHUNK]))
+            if self.dialect == "postgresql":
+                stmt = stmt.order_by(CaseRow.case_id).with_for_update()
+            existing.update((row.case_id, row) for row in session.scalars(stmt))
+        new_rows: list[tuple[CaseRow, Case]] = []
+        for case in cases:
+            case = self._owned(session, access, case)
+            row = existing.get(case.case_id)
+            if row is None:
+                row = CaseRow(version=1, created_by=who, created_at=when, updated_by=who,
+                              updated_at=when, deleted_at=None)
+                apply_case_to_row(case, row)
+                session.add(row)
+                new_rows.append((row, case))
+                done["created"].append(case.case_id)
+            elif not access.can_write(row.organisation) or not self._readable(access, row):
+                raise StoreError.single(self.url, f"case {case.case_id!r} belongs to "
+                                        f"organisation {row.organisation!r}, which "
+                                        f"{access.user} may not change", field="case_id",
+                                        hint="remove the row or use another id")
+            elif row.deleted_at is not None:
+                done["skipped"].append(case.case_id)
+            elif case_from_row(row) == case:
+                done["unchanged"].append(case.case_id)
+            else:
+                self._modify(session, row, case, action, who, comment)
+                done["updated"].append(case.case_id)
+        session.flush()  # one batch of INSERTs for every new case and its children
+        session.add_all([make_revision_row(row, case, action, who, when, comment, "")
+                         for row, case in new_rows])
