@@ -390,7 +390,7 @@ def _trail(store: Any, args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Execute one ``siting outcomes`` action; returns the exit code."""
-    from siting.outcomes import OutcomeStore, export_cases, import_file, seed_store
+    from siting.outcomes import OutcomeStore, export_cases, seed_store
 
     act = args.outcomes_action
     if act == "migrate":
