@@ -475,11 +475,17 @@ class OutcomeStore:
         return access.can_read(row.organisation, row.confidentiality,
                                ("outcome_case", row.case_id))
 
-    def _owned(self, session: Session, access: Access, case: Case) -> Case:
-        """``case`` with its organisation resolved, after checking ``access`` may write it."""
+    def _owned(self, session: Session, access: Access, case: Case,
+               checked: set[str] | None = None) -> Case:
+        """``case`` with its organisation resolved, after checking ``access`` may write it.
+
+        ``checked``: organisations already checked in this transaction (bulk writes).
+        """
         from dataclasses import replace
 
         org = case.organisation or access.default_org()
+        if checked is not None and org in checked:
+            return case if case.organisation == org else replace(case, organisation=org)
         if not org:
             raise StoreError.single(self.url, f"case {case.case_id!r}: no organisation given",
                                     field="organisation",
@@ -497,6 +503,8 @@ class OutcomeStore:
                                         hint="see 'siting admin org list' for the ids")
             session.add(OrganisationRow(id=org, name=org if org != LOCAL_ORG else "Local"))
             session.flush()
+        if checked is not None:
+            checked.add(org)
         return case if case.organisation == org else replace(case, organisation=org)
 
     def _row(self, session: Session, case_id: str, *, lock: bool = False) -> CaseRow | None:
@@ -810,8 +818,9 @@ class OutcomeStore:
                 stmt = stmt.order_by(CaseRow.case_id).with_for_update()
             existing.update((row.case_id, row) for row in session.scalars(stmt))
         new_rows: list[tuple[CaseRow, Case]] = []
+        checked: set[str] = set()
         for case in cases:
-            case = self._owned(session, access, case)
+            case = self._owned(session, access, case, checked)
             row = existing.get(case.case_id)
             if row is None:
                 row = CaseRow(version=1, created_by=who, created_at=when, updated_by=who,
