@@ -405,7 +405,27 @@ def _geometry(value: Any, col: _Collector) -> str | None:
                 f"geometrins utbredning ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}) ligger "
                 "utanför Sverige i EPSG:3006", hint_sv)
         return None
+    if not _inside_outline(geom):
+        col.add(key, "the site lies outside Sweden's outline (in a neighbouring country or "
+                "far out at sea)", "check the coordinates (EPSG:3006, SWEREF 99 TM, metres)",
+                "platsen ligger utanför Sveriges gräns (i ett grannland eller långt ut till "
+                "havs)", "kontrollera koordinaterna (EPSG:3006, SWEREF 99 TM, meter)")
+        return None
     return shapely.to_wkt(geom, rounding_precision=3, trim=True)
+
+
+def _inside_outline(geom: BaseGeometry) -> bool:
+    """Within Sweden's outline (kommun polygons incl. sea areas, 1 km tolerance).
+
+    Uses :func:`siting.data.outline.inside_sweden`, the one outline test of the
+    package; where that module is not installed only the bounding box above is
+    checked.
+    """
+    try:
+        from siting.data.outline import inside_sweden
+    except ImportError:  # pragma: no cover - the outline ships with the real-data bundle
+        return True
+    return bool(inside_sweden([geom])[0])
 
 
 def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dict[str, str]]:

@@ -21,7 +21,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> from dataclasses import replace
->>> from siting.outcomes.case import Case
+>>> from siting.outcomes.case import Case, case_to_dict, validate_case
 >>> db = pathlib.Path(tempfile.mkdtemp()) / "log.sqlite"
 >>> with OutcomeStore.open(str(db)) as store:
 ...     saved = store.add(Case("T-1", "Test", "battery", "2482", "won"), user="anna")
@@ -59,7 +59,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from siting.errors import StoreError
 from siting.outcomes.access import LOCAL_ORG, Access, quote_ident
-from siting.outcomes.case import Case
+from siting.outcomes.case import Case, case_to_dict, validate_case
 from siting.outcomes.models import (
     AccessGrantRow,
     CaseRow,
@@ -483,6 +483,10 @@ class OutcomeStore:
         """
         from dataclasses import replace
 
+        problems = validate_case(case_to_dict(case), source=self.url,
+                                 location=f"case {case.case_id}")
+        if problems:  # every write is validated, whichever entry point made the Case
+            raise StoreError.from_problems("Invalid establishment case", problems)
         org = case.organisation or access.default_org()
         if checked is not None and org in checked:
             return case if case.organisation == org else replace(case, organisation=org)

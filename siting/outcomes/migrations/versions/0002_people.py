@@ -289,7 +289,10 @@ def downgrade() -> None:
         batch.create_check_constraint("ck_outcome_case_confidentiality",
                                       "confidentiality IN ('public', 'internal', 'confidential')")
     for table in ("access_grant", "membership", "person", "organisation"):
-        op.drop_table(table)
+        if bind.dialect.name == "postgresql":  # with their policies
+            op.execute(f"DROP TABLE {table} CASCADE")
+        else:
+            op.drop_table(table)
     if bind.dialect.name == "postgresql":
         for fn in ("siting_can_read(text, text, text, text)", "siting_can_write(text)",
                    "siting_is_member()", "siting_is_network_admin()", "siting_org_role(text)",
