@@ -243,8 +243,11 @@ def upgrade() -> None:
     tables = [t for t, _, _ in access.CONTENT_TABLES] + list(_PEOPLE_TABLES)
     for statement in access.privileges_sql(tables):
         op.execute(statement)
+    # app servers (members of siting_gateway) check the schema version before SET ROLE
     op.execute("DO $$ BEGIN EXECUTE format('GRANT SELECT ON %I.siting_outcomes_alembic_version "
-               f"TO {access.MEMBER_ROLE}', current_schema()); END $$")
+               f"TO {access.MEMBER_ROLE}, {access.GATEWAY_ROLE}', current_schema()); "
+               f"EXECUTE format('GRANT USAGE ON SCHEMA %I TO {access.GATEWAY_ROLE}', "
+               "current_schema()); END $$")
 
 
 def downgrade() -> None:
