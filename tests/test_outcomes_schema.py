@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, create_engine, inspect, text
 from siting.cli import main
 from siting.errors import StoreError
 from siting.outcomes import Case, OutcomeStore, case_to_dict
-from siting.outcomes.store import _make_engine, upgrade_schema
+from siting.outcomes.database import make_engine, upgrade_schema
 from siting.outcomes.trail import verify
 from siting.outcomes.types import JsonType, UtcDateTime
 
@@ -29,7 +29,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _old_log(url: str) -> None:
     """A log at schema 0001 holding one case written by an older siting."""
-    engine = _make_engine(url)
+    engine = make_engine(url)
     upgrade_schema(engine, "0001_initial")
     old = Case("OLD-1", "Gammal fabrik", "battery", "2482", "won",
                organisation="Skellefteå kommun", confidentiality="internal", notes="old notes")
@@ -94,7 +94,7 @@ def test_a_shared_postgres_log_is_only_migrated_when_confirmed(
 def test_downgrade_and_upgrade_again(url: str) -> None:
     with OutcomeStore.open(url) as store:
         store.add(Case("D-1", "Ned", "steel", "2480", "lost", confidentiality="network"))
-    engine = _make_engine(url)
+    engine = make_engine(url)
     upgrade_schema(engine, "0001_initial", confirmed=True)
     tables = set(inspect(engine).get_table_names())
     with engine.connect() as conn:  # (reflection would warn about the PostGIS type)

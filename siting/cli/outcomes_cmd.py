@@ -357,9 +357,9 @@ def _import_with_bar(store: Any, path: str) -> Any:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from siting.outcomes.store import _make_engine, _normalise_url, default_url, upgrade_schema
+    from siting.outcomes.database import default_url, make_engine, normalise_url, upgrade_schema
 
-    engine = _make_engine(_normalise_url(args.db or default_url()))
+    engine = make_engine(normalise_url(args.db or default_url()))
     try:
         upgrade_schema(engine, args.to, confirmed=True)
     finally:

@@ -173,9 +173,8 @@ def may_leave(org: str, level: str, own_orgs: Iterable[str], include_internal: b
 
     >>> may_leave("lulea", "network", ["skelleftea"], False)
     True
-    >>> may_leave("skelleftea", "internal", ["skelleftea"], False), \
-    ...     may_leave("skelleftea", "internal", ["skelleftea"], True)
-    (False, True)
+    >>> [may_leave("skelleftea", "internal", ["skelleftea"], asked) for asked in (False, True)]
+    [False, True]
     """
     if level in SHAREABLE_LEVELS:
         return True
