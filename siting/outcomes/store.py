@@ -420,7 +420,9 @@ class OutcomeStore:
         return self._write(session, row, case, action, user, comment, when)
 
     def _author(self, user: str | None, access: Access) -> str:
-        return _who(user, access if self.dialect == "postgresql" else None)
+        if self.dialect == "postgresql":
+            return _who(user, access)
+        return _who(user or access.user)
 
     # ------------------------------------------------------------- reading
     def get(self, case_id: str, *, include_deleted: bool = False) -> Case:
