@@ -410,10 +410,11 @@ def run(args: argparse.Namespace) -> int:
                 return 0
             rows = [[c.case_id, c.industry, c.kommunkod, c.outcome,
                      "" if c.year_decided is None else str(c.year_decided),
+                     c.organisation, c.confidentiality,
                      "deleted" if c.meta and c.meta.is_deleted else "",
                      c.title if len(c.title) <= 50 else c.title[:49] + "…"] for c in cases]
-            print(_table(rows, ["case_id", "industry", "kommun", "outcome", "decided", "",
-                                "title"]))
+            print(_table(rows, ["case_id", "industry", "kommun", "outcome", "decided",
+                                "organisation", "level", "", "title"]))
             print(f"{len(cases)} case(s)")
             return 0
         if act == "show":
