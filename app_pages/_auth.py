@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from siting.i18n import t
+from siting.core.i18n import t
 
 __all__ = ["current_person", "login_gate", "shared_mode"]
 

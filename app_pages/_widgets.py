@@ -14,9 +14,9 @@ import streamlit as st
 
 from app_pages import _cache as _data
 from app_pages._state import AppState, get_state
-from siting.catalog import available_catalogs
-from siting.errors import SitingError
-from siting.i18n import format_number, t
+from siting.core.errors import SitingError
+from siting.core.i18n import format_number, t
+from siting.data.catalog import available_catalogs
 
 __all__ = [
     "current_evaluation",
@@ -219,6 +219,6 @@ def ranking_frame(result: Any, state: AppState, names: dict[str, str],
 
 def theme_options() -> Sequence[str]:
     """The five themes."""
-    from siting.schema import THEMES
+    from siting.data.schema import THEMES
 
     return [str(x) for x in THEMES]

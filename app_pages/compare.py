@@ -17,9 +17,9 @@ from app_pages import _cache as _data
 from app_pages._report_buttons import compare_report_button
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
-from siting.catalog import available_catalogs
 from siting.compare import criteria_matrix
-from siting.i18n import format_number, format_percent, t
+from siting.core.i18n import format_number, format_percent, t
+from siting.data.catalog import available_catalogs
 
 _SMALL_DATASET = 12
 

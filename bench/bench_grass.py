@@ -101,12 +101,12 @@ def run_ours(n_side: int, seeds: dict[str, np.ndarray], repeat: int
     import geopandas as gpd
     from shapely.geometry import box
 
-    from siting.catalog import Catalog, LayerSpec
-    from siting.layerset import LayerSet, LoadedLayer, LoadReport, Region
+    from siting.criteria.profiles import parse_profile
+    from siting.data.catalog import Catalog, LayerSpec
+    from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, Region
     from siting.metrics.surface_ops import Grid
-    from siting.profiles import parse_profile
-    from siting.surface import suitability_surface
-    from siting.surface_kernels import seed_distance
+    from siting.surface.kernels import seed_distance
+    from siting.surface.run import suitability_surface
 
     side = n_side * RES
     layers = {}

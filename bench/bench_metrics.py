@@ -28,8 +28,8 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from siting.catalog import Catalog, LayerSpec
-from siting.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
+from siting.data.catalog import Catalog, LayerSpec
+from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 from siting.metrics import RoadGraphCache, compute_metric
 from siting.metrics.labour import build_road_graph, labour_pool
 from siting.metrics.surface_ops import (

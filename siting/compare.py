@@ -6,7 +6,7 @@
   resolution_m=250.0)``: the full comparison. One row per study municipality:
   its best candidate site (from the scoring engine, :func:`siting.scoring.evaluate`,
   when a sites layer or ``sites`` is given) or else its best *candidate area*
-  from the suitability surface (:mod:`siting.surface`, :mod:`siting.candidates`),
+  from the suitability surface (:mod:`siting.surface.run`, :mod:`siting.surface.candidates`),
   the share of its land passing every hard criterion, the key metrics (the
   profile's most weighted soft criteria) of that best site/area, its score and
   its rank. Works on data without candidate sites (the real open-data pack).
@@ -28,7 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import DataError, Problem, ScoringError
+from siting.core.errors import DataError, Problem, ScoringError
 
 __all__ = [
     "compare_municipalities",
@@ -182,8 +182,8 @@ def compare_region(profile: Any, layerset: Any, municipalities: str | Sequence[s
 
     Parameters
     ----------
-    profile : siting.profiles.Profile
-    layerset : siting.layerset.LayerSet
+    profile : siting.criteria.profiles.Profile
+    layerset : siting.data.layerset.LayerSet
         Loaded for the region to compare (its study area).
     municipalities : "all" or sequence of str
         Kommunkoder (or names) of the study area to report; ``"all"`` = every one.
@@ -211,9 +211,9 @@ def compare_region(profile: Any, layerset: Any, municipalities: str | Sequence[s
     ScoringError
         Municipalities that are not in the LayerSet's study area.
     """
-    from siting.candidates import candidate_areas
-    from siting.scoring import evaluate
-    from siting.surface import suitability_surface
+    from siting.scoring.sites import evaluate
+    from siting.surface.candidates import candidate_areas
+    from siting.surface.run import suitability_surface
 
     codes = _chosen_codes(layerset, municipalities)
     names = dict(zip(layerset.region.kommunkoder, layerset.region.names, strict=True))
@@ -285,7 +285,7 @@ def _chosen_codes(layerset: Any, municipalities: str | Sequence[str]) -> list[st
     study = list(layerset.region.kommunkoder)
     if isinstance(municipalities, str) and municipalities.strip().casefold() in ("all", "*", ""):
         return study
-    from siting.region import resolve_region
+    from siting.data.region import resolve_region
 
     muni = layerset.municipalities
     wanted = resolve_region(muni, municipalities, buffer_m=0.0,

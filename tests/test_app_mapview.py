@@ -1,4 +1,4 @@
-"""Tests of siting.mapview: offline HTML, escaping, colouring, drawing options."""
+"""Tests of siting.views.map: offline HTML, escaping, colouring, drawing options."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from siting import mapview
+from siting.views import map as mapview
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -12,9 +12,9 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
-from siting.catalog import Catalog, LayerSpec
-from siting.errors import ProfileError, ScoringError
-from siting.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
+from siting.core.errors import ProfileError, ScoringError
+from siting.data.catalog import Catalog, LayerSpec
+from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 from siting.metrics import METRIC_KINDS, MissingLayer, compute_metric, validate_params
 
 CRS = "EPSG:3006"

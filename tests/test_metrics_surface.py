@@ -9,8 +9,8 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
-from siting.errors import CrsError
-from siting.layerset import RasterData
+from siting.core.errors import CrsError
+from siting.data.layerset import RasterData
 from siting.metrics import (
     count_within,
     labour_pool,

@@ -23,11 +23,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from siting.cli import main
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.learn.adapters import cases_frame_from_store
 from siting.outcomes import Case, OutcomeStore, people
 from siting.outcomes.access import CONTENT_TABLES
-from siting.report.outcome_cases import load_cases
+from siting.views.report.outcome_cases import load_cases
 
 pytestmark = pytest.mark.postgres
 

@@ -12,7 +12,7 @@ from conftest_outcomes import BACKENDS, backend_url, pg_schema_url
 from sqlalchemy import bindparam, create_engine, inspect, text
 
 from siting.cli import main
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes import Case, OutcomeStore, case_to_dict
 from siting.outcomes.database import make_engine, upgrade_schema
 from siting.outcomes.trail import verify

@@ -11,7 +11,7 @@ from conftest_outcomes import BACKENDS, backend_url
 from sqlalchemy import create_engine, text
 
 from siting.cli import main
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes import Case, OutcomeStore
 from siting.outcomes.trail import redact, redactions, verify
 

@@ -1,4 +1,4 @@
-"""Tests of establishment profiles (siting.profiles) and the shipped criteria/*.toml."""
+"""Tests of establishment profiles (siting.criteria.profiles) and the shipped criteria/*.toml."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siting.errors import ProfileError
-from siting.profile_rules import METRIC_KINDS
-from siting.profiles import (
+from siting.core.errors import ProfileError
+from siting.criteria.profiles import (
     PROFILE_DIR,
     HardCriterion,
     available_profiles,
     load_profile,
     parse_profile,
 )
-from siting.valuefn import Categories, Linear
+from siting.criteria.rules import METRIC_KINDS
+from siting.criteria.valuefn import Categories, Linear
 
 SHIPPED = ("battery_plant", "data_center", "steelworks")
 

@@ -11,10 +11,10 @@ import pyogrio
 import pytest
 import shapely
 
-from siting.errors import ScoringError
-from siting.profiles import parse_profile
-from siting.provenance import Provenance
-from siting.scoring import evaluate
+from siting.core.errors import ScoringError
+from siting.core.provenance import Provenance
+from siting.criteria.profiles import parse_profile
+from siting.scoring.sites import evaluate
 
 TOML = """
 [profile]
@@ -186,7 +186,7 @@ def test_result_pickles_and_reranks_after_unpickling(result) -> None:
 def test_result_serves_the_app_interface(result) -> None:
     """The calls app_pages make on the interim ``Evaluation`` work on a SitingResult."""
     from siting.compare import compare_municipalities, criteria_matrix
-    from siting.sensitivity import weight_sweep
+    from siting.scoring.sensitivity import weight_sweep
 
     kommun = result.sites["kommunkod"].astype(str)
     table = compare_municipalities(result.scores, result.passes, kommun,
@@ -207,7 +207,7 @@ def test_result_serves_the_app_interface(result) -> None:
 
 
 def test_sites_crs_is_checked_and_reprojected(result) -> None:
-    from siting.errors import CrsError
+    from siting.core.errors import CrsError
 
     prof = result.profile
     sites = result.sites[["site_id", "name", "kommunkod", "geometry"]]

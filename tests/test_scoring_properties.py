@@ -12,9 +12,9 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting.profiles import parse_profile
-from siting.result import rank_passing_first, score_values
-from siting.scoring import evaluate
+from siting.criteria.profiles import parse_profile
+from siting.scoring.result import rank_passing_first, score_values
+from siting.scoring.sites import evaluate
 
 PROFILE_TOML = """
 [profile]

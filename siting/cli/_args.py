@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from siting.errors import Problem, ScoringError
+from siting.core.errors import Problem, ScoringError
 
 __all__ = ["add_dataset_args", "default_region", "load_profile_and_layers", "parse_weights"]
 
@@ -49,9 +49,9 @@ def load_profile_and_layers(args: argparse.Namespace) -> tuple[Any, Any]:
     -------
     (Profile, LayerSet)
     """
-    from siting.catalog import load_catalog
-    from siting.layers import DEFAULT_BUFFER_M, load_layerset
-    from siting.profiles import load_profile
+    from siting.criteria.profiles import load_profile
+    from siting.data.catalog import load_catalog
+    from siting.data.layers import DEFAULT_BUFFER_M, load_layerset
 
     profile = load_profile(args.profile)
     cat = load_catalog(args.catalog)

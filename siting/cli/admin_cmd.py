@@ -24,7 +24,7 @@ import argparse
 import os
 from typing import Any
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 
 __all__ = ["register", "run"]
 

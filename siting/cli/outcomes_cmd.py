@@ -30,7 +30,7 @@ import json
 import sys
 from typing import Any
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes.access import LEVELS
 
 __all__ = ["register", "run"]

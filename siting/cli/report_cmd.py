@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
-from siting.errors import Problem, ScoringError
+from siting.core.errors import Problem, ScoringError
 
 __all__ = ["register", "run_compare", "run_dossier"]
 
@@ -76,7 +76,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _check_out(out: Path) -> None:
-    from siting.report.render import output_format
+    from siting.views.report.render import output_format
 
     output_format(out)
     if not out.parent.exists():
@@ -85,8 +85,8 @@ def _check_out(out: Path) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.criteria.profiles import load_profile
+    from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
@@ -107,9 +107,9 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def run_dossier(args: argparse.Namespace) -> int:
     """Run ``siting dossier``."""
-    from siting.report.dossier import build_dossier
-    from siting.report.outcome_cases import load_cases
-    from siting.report.render import write_dossier
+    from siting.views.report.dossier import build_dossier
+    from siting.views.report.outcome_cases import load_cases
+    from siting.views.report.render import write_dossier
 
     out: Path = args.out
     _check_out(out)
@@ -137,7 +137,7 @@ def run_dossier(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     """Run ``siting report compare``."""
-    from siting.report.compare_report import build_comparison, write_comparison
+    from siting.views.report.compare_report import build_comparison, write_comparison
 
     out: Path = args.out
     _check_out(out)

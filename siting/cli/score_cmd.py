@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -84,9 +84,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> Any:
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
-    from siting.sites_io import read_sites
+    from siting.criteria.profiles import load_profile
+    from siting.data.sites import read_sites
+    from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
@@ -112,7 +112,7 @@ def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
 
 
 def _print_table(result: Any, lang: str, top: int) -> None:
-    from siting.i18n import format_number
+    from siting.core.i18n import format_number
 
     tbl = result.table.sort_values("rank", kind="stable")
     if top > 0:

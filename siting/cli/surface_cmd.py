@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["register", "run_compare", "run_suitability"]
 
@@ -78,8 +78,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def run_suitability(args: argparse.Namespace) -> int:
     """Compute the surface, write the GeoTIFF (and the candidate areas)."""
-    from siting.candidates import candidate_areas
-    from siting.surface import suitability_surface
+    from siting.surface.candidates import candidate_areas
+    from siting.surface.run import suitability_surface
 
     if args.out.suffix.lower() not in (".tif", ".tiff"):
         raise ScoringError.single("--out", f"'{args.out}' is not a .tif file",
@@ -131,7 +131,7 @@ def run_compare(args: argparse.Namespace) -> int:
     profile, ls = _load(args)
     sites = None
     if args.sites is not None:
-        from siting.scoring import read_sites
+        from siting.scoring.sites import read_sites
 
         sites = read_sites(args.sites)
     table = compare_region(profile, ls, args.municipalities, sites=sites,

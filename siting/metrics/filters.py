@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.errors import Problem, ProfileError
-from siting.schema import LAYER_TYPES
+from siting.core.errors import Problem, ProfileError
+from siting.data.schema import LAYER_TYPES
 
 __all__ = ["CONDITION_KEYS", "FilterSpec", "apply_filter", "filter_mask", "validate_filter"]
 

@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.errors import DataError, ProfileError
-from siting.i18n import format_number
+from siting.core.errors import DataError, ProfileError
+from siting.core.i18n import format_number
 from siting.metrics._base import (
     as_series,
     check_layer,

@@ -28,8 +28,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import Problem, ProfileError, ScoringError, SitingError
-from siting.layerset import LayerSet
+from siting.core.errors import Problem, ProfileError, ScoringError, SitingError
+from siting.data.layerset import LayerSet
+from siting.data.schema import LAYER_TYPES
 from siting.metrics.attributes import assign_kommunkod, municipality_attribute
 from siting.metrics.distance import nearest_attribute, nearest_distance
 from siting.metrics.filters import apply_filter, validate_filter
@@ -39,7 +40,6 @@ from siting.metrics.overlap import overlap_share
 from siting.metrics.radius import count_within, sum_within
 from siting.metrics.roadgraph import RoadGraphCache
 from siting.metrics.zonal import STATS, raster_stat
-from siting.schema import LAYER_TYPES
 
 __all__ = [
     "DESCRIPTIVE_KEYS",

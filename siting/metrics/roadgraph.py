@@ -38,7 +38,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from siting.errors import DataError
+from siting.core.errors import DataError
 from siting.metrics._base import check_layer, numeric_values, valid_geometry_mask
 
 __all__ = [

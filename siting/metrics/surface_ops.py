@@ -49,9 +49,9 @@ from rasterio.warp import reproject
 from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
-from siting._gdal import GDAL_LOCK
-from siting.errors import DataError, ProfileError
-from siting.layerset import RasterData
+from siting.core.errors import DataError, ProfileError
+from siting.core.gdal_lock import GDAL_LOCK
+from siting.data.layerset import RasterData
 from siting.metrics._base import (
     check_layer,
     check_raster_crs,

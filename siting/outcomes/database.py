@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 
 __all__ = ["ENV_DB_URL", "MIGRATIONS", "READ_ONLY", "VERSION_TABLE", "default_url", "make_engine",
            "normalise_url", "schema_is_current", "upgrade_schema"]

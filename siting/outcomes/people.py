@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes.access import (
     GATEWAY_ROLE,
     MEMBER_ROLE,

@@ -4,7 +4,7 @@ Nothing is ever lost: every create, update, delete, undelete, restore and
 import writes a revision row (the full JSON state, who, when, what) in the same
 transaction as the change; deletes are soft and reversible; updates use
 optimistic concurrency (a stale ``expected_version`` raises
-:class:`~siting.errors.StoreError`).
+:class:`~siting.core.errors.StoreError`).
 
 Backends differ only inside this module:
 
@@ -53,7 +53,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes.access import LOCAL_ORG, Access, quote_ident
 from siting.outcomes.case import Case, case_to_dict, validate_case
 from siting.outcomes.database import (
@@ -274,7 +274,7 @@ class OutcomeStore:
         """A session and the identity's :class:`Access`, in one transaction.
 
         For the modules of this package (people, audit trail); errors become
-        :class:`~siting.errors.StoreError`.
+        :class:`~siting.core.errors.StoreError`.
         """
         with self._tx(write=write) as session:
             yield session, self._access(session)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes.audit import (
     REDACTABLE_FIELDS,
     ChainProblem,
