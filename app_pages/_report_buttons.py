@@ -25,7 +25,7 @@ def _weights_key(state: AppState) -> tuple[tuple[str, float], ...]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _dossier_pdf(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: str,
-                 lang: str, person: str | None) -> bytes:
+                 lang: str, person: str | None = None) -> bytes:
     from siting.core.errors import SitingError
     from siting.views.report import build_dossier, render_dossier
     from siting.views.report.outcome_cases import load_cases
