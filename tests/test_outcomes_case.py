@@ -156,3 +156,22 @@ def test_case_problems_carry_swedish_text() -> None:
     assert "mindre än" in problems["year_decided"].message_sv
     assert "4-digit municipality code" in str(problems["kommunkod"])  # English unchanged
     assert all(p.message_sv for p in problems.values())
+
+
+def test_site_outside_the_country_outline_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside Sweden's box is not enough: the store asks the one outline test of the package."""
+    import sys
+    import types
+
+    asked: list[object] = []
+
+    def inside_sweden(geoms):  # noqa: ANN001, ANN202 - stand-in for siting.data.outline
+        asked.extend(geoms)
+        return [False]
+
+    fake = types.ModuleType("siting.data.outline")
+    fake.inside_sweden = inside_sweden  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "siting.data.outline", fake)
+    problems = validate_case({**GOOD, "geometry_wkt": "POINT (271000 6650000)"})
+    assert [p.field for p in problems] == ["geometry_wkt"] and len(asked) == 1
+    assert "outside Sweden's outline" in problems[0].message

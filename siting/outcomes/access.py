@@ -38,11 +38,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
     "CONTENT_TABLES",
+    "WORKSPACE_TABLES",
+    "install_row_security",
     "LEVELS",
     "LOCAL_ORG",
     "ROLES",
@@ -80,6 +82,16 @@ CONTENT_TABLES: tuple[tuple[str, str, str | None], ...] = (
     ("outcome_metric_snapshot", "case_pk", "outcome_case"),
     ("outcome_revision", "case_pk", "outcome_case"),
     ("outcome_redaction", "case_pk", "outcome_case"),
+)
+#: The workspace tables of migration ``0003_workspace`` (branch ``ws``), in the same
+#: form. The migration after it enables them with
+#: ``install_row_security(op.execute, WORKSPACE_TABLES)`` (and sets its
+#: ``down_revision`` to ``0002_people``).
+WORKSPACE_TABLES: tuple[tuple[str, str, str | None], ...] = (
+    ("workspace_site", "site_id", None),
+    ("workspace_layer", "layer_id", None),
+    ("workspace_site_revision", "item_pk", "workspace_site"),
+    ("workspace_layer_revision", "item_pk", "workspace_layer"),
 )
 
 
@@ -299,9 +311,12 @@ BEGIN
 END $$"""
     out = [create]
     for table in tables:
-        privs = {"outcome_revision": "SELECT, INSERT", "outcome_redaction": "SELECT, INSERT",
-                 "outcome_case": "SELECT, INSERT, UPDATE"}.get(table,
-                                                            "SELECT, INSERT, UPDATE, DELETE")
+        if table.endswith("_revision") or table == "outcome_redaction":
+            privs = "SELECT, INSERT"  # append-only
+        elif table in ("outcome_case", "workspace_site", "workspace_layer"):
+            privs = "SELECT, INSERT, UPDATE"  # soft deletes only
+        else:
+            privs = "SELECT, INSERT, UPDATE, DELETE"
         out.append(f"GRANT {privs} ON {table} TO {MEMBER_ROLE}")
     out.append(f"""
 DO $$
@@ -310,3 +325,18 @@ BEGIN
                  current_schema());
 END $$""")
     return out
+
+
+def install_row_security(execute: Callable[[str], object],
+                         tables: Iterable[tuple[str, str, str | None]]) -> None:
+    """Enable the level policies and grant the member privileges on content ``tables``.
+
+    ``execute`` runs one SQL statement (``op.execute`` in a migration). Tables
+    named ``*_revision`` or ``outcome_redaction`` get no UPDATE/DELETE privilege.
+    """
+    tables = list(tables)
+    for table, key, parent in tables:
+        for statement in row_security_sql(table, key, parent):
+            execute(statement)
+    for statement in privileges_sql([t for t, _, _ in tables]):
+        execute(statement)

@@ -235,13 +235,10 @@ def upgrade() -> None:
     _pg_triggers()
     for statement in access.functions_sql():
         op.execute(statement)
-    for table, key, parent in access.CONTENT_TABLES:
-        for statement in access.row_security_sql(table, key, parent):
-            op.execute(statement)
+    access.install_row_security(op.execute, access.CONTENT_TABLES)
     for statement in access.people_security_sql():
         op.execute(statement)
-    tables = [t for t, _, _ in access.CONTENT_TABLES] + list(_PEOPLE_TABLES)
-    for statement in access.privileges_sql(tables):
+    for statement in access.privileges_sql(_PEOPLE_TABLES):
         op.execute(statement)
     # app servers (members of siting_gateway) check the schema version before SET ROLE
     op.execute("DO $$ BEGIN EXECUTE format('GRANT SELECT ON %I.siting_outcomes_alembic_version "
