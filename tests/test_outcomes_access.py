@@ -245,3 +245,39 @@ def test_application_roles_have_no_update_or_delete_on_revisions(world: World) -
                 conn.execute(text(statement))
     finally:
         engine.dispose()
+
+
+def test_every_write_path_respects_the_organisation(world: World) -> None:
+    with world.open("b_editor") as b:
+        for act in (lambda: b.delete("A-PUB"), lambda: b.undelete("A-PUB"),
+                    lambda: b.restore("A-PUB", 1), lambda: b.delete("A-INT")):
+            with pytest.raises(StoreError, match="may not change|no case with id"):
+                act()
+        with pytest.raises(StoreError, match="may not change cases of organisation 'a-kommun'"):
+            b.upsert_many([dataclasses.replace(b.get("A-PUB"), title="taken over")])
+        with pytest.raises(StoreError, match="belongs to organisation 'a-kommun'"):
+            b.upsert_many([dataclasses.replace(b.get("A-PUB"), organisation="b-kommun")])
+        assert b.revision_count() == sum(len(b.history(i)) for i in ("A-PUB", "A-NET", "B-INT"))
+    with world.open("a_viewer") as v:
+        assert v.get("A-PUB").title == "Fabrik A-PUB"
+
+
+def test_admin_acts_need_the_admin_role(world: World) -> None:
+    from siting.outcomes.trail import redact, verify
+
+    with world.open("a_editor") as a:
+        with pytest.raises(StoreError, match="not an admin"):
+            redact(a, "A-CONF", ["notes"], reason="x")
+        with pytest.raises(StoreError, match="not an admin"):
+            people.grant_case(a, "A-CONF", world.roles["b_viewer"])
+        with pytest.raises(StoreError, match="not an admin"):
+            people.add_user(a, world.roles["b_viewer"], "a-kommun", "viewer")
+        with pytest.raises(StoreError, match="not a network admin"):
+            people.add_organisation(a, "c-kommun", "C kommun")
+    with world.open("netadmin") as n:
+        people.add_organisation(n, "c-kommun", "C kommun")
+        assert "c-kommun" in {o.id for o in people.list_organisations(n)}
+    with world.open("b_viewer") as b:
+        assert verify(b) == []  # checks only the chains it may see
+        with pytest.raises(StoreError, match="no case with id"):
+            verify(b, "A-CONF")
