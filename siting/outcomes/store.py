@@ -244,7 +244,7 @@ class OutcomeStore:
             detail = str(exc.orig)
             if "uq_outcome_case_case_id" in detail or "outcome_case.case_id" in detail:
                 raise StoreError.single(self.url, "a case with this id already exists "
-                                        "(someone else created it at the same time)",
+                                        "(created at the same time, or one you may not see)",
                                         field="case_id",
                                         hint="choose another id, or reload and update it"
                                         ) from exc
@@ -652,9 +652,14 @@ class OutcomeStore:
         existing: dict[str, CaseRow] = {}
         for start in range(0, len(ids), _ID_CHUNK):
             stmt = select(CaseRow).where(CaseRow.case_id.in_(ids[start:start + _ID_CHUNK]))
-            if self.dialect == "postgresql":
-                stmt = stmt.order_by(CaseRow.case_id).with_for_update()
-            existing.update((row.case_id, row) for row in session.scalars(stmt))
+            found = list(session.scalars(stmt))
+            writable = [r.id for r in found if access.can_write(r.organisation)]
+            if self.dialect == "postgresql" and writable:
+                # lock (and re-read) what we may change; a viewer's FOR UPDATE sees nothing
+                session.scalars(select(CaseRow).where(CaseRow.id.in_(writable))
+                                .order_by(CaseRow.case_id).with_for_update()
+                                .execution_options(populate_existing=True)).all()
+            existing.update((row.case_id, row) for row in found)
         new_rows: list[tuple[CaseRow, Case]] = []
         checked: set[str] = set()
         for case in cases:
