@@ -60,9 +60,18 @@ def stage_siting(csv_path: Path, url: str) -> dict[str, float]:
     from siting.outcomes import OutcomeStore, import_file
 
     store = OutcomeStore.open(url)
+    log = os.environ.get("BENCH_PROGRESS_LOG")
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:  # every ~100 000 cases, to a side file
+        if log and (done % 100_000 < 2_000 or done == total):
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"{done:>9,} / {total:,} written  {time.perf_counter() - start:7.0f} s"
+                         f"  cpu {time.process_time():7.0f} s  peak RSS {_peak_mb():6.0f} MB\n")
+
     try:
         wall, cpu = time.perf_counter(), time.process_time()
-        report = import_file(store, csv_path)
+        report = import_file(store, csv_path, progress=progress)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         return {"rows": len(report.created), "wall_s": wall, "cpu_s": cpu,
                 "peak_rss_mb": _peak_mb()}
