@@ -24,6 +24,7 @@ from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.core.errors import ScoringError
+from siting.core.i18n import t
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -107,7 +108,7 @@ def _evaluate(args: argparse.Namespace) -> Any:
 
 
 def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
-    word = ("ja" if ok else "nej") if lang == "sv" else ("yes" if ok else "no")
+    word = t("common.yes" if ok else "common.no", lang)
     return word + ("?" if incomplete and ok else "")
 
 
@@ -117,8 +118,8 @@ def _print_table(result: Any, lang: str, top: int) -> None:
     tbl = result.table.sort_values("rank", kind="stable")
     if top > 0:
         tbl = tbl.head(top)
-    head = ("rang", "område", "namn", "kommun", "poäng", "klarar", "skäl") if lang == "sv" else \
-        ("rank", "site", "name", "kommun", "score", "passes", "reasons")
+    head = tuple(t(f"cli.col_{c}", lang)
+                 for c in ("rank", "site", "name", "kommun", "score", "passes", "reasons"))
     rows = [head]
     fail_col = f"failures_{lang}"
     for _, r in tbl.iterrows():
@@ -142,15 +143,8 @@ def _summary(result: Any, lang: str) -> str:
     ok = int(result.passes.sum())
     inc = int(result.hard_incomplete.sum())
     name = result.profile.name(lang)
-    if lang == "sv":
-        text = f"{name}: {ok} av {n} områden klarar skallkraven"
-        if inc:
-            text += f" ({inc} kunde inte kontrolleras helt)"
-    else:
-        text = f"{name}: {ok} of {n} sites pass the hard criteria"
-        if inc:
-            text += f" ({inc} could not be fully checked)"
-    return text
+    text = t("cli.summary", lang, name=name, ok=ok, n=n)
+    return text + (" " + t("cli.summary_unchecked", lang, n=inc) if inc else "")
 
 
 def run_score(args: argparse.Namespace) -> int:
@@ -203,7 +197,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     print(str(out))
     print(str(sweep_path))
     top = acc.head(5)
-    label = "P(rang 1)" if args.lang == "sv" else "P(rank 1)"
+    label = t("ranking.p_rank1", args.lang)
     for _, r in top.iterrows():
         if r["p_rank1"] > 0 or r["p_top3"] > 0:
             print(f"  {r['site_id']}: {label} = {r['p_rank1']:.3f}, P(top 3) = "

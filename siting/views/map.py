@@ -4,7 +4,7 @@ The app, the dossier and anything else that draws a map use this module. It
 is pure: GeoDataFrames in EPSG:3006 in, a folium map (or its HTML) out; it
 never imports streamlit.
 
-Offline by construction: the map is an ``offlinefolium.Map`` whose only
+Offline by construction: the map is a ``folium.Map`` whose only
 JavaScript/CSS is Leaflet itself, embedded inline (no jQuery, Bootstrap or
 icon fonts, which folium would fetch from CDNs). Basemap tiles are off by
 default; the map stays readable without them (municipality outlines and
@@ -29,16 +29,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import folium as ofl
 import geopandas as gpd
 import numpy as np
-import offlinefolium as ofl
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
-from offlinefolium import elements as _ofl_elements
-from offlinefolium.template import Template
+from folium.template import Template
 
 from siting.core.i18n import format_number, t
+from siting.views.assets import leaflet_css, leaflet_js
 from siting.views.mapstyle import (
     BACKGROUND_COLOUR,
     FAIL_COLOUR,
@@ -74,12 +74,10 @@ __all__ = [
 ]
 
 _DISPLAY_CRS = "EPSG:4326"
-_LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-_LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
 
 
 class _OfflineMap(ofl.Map):
-    """An offlinefolium map that embeds only Leaflet (JS and CSS) inline.
+    """A folium map that embeds only Leaflet (JS and CSS, shipped as package data) inline.
 
     Leaflet is inserted as raw text: as a template, its 150 kB would be
     lexed by Jinja on every render.
@@ -90,10 +88,8 @@ class _OfflineMap(ofl.Map):
 
     def render(self, **kwargs: Any) -> None:
         header = self.get_root().header
-        header.add_child(_RawText(f"<script>{_ofl_elements._res[_LEAFLET_JS[1]]}</script>"),
-                         name=_LEAFLET_JS[0])
-        header.add_child(_RawText(f"<style>{_ofl_elements._res[_LEAFLET_CSS[1]]}</style>"),
-                         name=_LEAFLET_CSS[0])
+        header.add_child(_RawText(f"<script>{leaflet_js()}</script>"), name="leaflet")
+        header.add_child(_RawText(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
         super().render(**kwargs)
 
 
@@ -496,7 +492,7 @@ def build_map(
 
     Returns
     -------
-    offlinefolium.Map
+    folium.Map
     """
     style = site_style or SiteStyle()
     if static is None:

@@ -14,22 +14,46 @@ reader's own ``internal`` cases when ``include_internal=True`` (every page is th
 marked); never ``confidential`` ones, and the dossier never says how many were left out.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from siting.core.errors import ScoringError
 from siting.core.i18n import format_number, format_percent
 from siting.views.report._texts import tr
+from siting.views.report.dossier_model import (
+    CaseRow,
+    CatchmentRow,
+    Dossier,
+    FactRow,
+    HardRow,
+    InfraRow,
+    Lessons,
+    MapData,
+    SoftRow,
+    SourceRow,
+)
+from siting.views.report.dossier_parts import (
+    MAP_TYPES,
+    catchment_rows,
+    fact_rows,
+    filter_cases,
+    hard_rows,
+    infrastructure_rows,
+    layer_sources,
+    lesson_rows,
+    map_data,
+    municipality_names,
+    plain_text,
+    soft_rows,
+    value_text,
+)
+from siting.views.report.pitch import reasons_to_choose, site_status, to_confirm
 
 __all__ = [
     "CaseRow",
@@ -48,674 +72,6 @@ __all__ = [
     "map_data",
     "value_text",
 ]
-
-_MAP_PAD_M = 2500.0
-_MAP_PAD_POINT_M = 8000.0
-_MAP_MAX_REACH_M = 40000.0
-_N_SUBSTATIONS = 3
-_N_CASES = 5
-_DEFAULT_TRAVEL_MIN = 45.0
-_MAP_TYPES = ("municipalities", "built_up_areas", "protected_areas", "flood_zones", "roads",
-              "railways", "grid_lines", "substations", "ports", "rail_terminals", "airports")
-
-
-# ----------------------------------------------------------------------------- rows
-@dataclass(frozen=True)
-class FactRow:
-    """One key fact: label, value with unit, and where it comes from (layer, vintage)."""
-
-    label: str
-    value: str
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class HardRow:
-    """One hard criterion for the site."""
-
-    criterion_id: str
-    label: str
-    status: str  # pass | fail | not_evaluated
-    status_text: str
-    measured: str
-    requirement: str
-    sentence: str
-    rationale: str = ""
-
-
-@dataclass(frozen=True)
-class SoftRow:
-    """One soft criterion for the site: raw metric, value 0..1, weight and contribution."""
-
-    criterion_id: str
-    label: str
-    measured: str
-    value: float
-    weight: float
-    contribution: float
-    no_data: bool = False
-    evaluated: bool = True
-
-
-@dataclass(frozen=True)
-class InfraRow:
-    """A nearby piece of infrastructure."""
-
-    kind: str
-    name: str
-    detail: str
-    distance_m: float
-    distance: str
-
-
-@dataclass(frozen=True)
-class CatchmentRow:
-    """One municipality of the catchment."""
-
-    kommunkod: str
-    name: str
-    in_study_area: bool
-    labour: float
-    schools: str
-    dwellings: str
-    vacancy: str
-    planned: str
-
-
-@dataclass(frozen=True)
-class CaseRow:
-    """A comparable past case from the outcome log."""
-
-    case_id: str
-    title: str
-    municipality: str
-    year: str
-    outcome: str
-    distance: str
-
-
-@dataclass(frozen=True)
-class Lessons:
-    """What the outcome log teaches about this site."""
-
-    used: bool
-    n_cases: int = 0
-    n_won: int = 0
-    n_lost: int = 0
-    p_win: float | None = None
-    p_low: float | None = None
-    p_high: float | None = None
-    level: float = 0.9
-    indicative: bool = True
-    relative: bool = False
-    message: str = ""
-    warnings: tuple[str, ...] = ()
-    cases: tuple[CaseRow, ...] = ()
-    internal_included: bool = False
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """Source and licence of a layer used in the dossier."""
-
-    layer_id: str
-    title: str
-    source: str
-    attribution: str
-    licence: str
-    vintage: str
-
-
-@dataclass(frozen=True)
-class MapData:
-    """What the static site map draws, clipped to its extent (EPSG:3006)."""
-
-    extent: tuple[float, float, float, float]
-    site: gpd.GeoDataFrame
-    other_sites: gpd.GeoDataFrame
-    layers: Mapping[str, gpd.GeoDataFrame]
-    study_codes: tuple[str, ...] = ()
-    overview: gpd.GeoDataFrame | None = None
-
-
-@dataclass(frozen=True)
-class Dossier:
-    """A site dossier in one language: display-ready texts plus a few raw numbers."""
-
-    lang: str
-    site_id: str
-    site_name: str
-    kommunkod: str
-    municipality: str
-    profile_id: str
-    profile_name: str
-    profile_description: str
-    aggregation: str
-    dataset: str
-    region: str
-    is_fictional: bool
-    generated_utc: str
-    passes: bool
-    hard_incomplete: bool
-    n_failed: int
-    score: float
-    rank: int
-    n_sites: int
-    n_pass: int
-    verdict: str
-    rank_text: str
-    facts: tuple[FactRow, ...]
-    hard: tuple[HardRow, ...]
-    soft: tuple[SoftRow, ...]
-    infrastructure: tuple[InfraRow, ...]
-    catchment_intro: str
-    catchment_total: float | None
-    catchment: tuple[CatchmentRow, ...]
-    schools_heading: str
-    schools: tuple[tuple[str, str], ...]
-    p_rank1: float | None
-    p_top3: float | None
-    acceptability_note: str
-    sweep: tuple[tuple[str, str], ...]
-    top_site: str
-    lessons: Lessons
-    sources: tuple[SourceRow, ...]
-    method: tuple[tuple[str, str], ...]
-    not_evaluated: tuple[str, ...]
-    map: MapData | None = field(default=None, repr=False, compare=False)
-
-
-# ----------------------------------------------------------------------------- formatting
-def value_text(value: Any, unit: str, lang: str, *, metric_id: str = "") -> str:
-    """A measured value with its unit, for display.
-
-    Metres of 1 000 and more are shown in km; ``*_share`` metrics as percentages; the
-    sites' coded fields (``zoning``, ``owner``) in words.
-
-    Examples
-    --------
-    >>> value_text(2340.0, "m", "sv")
-    '2,3\\xa0km'
-    >>> value_text(0.25, "", "en", metric_id="flood_share")
-    '25%'
-    >>> value_text(None, "MW", "en")
-    '–'
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, bool | np.bool_):
-        return tr("yes" if value else "no", lang)
-    if isinstance(value, str):
-        for prefix in ("zoning", "owner"):
-            key = f"{prefix}.{value}"
-            if metric_id.startswith(prefix) and tr(key, lang) != key:
-                return tr(key, lang)
-        return value
-    x = float(value)
-    if metric_id.endswith("_share") or unit in ("share", "0-1"):
-        return format_percent(x, lang, decimals=0 if x == 0 or x >= 0.1 else 1)
-    nb = "\u00a0"
-    if unit == "m" and abs(x) >= 1000:
-        return f"{format_number(x / 1000.0, lang, decimals=1)}{nb}km"
-    if abs(x) >= 100:
-        text = format_number(round(x), lang, decimals=0)
-    else:
-        text = format_number(x, lang, decimals=None if float(x).is_integer() else 1)
-    return f"{text}{nb}{unit}" if unit else text
-
-
-def _threshold_text(crit: Any, lang: str) -> str:
-    ops = {"sv": {">=": "minst", "<=": "högst", ">": "mer än", "<": "mindre än", "==": "exakt",
-                  "!=": "inte", "in": "en av"},
-           "en": {">=": "at least", "<=": "at most", ">": "more than", "<": "less than",
-                  "==": "exactly", "!=": "not", "in": "one of"}}[lang]
-    thr = crit.threshold
-    metric_id = crit.metric
-    if isinstance(thr, tuple):
-        shown = ", ".join(value_text(t, crit.unit, lang, metric_id=metric_id) for t in thr)
-    else:
-        shown = value_text(thr, crit.unit, lang, metric_id=metric_id)
-    return f"{ops.get(crit.op, crit.op)} {shown}"
-
-
-def _km(distance_m: float, lang: str) -> str:
-    if not math.isfinite(distance_m):
-        return "–"
-    if distance_m < 1000:
-        return f"{format_number(round(distance_m / 10.0) * 10.0, lang, decimals=0)}\u00a0m"
-    return f"{format_number(distance_m / 1000.0, lang, decimals=1)}\u00a0km"
-
-
-def _coded(prefix: str, code: str, lang: str) -> str:
-    key = f"{prefix}.{code}"
-    text = tr(key, lang)
-    return code if text == key else text
-
-
-def _text(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
-
-
-# ----------------------------------------------------------------------------- helpers
-def _spec_label(layerset: Any, type_name: str, lang: str) -> str:
-    lyr = layerset.get(type_name) if layerset is not None else None
-    if lyr is None:
-        return ""
-    return f"{lyr.spec.title(lang)} ({lyr.spec.vintage.isoformat()})"
-
-
-def _municipality_names(layerset: Any) -> dict[str, str]:
-    muni = getattr(layerset, "municipalities", None)
-    if muni is None or "kommunkod" not in muni:
-        return {}
-    names = muni["name"] if "name" in muni else muni["kommunkod"]
-    return dict(zip(muni["kommunkod"].astype(str), names.astype(str), strict=True))
-
-
-def _table_row(layerset: Any, type_name: str, kommunkod: str) -> Mapping[str, Any]:
-    table = layerset.table(type_name) if layerset is not None else None
-    if table is None or "kommunkod" not in table:
-        return {}
-    hit = table[table["kommunkod"].astype(str) == str(kommunkod)]
-    return hit.iloc[0].to_dict() if len(hit) else {}
-
-
-def _nearest(layer: gpd.GeoDataFrame | None, geom: Any, n: int = 1,
-             mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """Positions and distances (m) of the ``n`` features nearest to ``geom``."""
-    if layer is None or len(layer) == 0:
-        return []
-    geoms = np.asarray(layer.geometry.values, dtype=object)
-    pos = np.arange(len(layer))
-    if mask is not None:
-        pos = pos[mask]
-    if len(pos) == 0:
-        return []
-    if n == 1 and mask is None:
-        idx, dist = layer.sindex.nearest(geom, return_all=False, return_distance=True)
-        return [(int(idx[1][0]), float(dist[0]))]
-    dist = shapely.distance(geoms[pos], geom)
-    order = np.argsort(dist, kind="stable")[:n]
-    return [(int(pos[i]), float(dist[i])) for i in order]
-
-
-def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
-    if col not in frame:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-# ----------------------------------------------------------------------------- parts
-def _facts(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
-    row = result.table.loc[idx]
-    site = result.sites.loc[idx]
-    src_sites = _spec_label(layerset, "sites", lang)
-    facts: list[FactRow] = []
-    area = row.get("area_ha", np.nan)
-    if area is None or (isinstance(area, float) and math.isnan(area)):
-        area = float(site.geometry.area) / 10_000.0 if site.geometry.area > 0 else np.nan
-    facts.append(FactRow(tr("fact_area", lang), value_text(area, "ha", lang), src_sites))
-    for key, fld in (("fact_zoning", "zoning"), ("fact_owner", "owner")):
-        if fld in result.sites.columns and _text(site.get(fld)):
-            facts.append(FactRow(tr(key, lang), value_text(str(site[fld]), "", lang,
-                                                           metric_id=fld), src_sites))
-    if "available_from" in result.sites.columns and _text(site.get("available_from")):
-        val = site["available_from"]
-        shown = val.isoformat() if hasattr(val, "isoformat") else str(val)
-        facts.append(FactRow(tr("fact_available", lang), shown[:10], src_sites))
-    c = site.geometry.representative_point()
-    facts.append(FactRow(tr("fact_centre", lang),
-                         f"E {format_number(round(c.x), lang, decimals=0)}, "
-                         f"N {format_number(round(c.y), lang, decimals=0)}", src_sites))
-    code = str(row["kommunkod"])
-    stats = _table_row(layerset, "municipality_stats", code)
-    if stats.get("population") is not None and _text(stats.get("population")):
-        facts.append(FactRow(tr("fact_population", lang),
-                             value_text(float(stats["population"]), "", lang),
-                             _spec_label(layerset, "municipality_stats", lang)))
-    if _text(stats.get("price_area")):
-        facts.append(FactRow(tr("fact_price_area", lang), str(stats["price_area"]),
-                             _spec_label(layerset, "municipality_stats", lang)))
-    skip = {"zoning", "owner", "price_area"}
-    for spec in result.profile.metrics:
-        if spec.id in skip or spec.id in result.missing_metrics:
-            continue
-        col = f"metric_{spec.id}"
-        if col not in result.table.columns or spec.kind == "site_area":
-            continue
-        layer_type = spec.layer_type
-        source = _spec_label(layerset, layer_type, lang) if layer_type else src_sites
-        facts.append(FactRow(spec.label(lang),
-                             value_text(result.table.at[idx, col], spec.unit, lang,
-                                        metric_id=spec.id), source))
-    return facts
-
-
-def _hard(result: Any, idx: Any, lang: str) -> list[HardRow]:
-    rows = []
-    outcomes = result.outcomes.loc[idx]
-    for crit, out in zip(result.profile.hard, outcomes, strict=True):
-        label = crit.label_sv if lang == "sv" else crit.label_en
-        rows.append(HardRow(
-            criterion_id=crit.id, label=label or crit.id, status=out.status,
-            status_text=tr(out.status, lang),
-            measured=value_text(out.value, crit.unit, lang, metric_id=crit.metric)
-            if out.value is not None else tr("no_data", lang),
-            requirement=_threshold_text(crit, lang), sentence=out.text(lang),
-            rationale=crit.rationale))
-    return rows
-
-
-def _soft(result: Any, idx: Any, lang: str) -> list[SoftRow]:
-    rows = []
-    eff = result.effective_weights
-    evaluated = set(result.evaluated_soft_ids)
-    for crit in result.profile.soft:
-        spec = result.profile.metric(crit.metric)
-        col = f"metric_{crit.metric}"
-        raw = result.table.at[idx, col] if col in result.table.columns else None
-        rows.append(SoftRow(
-            criterion_id=crit.id, label=spec.label(lang),
-            measured=value_text(raw, spec.unit, lang, metric_id=spec.id),
-            value=float(result.table.at[idx, f"value_{crit.id}"])
-            if crit.id in evaluated else 0.0,
-            weight=float(eff.get(crit.id, 0.0)),
-            contribution=float(result.table.at[idx, f"contrib_{crit.id}"]),
-            no_data=bool(result.no_data.at[idx, crit.id]), evaluated=crit.id in evaluated))
-    return rows
-
-
-def _infrastructure(geom: Any, layerset: Any, lang: str) -> list[InfraRow]:
-    rows: list[InfraRow] = []
-    subs = layerset.vector("substations")
-    if subs is not None and len(subs):
-        kv = _num(subs, "voltage_kv")
-        mask = kv >= 130 if np.isfinite(kv).any() and (kv >= 130).any() else None
-        mw = _num(subs, "available_capacity_mw")
-        for pos, dist in _nearest(subs, geom, _N_SUBSTATIONS,
-                                  mask if mask is not None else np.ones(len(subs), bool)):
-            parts = []
-            if math.isfinite(kv[pos]):
-                parts.append(f"{format_number(kv[pos], lang, decimals=0)} kV")
-            if math.isfinite(mw[pos]):
-                parts.append(tr("capacity", lang, mw=format_number(mw[pos], lang, decimals=0)))
-            rows.append(InfraRow(tr("infra_substation", lang),
-                                 _text(subs.iloc[pos].get("name")), ", ".join(parts), dist,
-                                 _km(dist, lang)))
-    rail = layerset.vector("railways")
-    for pos, dist in _nearest(rail, geom):
-        rows.append(InfraRow(tr("infra_rail", lang), "",
-                             _coded("track", _text(rail.iloc[pos].get("track")), lang),
-                             dist, _km(dist, lang)))
-    term = layerset.vector("rail_terminals")
-    for pos, dist in _nearest(term, geom):
-        rows.append(InfraRow(tr("infra_terminal", lang), _text(term.iloc[pos].get("name")),
-                             _coded("terminal", _text(term.iloc[pos].get("kind")), lang),
-                             dist, _km(dist, lang)))
-    roads = layerset.vector("roads")
-    if roads is not None and len(roads):
-        cls = _num(roads, "road_class")
-        major = cls <= 3
-        mask = major if major.any() else None
-        for pos, dist in _nearest(roads, geom, 1, mask):
-            detail = (tr("road_class", lang, c=int(cls[pos])) if math.isfinite(cls[pos])
-                      else "")
-            rows.append(InfraRow(tr("infra_road", lang), _text(roads.iloc[pos].get("name")),
-                                 detail, dist, _km(dist, lang)))
-    ports = layerset.vector("ports")
-    if ports is not None and len(ports):
-        dr = _num(ports, "draught_m")
-        for pos, dist in _nearest(ports, geom, 2, np.ones(len(ports), bool)):
-            detail = (tr("draught", lang, m=format_number(dr[pos], lang))
-                      if math.isfinite(dr[pos]) else "")
-            rows.append(InfraRow(tr("infra_port", lang), _text(ports.iloc[pos].get("name")),
-                                 detail, dist, _km(dist, lang)))
-    air = layerset.vector("airports")
-    for pos, dist in _nearest(air, geom):
-        rows.append(InfraRow(tr("infra_airport", lang), _text(air.iloc[pos].get("name")),
-                             _text(air.iloc[pos].get("iata")), dist, _km(dist, lang)))
-    return rows
-
-
-def _labour_params(profile: Any) -> dict[str, Any]:
-    for spec in profile.metrics:
-        if spec.kind == "labour_pool":
-            p = dict(spec.params)
-            return {"travel_time_min": float(p.get("travel_time_min", _DEFAULT_TRAVEL_MIN)),
-                    "speed_kmh": float(p.get("speed_kmh", 70.0)),
-                    "detour_factor": float(p.get("detour_factor", 1.3)),
-                    "field": str(p.get("field", "working_age_population"))}
-    return {"travel_time_min": _DEFAULT_TRAVEL_MIN, "speed_kmh": 70.0, "detour_factor": 1.3,
-            "field": "working_age_population"}
-
-
-def _catchment(site: gpd.GeoDataFrame, profile: Any, layerset: Any, lang: str,
-               names: Mapping[str, str]) -> tuple[str, float | None, list[CatchmentRow],
-                                                  str, list[tuple[str, str]]]:
-    """Labour pool per municipality, schools within the catchment radius, housing."""
-    from siting.metrics.labour import build_road_graph, labour_pool
-
-    params = _labour_params(profile)
-    minutes = params["travel_time_min"]
-    radius_m = params["speed_kmh"] * 1000.0 / 60.0 * minutes / params["detour_factor"]
-    km = format_number(radius_m / 1000.0, lang, decimals=0)
-    pop = layerset.vector("population_grid")
-    muni = layerset.municipalities
-    study = set(muni.loc[muni["in_study_area"].astype(bool), "kommunkod"].astype(str)) \
-        if "in_study_area" in muni else set()
-    pool_by: dict[str, float] = {}
-    total: float | None = None
-    method = "straight_line"
-    if pop is not None and len(pop):
-        roads = layerset.vector("roads")
-        graph = build_road_graph(roads, default_speed_kmh=params["speed_kmh"]) \
-            if roads is not None and len(roads) else None
-        kw = {k: params[k] for k in ("travel_time_min", "speed_kmh", "detour_factor", "field")}
-        whole = labour_pool(site, pop, graph=graph, **kw)
-        total = float(whole.iloc[0])
-        method = str(whole.attrs.get("method", method))
-        pts = pop.geometry.representative_point()
-        cells = gpd.GeoDataFrame({"_i": np.arange(len(pop))}, geometry=pts.to_numpy(),
-                                 crs=pop.crs)
-        joined = gpd.sjoin(cells, muni[["kommunkod", "geometry"]], how="left",
-                           predicate="within")
-        joined = joined[~joined.index.duplicated(keep="first")]
-        codes = joined["kommunkod"].astype("string").fillna("").to_numpy()
-        for code in sorted(set(codes)):
-            part = pop.iloc[np.flatnonzero(codes == code)]
-            value = float(labour_pool(site, part, graph=graph, **kw).iloc[0])
-            if value > 0:
-                pool_by[str(code)] = value
-    intro = tr("catchment_intro", lang, minutes=format_number(minutes, lang),
-               method=tr(f"method_{method}", lang))
-    schools = layerset.vector("schools")
-    school_counts: dict[str, dict[str, int]] = {}
-    school_lines: list[tuple[str, str]] = []
-    if schools is not None and len(schools):
-        geom = site.geometry.iloc[0]
-        dist = shapely.distance(np.asarray(schools.geometry.values, dtype=object), geom)
-        near = schools.iloc[np.flatnonzero(dist <= radius_m)].copy()
-        near["_d"] = dist[dist <= radius_m]
-        if "kommunkod" not in near or near["kommunkod"].isna().all():
-            from siting.metrics.attributes import assign_kommunkod
-
-            near["kommunkod"] = assign_kommunkod(near, muni) if len(near) else []
-        for _, s in near.iterrows():
-            code = _text(s.get("kommunkod"))
-            kind = _text(s.get("school_type"))
-            school_counts.setdefault(code, {}).setdefault(kind, 0)
-            school_counts[code][kind] += 1
-        key_schools = near[(near.get("school_type", "") != "compulsory")].sort_values("_d")
-        for _, s in key_schools.head(8).iterrows():
-            kind = tr(f"school.{_text(s.get('school_type'))}", lang)
-            extra = f", {tr('industrial_programme', lang)}" if bool(
-                s.get("industrial_programme") is True) else ""
-            where = names.get(_text(s.get("kommunkod")), _text(s.get("kommunkod")))
-            school_lines.append((_text(s.get("name")) or kind,
-                                 f"{kind}{extra} · {where} · {_km(float(s['_d']), lang)}"))
-    codes_all = sorted(set(pool_by) | set(school_counts), key=lambda c: -pool_by.get(c, 0.0))
-    rows: list[CatchmentRow] = []
-    for code in codes_all:
-        if not code:
-            continue
-        housing = _table_row(layerset, "housing", code)
-        counts = school_counts.get(code, {})
-        schools_text = ", ".join(f"{n} {tr(f'school.{k}', lang)}" for k, n in sorted(
-            counts.items())) or "–"
-        rows.append(CatchmentRow(
-            kommunkod=code, name=names.get(code, code), in_study_area=code in study,
-            labour=pool_by.get(code, 0.0), schools=schools_text,
-            dwellings=value_text(housing.get("dwellings"), "", lang),
-            vacancy=value_text(housing.get("vacancy_rate_pct"), "%", lang),
-            planned=value_text(housing.get("planned_dwellings"), "", lang)))
-    return intro, total, rows, tr("schools_radius", lang, km=km), school_lines
-
-
-def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
-                 include_internal: bool = False,
-                 own_organisations: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Cases usable in a dossier: only what may leave the organisation.
-
-    Parameters
-    ----------
-    cases : DataFrame or None
-        A case frame (contracts §D, :func:`siting.outcomes.cases_to_frame`).
-    industry : str, optional
-        Keep only this industry.
-    include_internal : bool
-        Keep ``internal`` cases of ``own_organisations`` too.
-    own_organisations : tuple of str
-        The reader's organisations.
-    """
-    from siting.outcomes.access import may_leave
-
-    if cases is None or len(cases) == 0:
-        return pd.DataFrame()
-    frame = cases
-    if industry is not None and "industry" in frame:
-        frame = frame[frame["industry"].astype(str).to_numpy() == industry]
-    levels = frame["confidentiality"].astype(str).str.strip().str.lower() \
-        if "confidentiality" in frame else pd.Series("internal", index=frame.index)
-    orgs = frame["organisation"].astype(str) if "organisation" in frame \
-        else pd.Series("", index=frame.index)
-    keep = [may_leave(o, lv, own_organisations, include_internal)
-            for o, lv in zip(orgs, levels, strict=True)]
-    return frame[np.asarray(keep, dtype=bool)].copy()
-
-
-def _lessons(result: Any, idx: Any, cases: pd.DataFrame | None, include_internal: bool,
-             lang: str, names: Mapping[str, str], learn_options: Mapping[str, Any],
-             own_organisations: tuple[str, ...] = ()) -> Lessons:
-    if cases is None:
-        return Lessons(used=False, note=tr("lessons_none", lang))
-    from siting.core.errors import SitingError
-    from siting.learn import learn_from_frame, spec_from_profile, win_probability
-
-    industry = str(result.profile.industry)
-    frame = filter_cases(cases, industry=industry, include_internal=include_internal,
-                         own_organisations=own_organisations)
-    internal = bool(include_internal and len(frame) and
-                    (frame["confidentiality"].astype(str) == "internal").any())
-    base = {"used": True, "internal_included": internal}
-    if frame.empty:
-        return Lessons(**base, note=tr("lessons_no_cases", lang, industry=industry))
-    geom = result.sites.geometry.loc[idx]
-    c = geom.representative_point()
-    dist = np.hypot(_num(frame, "x") - c.x, _num(frame, "y") - c.y)
-    order = np.argsort(np.where(np.isfinite(dist), dist, np.inf), kind="stable")[:_N_CASES]
-    case_rows = []
-    for i in order:
-        r = frame.iloc[int(i)]
-        year = r.get("year_decided")
-        if year is None or year is pd.NA:
-            year = r.get("year_started")
-        case_rows.append(CaseRow(
-            case_id=_text(r.get("case_id")), title=_text(r.get("title")),
-            municipality=names.get(_text(r.get("kommunkod")), _text(r.get("kommunkod"))),
-            year="" if year is None or year is pd.NA else str(int(year)),
-            outcome=tr(f"outcome.{_text(r.get('outcome'))}", lang),
-            distance=_km(float(dist[i]), lang)))
-    try:
-        learned = learn_from_frame(frame, spec_from_profile(result.profile),
-                                   **dict(learn_options))
-        prob = win_probability(learned, result.table.loc[[idx]], level=learned.interval_level)
-    except (SitingError, ValueError) as exc:  # too few/degenerate cases: say so, keep going
-        why = str(exc).splitlines()[0]
-        return Lessons(**base, cases=tuple(case_rows), note=tr("lessons_failed", lang, why=why))
-    p = prob.iloc[0]
-    return Lessons(
-        **base, n_cases=int(learned.n_cases), n_won=int(learned.n_won),
-        n_lost=int(learned.n_lost), p_win=float(p["p_win"]), p_low=float(p["p_low"]),
-        p_high=float(p["p_high"]), level=float(learned.interval_level),
-        indicative=bool(learned.indicative),
-        relative=str(learned.mode) == "presence_background", message=learned.message(lang),
-        warnings=tuple(learned.warnings(lang)), cases=tuple(case_rows))
-
-
-def layer_sources(layerset: Any, types: set[str] | None = None) -> list[SourceRow]:
-    """Source, attribution, licence and vintage of the loaded layers (of ``types``)."""
-    rows = []
-    for lid, lyr in layerset.layers.items():
-        spec = lyr.spec
-        if types is not None and spec.type not in types:
-            continue
-        rows.append(SourceRow(lid, spec.title_sv + " / " + spec.title_en, spec.source,
-                              spec.attribution, spec.licence, spec.vintage.isoformat()))
-    return rows
-
-
-def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
-    """The site, other candidate sites and nearby layers clipped to the map extent.
-
-    The extent is the site plus a margin, widened to take in the nearest >= 130 kV
-    substation, port and rail terminal when they lie within 40 km.
-    """
-    geom = result.sites.geometry.loc[idx]
-    pad = _MAP_PAD_M if geom.area > 0 else _MAP_PAD_POINT_M
-    minx, miny, maxx, maxy = geom.buffer(pad).bounds
-    for type_name in ("substations", "ports", "rail_terminals"):
-        layer = layerset.vector(type_name)
-        if layer is None or len(layer) == 0:
-            continue
-        mask = None
-        if type_name == "substations":
-            kv = _num(layer, "voltage_kv")
-            mask = kv >= 130 if (kv >= 130).any() else None
-        for pos, dist in _nearest(layer, geom, 1, mask):
-            if dist <= _MAP_MAX_REACH_M:
-                p = layer.geometry.iloc[pos]
-                minx, miny = min(minx, p.x - 1500), min(miny, p.y - 1500)
-                maxx, maxy = max(maxx, p.x + 1500), max(maxy, p.y + 1500)
-    # square-ish extent (a portrait-friendly 4:3 at most)
-    w, h = maxx - minx, maxy - miny
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    side = max(w, h * 1.25)
-    ext = (cx - side / 2, cy - side / 2.5, cx + side / 2, cy + side / 2.5)
-    if ext[3] - ext[1] < h:
-        half = h / 2 * 1.05
-        ext = (ext[0], cy - half, ext[2], cy + half)
-    box = shapely.box(*ext)
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for type_name in _MAP_TYPES:
-        layer = (layerset.municipalities if type_name == "municipalities"
-                 else layerset.vector(type_name))
-        if layer is None or len(layer) == 0:
-            continue
-        hits = layer.sindex.query(box, predicate="intersects")
-        if len(hits):
-            layers[type_name] = layer.iloc[np.sort(hits)]
-    sites = result.sites
-    hits = sites.sindex.query(box, predicate="intersects")
-    others = sites.iloc[np.sort(hits)]
-    others = others[others.index != idx]
-    muni = layerset.municipalities
-    study = tuple(muni.loc[muni["in_study_area"].astype(bool), "kommunkod"].astype(str)) \
-        if "in_study_area" in muni else ()
-    return MapData(extent=ext, site=sites.loc[[idx]], other_sites=others,
-                   layers=layers, study_codes=study, overview=muni)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -755,7 +111,7 @@ def build_dossier(
         Use and list the reader's own organisations' ``internal`` cases too (every
         page is then marked). Confidential cases never appear.
     own_organisations : tuple of str
-        The reader's organisations (from :func:`siting.report.outcome_cases.load_cases`).
+        The reader's organisations (from :func:`siting.views.report.outcome_cases.load_cases`).
     learn_options : mapping, optional
         Passed to :func:`siting.learn.learn` (e.g. ``n_boot``, ``compare_trees``).
     with_map : bool
@@ -769,9 +125,9 @@ def build_dossier(
     if lang not in ("sv", "en"):
         raise ScoringError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
     idx = result.site_index(site_id)
-    names = _municipality_names(layerset)
+    names = municipality_names(layerset)
     row = result.table.loc[idx]
-    code = _text(row["kommunkod"])
+    code = plain_text(row["kommunkod"])
     profile = result.profile
     passes = bool(row["passes_hard"])
     n_failed = int(row["n_failed"])
@@ -800,32 +156,32 @@ def build_dossier(
                 high=format_percent(s["upper"], lang, 0), now=format_percent(s["weight"], lang,
                                                                               0))))
     site = result.sites.loc[[idx]]
-    intro, total, catch_rows, schools_heading, schools = _catchment(site, profile, layerset,
+    intro, total, catch_rows, schools_heading, schools = catchment_rows(site, profile, layerset,
                                                                     lang, names)
     if total is None:
         intro = tr("no_population", lang)
-    lessons = _lessons(result, idx, cases, include_internal, lang, names,
-                       learn_options or {"n_boot": 100, "compare_trees": False},
-                       own_organisations)
-    used = set(profile.layer_types()) | {"municipalities", "sites"} | set(_MAP_TYPES) | {
+    learned = lesson_rows(result, idx, cases, include_internal, lang, names,
+                          learn_options or {"n_boot": 100, "compare_trees": False},
+                          own_organisations)
+    used = set(profile.layer_types()) | {"municipalities", "sites"} | set(MAP_TYPES) | {
         "population_grid", "schools", "housing", "municipality_stats"}
     cat = layerset.catalog
     prov = result.provenance
-    method = (
-        (tr("profile", lang), f"{profile.id} ({prov.profile_path or 'criteria/'})"),
+    method = (  # what a reader needs to trace the result; no local paths or commands
+        (tr("profile", lang), profile.name(lang)),
         (tr("profile_hash", lang), prov.profile_hash[:16]),
-        (tr("catalog", lang), f"{cat.id} – {cat.title_sv if lang == 'sv' else cat.title_en}"),
+        (tr("catalog", lang), cat.title(lang)),
         (tr("region", lang), prov.region_label or ", ".join(prov.region_codes)),
         (tr("buffer", lang), f"{format_number(prov.buffer_m / 1000.0, lang)} km"),
-        (tr("reproduce", lang), f"siting dossier --profile {profile.id} --site {site_id} "
-                                f"--catalog {cat.id} --lang {lang} --out FILE.pdf"),
     )
+    hard = tuple(hard_rows(result, idx, lang))
+    soft = tuple(soft_rows(result, idx, lang))
     return Dossier(
-        lang=lang, site_id=str(row["site_id"]), site_name=_text(row["name"]), kommunkod=code,
+        lang=lang, site_id=str(row["site_id"]), site_name=plain_text(row["name"]), kommunkod=code,
         municipality=names.get(code, code), profile_id=str(profile.id),
         profile_name=profile.name(lang), profile_description=profile.description(lang),
         aggregation=tr(f"aggregation.{profile.aggregation}", lang),
-        dataset=cat.title_sv if lang == "sv" else cat.title_en,
+        dataset=cat.title(lang),
         region=", ".join(f"{names.get(c, c)} ({c})" for c in prov.region_codes)
         or prov.region_label,
         is_fictional=cat.id == "demo" or "fictional" in cat.title_en.lower(),
@@ -833,16 +189,19 @@ def build_dossier(
         passes=passes, hard_incomplete=bool(row["hard_incomplete"]), n_failed=n_failed,
         score=float(row["score"]), rank=rank, n_sites=len(result.table), n_pass=n_pass,
         verdict=verdict, rank_text=rank_text,
-        facts=tuple(_facts(result, idx, layerset, lang)),
-        hard=tuple(_hard(result, idx, lang)), soft=tuple(_soft(result, idx, lang)),
-        infrastructure=tuple(_infrastructure(result.sites.geometry.loc[idx], layerset, lang)),
+        facts=tuple(fact_rows(result, idx, layerset, lang)),
+        hard=hard, soft=soft,
+        infrastructure=tuple(infrastructure_rows(result.sites.geometry.loc[idx], layerset, lang)),
         catchment_intro=intro, catchment_total=total, catchment=tuple(catch_rows),
         schools_heading=schools_heading, schools=tuple(schools),
         p_rank1=p1, p_top3=p3,
         acceptability_note=tr("acceptability_note", lang,
                               n=format_number(sens.n_draws, lang)),
-        sweep=tuple(sweep_rows), top_site=top_site, lessons=lessons,
+        sweep=tuple(sweep_rows), top_site=top_site, lessons=learned,
         sources=tuple(layer_sources(layerset, used)), method=method,
         not_evaluated=tuple(result.not_evaluated_texts(lang)),
         map=map_data(result, idx, layerset) if with_map else None,
+        status=site_status(passes, hard), reasons_to_choose=reasons_to_choose(soft, lang),
+        to_confirm=to_confirm(hard, soft, lang),
     )
+
