@@ -146,34 +146,35 @@ def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
 
 
 def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
-                   weights: dict[str, float] | None) -> SitingResult:
-    """The evaluation re-ranked with ``weights`` (the profile's own when None)."""
+                   weights: dict[str, float] | None, *, strict: bool = False) -> SitingResult:
+    """The evaluation re-ranked with ``weights`` (the profile's own when None); ``strict``
+    counts unknown hard criteria as failures."""
     base = base_evaluation(name, data_dir, codes, profile_name)
-    return base.rerank(weights) if weights else base
+    return (base.rerank(weights) if weights else base).with_strict(strict)
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def _compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
                    weights: tuple[tuple[str, float], ...], resolution_m: float,
-                   _stamp: tuple[float, float]) -> pd.DataFrame:
+                   _stamp: tuple[float, float], strict: bool = False) -> pd.DataFrame:
     from siting.compare import compare_region
 
     prof = profile(profile_name)
     if weights:
         prof = prof.with_weights(dict(weights))
     table = compare_region(prof, layerset(name, data_dir, codes), "all",
-                           resolution_m=resolution_m)
+                           resolution_m=resolution_m, strict=strict)
     return table
 
 
 def compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
                   weights: tuple[tuple[str, float], ...] = (),
-                  resolution_m: float = 250.0) -> pd.DataFrame:
+                  resolution_m: float = 250.0, strict: bool = False) -> pd.DataFrame:
     """The package's municipality comparison (:func:`siting.compare.compare_region`), cached."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
     return _compare_table(name, data_dir, tuple(codes), profile_name, tuple(weights),
-                          resolution_m, stamp)
+                          resolution_m, stamp, strict)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)

@@ -192,6 +192,8 @@ def _dataset_widgets(state: AppState, lang: str) -> None:
         state.profile = st.selectbox(
             t("common.profile", lang), choices, index=choices.index(state.profile),
             key=f"profile_{lang}", format_func=lambda p: _profile_label(p, lang))
+    state.strict = st.checkbox(t("verdict.strict", lang), value=state.strict, key="strict",
+                               help=t("verdict.strict_help", lang))
 
 
 def current_evaluation(state: AppState) -> Any:
@@ -205,7 +207,8 @@ def current_evaluation(state: AppState) -> Any:
             st.info(t("map.no_sites", state.lang))
             return None
         return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,
-                                    state.profile, state.weights.get(state.profile))
+                                    state.profile, state.weights.get(state.profile),
+                                    strict=state.strict)
 
 
 def kommun_names(state: AppState) -> dict[str, str]:

@@ -73,7 +73,7 @@ def _criteria_heatmap(state: AppState, table: pd.DataFrame, result: Any) -> None
     order = [label[str(c)] for c in table["kommunkod"]]
     if result is not None:
         matrix = criteria_matrix(result.values, result.passes,
-                                 result.table["kommunkod"].astype(str))
+                                 result.table["kommunkod"].astype(str), no_data=result.no_data)
         matrix = matrix.rename(columns={c.id: soft_label(result.profile, c.id, lang)
                                         for c in result.profile.soft}).rename(index=label)
         _heatmap(matrix.reindex([o for o in order if o in matrix.index]),
@@ -101,8 +101,8 @@ def _metric_label(prof: Any, metric_id: str, lang: str) -> str:
 
 
 def _has_result(table: pd.DataFrame) -> pd.Series:
-    """True where a municipality has a scored best site/area (hook: the evaluator's status)."""
-    return pd.to_numeric(table["score"], errors="coerce").notna()
+    """True where a municipality has a best site/area (its verdict is the evaluator's)."""
+    return table["best_site"].fillna("").astype(str) != ""
 
 
 def _shown(table: pd.DataFrame, state: AppState) -> pd.DataFrame:
@@ -115,7 +115,10 @@ def _shown(table: pd.DataFrame, state: AppState) -> pd.DataFrame:
                                       zip(table["rank"], ok, strict=True)],
         t("ranking.col_kommun", lang): table["name"].astype(str) + " ("
         + table["kommunkod"].astype(str) + ")",
-        t("compare.best", lang): [format_number(x, lang, decimals=1) if o else none
+        t("verdict.status", lang): [t("verdict.no_data", lang) if s == "no_data"
+                                    else t(f"verdict.{s}", lang) for s in table["status"]],
+        t("compare.best", lang): [none if not o else t("verdict.no_data", lang) if x != x
+                                  else format_number(x, lang, decimals=1)
                                   for x, o in zip(table["score"], ok, strict=True)],
         t("compare.best_site", lang): table["best_site"].fillna("").astype(str),
         t("compare.best_kind", lang): [kind.get(k, "") for k in table["best_kind"].fillna("")],
@@ -125,6 +128,7 @@ def _shown(table: pd.DataFrame, state: AppState) -> pd.DataFrame:
         t("compare.n_pass", lang): table["n_pass"],
         t("compare.land_pass", lang): [format_percent(x, lang, 1)
                                        for x in table["land_pass_share"]],
+        t("verdict.unknown_criteria", lang): table["unknown_criteria"].fillna("").astype(str),
     })
     prof = _data.profile(state.profile)
     for col in [c for c in table.columns if c.startswith("metric_")]:
@@ -239,12 +243,12 @@ def _body(state: AppState) -> None:
     weights = tuple(sorted((state.weights.get(state.profile) or {}).items()))
     with st.spinner(t("common.loading", lang)):
         table = _data.compare_table(state.catalog, state.data_dir, codes, state.profile,
-                                    weights, resolution_m)
+                                    weights, resolution_m, strict=state.strict)
     table = table.sort_values("rank", kind="stable").reset_index(drop=True)
     result = None
     if table.attrs.get("method") == "sites":
         result = _data.evaluation_for(state.catalog, state.data_dir, codes, state.profile,
-                                      state.weights.get(state.profile))
+                                      state.weights.get(state.profile), strict=state.strict)
     else:
         st.info(t("compare.no_sites", lang))
     left, right = st.columns([3, 2])

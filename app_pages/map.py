@@ -57,6 +57,7 @@ def _site_frame(result: Any, lang: str) -> Any:
     sites["colour_value"] = (scores - lo) / (hi - lo) if hi > lo else 1.0
     sites["rank"] = result.rank_passing
     sites["passes"] = result.passes
+    sites["status"] = result.status
     sites["reasons"] = result.reasons(lang)
     if "area_ha" in result.table:
         sites["area_ha"] = result.table["area_ha"]
@@ -88,7 +89,8 @@ def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profil
         rows, cols = surf.shape
         x0, y1, res = surf.transform.c, surf.transform.f, surf.resolution_m
         overlay = mapview.RasterOverlay(t("map.surface", lang), surf.score / 100.0,
-                                        (x0, y1 - rows * res, x0 + cols * res, y1))
+                                        (x0, y1 - rows * res, x0 + cols * res, y1),
+                                        unknown=surf.unknown)
     legend = None
     if sites is not None and sites["passes"].any():
         ok_scores = sites.loc[sites["passes"].astype(bool), "score"]
@@ -125,8 +127,7 @@ def _details(result: Any, state: AppState) -> None:
         name = row["name"] if isinstance(row["name"], str) else ""
         st.markdown(f"**{md(row['site_id'])}** {md(name)}")
         score = format_number(float(row["score"]), lang, decimals=1)
-        passes = bool(result.passes.loc[idx])
-        status = t("common.passes", lang) if passes else t("common.fails", lang)
+        status = t(f"verdict.{result.status.loc[idx]}", lang)
         st.markdown(f"{md(t('ranking.col_score', lang))}: **{md(score)}** / 100 · {md(status)}")
         reasons = result.reasons(lang).loc[idx]
         if reasons:
@@ -136,7 +137,8 @@ def _details(result: Any, state: AppState) -> None:
             st.success(t("map.no_reasons", lang))
         unchecked = row.get(f"not_checked_{lang}", "")
         if isinstance(unchecked, str) and unchecked:
-            st.warning(md(unchecked))
+            st.warning(f"**{md(t('verdict.to_confirm', lang))}**\n\n" + "\n".join(
+                f"- {md(u)}" for u in unchecked.split("; ")))
         for text in result.not_evaluated_texts(lang):
             st.caption(md(text))
         metrics = []

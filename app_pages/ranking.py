@@ -170,6 +170,7 @@ def _body(state: AppState) -> None:
                      column_config=ranking_columns(lang),
                      height=min(_TABLE_ROWS, len(frame) + 1) * 35 + 3)
         st.caption(t("ranking.rank_note", lang))
+        st.caption(evaluation.policy(lang))
         st.download_button(t("common.download_csv", lang),
                            frame.to_csv(index=False).encode("utf-8"),
                            file_name=f"ranking_{state.profile}.csv", mime="text/csv")

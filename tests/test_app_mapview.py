@@ -238,3 +238,38 @@ def test_prepared_static_layers_draw_the_same_map() -> None:
     assert norm.sub("_ID", cached) == norm.sub("_ID", direct)
     assert "Grannby" in cached and _legend_html(cached).count("<br>") == len(layers) + 1
     assert mapview.external_urls(cached) == []
+
+
+def test_unknown_sites_are_drawn_unlike_pass_and_fail() -> None:
+    from siting.views.mapstyle import UNKNOWN_COLOUR
+
+    sites = _sites(4)
+    sites["passes"] = [True, True, False, True]
+    sites["status"] = ["pass", "unknown", "fail", "unknown"]
+    page = _render(sites=sites, lang="en")
+    styles = {f["properties"]["site_id"]: f["properties"]["_style"]
+              for f in _site_features(page) if f["geometry"]["type"] == "Point"}
+    assert styles["NV-01"]["color"] == UNKNOWN_COLOUR and styles["NV-01"]["dashArray"]
+    assert styles["NV-00"]["color"] != UNKNOWN_COLOUR and "dashArray" not in styles["NV-00"]
+    assert styles["NV-02"]["fillColor"] == mapview.FAIL_COLOUR
+    assert styles["NV-01"]["fillColor"] != mapview.FAIL_COLOUR  # scored like a pass
+    assert "Unknown criteria" in page
+
+
+def test_surface_cells_resting_on_unknowns_get_their_own_layer() -> None:
+    arr = np.linspace(0, 1, 12).reshape(3, 4)
+    unknown = np.zeros((3, 4), dtype=bool)
+    unknown[1, 1:3] = True
+    bounds = (700_000, 7_150_000, 760_000, 7_200_000)
+    areas = gpd.GeoDataFrame({"status": ["unknown"]},
+                             geometry=[shapely.box(710_000, 7_160_000, 720_000, 7_170_000)],
+                             crs="EPSG:3006")
+    page = _render(overlay=mapview.RasterOverlay("Suitability", arr, bounds, unknown=unknown),
+                   candidate_areas=areas, lang="en")
+    assert page.count("L.imageOverlay(") == 2
+    assert "Unknown criteria" in page
+    plain = _render(overlay=mapview.RasterOverlay("Suitability", arr, bounds), lang="en")
+    assert plain.count("L.imageOverlay(") == 1 and "Unknown criteria" not in plain
+    from siting.views.mapstyle import UNKNOWN_COLOUR
+
+    assert UNKNOWN_COLOUR in page  # the unknown candidate area's outline

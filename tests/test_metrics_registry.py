@@ -135,7 +135,7 @@ def test_validate_params_checks_types_and_fields() -> None:
     assert bad_layer[0].field == "layer" and "polygon" in bad_layer[0].message
     bad_field = validate_params("distance", {"layer": "substations",
                                              "filter": {"colour": {"eq": "red"}}})
-    assert bad_field[0].field == "colour"
+    assert bad_field[0].field == "filter.colour"
     assert validate_params("labour_pool", {"travel_time_min": 0})[0].field == "travel_time_min"
     assert validate_params("raster_stat", {"layer": "land_cover", "stat": "share"})[0].field \
         == "classes"

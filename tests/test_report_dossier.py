@@ -16,7 +16,7 @@ import pytest
 import siting.views.report.dossier as dossier_mod
 import siting.views.report.dossier_parts as dossier_parts_mod
 import siting.views.report.maps as maps_mod
-from siting.core.errors import ScoringError
+from siting.core.errors import ReportError, ScoringError
 from siting.criteria.profiles import load_profile
 from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
@@ -28,7 +28,7 @@ from siting.views.report.render import dossier_images, render_dossier, write_dos
 
 PROFILES = ("battery_plant", "steelworks", "data_center")
 _FAST_LEARN = {"n_boot": 20, "compare_trees": False}
-_STATUS = {STATUS_PASS: "pass", STATUS_FAIL: "fail", STATUS_NOT_EVALUATED: "not_evaluated"}
+_STATUS = {STATUS_PASS: "pass", STATUS_FAIL: "fail", STATUS_NOT_EVALUATED: "unknown"}
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +128,7 @@ def test_map_extent_contains_site_and_nearest_400kv_station(results, demo_ls) ->
 def test_unknown_site_suggests_close_ids(results, demo_ls) -> None:
     with pytest.raises(ScoringError, match=r"NV-99.*did you mean NV-"):
         build_dossier(results["battery_plant"], "NV-99", demo_ls, lang="sv")
-    with pytest.raises(ScoringError, match="language"):
+    with pytest.raises(ReportError, match="language"):
         build_dossier(results["battery_plant"], "NV-01", demo_ls, lang="de")
 
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from siting.core.errors import Problem, ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.criteria.profiles import Profile
+    from siting.data.layerset import LayerSet
 
 __all__ = ["add_dataset_args", "default_region", "load_profile_and_layers", "parse_weights"]
 
@@ -31,6 +35,10 @@ def add_dataset_args(p: argparse.ArgumentParser) -> None:
                         "'all' (default: the demo study area for the demo catalogue, else all)")
     p.add_argument("--buffer-m", type=float, default=None,
                    help="neighbourhood buffer around the study area in metres (default 50000)")
+    p.add_argument("--strict", action="store_true",
+                   help="count a hard criterion that cannot be decided (no data, or a layer "
+                        "that does not cover what it asks) as failed; by default such sites "
+                        "rank with the passing ones, flagged 'unknown'")
 
 
 def default_region(catalog_id: str) -> str | list[str]:
@@ -42,7 +50,7 @@ def default_region(catalog_id: str) -> str | list[str]:
     return "all"
 
 
-def load_profile_and_layers(args: argparse.Namespace) -> tuple[Any, Any]:
+def load_profile_and_layers(args: argparse.Namespace) -> tuple[Profile, LayerSet]:
     """Load the profile and the LayerSet named by :func:`add_dataset_args` options.
 
     Returns

@@ -12,20 +12,23 @@ Examples
 Defaults as for ``siting score``: catalogue ``demo``; region = the demo study area for
 the demo catalogue, ``all`` otherwise. The outcome log (for "lessons from past
 establishments") is read from ``--db``, else from ``$SITING_DB_URL`` or the user's
-default store when one exists; ``--no-outcomes`` leaves it out. Only cases that may
-leave the organisation are used: ``public`` and ``network`` ones, plus your own
-organisation's ``internal`` ones with ``--include-internal`` (every page is then
-marked). Confidential cases are never used.
+default store when one exists; ``--no-outcomes`` leaves it out. Confidential cases are
+never used; your own organisation's ``internal`` ones only with ``--include-internal``
+(every page is then marked).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.core.errors import Problem, ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.data.layerset import LayerSet
+    from siting.scoring.result import SitingResult
 
 __all__ = ["register", "run_compare", "run_dossier"]
 
@@ -84,7 +87,7 @@ def _check_out(out: Path) -> None:
                                   hint="create the folder or choose another path")
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
+def _evaluate(args: argparse.Namespace) -> tuple[SitingResult, LayerSet]:
     from siting.criteria.profiles import load_profile
     from siting.scoring.sites import evaluate
 
@@ -92,14 +95,16 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+    own = ls.vector("sites")
+    if own is None or len(own) == 0:
         from siting.compare import municipality_sites
 
         sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
         result = evaluate(sites, profile, ls, lang_default=args.lang,
-                          sites_source="municipality representative points")
+                          sites_source="municipality representative points", strict=args.strict)
     else:
-        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
+        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True,
+                          strict=args.strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     return result, ls
@@ -128,21 +133,33 @@ def run_dossier(args: argparse.Namespace) -> int:
     if not args.no_outcomes:
         cases, own = load_cases(args.db, industry=str(result.profile.industry),
                                 include_internal=args.include_internal)
-    d = build_dossier(result, args.site, ls, lang=args.lang, n_draws=args.draws, cases=cases,
-                      include_internal=args.include_internal, own_organisations=own)
+    from siting.scoring.dossier import dossier_data
+
+    data = dossier_data(result, args.site, ls, cases=cases, n_draws=args.draws,
+                        include_internal=args.include_internal, own_organisations=own)
+    d = build_dossier(result, args.site, ls, lang=args.lang, data=data)
     write_dossier(d, out)
     print(str(out))
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """Run ``siting report compare``."""
+    """Run ``siting report compare``: the comparison of :func:`siting.compare.compare`,
+    laid out (the same verdicts as ``siting compare``)."""
+    from siting.compare import compare
+    from siting.criteria.profiles import load_profile
     from siting.views.report.compare_report import build_comparison, write_comparison
 
     out: Path = args.out
     _check_out(out)
-    result, ls = _evaluate(args)
-    comp = build_comparison(result, ls, lang=args.lang)
+
+    profile = load_profile(args.profile)
+    overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
+    profile, ls = load_profile_and_layers(args)
+    if overrides:
+        profile = profile.with_weights({**dict(profile.weights), **overrides})
+    comparison = compare(profile, ls, strict=args.strict, progress=True)
+    comp = build_comparison(comparison, ls, lang=args.lang)
     write_comparison(comp, out)
     print(str(out))
     return 0

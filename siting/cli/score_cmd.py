@@ -20,11 +20,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.core.errors import ScoringError
 from siting.core.i18n import t
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.scoring.result import SitingResult
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -84,7 +87,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="language of reasons and output (default sv)")
 
 
-def _evaluate(args: argparse.Namespace) -> Any:
+def _evaluate(args: argparse.Namespace) -> SitingResult:
     from siting.criteria.profiles import load_profile
     from siting.data.sites import read_sites
     from siting.scoring.sites import evaluate
@@ -99,7 +102,7 @@ def _evaluate(args: argparse.Namespace) -> Any:
         sites = read_sites(args.sites, crs=args.sites_crs)
         source = str(args.sites.resolve())
     result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                      sites_source=source)
+                      sites_source=source, strict=getattr(args, "strict", False))
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     for text in result.not_evaluated_texts(args.lang):
@@ -107,12 +110,11 @@ def _evaluate(args: argparse.Namespace) -> Any:
     return result
 
 
-def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
-    word = t("common.yes" if ok else "common.no", lang)
-    return word + ("?" if incomplete and ok else "")
+def _status_word(status: str, lang: str) -> str:
+    return t(f"verdict.{status}", lang)
 
 
-def _print_table(result: Any, lang: str, top: int) -> None:
+def _print_table(result: SitingResult, lang: str, top: int) -> None:
     from siting.core.i18n import format_number
 
     tbl = result.table.sort_values("rank", kind="stable")
@@ -130,7 +132,7 @@ def _print_table(result: Any, lang: str, top: int) -> None:
         rows.append((str(int(r["rank"])), str(r["site_id"]), name[:24],
                      str(r["kommunkod"]) if r["kommunkod"] is not None else "",
                      format_number(float(r["score"]), lang, decimals=1),
-                     _yes_no(bool(r["passes_hard"]), bool(r["hard_incomplete"]), lang), fails))
+                     _status_word(str(r["status"]), lang), fails))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
     for row in rows:
         cells = [c.rjust(w) if i in (0, 4) else c.ljust(w)
@@ -138,13 +140,14 @@ def _print_table(result: Any, lang: str, top: int) -> None:
         print("  ".join(cells) + "  " + row[-1])
 
 
-def _summary(result: Any, lang: str) -> str:
+def _summary(result: SitingResult, lang: str) -> str:
     n = len(result.table)
     ok = int(result.passes.sum())
     inc = int(result.hard_incomplete.sum())
     name = result.profile.name(lang)
     text = t("cli.summary", lang, name=name, ok=ok, n=n)
-    return text + (" " + t("cli.summary_unchecked", lang, n=inc) if inc else "")
+    text += (" " + t("cli.summary_unchecked", lang, n=inc) if inc else "")
+    return f"{text}. {result.policy(lang)}"
 
 
 def run_score(args: argparse.Namespace) -> int:

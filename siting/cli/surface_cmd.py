@@ -19,10 +19,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers
 from siting.core.errors import ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.criteria.profiles import Profile
+    from siting.data.layerset import LayerSet
 
 __all__ = ["register", "run_compare", "run_suitability"]
 
@@ -72,7 +76,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any]:
+def _load(args: argparse.Namespace) -> tuple[Profile, LayerSet]:
     return load_profile_and_layers(args)
 
 
@@ -90,7 +94,8 @@ def run_suitability(args: argparse.Namespace) -> int:
                                   hint="use .gpkg, .geojson or .csv")
     profile, ls = _load(args)
     surface = suitability_surface(profile, ls, resolution_m=args.resolution, tile_px=args.tile,
-                                  out_path=args.out, progress=True)
+                                  out_path=args.out, progress=True,
+                                  strict=getattr(args, "strict", False))
     rows, cols = surface.shape
     print(f"{profile.name_en}: {rows} x {cols} cells of {surface.resolution_m:g} m, "
           f"{surface.passing_share():.1%} of the study area passes the hard criteria, "
@@ -131,11 +136,12 @@ def run_compare(args: argparse.Namespace) -> int:
     profile, ls = _load(args)
     sites = None
     if args.sites is not None:
-        from siting.scoring.sites import read_sites
+        from siting.data.sites import read_sites
 
         sites = read_sites(args.sites)
     table = compare_region(profile, ls, args.municipalities, sites=sites,
-                           resolution_m=args.resolution, progress=True)
+                           resolution_m=args.resolution, progress=True,
+                           strict=getattr(args, "strict", False))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     for note in table.attrs.get("notes", []):
@@ -144,6 +150,7 @@ def run_compare(args: argparse.Namespace) -> int:
     for _, r in shown.iterrows():
         score = f"{r['score']:.1f}" if r["score"] == r["score"] else "-"
         print(f"{int(r['rank']):>3}  {r['kommunkod']}  {str(r['name'])[:18]:<18} {score:>6}  "
+              f"{r['status']:<8} "
               f"{r['best_site'] or '-':<12} land passing {r['land_pass_share']:.1%}")
     print(f"{len(table)} municipalities -> {args.out}")
     return 0

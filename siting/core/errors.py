@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 __all__ = [
     "CatalogError",
@@ -179,8 +179,8 @@ class SitingError(Exception):
         return "\n".join(lines)
 
     @classmethod
-    def from_problems(cls, message: str, problems: Iterable[Problem]) -> SitingError:
-        """Build the error from a collection of problems."""
+    def from_problems(cls, message: str, problems: Iterable[Problem]) -> Self:
+        """Build the error (of the class it is called on) from a collection of problems."""
         return cls(message, tuple(problems))
 
     @classmethod
@@ -201,8 +201,9 @@ class SitingError(Exception):
         hint: str = "",
         message_sv: str = "",
         hint_sv: str = "",
-    ) -> SitingError:
-        """Build the error from a single problem; the summary is the message."""
+    ) -> Self:
+        """Build the error (of the class it is called on) from a single problem; the summary
+        is the message."""
         problem = Problem(source=source, location=location, field=field, message=message, hint=hint,
                           message_sv=message_sv, hint_sv=hint_sv)
         return cls(str(problem), (problem,))

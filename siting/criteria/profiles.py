@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from siting.core.errors import Problem, ProfileError
 from siting.core.frozen import FrozenMap, freeze
-from siting.core.i18n import format_number
+from siting.core.i18n import format_number, t
 from siting.criteria.mcda import METHODS
 from siting.criteria.rules import (
     HARD_OPS,
@@ -83,10 +83,6 @@ _OP_WORDS = {
            "==": "exactly", "!=": "not", "in": "one of"},
 }
 _REQUIRED = {"sv": "krav", "en": "required"}
-_NO_DATA = {"sv": "uppgift saknas", "en": "no data"}
-#: Shown for an infinite distance: nothing matching within the study area and its buffer.
-_NONE_IN_REACH = {"sv": "inget inom studieområdet och buffertzonen",
-                  "en": "none within the study area and its buffer zone"}
 
 
 def _is_num(v: Any) -> bool:
@@ -138,7 +134,8 @@ class MetricSpec:
 
 @dataclass(frozen=True)
 class HardCriterion:
-    """A pass/fail requirement on one metric.
+    """A requirement on one metric, decided per row by :mod:`siting.criteria.evaluator`
+    (pass, fail or unknown).
 
     ``label_sv``, ``label_en`` and ``unit`` are copied from the metric so that
     failure reasons can be written without the profile at hand.
@@ -153,40 +150,6 @@ class HardCriterion:
     label_en: str = ""
     unit: str = ""
 
-    def evaluate(self, values: ArrayLike) -> NDArray[np.bool_]:
-        """Pass (True) or fail per site; a missing value (NaN/None) fails."""
-        arr = np.asarray(values, dtype=object).ravel()
-        out = np.zeros(arr.shape[0], dtype=bool)
-        for i, v in enumerate(arr):
-            out[i] = self._passes(v)
-        return out
-
-    def _passes(self, v: Any) -> bool:
-        if is_missing(v):
-            return False
-        thr = self.threshold
-        if isinstance(thr, str) or (isinstance(thr, tuple) and thr and isinstance(thr[0], str)):
-            v = str(v)
-        else:
-            try:
-                v = float(v)
-            except (TypeError, ValueError):
-                return False
-        op = self.op
-        if op == "in":
-            return v in thr  # type: ignore[operator]
-        if op == "==":
-            return bool(v == thr)
-        if op == "!=":
-            return bool(v != thr)
-        if op == ">=":
-            return bool(v >= thr)  # type: ignore[operator]
-        if op == "<=":
-            return bool(v <= thr)  # type: ignore[operator]
-        if op == ">":
-            return bool(v > thr)  # type: ignore[operator]
-        return bool(v < thr)  # type: ignore[operator]
-
     def reason(self, value: Any, lang: str = "sv") -> str:
         """Why a site fails, e.g. ``'Area: 42 ha, krav minst 50 ha'``.
 
@@ -198,9 +161,9 @@ class HardCriterion:
         unit = f" {self.unit}" if self.unit else ""
         missing = is_missing(value)
         if missing:
-            shown = _NO_DATA[lang]
+            shown = t("verdict.no_data", lang)
         elif isinstance(value, int | float) and math.isinf(value) and value > 0:
-            shown = _NONE_IN_REACH[lang]
+            shown = t("verdict.none_in_reach", lang)  # nothing within the study area + buffer
         else:
             shown = f"{_fmt(value, lang)}{unit}"
         thr = self.threshold

@@ -1,9 +1,10 @@
-"""Rules for establishment profiles: metric kinds and their parameters, canonical TOML.
+"""Rules for establishment profiles: thresholds, AHP and canonical TOML.
 
-The metric kinds and their TOML parameters are fixed by contracts §B; this
-module checks a ``[[metric]]`` table against them and against the canonical
-layer types of :mod:`siting.data.schema`, and writes a :class:`siting.criteria.profiles.Profile`
-back to canonical TOML text. :mod:`siting.criteria.profiles` builds on it.
+The metric kinds and their parameters are declared once in
+:mod:`siting.metrics.spec` (re-exported here for the profile parser); this
+module checks hard-criterion thresholds and ``[ahp]`` tables and writes a
+:class:`siting.criteria.profiles.Profile` back to canonical TOML text.
+:mod:`siting.criteria.profiles` builds on it.
 
 Examples
 --------
@@ -19,25 +20,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from siting.criteria.ahp import CR_LIMIT, ahp_weights, is_reciprocal, most_inconsistent_pair
-from siting.data.schema import LAYER_TYPES
+from siting.metrics.spec import METRIC_KINDS, check_metric_params, metric_is_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from siting.criteria.profiles import Profile
 
 __all__ = [
-    "FILTER_CONDITIONS",
     "AhpSpec",
     "HARD_OPS",
     "INDUSTRIES",
     "METRIC_KINDS",
-    "RASTER_STATS",
-    "MetricKind",
     "check_metric_params",
     "check_threshold",
     "dump_profile_toml",
@@ -49,41 +46,6 @@ __all__ = [
 INDUSTRIES: tuple[str, ...] = ("battery", "steel", "data_center", "other")
 #: Operators of hard criteria.
 HARD_OPS: tuple[str, ...] = (">=", "<=", ">", "<", "==", "!=", "in")
-#: Zonal statistics of ``raster_stat``.
-RASTER_STATS: tuple[str, ...] = ("mean", "min", "max", "share")
-#: Conditions of a ``filter`` entry.
-FILTER_CONDITIONS: tuple[str, ...] = ("min", "max", "eq", "in")
-
-_VECTOR = ("point", "line", "polygon")
-_TEXT_DTYPES = ("str", "kommunkod", "date")
-_NUMERIC_DTYPES = ("float", "int", "bool")
-
-
-@dataclass(frozen=True)
-class MetricKind:
-    """A metric kind: its required and optional parameters and the layer kinds it reads."""
-
-    name: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    layer_kinds: tuple[str, ...] = ()
-
-
-#: The metric kinds of contracts §B.
-METRIC_KINDS: MappingProxyType[str, MetricKind] = MappingProxyType({k.name: k for k in (
-    MetricKind("site_area", (), ()),
-    MetricKind("site_attribute", ("field",), ()),
-    MetricKind("distance", ("layer",), ("filter",), _VECTOR),
-    MetricKind("nearest_attribute", ("layer", "field"), ("filter",), _VECTOR),
-    MetricKind("sum_within", ("layer", "field", "radius_m"), ("filter",), _VECTOR),
-    MetricKind("count_within", ("layer", "radius_m"), ("filter",), _VECTOR),
-    MetricKind("overlap_share", ("layer",), ("filter",), ("polygon",)),
-    MetricKind("raster_stat", ("layer", "stat"), ("classes",), ("raster",)),
-    MetricKind("municipality_attribute", ("layer", "field"), (), ("table",)),
-    MetricKind("labour_pool", ("travel_time_min",), ("speed_kmh", "detour_factor", "field")),
-)})
-
-Issue = tuple[str, str, str]  # (field, message, hint)
 
 
 @dataclass(frozen=True)
@@ -96,126 +58,6 @@ class AhpSpec:
 
 def _num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _field_dtype(layer: str, field: str) -> str | None:
-    spec = LAYER_TYPES[layer].field(field)
-    return spec.dtype if spec else None
-
-
-def metric_is_text(kind: str, params: Mapping[str, Any]) -> bool:
-    """True when a metric of this kind and parameters yields text values."""
-    if kind == "site_attribute":
-        layer, field = "sites", params.get("field")
-    elif kind in ("nearest_attribute", "municipality_attribute"):
-        layer, field = params.get("layer"), params.get("field")
-    else:
-        return False
-    if layer not in LAYER_TYPES or not isinstance(field, str):
-        return False
-    return _field_dtype(str(layer), field) in _TEXT_DTYPES
-
-
-def _check_field(layer: str, field: Any, numeric: bool, key: str = "field") -> list[Issue]:
-    known = [f.name for f in LAYER_TYPES[layer].fields]
-    if not isinstance(field, str) or field not in known:
-        return [(key, f"unknown field {field!r} for layer type '{layer}'",
-                 f"use one of {', '.join(known) or '(none: this type has no fields)'}")]
-    if numeric and _field_dtype(layer, field) not in _NUMERIC_DTYPES:
-        return [(key, f"field '{field}' of '{layer}' is not numeric", "pick a numeric field")]
-    return []
-
-
-def _check_filter(layer: str, flt: Any) -> list[Issue]:
-    if not isinstance(flt, Mapping) or not flt:
-        return [("filter", "must be a table of field = { condition }",
-                 "e.g. filter = { voltage_kv = { min = 380 } }")]
-    issues: list[Issue] = []
-    for fname, cond in flt.items():
-        key = f"filter.{fname}"
-        issues += _check_field(layer, fname, numeric=False, key=key)
-        if not isinstance(cond, Mapping) or not cond:
-            issues.append((key, "condition must be a table such as { min = 380 }",
-                           f"use {', '.join(FILTER_CONDITIONS)}"))
-            continue
-        for c, v in cond.items():
-            if c not in FILTER_CONDITIONS:
-                issues.append((key, f"unknown condition '{c}'",
-                               f"use {', '.join(FILTER_CONDITIONS)}"))
-            elif c in ("min", "max") and not _num(v):
-                issues.append((key, f"'{c}' needs a number, got {v!r}", ""))
-            elif c == "in" and (not isinstance(v, list | tuple) or not v):
-                issues.append((key, "'in' needs a non-empty list", ""))
-            elif c == "eq" and isinstance(v, list | tuple | Mapping):
-                issues.append((key, "'eq' needs a single value", "use 'in' for a list"))
-    return issues
-
-
-def check_metric_params(kind: str, params: Mapping[str, Any]) -> list[Issue]:  # noqa: C901
-    """Check a metric's parameters; returns ``(field, message, hint)`` per problem.
-
-    Parameters
-    ----------
-    kind : str
-        A key of :data:`METRIC_KINDS` (unknown kinds give one issue).
-    params : Mapping
-        The ``[[metric]]`` table without ``id``, ``kind``, ``unit`` and labels.
-    """
-    spec = METRIC_KINDS.get(kind)
-    if spec is None:
-        return [("kind", f"unknown metric kind {kind!r}", f"use one of {', '.join(METRIC_KINDS)}")]
-    issues: list[Issue] = []
-    allowed = spec.required + spec.optional
-    for key in spec.required:
-        if key not in params:
-            issues.append((key, f"'{kind}' needs '{key}'", ""))
-    for key in params:
-        if key not in allowed:
-            issues.append((key, f"unknown parameter '{key}' for kind '{kind}'",
-                           f"allowed: {', '.join(allowed) or 'none'}"))
-    layer = params.get("layer")
-    layer_ok = False
-    if "layer" in allowed and layer is not None:
-        if layer not in LAYER_TYPES:
-            issues.append(("layer", f"unknown layer type {layer!r}",
-                           f"use a canonical type from siting.data.schema: {', '.join(LAYER_TYPES)}"))
-        elif not set(LAYER_TYPES[layer].kinds) & set(spec.layer_kinds):
-            issues.append(("layer", f"'{kind}' cannot read layer type '{layer}' "
-                           f"({'/'.join(LAYER_TYPES[layer].kinds)})",
-                           f"'{kind}' needs a {'/'.join(spec.layer_kinds)} layer"))
-        else:
-            layer_ok = True
-    if kind == "site_attribute" and "field" in params:
-        issues += _check_field("sites", params["field"], numeric=False)
-    if layer_ok and "field" in params:
-        issues += _check_field(str(layer), params["field"], numeric=kind == "sum_within")
-    if layer_ok and "filter" in params:
-        issues += _check_filter(str(layer), params["filter"])
-    if "radius_m" in params and (not _num(params["radius_m"]) or params["radius_m"] <= 0):
-        issues.append(("radius_m", f"must be a positive number of metres, got "
-                       f"{params['radius_m']!r}", ""))
-    if kind == "raster_stat":
-        stat = params.get("stat")
-        if "stat" in params and stat not in RASTER_STATS:
-            issues.append(("stat", f"unknown statistic {stat!r}",
-                           f"use one of {', '.join(RASTER_STATS)}"))
-        classes = params.get("classes")
-        if stat == "share" and (not isinstance(classes, list | tuple) or not classes
-                                or not all(isinstance(c, int) for c in classes)):
-            issues.append(("classes", "stat 'share' needs a list of integer class codes",
-                           "e.g. classes = [3, 4]"))
-        elif stat != "share" and classes is not None:
-            issues.append(("classes", "only used with stat = \"share\"", "remove it"))
-    if kind == "labour_pool":
-        for key, low in (("travel_time_min", 0.0), ("speed_kmh", 0.0)):
-            if key in params and (not _num(params[key]) or params[key] <= low):
-                issues.append((key, f"must be a positive number, got {params[key]!r}", ""))
-        det = params.get("detour_factor", 1.3)
-        if not _num(det) or det < 1:
-            issues.append(("detour_factor", f"must be a number >= 1, got {det!r}", ""))
-        if "field" in params:
-            issues += _check_field("population_grid", params["field"], numeric=True)
-    return issues
 
 
 # ---------------------------------------------------------------------------
@@ -236,9 +78,11 @@ def check_threshold(op: str, thr: Any, text: bool, loc: str, bad: Any) -> None:
         items = [thr]
     for item in items:
         if text and not isinstance(item, str):
-            bad(loc, "threshold", f"the metric is text; compare with text, got {item!r}")
+            bad(loc, "threshold", f"the metric is text; compare with text, got {item!r}",
+                f'write the threshold as text in quotes, e.g. threshold = "{item}"')
         elif not text and not _num(item):
-            bad(loc, "threshold", f"must be a number, got {item!r}")
+            bad(loc, "threshold", f"the metric is numeric; the threshold must be a number, "
+                f"got {item!r}", "write a number without quotes, e.g. threshold = 5000")
     if text and op in (">=", "<=", ">", "<"):
         bad(loc, "op", f"operator '{op}' does not apply to a text metric", "use ==, != or in")
 

@@ -27,6 +27,19 @@ A layer entry looks like::
     x = "lon"
     y = "lat"
 
+Coverage: a layer that holds only some of the real features declares what it is
+complete for (every problem of these entries is listed on load)::
+
+    [[layer.coverage]]            # complete for features meeting this condition
+    field = "voltage_kv"          # a canonical field of the layer type
+    op = ">="                     # one of >=, >, <=, <, ==
+    value = 220
+    note = "Svenska kraftnät: transmission grid, 220 kV and above only"
+
+No ``coverage`` entries means complete; ``complete = false`` means the absence of a
+feature is never conclusive. :mod:`siting.criteria.evaluator` turns a criterion that
+needs features the layer is not complete for into *unknown* where nothing was found.
+
 Optional keys: ``encoding`` (force a CSV/shapefile encoding instead of
 sniffing it / reading the ``.cpg``), ``[layer.defaults]`` (canonical field =
 value for absent columns and missing values, e.g. ``kind = "station"``),
@@ -52,7 +65,9 @@ from siting.data.schema import GEOMETRY_KINDS, LAYER_TYPES, THEMES, GeometryKind
 
 __all__ = [
     "CATALOG_DIR",
+    "COVERAGE_OPS",
     "Catalog",
+    "Coverage",
     "CoordSpec",
     "LayerSpec",
     "available_catalogs",
@@ -66,8 +81,11 @@ CATALOG_DIR = Path(__file__).resolve().parents[2] / "layers"
 _LAYER_KEYS = {
     "id", "type", "theme", "kind", "title_sv", "title_en", "source", "layer", "crs",
     "attribution", "licence", "vintage", "fields", "units", "coords", "description",
-    "encoding", "defaults", "allow_missing",
+    "encoding", "defaults", "allow_missing", "coverage", "complete",
 }
+_COVERAGE_KEYS = {"field", "op", "value", "note"}
+#: Operators of a ``[[layer.coverage]]`` condition.
+COVERAGE_OPS: tuple[str, ...] = (">=", ">", "<=", "<", "==")
 _REQUIRED_LAYER_KEYS = ("id", "type", "kind", "title_sv", "title_en", "source",
                         "attribution", "licence", "vintage")
 
@@ -87,8 +105,42 @@ class CoordSpec:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """A condition the layer is *complete* for (``[[layer.coverage]]``).
+
+    The layer holds every real feature meeting ``field op value`` (e.g. every
+    station of 220 kV and above); features not meeting it may be missing, so
+    their absence proves nothing.
+
+    Parameters
+    ----------
+    field : str
+        A canonical field of the layer type.
+    op : {">=", ">", "<=", "<", "=="}
+    value : float or str
+    note : str
+        Where the limit comes from (shown to users).
+    """
+
+    field: str
+    op: str
+    value: float | str
+    note: str = ""
+
+    def text(self) -> str:
+        """``'voltage_kv >= 220'``."""
+        return f"{self.field} {self.op} {self.value:g}" if isinstance(self.value, float) \
+            else f"{self.field} {self.op} {self.value}"
+
+
+@dataclass(frozen=True)
 class LayerSpec:
-    """One validated catalogue layer entry."""
+    """One validated catalogue layer entry.
+
+    ``complete = false`` declares that the layer may miss features of any kind
+    (absence is never conclusive); ``coverage`` lists the conditions it is complete
+    for (all must hold; none = complete).
+    """
 
     id: str
     type: str
@@ -109,6 +161,8 @@ class LayerSpec:
     defaults: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     description: str = ""
     allow_missing: tuple[str, ...] = ()
+    complete: bool = True
+    coverage: tuple[Coverage, ...] = ()
 
     def title(self, lang: str = "sv") -> str:
         """The layer title in ``lang`` ('sv' or 'en')."""
@@ -323,6 +377,12 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
                 bad("allow_missing", f"'{name}' is not a field of type '{ltype.name}'",
                     f"use one of: {', '.join(f.name for f in ltype.fields) or '(none)'}")
 
+    complete = entry.get("complete", True)
+    if not isinstance(complete, bool):
+        bad("complete", f"must be true or false, got {complete!r}",
+            "write complete = false when the layer may miss features")
+    coverage = _parse_coverage(entry.get("coverage", []), ltype, bad)
+
     coords = None
     raw_coords = entry.get("coords")
     if raw_coords is not None:
@@ -361,7 +421,53 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         defaults=MappingProxyType(dict(defaults)),
         description=str(entry.get("description", "")),
         allow_missing=tuple(allow_missing),
+        complete=bool(complete),
+        coverage=coverage,
     )
+
+
+def _parse_coverage(raw: Any, ltype: Any, bad: Any) -> tuple[Coverage, ...]:
+    """Validate ``[[layer.coverage]]`` entries; every problem goes to ``bad``."""
+    example = 'e.g. [[layer.coverage]] field = "voltage_kv", op = ">=", value = 220'
+    if not isinstance(raw, list):
+        bad("coverage", "must be an array of tables, written [[layer.coverage]]", example)
+        return ()
+    out: list[Coverage] = []
+    for i, entry in enumerate(raw, start=1):
+        key = f"coverage #{i}"
+        if not isinstance(entry, dict):
+            bad(key, "must be a table with field, op, value and note", example)
+            continue
+        n_bad = 0
+        for extra in sorted(set(entry) - _COVERAGE_KEYS):
+            bad(f"{key}.{extra}", "unknown key", f"use: {', '.join(sorted(_COVERAGE_KEYS))}")
+            n_bad += 1
+        fld, op, value = entry.get("field"), entry.get("op"), entry.get("value")
+        spec = ltype.field(fld) if ltype is not None and isinstance(fld, str) else None
+        if ltype is not None and spec is None:
+            known = ", ".join(f.name for f in ltype.fields) or "(none)"
+            bad(f"{key}.field", f"unknown field {fld!r} for layer type '{ltype.name}'",
+                f"use one of: {known}")
+            n_bad += 1
+        if op not in COVERAGE_OPS:
+            bad(f"{key}.op", f"unknown operator {op!r}", f"use one of: {', '.join(COVERAGE_OPS)}")
+            n_bad += 1
+        numeric = spec is None or spec.dtype in ("float", "int")
+        if isinstance(value, bool) or not isinstance(value, int | float | str) or (
+                op in (">=", ">", "<=", "<") and not isinstance(value, int | float)) or (
+                numeric and spec is not None and isinstance(value, str)):
+            bad(f"{key}.value", f"{value!r} does not fit field {fld!r} and operator {op!r}",
+                "compare numeric fields with a number (value = 220), text fields with == only")
+            n_bad += 1
+        note = entry.get("note", "")
+        if not isinstance(note, str):
+            bad(f"{key}.note", "must be text", "say where the limit comes from")
+            n_bad += 1
+        if not n_bad:
+            out.append(Coverage(str(fld), str(op),
+                                float(value) if isinstance(value, int | float) else str(value),
+                                str(note)))
+    return tuple(out)
 
 
 def _parse_date(value: Any) -> dt.date | None:

@@ -26,13 +26,12 @@ import pandas as pd
 
 from siting.core.errors import Problem, ProfileError
 from siting.data.schema import LAYER_TYPES
+from siting.metrics.spec import FILTER_CONDITIONS
 
 __all__ = ["CONDITION_KEYS", "FilterSpec", "apply_filter", "filter_mask", "validate_filter"]
 
-#: Allowed condition keys and what they mean.
-CONDITION_KEYS: Mapping[str, str] = {
-    "min": ">=", "max": "<=", "eq": "==", "in": "in",
-}
+#: Allowed condition keys and what they mean (declared in :mod:`siting.metrics.spec`).
+CONDITION_KEYS: Mapping[str, str] = FILTER_CONDITIONS
 
 FilterSpec = Mapping[str, Mapping[str, Any]]
 

@@ -46,12 +46,13 @@ from siting.metrics._base import (
     site_geometries,
     valid_geometry_mask,
 )
+from siting.metrics.spec import RASTER_STATS
 
 __all__ = ["STATS", "raster_stat", "rowcol", "zonal_reduce"]
 
 Stat = Literal["mean", "min", "max", "share"]
-#: Supported statistics.
-STATS: tuple[str, ...] = ("mean", "min", "max", "share")
+#: Supported statistics (declared in :mod:`siting.metrics.spec`).
+STATS: tuple[str, ...] = RASTER_STATS
 
 
 def zonal_reduce(values: np.ndarray, labels: np.ndarray, n: int, stat: str,

@@ -117,16 +117,16 @@ def outcomes_frame(result: SitingResult) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- explanation
 _WORDS = {
     "sv": {"pass": "klarar skallkraven", "fail": "klarar inte skallkraven",
-           "incomplete": "alla skallkrav kunde inte kontrolleras", "score": "Poäng",
+           "incomplete": "okända skallkrav: att bekräfta", "score": "Poäng",
            "rank": "Rang", "hard": "Skallkrav", "soft": "Bidrag till poängen",
            "ne": "Inte utvärderat", "nodata": "uppgift saknas",
            "status": {"pass": "uppfyllt", "fail": "EJ uppfyllt",
-                      "not_evaluated": "ej kontrollerat"}},
+                      "unknown": "okänt – att bekräfta"}},
     "en": {"pass": "passes the hard criteria", "fail": "fails the hard criteria",
-           "incomplete": "not every hard criterion could be checked", "score": "Score",
+           "incomplete": "unknown hard criteria: to confirm", "score": "Score",
            "rank": "Rank", "hard": "Hard criteria", "soft": "Contributions to the score",
            "ne": "Not evaluated", "nodata": "no data",
-           "status": {"pass": "met", "fail": "NOT met", "not_evaluated": "not checked"}},
+           "status": {"pass": "met", "fail": "NOT met", "unknown": "unknown – to confirm"}},
 }
 
 

@@ -5,18 +5,21 @@ The wiring between the metrics (:mod:`siting.metrics`), the profile
 
 1. every metric of the profile is computed once for all sites
    (:func:`compute_metrics`); a metric whose layer type is not loaded is not
-   computed and every criterion on it is *not evaluated* (listed in the
-   result, with a Swedish and English explanation; never silently passed);
-2. hard criteria give a status per site: pass, fail (with a sentence naming
-   the measured value and the threshold, in Swedish and English) or not
-   evaluated (layer missing, or the metric is NaN for that site); a site with
-   any unchecked hard criterion is flagged ``hard_incomplete``;
+   computed and every criterion on it is *unknown* (listed in the result, with
+   a Swedish and English explanation; never silently passed);
+2. the evaluator (:mod:`siting.criteria.evaluator`, shared with the surface and
+   the comparison) decides every hard criterion per site: pass, fail (with a
+   sentence naming the measured value and the threshold) or unknown (layer,
+   field or value missing, or a layer that does not cover what the criterion
+   asks, with what would decide it); the ``status`` column is the site's verdict
+   and ``hard_incomplete`` flags sites with unknowns;
 3. soft criteria map metrics to values 0..1 through their value functions
-   (NaN -> 0, flagged "no data"); criteria not evaluated are left out of the
-   score and the remaining weights renormalised;
+   (NaN -> 0, flagged "no data"; a site with no soft data at all scores NaN);
+   criteria not evaluated are left out of the score and the weights renormalised;
 4. the values are aggregated per the profile (weighted sum, TOPSIS or the
-   cautious weighted minimum) into a score 0..100, and sites are ranked with
-   every passing site above every failing one.
+   cautious weighted minimum) into a score 0..100, and sites are ranked by the
+   policy of :func:`siting.criteria.evaluator.rank_order`: failing sites last,
+   sites with unknowns among the passing ones (``strict=True``: unknown fails).
 
 Examples
 --------
@@ -34,11 +37,11 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import operator
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,26 +59,29 @@ from siting.core.provenance import (
     sites_fingerprint,
     utc_now,
 )
-from siting.scoring.result import (
-    STATUS_FAIL,
-    STATUS_NOT_EVALUATED,
-    STATUS_PASS,
-    NotEvaluated,
-    SitingResult,
-    rank_passing_first,
-    score_values,
+from siting.criteria.evaluator import (
+    FAIL,
+    PASS,
+    UNKNOWN,
+    Evidence,
+    evidence_for,
+    hard_matrix,
+    rank_order,
+    reason,
+    row_verdict,
+    soft_values,
+    status_names,
 )
+from siting.criteria.profiles import Profile
+from siting.data.layerset import LayerSet
+from siting.scoring.result import NotEvaluated, SitingResult, no_data_score, score_values
 
-__all__ = ["compute_metrics", "evaluate", "prepare_sites", "reproduce"]
+__all__ = ["compute_metrics", "evaluate", "metric_evidence", "prepare_sites", "reproduce"]
 
-_NUMERIC_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-    "==": operator.eq, "!=": operator.ne,
-}
 
 
 # ----------------------------------------------------------------------------- sites
-def prepare_sites(sites: gpd.GeoDataFrame | None, layerset: Any, *,
+def prepare_sites(sites: gpd.GeoDataFrame | None, layerset: LayerSet | None, *,
                   source: str = "sites") -> gpd.GeoDataFrame:
     """Check and complete candidate sites: EPSG:3006, unique ``site_id``, ``kommunkod``.
 
@@ -171,8 +177,8 @@ def _params_key(spec: Any) -> str:
 
 def compute_metrics(
     sites: gpd.GeoDataFrame,
-    profile: Any,
-    layerset: Any,
+    profile: Profile,
+    layerset: LayerSet,
     *,
     cache: pd.DataFrame | None = None,
     progress: bool = False,
@@ -246,32 +252,6 @@ def compute_metrics(
 
 
 # ----------------------------------------------------------------------------- criteria
-def _hard_status(crit: Any, raw: pd.Series) -> np.ndarray:
-    isna = raw.isna().to_numpy()
-    thr = crit.threshold
-    numeric_thr = isinstance(thr, int | float) and not isinstance(thr, bool)
-    if numeric_thr and crit.op in _NUMERIC_OPS and pd.api.types.is_numeric_dtype(raw.dtype):
-        x = raw.to_numpy(dtype=float, na_value=np.nan)
-        with np.errstate(invalid="ignore"):
-            ok = np.asarray(_NUMERIC_OPS[crit.op](x, float(thr)), dtype=bool)
-    else:
-        ok = np.asarray(crit.evaluate(raw.to_numpy(dtype=object)), dtype=bool)
-    return np.where(isna, STATUS_NOT_EVALUATED,
-                    np.where(ok, STATUS_PASS, STATUS_FAIL)).astype(np.int8)
-
-
-def _soft_value(crit: Any, raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    isna = raw.isna().to_numpy()
-    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        arr: np.ndarray = raw.to_numpy(dtype=float, na_value=np.nan)
-    else:
-        arr = raw.to_numpy(dtype=object)
-    with np.errstate(invalid="ignore"):
-        v = np.asarray(crit.value_fn(arr), dtype=float)
-    v = np.where(isna | ~np.isfinite(v), 0.0, np.clip(v, 0.0, 1.0))
-    return v, isna
-
-
 def _missing_texts(label_sv: str, label_en: str, layer: str, kind: str,
                    field: str | None = None) -> tuple[str, str]:
     tail_sv = " och ingår inte i poängen" if kind == "soft" else ""
@@ -293,16 +273,105 @@ def _join(parts: list[str]) -> str:
     return "; ".join(parts)
 
 
+def feature_sources(sites: gpd.GeoDataFrame, profile: Profile, layerset: LayerSet | None,
+                    missing: Mapping[str, str]) -> dict[str, pd.Series]:
+    """Per distance / nearest-attribute metric whose layer has a ``source`` field: the
+    ``source`` of the nearest (filtered) feature per site, i.e. which source decided it."""
+    from siting.metrics.filters import apply_filter
+
+    out: dict[str, pd.Series] = {}
+    if layerset is None:
+        return out
+    for m in profile.metrics:
+        if m.kind not in ("distance", "nearest_attribute") or m.id in missing:
+            continue
+        layer = layerset.vector(str(m.layer_type))
+        if layer is None or "source" not in layer.columns:
+            continue
+        layer = apply_filter(layer, m.params.get("filter"), source=f"metric '{m.id}'")
+        if not len(layer):
+            continue
+        _, pos = layer.sindex.nearest(sites.geometry, return_all=False)
+        src = layer["source"].astype("string").to_numpy()[pos]
+        out[m.id] = pd.Series(src, index=sites.index, dtype="string")
+    return out
+
+
+def metric_evidence(profile: Profile, layerset: LayerSet | None, missing: Mapping[str, str],
+                    methods: Mapping[str, Mapping[str, Any]]) -> dict[str, Evidence]:
+    """The evaluator's :class:`Evidence` of every metric of ``profile`` on ``layerset``."""
+    return {m.id: evidence_for(m, layerset, missing=missing.get(m.id),
+                               missing_field=methods.get(m.id, {}).get("missing_field"))
+            for m in profile.metrics}
+
+
+def _decide_hard(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, str],
+                 methods: Mapping[str, Mapping[str, Any]], evidence: Mapping[str, Evidence]
+                 ) -> tuple[np.ndarray, dict[str, list[list[str]]], list[NotEvaluated]]:
+    """Codes (sites x hard criteria) from the evaluator, plus the fail/unknown sentences."""
+    n = len(metrics)
+    codes = hard_matrix(profile.hard, {c: metrics[c] for c in metrics.columns}, n, evidence)
+    texts: dict[str, list[list[str]]] = {k: [[] for _ in range(n)]
+                                         for k in ("fail_sv", "fail_en", "unk_sv", "unk_en")}
+    not_eval: list[NotEvaluated] = []
+    for j, crit in enumerate(profile.hard):
+        ev = evidence.get(crit.metric)
+        if crit.metric in missing:
+            sv, en = _missing_texts(crit.label_sv or crit.metric, crit.label_en or crit.metric,
+                                    missing[crit.metric], "hard",
+                                    methods.get(crit.metric, {}).get("missing_field"))
+            not_eval.append(NotEvaluated(crit.id, "hard", crit.metric, missing[crit.metric],
+                                         sv, en))
+        vals = (metrics[crit.metric].to_numpy(dtype=object) if crit.metric in metrics.columns
+                else np.full(n, None, dtype=object))
+        memo: dict[Any, tuple[str, str]] = {}
+        for i in np.flatnonzero(codes[:, j] != PASS):
+            v = vals[i]
+            v = None if v is pd.NA or (isinstance(v, float) and v != v) else v
+            key = (v, int(codes[i, j]))
+            pair = memo.get(key)
+            if pair is None:
+                pair = memo[key] = (reason(crit, v, key[1], ev, "sv"),
+                                    reason(crit, v, key[1], ev, "en"))
+            prefix = "fail" if codes[i, j] == FAIL else "unk"
+            texts[f"{prefix}_sv"][i].append(pair[0])
+            texts[f"{prefix}_en"][i].append(pair[1])
+    return codes, texts, not_eval
+
+
+def _decide_soft(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, str],
+                 methods: Mapping[str, Mapping[str, Any]]
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[NotEvaluated]]:
+    """Soft values 0..1 and no-data masks per criterion (from the evaluator)."""
+    n = len(metrics)
+    values: dict[str, np.ndarray] = {}
+    nodata: dict[str, np.ndarray] = {}
+    not_eval: list[NotEvaluated] = []
+    for crit in profile.soft:
+        if crit.metric in missing:
+            m = profile.metric(crit.metric)
+            sv, en = _missing_texts(m.label_sv, m.label_en, missing[crit.metric], "soft",
+                                    methods.get(crit.metric, {}).get("missing_field"))
+            not_eval.append(NotEvaluated(crit.id, "soft", crit.metric, missing[crit.metric],
+                                         sv, en))
+            values[crit.id] = np.full(n, np.nan)
+            nodata[crit.id] = np.ones(n, dtype=bool)
+            continue
+        values[crit.id], nodata[crit.id] = soft_values(crit, metrics[crit.metric])
+    return values, nodata, not_eval
+
+
 # ----------------------------------------------------------------------------- evaluate
 def evaluate(
     sites: gpd.GeoDataFrame | None,
-    profile: Any,
-    layerset: Any,
+    profile: Profile,
+    layerset: LayerSet,
     *,
     lang_default: str = "sv",
     metrics_cache: pd.DataFrame | None = None,
     progress: bool = False,
     sites_source: str = "",
+    strict: bool = False,
 ) -> SitingResult:
     """Evaluate candidate sites with a profile on a LayerSet.
 
@@ -311,9 +380,9 @@ def evaluate(
     sites : GeoDataFrame or None
         Candidate sites (any CRS; reprojected to EPSG:3006); None takes the LayerSet's
         ``sites`` layer.
-    profile : siting.criteria.profiles.Profile
+    profile : Profile
         The establishment profile (its ``weights`` are used).
-    layerset : siting.data.layerset.LayerSet
+    layerset : LayerSet
         The loaded layers (metrics read them by canonical type).
     lang_default : {"sv", "en"}
         Default language of the result's exports.
@@ -323,6 +392,9 @@ def evaluate(
         Show a progress bar on stderr while metrics are computed.
     sites_source : str
         Where the sites came from, for the provenance (default: the LayerSet's layer).
+    strict : bool
+        Count an unknown hard criterion as a failure (default: unknown sites rank with
+        the passing ones, flagged).
 
     Returns
     -------
@@ -342,72 +414,26 @@ def evaluate(
                                                 progress=progress)
     metrics.attrs = {}  # pandas deep-copies attrs on every operation
     n = len(sites)
-    idx = sites.index
-    not_eval: list[NotEvaluated] = []
-
-    # hard criteria
-    status: dict[str, np.ndarray] = {}
-    fail_sv: list[list[str]] = [[] for _ in range(n)]
-    fail_en: list[list[str]] = [[] for _ in range(n)]
-    unchecked_sv: list[list[str]] = [[] for _ in range(n)]
-    unchecked_en: list[list[str]] = [[] for _ in range(n)]
-    for crit in profile.hard:
-        if crit.metric in missing:
-            status[crit.id] = np.full(n, STATUS_NOT_EVALUATED, dtype=np.int8)
-            sv, en = _missing_texts(crit.label_sv or crit.metric, crit.label_en or crit.metric,
-                                    missing[crit.metric], "hard",
-                                    methods.get(crit.metric, {}).get("missing_field"))
-            not_eval.append(NotEvaluated(crit.id, "hard", crit.metric, missing[crit.metric],
-                                         sv, en))
-            for i in range(n):
-                unchecked_sv[i].append(sv)
-                unchecked_en[i].append(en)
-            continue
-        raw = metrics[crit.metric]
-        codes = _hard_status(crit, raw)
-        status[crit.id] = codes
-        vals = raw.to_numpy(dtype=object)
-        memo: dict[Any, tuple[str, str]] = {}
-        for i in np.flatnonzero(codes != STATUS_PASS):
-            v = vals[i]
-            v = None if v is pd.NA or (isinstance(v, float) and v != v) else v
-            texts = memo.get(v)
-            if texts is None:
-                texts = memo[v] = (crit.reason(v, "sv"), crit.reason(v, "en"))
-            target = (fail_sv, fail_en) if codes[i] == STATUS_FAIL else (unchecked_sv,
-                                                                         unchecked_en)
-            target[0][i].append(texts[0])
-            target[1][i].append(texts[1])
-    hard_status = pd.DataFrame(status, index=idx, columns=[c.id for c in profile.hard],
+    evidence = metric_evidence(profile, layerset, missing, methods)
+    for mid, ev in evidence.items():  # which layer decided, and what it cannot tell
+        note = methods.setdefault(mid, {})
+        note.update(layer_id=ev.layer_id, layer_source=ev.layer_source)
+        if ev.bias != "none":
+            note.update(coverage_gap=ev.why_en, decided_by=ev.decide_en)
+    sources = feature_sources(sites, profile, layerset, missing)
+    codes, texts, not_eval = _decide_hard(profile, metrics, missing, methods, evidence)
+    hard_status = pd.DataFrame(codes, index=sites.index, columns=[c.id for c in profile.hard],
                                dtype=np.int8)
-    codes_np = hard_status.to_numpy()
-    n_failed = (codes_np == STATUS_FAIL).sum(axis=1)
-    n_unchecked = (codes_np == STATUS_NOT_EVALUATED).sum(axis=1)
-    passes = n_failed == 0
-
-    # soft criteria
-    values: dict[str, np.ndarray] = {}
-    nodata: dict[str, np.ndarray] = {}
-    for crit in profile.soft:
-        if crit.metric in missing:
-            m = profile.metric(crit.metric)
-            sv, en = _missing_texts(m.label_sv, m.label_en, missing[crit.metric], "soft",
-                                    methods.get(crit.metric, {}).get("missing_field"))
-            not_eval.append(NotEvaluated(crit.id, "soft", crit.metric, missing[crit.metric],
-                                         sv, en))
-            values[crit.id] = np.full(n, np.nan)
-            nodata[crit.id] = np.ones(n, dtype=bool)
-            continue
-        values[crit.id], nodata[crit.id] = _soft_value(crit, metrics[crit.metric])
+    verdict = row_verdict(codes, strict=strict)
+    values, nodata, soft_ne = _decide_soft(profile, metrics, missing, methods)
+    not_eval += soft_ne
     weights = {c.id: float(profile.weights[c.id]) for c in profile.soft}
     ev_ids = [c.id for c in profile.soft if c.metric not in missing]
     total = sum(weights[c] for c in ev_ids)
     w = np.array([weights[c] / total if total > 0 else 0.0 for c in ev_ids])
     x = np.column_stack([values[c] for c in ev_ids]) if ev_ids else np.zeros((n, 0))
-    scores = score_values(x, w, profile.aggregation)
-    ranks = rank_passing_first(scores, passes)
-
-    # the table
+    scores = no_data_score(score_values(x, w, profile.aggregation),
+                           np.column_stack([nodata[c] for c in ev_ids]) if ev_ids else None)
     cols: dict[str, Any] = {
         "site_id": sites["site_id"].astype("string"),
         "name": sites["name"],
@@ -416,17 +442,45 @@ def evaluate(
     if "area_ha" in sites.columns:
         cols["area_ha"] = pd.to_numeric(sites["area_ha"], errors="coerce")
     cols.update({
-        "passes_hard": passes,
-        "hard_incomplete": n_unchecked > 0,
-        "n_failed": n_failed.astype(np.int64),
-        "n_not_evaluated": n_unchecked.astype(np.int64),
-        "failures_sv": [_join(f) for f in fail_sv],
-        "failures_en": [_join(f) for f in fail_en],
-        "not_checked_sv": [_join(f) for f in unchecked_sv],
-        "not_checked_en": [_join(f) for f in unchecked_en],
+        "status": pd.array(status_names(verdict), dtype="string"),
+        "passes_hard": verdict != FAIL,
+        "hard_incomplete": (codes == UNKNOWN).any(axis=1),
+        "n_failed": (codes == FAIL).sum(axis=1).astype(np.int64),
+        "n_not_evaluated": (codes == UNKNOWN).sum(axis=1).astype(np.int64),
+        "failures_sv": [_join(f) for f in texts["fail_sv"]],
+        "failures_en": [_join(f) for f in texts["fail_en"]],
+        "not_checked_sv": [_join(f) for f in texts["unk_sv"]],
+        "not_checked_en": [_join(f) for f in texts["unk_en"]],
+        "unknown_criteria": _ids_where(profile, codes == UNKNOWN),
         "score": scores,
-        "rank": ranks,
+        "rank": rank_order(verdict, scores),
     })
+    table = _site_table(cols, profile, metrics, values, nodata, x, w, ev_ids, sites.index)
+    for mid, src in sources.items():
+        table[f"source_{mid}"] = src
+    prov = dataclasses.replace(
+        _provenance(profile, layerset, sites, from_layerset, sites_source, methods,
+                    tuple(n.criterion_id for n in not_eval), weights), strict=strict)
+    nd = pd.DataFrame(nodata, index=sites.index, columns=[c.id for c in profile.soft],
+                      dtype=bool)
+    return SitingResult(
+        table=table, sites=sites, profile=profile, provenance=prov, hard_status=hard_status,
+        not_evaluated_details=tuple(not_eval), missing_metrics=FrozenMap(dict(missing)),
+        weights=FrozenMap(weights), no_data=nd, lang_default=lang_default, strict=strict,
+        evidence=FrozenMap(evidence))
+
+
+def _ids_where(profile: Profile, mask: np.ndarray) -> list[str]:
+    """Per row the comma-joined ids of the hard criteria where ``mask`` is set."""
+    ids = np.array([c.id for c in profile.hard], dtype=object)
+    return [", ".join(ids[row]) if row.any() else "" for row in mask]
+
+
+def _site_table(cols: dict[str, Any], profile: Profile, metrics: pd.DataFrame,
+                values: Mapping[str, np.ndarray], nodata: Mapping[str, np.ndarray],
+                x: np.ndarray, w: np.ndarray, ev_ids: list[str], idx: pd.Index) -> pd.DataFrame:
+    """The result table: the verdict columns, then metrics, values and contributions."""
+    n = len(idx)
     for spec in profile.metrics:
         cols[f"metric_{spec.id}"] = (metrics[spec.id] if spec.id in metrics.columns
                                      else np.full(n, np.nan))
@@ -436,29 +490,25 @@ def evaluate(
     for c in profile.soft:
         cols[f"contrib_{c.id}"] = (x[:, pos[c.id]] * w[pos[c.id]] * 100.0 if c.id in pos
                                    else np.zeros(n))
-    nd = pd.DataFrame(nodata, index=idx, columns=[c.id for c in profile.soft], dtype=bool)
     names = np.array([c.id for c in profile.soft], dtype=object)
-    cols["no_data"] = [", ".join(names[row]) if row.any() else "" for row in nd.to_numpy()]
+    nd = np.column_stack([nodata[c.id] for c in profile.soft]) if profile.soft else \
+        np.zeros((n, 0), dtype=bool)
+    cols["no_data"] = [", ".join(names[row]) if row.any() else "" for row in nd]
     table = pd.DataFrame(cols, index=idx)
-    for col in ("failures_sv", "failures_en", "not_checked_sv", "not_checked_en", "no_data"):
+    for col in ("failures_sv", "failures_en", "not_checked_sv", "not_checked_en", "no_data",
+                "unknown_criteria"):
         table[col] = table[col].astype("string")
     table["name"] = table["name"].astype("string").fillna("")
-
-    prov = _provenance(profile, layerset, sites, from_layerset, sites_source, methods,
-                       tuple(n.criterion_id for n in not_eval), weights)
-    return SitingResult(
-        table=table, sites=sites, profile=profile, provenance=prov, hard_status=hard_status,
-        not_evaluated_details=tuple(not_eval), missing_metrics=FrozenMap(dict(missing)),
-        weights=FrozenMap(weights), no_data=nd, lang_default=lang_default)
+    return table
 
 
-def _provenance(profile: Any, layerset: Any, sites: gpd.GeoDataFrame, from_layerset: bool,
+def _provenance(profile: Profile, layerset: LayerSet | None, sites: gpd.GeoDataFrame, from_layerset: bool,
                 sites_source: str, methods: Mapping[str, Any], not_evaluated: tuple[str, ...],
                 weights: Mapping[str, float]) -> Provenance:
     cat = getattr(layerset, "catalog", None)
     region = getattr(layerset, "region", None)
     if from_layerset:
-        lyr = layerset.get("sites") if hasattr(layerset, "get") else None
+        lyr = layerset.get("sites") if layerset is not None else None
         src = f"layer '{lyr.spec.id}'" if lyr is not None else "layer 'sites'"
     else:
         src = sites_source or "in-memory GeoDataFrame"
@@ -536,7 +586,8 @@ def reproduce(provenance: Provenance | str, *, sites: gpd.GeoDataFrame | None = 
         from siting.data.sites import read_sites
 
         sites = read_sites(path)
-    res = evaluate(sites, profile, ls, sites_source="" if sites is None else src)
+    res = evaluate(sites, profile, ls, sites_source="" if sites is None else src,
+                   strict=prov.strict)
     if check and res.provenance.sites_fingerprint != prov.sites_fingerprint:
         problems.append(Problem("sites", "", "sites_fingerprint",
                                 "the candidate sites differ from the recorded ones"))

@@ -96,7 +96,9 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
     GeoDataFrame
         EPSG:3006, one row per area: ``area_id`` (``A001``...), ``rank``,
         ``area_ha``, ``score_mean``, ``score_max``, ``n_cells``, ``kommunkod``,
-        ``name``, geometry. Ranked by mean score, then size. Attributes
+        ``name``, ``unknown_share`` (share of its cells whose verdict rests on unknown
+        hard criteria), ``status`` (``"unknown"`` when that share is above 0, else
+        ``"pass"``), geometry. Ranked by mean score, then size. Attributes
         ``attrs["threshold"]`` and ``attrs["min_area_ha"]`` record the choices.
     """
     if not 0 <= percentile <= 100:
@@ -110,7 +112,7 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
     labels, n = split_components(score, threshold=float(threshold), min_cells=min_cells,
                                  zones=surface.municipality if by_municipality else None)
     cols = ["area_id", "rank", "area_ha", "score_mean", "score_max", "n_cells", "kommunkod",
-            "name"]
+            "name", "unknown_share", "status"]
     if n == 0:
         out = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=surface.crs)
         out.attrs.update(threshold=float(threshold), min_area_ha=min_ha)
@@ -130,10 +132,14 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
     geoms = _polygons(labels, n, surface.transform)
     codes = np.asarray(surface.kommunkoder, dtype=object)
     names = np.asarray(surface.names, dtype=object)
+    unk = (surface.unknown.ravel()[sel].astype("float64") if surface.unknown is not None
+           else np.zeros(lab.shape))
+    unknown_share = np.bincount(lab, weights=unk, minlength=n + 1)[1:] / n_cells
     frame = pd.DataFrame({
         "area_ha": n_cells * surface.cell_area_ha, "score_mean": mean, "score_max": mx[1:],
         "n_cells": n_cells, "kommunkod": codes[majority] if codes.size else "",
-        "name": names[majority] if names.size else ""})
+        "name": names[majority] if names.size else "", "unknown_share": unknown_share,
+        "status": np.where(unknown_share > 0, "unknown", "pass")})
     gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=surface.crs)
     gdf = gdf.sort_values(["score_mean", "area_ha"], ascending=False, kind="stable")
     if max_areas is not None:
@@ -143,6 +149,7 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
     gdf.insert(0, "area_id", [f"A{i:03d}" for i in range(1, len(gdf) + 1)])
     gdf["kommunkod"] = gdf["kommunkod"].astype("string")
     gdf["name"] = gdf["name"].astype("string")
+    gdf["status"] = gdf["status"].astype("string")
     gdf.attrs.update(threshold=float(threshold), min_area_ha=min_ha)
     return gdf
 

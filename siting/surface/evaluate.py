@@ -14,7 +14,6 @@ and per-item criteria are evaluated once per item, then gathered.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,11 +22,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from siting.criteria.evaluator import UNKNOWN, Evidence, hard_codes
+from siting.criteria.evaluator import soft_values as evaluator_soft
 from siting.criteria.profiles import HardCriterion, Profile, SoftCriterion
 from siting.criteria.valuefn import Ideal, Linear, Piecewise, Step
+from siting.data.layerset import LayerSet
 from siting.metrics.attributes import normalise_kommunkod
 from siting.metrics.filters import apply_filter
 from siting.metrics.labour import population_points
+from siting.metrics.spec import DEFAULT_DETOUR_FACTOR, DEFAULT_LABOUR_FIELD, DEFAULT_SPEED_KMH
 from siting.metrics.surface_ops import (
     Grid,
     raster_stat_surface,
@@ -39,16 +42,12 @@ __all__ = [
     "Indexed",
     "PreparedMetric",
     "evaluate_metric",
-    "hard_fails",
+    "hard_status",
     "prepare_metrics",
     "relevance_caps",
     "soft_values",
 ]
 
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
-    "==": operator.eq, "!=": operator.ne,
-}
 _NO_LAYER = "no layer of type '{}' is loaded"
 _NO_FIELD = "the loaded '{1}' layer has no field '{0}'"
 #: Distances are resolved exactly up to this when no criterion bounds them.
@@ -109,7 +108,7 @@ def relevance_caps(profile: Profile) -> dict[str, float]:
     return caps
 
 
-def prepare_metrics(profile: Profile, layerset: Any, resolution_m: float,
+def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
                     caps: Mapping[str, float]
                     ) -> tuple[dict[str, PreparedMetric], dict[str, str], list[str], float]:
     """Prepare every metric some criterion uses.
@@ -159,16 +158,16 @@ def prepare_metrics(profile: Profile, layerset: Any, resolution_m: float,
     return prepared, crit_why, notes, min_area
 
 
-def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res: float,
+def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet, res: float,
                  cap: float | None) -> tuple[Callable[..., Any] | None, str, str, float]:
     if kind == "labour_pool":
         pop = layerset.vector("population_grid")
         if pop is None:
             return None, "", _NO_LAYER.format("population_grid"), 0.0
         kw = {"travel_time_min": float(params["travel_time_min"]),
-              "speed_kmh": float(params.get("speed_kmh", 70.0)),
-              "detour_factor": float(params.get("detour_factor", 1.3)),
-              "field": str(params.get("field", "working_age_population"))}
+              "speed_kmh": float(params.get("speed_kmh", DEFAULT_SPEED_KMH)),
+              "detour_factor": float(params.get("detour_factor", DEFAULT_DETOUR_FACTOR)),
+              "field": str(params.get("field", DEFAULT_LABOUR_FIELD))}
         pxy, pval, _ = population_points(pop, kw["field"])
         radius = kw["speed_kmh"] * 1000.0 / 60.0 * kw["travel_time_min"] / kw["detour_factor"]
         note = (f"{mid}: straight-line travel ({kw['speed_kmh']:g} km/h, detour factor "
@@ -232,8 +231,8 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
     tree = shapely.STRtree(geoms_ok)
     if kind == "distance":
         def dist_fn(tile: Grid, _lab: np.ndarray) -> np.ndarray:
-            if geoms_ok.size == 0:
-                return np.full(tile.shape, np.nan, dtype="float32")
+            if geoms_ok.size == 0:  # nothing within reach: farther than any threshold
+                return np.full(tile.shape, np.float32(halo), dtype="float32")
             d, _ = seed_distance(xy, tile, halo_m=halo, owner=owner, segments=segs,
                                  segment_id=seg_id,
                                  interior=polys.interior(tile))
@@ -308,48 +307,16 @@ def evaluate_metric(metric: PreparedMetric, tile: Grid, labels: np.ndarray,
     return cache[metric.id]
 
 
-def _numeric_items(items: np.ndarray) -> bool:
-    return items.dtype.kind == "f"
-
-
-def hard_fails(crit: HardCriterion, value: np.ndarray | Indexed) -> np.ndarray:
-    """True where the cell fails ``crit``; missing values fail nothing (not evaluated)."""
+def hard_status(crit: HardCriterion, value: np.ndarray | Indexed,
+                evidence: Evidence | None = None) -> np.ndarray:
+    """Evaluator codes per cell (1 pass, 0 fail, -1 unknown); a cell without item is unknown."""
     if isinstance(value, Indexed):
-        items = value.items
-        if _numeric_items(items):
-            per = _numeric_fail(crit, items)
-        else:
-            present = np.array([v is not None and v == v for v in items], dtype=bool)
-            per = ~crit.evaluate(items) & present
-        return value.gather(per, False)
-    return _numeric_fail(crit, value)
-
-
-def _numeric_fail(crit: HardCriterion, x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype="float64")
-    isnan = np.isnan(x)
-    thr = crit.threshold
-    with np.errstate(invalid="ignore"):
-        if crit.op == "in":
-            ok = np.isin(x, np.asarray([t for t in thr if not isinstance(t, str)], dtype=float))
-        elif isinstance(thr, int | float) and not isinstance(thr, bool):
-            ok = np.asarray(_OPS[crit.op](x, float(thr)), dtype=bool)
-        else:
-            ok = np.zeros(x.shape, dtype=bool)
-    return ~ok & ~isnan
+        return value.gather(hard_codes(crit, value.items, evidence), np.int8(UNKNOWN))
+    return hard_codes(crit, value, evidence)
 
 
 def soft_values(crit: SoftCriterion, value: np.ndarray | Indexed) -> np.ndarray:
-    """Value 0..1 per cell through the criterion's value function (missing -> 0)."""
+    """Value 0..1 per cell through the evaluator (missing -> 0)."""
     if isinstance(value, Indexed):
-        per = _soft(crit, value.items)
-        return value.gather(per, 0.0)
-    return _soft(crit, value)
-
-
-def _soft(crit: SoftCriterion, x: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        v = np.asarray(crit.value_fn(x), dtype="float64")
-    if x.dtype.kind == "f":
-        v = np.where(np.isnan(x), 0.0, v)
-    return np.where(np.isfinite(v), np.clip(v, 0.0, 1.0), 0.0)
+        return value.gather(evaluator_soft(crit, value.items)[0], 0.0)
+    return evaluator_soft(crit, value)[0]

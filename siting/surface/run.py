@@ -70,12 +70,14 @@ from tqdm import tqdm
 from siting.core.errors import ScoringError
 from siting.core.gdal_lock import GDAL_LOCK
 from siting.core.provenance import library_versions, utc_now
+from siting.criteria.evaluator import FAIL, UNKNOWN, evidence_for
 from siting.criteria.profiles import Profile
+from siting.data.layerset import LayerSet
 from siting.metrics.surface_ops import Grid
 from siting.surface.evaluate import (
     PreparedMetric,
     evaluate_metric,
-    hard_fails,
+    hard_status,
     prepare_metrics,
     relevance_caps,
     soft_values,
@@ -117,7 +119,15 @@ class SurfaceResult:
     min_area_ha : float
         Minimum size of candidate areas (profile, raised by a site_area criterion).
     cells_study, cells_passing : Mapping[str, int]
-        Per kommunkod: cells in the study area and cells passing every hard criterion.
+        Per kommunkod: cells in the study area and cells failing no hard criterion
+        (passing or unknown; only passing with ``strict``).
+    unknown : ndarray of bool or None
+        True where the cell fails nothing but its verdict rests on an unknown hard
+        criterion (no data, or a layer that does not cover what the criterion asks).
+    cells_unknown : Mapping[str, int]
+        Per kommunkod: such cells.
+    strict : bool
+        Whether unknown counted as fail.
     path : Path or None
         The GeoTIFF written, if any.
     provenance : Mapping
@@ -140,6 +150,9 @@ class SurfaceResult:
     path: Path | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
     crs: str = "EPSG:3006"
+    unknown: np.ndarray | None = None
+    cells_unknown: Mapping[str, int] = field(default_factory=dict)
+    strict: bool = False
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -162,10 +175,10 @@ class SurfaceResult:
         return ok / total if total else float("nan")
 
 
-def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float = 100.0,
+def suitability_surface(profile: Profile, layerset: LayerSet, *, resolution_m: float = 100.0,
                         tile_px: int = 1024, out_path: str | Path | None = None,
                         progress: bool = False, grow_tiles: bool = True,
-                        workers: int | None = None) -> SurfaceResult:
+                        workers: int | None = None, strict: bool = False) -> SurfaceResult:
     """Evaluate ``profile`` on a raster grid over the LayerSet's study area.
 
     Parameters
@@ -192,6 +205,9 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
         transforms and array arithmetic release the GIL). Default: the number of
         CPUs, at most 4; 1 computes them one after another. Results do not depend
         on it.
+    strict : bool
+        Count a cell whose verdict rests on an unknown criterion as failing (excluded);
+        by default it is scored like a passing cell and marked in ``SurfaceResult.unknown``.
 
     Returns
     -------
@@ -213,6 +229,7 @@ def suitability_surface(profile: Profile, layerset: Any, *, resolution_m: float 
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
         return _surface(profile, layerset, resolution_m=resolution_m, tile_px=tile_px,
                         out_path=out_path, progress=progress, grow_tiles=grow_tiles,
+                        strict=strict,
                         pool=pool if n_workers > 1 else None)
 
 
@@ -226,9 +243,9 @@ def _prefill(metrics: list[Any], tile: Grid, labels: np.ndarray, cache: dict[str
         cache[m.id] = value
 
 
-def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: int,
+def _surface(profile: Profile, layerset: LayerSet, *, resolution_m: float, tile_px: int,
              out_path: str | Path | None, progress: bool, grow_tiles: bool,
-             pool: ThreadPoolExecutor | None) -> SurfaceResult:
+             pool: ThreadPoolExecutor | None, strict: bool = False) -> SurfaceResult:
     """The body of :func:`suitability_surface` (arguments already checked)."""
     t0 = time.perf_counter()
     region = layerset.region
@@ -237,6 +254,11 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
     metrics, not_eval, notes, min_area = prepare_metrics(profile, layerset, grid.resolution_m,
                                                          caps)
     hard = [c for c in profile.hard if c.id not in not_eval]
+    # a hard criterion not measurable per cell leaves every cell's verdict unknown, except
+    # the site area, which sets the candidate areas' minimum size instead
+    unknown_all = any(c.id in not_eval and profile.metric(c.metric).kind != "site_area"
+                      for c in profile.hard)
+    evidence = {m.id: evidence_for(m, layerset) for m in profile.metrics if m.id in metrics}
     soft = [c for c in profile.soft if c.id not in not_eval]
     if not soft:
         raise ScoringError.single(
@@ -261,6 +283,8 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
     muni_index = _MunicipalityIndex(muni_geoms[in_study], row_to_study[in_study])
     score = np.full(grid.shape, np.nan, dtype="float32")
     labels = np.full(grid.shape, -1, dtype="int16")
+    unknown = np.zeros(grid.shape, dtype=bool)
+    n_unknown = np.zeros(len(study_codes), dtype=np.int64)
     n_study = np.zeros(len(study_codes), dtype=np.int64)
     n_pass = np.zeros(len(study_codes), dtype=np.int64)
     n_fail = dict.fromkeys((c.id for c in hard), 0)
@@ -293,16 +317,24 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
             cache: dict[str, PreparedMetric | Any] = {}
             _prefill([metrics[c.metric] for c in hard], tile, lab, cache, pool)
             ok = study.copy()
+            unk = study & unknown_all
             if pass_no == 0:
                 n_study += np.bincount(lab[study], minlength=len(study_codes))
             for crit in hard:
-                fails = hard_fails(crit, evaluate_metric(metrics[crit.metric], tile, lab, cache))
-                fails &= study
+                codes = hard_status(crit, evaluate_metric(metrics[crit.metric], tile, lab, cache),
+                                    evidence.get(crit.metric))
+                fails = (codes == FAIL) & study
+                unk |= codes == UNKNOWN
                 if pass_no == 0:
                     n_fail[crit.id] += int(fails.sum())
                 ok &= ~fails
+            if strict:
+                ok &= ~unk
+            unk &= ok
             if pass_no == 0:
                 n_pass += np.bincount(lab[ok], minlength=len(study_codes))
+                n_unknown += np.bincount(lab[unk], minlength=len(study_codes))
+                unknown[slices] = unk
             if not ok.any():
                 continue
             _prefill([metrics[c.metric] for c in soft], tile, lab, cache, pool)
@@ -329,7 +361,7 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
         "profile_hash": profile.content_hash, "catalog": layerset.catalog.id,
         "region": region.label, "resolution_m": grid.resolution_m, "tile_px": int(tile_px),
         "shape": list(grid.shape), "transform": list(grid.transform)[:6],
-        "aggregation": profile.aggregation,
+        "aggregation": profile.aggregation, "strict": strict,
         "weights": {c.id: float(w) for c, w in zip(soft, weights, strict=True)},
         "seconds": round(time.perf_counter() - t0, 3), "libraries": library_versions(),
     }
@@ -340,7 +372,9 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
         min_area_ha=min_area,
         cells_study={c: int(n) for c, n in zip(study_codes, n_study, strict=True)},
         cells_passing={c: int(n) for c, n in zip(study_codes, n_pass, strict=True)},
-        profile_id=profile.id, provenance=prov)
+        profile_id=profile.id, provenance=prov, unknown=unknown,
+        cells_unknown={c: int(n) for c, n in zip(study_codes, n_unknown, strict=True)},
+        strict=strict)
     if out_path is not None:
         path = write_geotiff(result, out_path)
         result = _with_path(result, path)
@@ -413,6 +447,9 @@ def _aggregate(vals: list[np.ndarray], weights: np.ndarray, method: str,
 def write_geotiff(result: SurfaceResult, path: str | Path, *, block_px: int = 256) -> Path:
     """Write the score as a GeoTIFF: EPSG:3006, float32, nodata -9999, tiled, deflate, overviews.
 
+    Band 1 is the score; band 2 marks the scored cells whose verdict rests on unknown
+    hard criteria (1) and those whose verdict is conclusive (0).
+
     Parameters
     ----------
     result : SurfaceResult
@@ -429,7 +466,7 @@ def write_geotiff(result: SurfaceResult, path: str | Path, *, block_px: int = 25
     out.parent.mkdir(parents=True, exist_ok=True)
     rows, cols = result.shape
     profile = {
-        "driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "float32",
+        "driver": "GTiff", "width": cols, "height": rows, "count": 2, "dtype": "float32",
         "crs": "EPSG:3006", "transform": result.transform, "nodata": NODATA,
         "tiled": True, "blockxsize": block_px, "blockysize": block_px,
         "compress": "deflate", "predictor": 3, "BIGTIFF": "IF_SAFER",
@@ -439,11 +476,17 @@ def write_geotiff(result: SurfaceResult, path: str | Path, *, block_px: int = 25
         for r0 in range(0, rows, step):
             chunk = result.score[r0:r0 + step]
             data = np.where(np.isnan(chunk), np.float32(NODATA), chunk).astype("float32")
-            dst.write(data, 1, window=rasterio.windows.Window(0, r0, cols, chunk.shape[0]))
+            win = rasterio.windows.Window(0, r0, cols, chunk.shape[0])
+            dst.write(data, 1, window=win)
+            unk = (result.unknown[r0:r0 + step] if result.unknown is not None
+                   else np.zeros(chunk.shape, dtype=bool))
+            dst.write(np.where(np.isnan(chunk), np.float32(NODATA),
+                               unk.astype("float32")).astype("float32"), 2, window=win)
         dst.update_tags(profile_id=result.profile_id, resolution_m=str(result.resolution_m),
                         units="score 0-100", created_utc=str(result.provenance.get(
                             "created_utc", "")))
         dst.set_band_description(1, f"suitability score 0-100 ({result.profile_id})")
+        dst.set_band_description(2, "verdict rests on unknown hard criteria (1) or not (0)")
     factors = []
     f = 2
     while min(rows, cols) // f >= 64 or (not factors and min(rows, cols) // f >= 1):

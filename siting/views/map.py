@@ -45,6 +45,7 @@ from siting.views.mapstyle import (
     LAYER_STYLES,
     OUTCOME_COLOURS,
     THEME_COLOURS,
+    UNKNOWN_COLOUR,
     LayerStyle,
     feature_styles,
     legend_symbol,
@@ -138,12 +139,16 @@ class RasterOverlay:
         2-D values in 0..1 (``nan`` transparent), north-up.
     bounds_3006 : tuple of float
         (minx, miny, maxx, maxy) in EPSG:3006.
+    unknown : numpy.ndarray of bool, optional
+        Same shape: cells whose verdict rests on unknown hard criteria, drawn as a
+        separate orange layer (``SurfaceResult.unknown``).
     """
 
     title: str
     array: np.ndarray
     bounds_3006: tuple[float, float, float, float]
     opacity: float = 0.6
+    unknown: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -247,7 +252,11 @@ def _site_popup(row: pd.Series, lang: str) -> str:
         title += f" – {_esc(name)}"
     lines = [f"<div class='siting-popup'><b>{title}</b>"]
     passes = bool(row.get("passes", True))
-    status = t("map.popup.pass" if passes else "map.popup.fail", lang)
+    state = row.get("status")
+    if state == "unknown":
+        status = t("verdict.unknown_criteria", lang)
+    else:
+        status = t("map.popup.pass" if passes else "map.popup.fail", lang)
     lines.append(f"<br>{_esc(status)}")
     score = row.get("score")
     if score is not None and isinstance(score, (int, float, np.floating)) and math.isfinite(score):
@@ -467,7 +476,8 @@ def build_map(
     sites : GeoDataFrame, optional
         Candidate sites (EPSG:3006) with ``site_id`` and optionally ``name``,
         ``score`` (shown in the popup), ``colour_value`` (0..1 for the colour;
-        default ``score``), ``rank``, ``passes`` (bool), ``reasons`` (list of
+        default ``score``), ``rank``, ``passes`` (bool), ``status`` (``unknown``: a dashed orange
+        outline, never drawn like a pass or a fail), ``reasons`` (list of
         str or newline-separated str), ``area_ha``, ``note``. Passing sites are
         coloured on the viridis ramp, failing ones grey with their reasons in
         the popup.
@@ -511,24 +521,37 @@ def build_map(
         if group.legend_row is not None:
             legend_rows.append(group.legend_row)
     if overlay is not None:
-        _add_overlay(fmap, overlay)
+        unknown_title = f"{overlay.title} – {t('verdict.unknown_criteria', lang)}"
+        _add_overlay(fmap, overlay, unknown_title)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
                            f"#fde725)'></i>{_esc(overlay.title)}")
+        if overlay.unknown is not None and overlay.unknown.any():
+            legend_rows.append(f"<i style='background:{UNKNOWN_COLOUR};opacity:0.6'></i>"
+                               f"{_esc(unknown_title)}")
     if candidate_areas is not None and len(candidate_areas):
-        props = {"_style": [{"color": "#1b5e20", "weight": 2, "fill": False,
-                             "dashArray": "5 3"}] * len(candidate_areas)}
+        unknown = (candidate_areas["status"].astype(str).to_numpy() == "unknown"
+                   if "status" in candidate_areas else np.zeros(len(candidate_areas), bool))
+        props = {"_style": [{"color": UNKNOWN_COLOUR if unk else "#1b5e20", "weight": 2,
+                             "fill": False, "dashArray": "5 3"} for unk in unknown]}
         gj = geojson_4326(candidate_areas, simplify_m=25.0, properties=props)
         grp = ofl.FeatureGroup(name=t("map.candidate_areas", lang))
         ofl.GeoJson(gj, on_each_feature=_FEATURE_JS).add_to(grp)
         grp.add_to(fmap)
         legend_rows.append(f"<i style='border:2px dashed #1b5e20'></i>"
                            f"{_esc(t('map.candidate_areas', lang))}")
+        if unknown.any():
+            legend_rows.append(f"<i style='border:2px dashed {UNKNOWN_COLOUR}'></i>"
+                               f"{_esc(t('map.candidate_areas', lang))} – "
+                               f"{_esc(t('verdict.unknown_criteria', lang))}")
     if sites is not None and len(sites):
         _add_sites(fmap, sites, lang, style)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
                            f"#fde725)'></i>{_esc(score_legend or t('map.legend.score', lang))}")
         legend_rows.append(f"<i style='background:{FAIL_COLOUR}'></i>"
                            f"{_esc(t('map.legend.fails', lang))}")
+        if "status" in sites and (sites["status"].astype(str) == "unknown").any():
+            legend_rows.append(f"<i style='border:3px dashed {UNKNOWN_COLOUR}'></i>"
+                               f"{_esc(t('verdict.unknown_criteria', lang))}")
     if legend_rows:
         _Legend("<br>".join(legend_rows)).add_to(fmap)
     ofl.LayerControl(collapsed=True).add_to(fmap)
@@ -609,13 +632,18 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
     scores = sites[colour_col].to_numpy(dtype=float) if colour_col in sites \
         else np.full(n, np.nan)
     passes = sites["passes"].to_numpy(dtype=bool) if "passes" in sites else np.ones(n, bool)
+    unknown = (sites["status"].astype(str).to_numpy() == "unknown") if "status" in sites \
+        else np.zeros(n, dtype=bool)
     as_markers = n > style.marker_threshold or set(sites.geom_type.unique()) <= {"Point"}
     styles = []
-    for sc, ok in zip(scores, passes, strict=True):
+    for sc, ok, unk in zip(scores, passes, unknown, strict=True):
         colour = score_colour(sc) if ok else FAIL_COLOUR
-        styles.append({"color": "#263238" if ok else "#616161", "weight": 1.5 if ok else 1,
-                       "fill": True, "fillColor": colour, "fillOpacity": 0.95 if ok else 0.7,
-                       "radius": 8 if ok else 5})
+        sty = {"color": "#263238" if ok else "#616161", "weight": 1.5 if ok else 1,
+               "fill": True, "fillColor": colour, "fillOpacity": 0.95 if ok else 0.7,
+               "radius": 8 if ok else 5}
+        if ok and unk:  # unknown: scored like a pass, outlined so it is never read as one
+            sty.update(color=UNKNOWN_COLOUR, weight=3, dashArray="3 2")
+        styles.append(sty)
     popups = [_site_popup(row, lang) for _, row in sites.iterrows()]
     ids = sites["site_id"].astype(str).tolist() if "site_id" in sites else [""] * n
     tips = [_esc(i) for i in ids]
@@ -638,7 +666,7 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
     grp.add_to(fmap)
 
 
-def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
+def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay, unknown_title: str = "") -> None:
     rgba = score_rgba(overlay.array)
     minx, miny, maxx, maxy = overlay.bounds_3006
     corners = gpd.GeoSeries(shapely.points([minx, maxx], [miny, maxy]),
@@ -648,6 +676,14 @@ def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
         rgba, bounds=[[lat0, lon0], [lat1, lon1]], opacity=overlay.opacity,
         name=html.escape(overlay.title), pixelated=False,
     ).add_to(fmap)
+    if unknown_title and overlay.unknown is not None and overlay.unknown.any():
+        r, g, b = (int(UNKNOWN_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
+        mask = np.zeros((*overlay.unknown.shape, 4), dtype=np.uint8)
+        mask[overlay.unknown] = (r, g, b, 150)
+        ofl.raster_layers.ImageOverlay(
+            mask, bounds=[[lat0, lon0], [lat1, lon1]], opacity=1.0,
+            name=html.escape(unknown_title), pixelated=True,
+        ).add_to(fmap)
 
 
 def build_case_map(

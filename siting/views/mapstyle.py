@@ -22,6 +22,7 @@ __all__ = [
     "LAYER_STYLES",
     "OUTCOME_COLOURS",
     "THEME_COLOURS",
+    "UNKNOWN_COLOUR",
     "LayerStyle",
     "feature_styles",
     "legend_symbol",
@@ -31,6 +32,9 @@ __all__ = [
 
 #: Colour of sites that fail a hard criterion.
 FAIL_COLOUR = "#9e9e9e"
+#: Outline of sites whose verdict rests on unknown hard criteria (drawn unlike a fail:
+#: filled by score like passing sites, with a dashed orange outline).
+UNKNOWN_COLOUR = "#e69f00"
 #: Light background shown where no basemap tiles are drawn.
 BACKGROUND_COLOUR = "#eef2f0"
 #: One colour per theme (colour-blind-safe Okabe-Ito palette).

@@ -1,10 +1,11 @@
 """The municipality comparison report for regional planners (PDF or self-contained HTML).
 
-:func:`build_comparison` turns a :class:`~siting.scoring.result.SitingResult` over several
-municipalities into a :class:`Comparison` (the comparison table from
-:func:`siting.compare.compare_municipalities`, a map, and one short section per
-municipality: best sites, the hard criteria that fail most often, key statistics and
-the municipality's self-assessment); :func:`write_comparison` renders it.
+:func:`build_comparison` lays out a computed :class:`~siting.compare.ComparisonResult`
+(from :func:`siting.compare.compare`; verdicts, ranks and best sites are taken as they
+are) as a :class:`Comparison`: the table, a map, and one short section per municipality
+(best sites, its verdict and what is left to confirm, the hard criteria that fail most
+often, key statistics and the municipality's self-assessment);
+:func:`write_comparison` renders it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.compare import compare_municipalities, criteria_matrix
-from siting.core.errors import ScoringError
-from siting.core.i18n import format_number
+from siting.compare import ComparisonResult, comparison_of_sites
+from siting.core.errors import ReportError
+from siting.core.i18n import format_number, t
+from siting.criteria.evaluator import FAIL
+from siting.data.layerset import LayerSet
+from siting.scoring.result import SitingResult
 from siting.views.report._texts import tr
 from siting.views.report.dossier import SourceRow, layer_sources, value_text
 
@@ -44,6 +48,8 @@ class MunicipalitySection:
     facts: tuple[tuple[str, str], ...]
     soft_self: tuple[tuple[str, str], ...]
     criteria: tuple[tuple[str, str], ...]
+    status: str = ""  # the comparison's verdict: pass | fail | unknown | no_data
+    to_confirm: tuple[str, ...] = ()  # the best row's unknown criteria and what decides them
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,10 @@ class Comparison:
     sources: tuple[SourceRow, ...]
     map_png: bytes | None = field(default=None, repr=False)
     heatmap_png: bytes | None = field(default=None, repr=False)
+    policy: str = ""
 
 
-def _names(layerset: Any) -> dict[str, str]:
+def _names(layerset: LayerSet) -> dict[str, str]:
     muni = layerset.municipalities
     return dict(zip(muni["kommunkod"].astype(str), muni["name"].astype(str), strict=True))
 
@@ -78,96 +85,65 @@ def _row(table: pd.DataFrame | None, code: str) -> dict[str, Any]:
     return hit.iloc[0].to_dict() if len(hit) else {}
 
 
-def build_comparison(result: Any, layerset: Any, *, lang: str = "sv",
-                     codes: list[str] | tuple[str, ...] | None = None,
+def _status_text(status: str, lang: str) -> str:
+    return tr("no_data", lang) if status == "no_data" else t(f"verdict.{status}", lang)
+
+
+def _as_comparison(result: ComparisonResult | SitingResult, layerset: LayerSet,
+                   codes: list[str]) -> ComparisonResult:
+    if isinstance(result, ComparisonResult):
+        return result
+    return comparison_of_sites(result, layerset, codes)
+
+
+def build_comparison(comparison: ComparisonResult | SitingResult, layerset: LayerSet, *,
+                     lang: str = "sv", codes: list[str] | tuple[str, ...] | None = None,
                      with_map: bool = True) -> Comparison:
-    """Assemble the comparison of municipalities for the result's profile.
+    """Lay out a computed comparison of municipalities (nothing is re-evaluated here).
 
     Parameters
     ----------
-    result : SitingResult
-        Sites of (at least) the compared municipalities.
+    comparison : ComparisonResult or SitingResult
+        From :func:`siting.compare.compare`; a SitingResult over several municipalities
+        is summarised by :func:`siting.compare.municipality_table` (the same verdicts).
     layerset : LayerSet
     lang : {"sv", "en"}
     codes : sequence of str, optional
-        The municipalities to compare; default the study area of ``layerset``.
+        The municipalities to report; default those of the comparison / the study area.
     with_map : bool
         Draw the map (False for text-only use).
 
     Raises
     ------
-    ScoringError
+    ReportError
         Unknown language, or none of the municipalities has candidate sites.
     """
-    from siting.data.soft_factors import SOFT_FACTORS
-
     if lang not in ("sv", "en"):
-        raise ScoringError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
+        raise ReportError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
     names = _names(layerset)
     codes = [str(c) for c in (codes or layerset.region.kommunkoder)]
-    tbl = result.table
-    in_set = tbl["kommunkod"].astype(str).isin(set(codes)).to_numpy()
-    if not in_set.any():
-        raise ScoringError.single("sites", "none of the compared municipalities has candidate "
-                                  "sites", hint="choose other municipalities with --region")
-    sub = tbl[in_set]
+    comp = _as_comparison(comparison, layerset, codes)
+    result = comp.sites
+    if result is None or not result.table["kommunkod"].astype(str).isin(set(codes)).any():
+        raise ReportError.single("sites", "none of the compared municipalities has candidate "
+                                 "sites or areas", hint="choose other municipalities with --region")
+    tbl = comp.table[comp.table["kommunkod"].astype(str).isin(set(codes))]
+    in_set = result.table["kommunkod"].astype(str).isin(set(codes)).to_numpy()
+    sub = result.table[in_set]
     passes = result.passes[in_set]
-    kommun = sub["kommunkod"].astype(str)
-    comp = compare_municipalities(sub["score"], passes, kommun, sub["site_id"], names)
-    rows = []
-    for _, r in comp.iterrows():
-        rows.append((f"{r['name']} ({r['kommunkod']})", str(int(r["n_sites"])),
-                     str(int(r["n_pass"])), format_number(r["best_score"], lang, decimals=1),
-                     str(r["best_site"]) or "–", format_number(r["mean_score"], lang,
-                                                               decimals=1)))
-    values = result.values[in_set]
-    matrix = criteria_matrix(values, passes, kommun) if values.shape[1] else pd.DataFrame()
+    rows = tuple((f"{r['name']} ({r['kommunkod']})", str(int(r["n_sites"])),
+                  f"{int(r['n_pass'])} ({int(r['n_unknown'])})", _score_text(r["score"], lang),
+                  str(r["best_site"] or "–"), _status_text(str(r["status"]), lang))
+                 for _, r in tbl.iterrows())
+    matrix = comp.matrix
     labels = {c.id: result.profile.metric(c.metric).label(lang) for c in result.profile.soft}
-    hard_labels = {c.id: (c.label_sv if lang == "sv" else c.label_en) or c.id
-                   for c in result.profile.hard}
-    stats = layerset.table("municipality_stats")
-    housing = layerset.table("housing")
-    assess = layerset.table("municipal_assessment")
-    sections = []
-    for _, r in comp.iterrows():
-        code = str(r["kommunkod"])
-        mine = sub[kommun.to_numpy() == code].sort_values("rank", kind="stable")
-        top = tuple((str(s["site_id"]), str(s["name"] or ""),
-                     format_number(float(s["score"]), lang, decimals=1), str(int(s["rank"])))
-                    for _, s in mine[mine["passes_hard"].astype(bool)].head(_TOP_SITES).iterrows())
-        status = result.hard_status.loc[mine.index]
-        fails = (status == 0).sum(axis=0)
-        reasons = tuple((hard_labels.get(str(k), str(k)), int(v)) for k, v in
-                        fails[fails > 0].sort_values(ascending=False, kind="stable")
-                        .head(_TOP_REASONS).items())
-        srow, hrow = _row(stats, code), _row(housing, code)
-        facts = []
-        for key, val, unit in (("col_population", srow.get("population"), ""),
-                               ("col_labour", srow.get("working_age_population"), ""),
-                               ("col_price_area", srow.get("price_area"), ""),
-                               ("col_dwellings", hrow.get("dwellings"), ""),
-                               ("col_vacancy", hrow.get("vacancy_rate_pct"), "%")):
-            if val is not None and not (isinstance(val, float) and math.isnan(val)):
-                facts.append((tr(key, lang), value_text(val, unit, lang)))
-        arow = _row(assess, code)
-        soft_self = tuple((SOFT_FACTORS[f].name_sv if lang == "sv" else SOFT_FACTORS[f].name_en,
-                           format_number(arow[f], lang)) for f in SOFT_FACTORS
-                          if f in arow and arow[f] is not None
-                          and not (isinstance(arow[f], float) and math.isnan(arow[f])))
-        crit = ()
-        if code in matrix.index:
-            crit = tuple((labels.get(str(c), str(c)), format_number(float(v), lang, decimals=2))
-                         for c, v in matrix.loc[code].items())
-        sections.append(MunicipalitySection(
-            kommunkod=code, name=names.get(code, code),
-            summary=tr("muni_summary", lang, sites=int(r["n_sites"]), ok=int(r["n_pass"])),
-            best_score=float(r["best_score"]), top_sites=top, reasons=reasons,
-            facts=tuple(facts), soft_self=soft_self, criteria=crit))
+    sections = tuple(_section(r, sub, result, layerset, matrix, labels, lang)
+                     for _, r in tbl.iterrows())
     map_png = heat_png = None
     if with_map and not matrix.empty:
         from siting.views.report.charts import heatmap_png
 
-        order = [str(k) for k in comp["kommunkod"] if str(k) in matrix.index]
+        order = [str(k) for k in tbl["kommunkod"] if str(k) in matrix.index]
         heat_png = heatmap_png(matrix.loc[order].to_numpy(dtype=float),
                                [names.get(k, k) for k in order],
                                [labels.get(str(c), str(c)) for c in matrix.columns], lang)
@@ -176,10 +152,8 @@ def build_comparison(result: Any, layerset: Any, *, lang: str = "sv",
 
         muni = layerset.municipalities
         muni = muni[muni["kommunkod"].astype(str).isin(set(codes))]
-        best = {str(k): float(v) for k, v in zip(comp["kommunkod"], comp["best_score"],
-                                                 strict=True)}
-        sites = result.sites[in_set]
-        map_png = region_map_png(muni, best, sites, passes, lang)
+        best = {str(k): float(v) for k, v in zip(tbl["kommunkod"], tbl["score"], strict=True)}
+        map_png = region_map_png(muni, best, result.sites[in_set], passes, lang)
     cat = layerset.catalog
     used = set(result.profile.layer_types()) | {"municipalities", "sites", "municipality_stats",
                                                 "housing", "municipal_assessment"}
@@ -190,10 +164,65 @@ def build_comparison(result: Any, layerset: Any, *, lang: str = "sv",
         region=", ".join(f"{names.get(c, c)} ({c})" for c in codes),
         is_fictional=cat.id == "demo" or "fictional" in cat.title_en.lower(),
         generated_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        intro=tr("compare_intro", lang, n=len(comp), profile=result.profile.name(lang),
+        intro=tr("compare_intro", lang, n=len(tbl), profile=result.profile.name(lang),
                  sites=int(in_set.sum()), ok=int(np.asarray(passes).sum())),
-        table=tuple(rows), sections=tuple(sections),
-        sources=tuple(layer_sources(layerset, used)), map_png=map_png, heatmap_png=heat_png)
+        table=rows, sections=sections,
+        sources=tuple(layer_sources(layerset, used)), map_png=map_png, heatmap_png=heat_png,
+        policy=result.policy(lang))
+
+
+def _score_text(score: Any, lang: str) -> str:
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return tr("no_data", lang)
+    return format_number(float(score), lang, decimals=1)
+
+
+def _section(r: pd.Series, sub: pd.DataFrame, result: SitingResult, layerset: LayerSet,
+             matrix: pd.DataFrame, labels: dict[str, str], lang: str) -> MunicipalitySection:
+    """One municipality's section from the computed comparison row and its sites."""
+    from siting.data.soft_factors import SOFT_FACTORS
+
+    code = str(r["kommunkod"])
+    mine = sub[sub["kommunkod"].astype(str).to_numpy() == code].sort_values("rank",
+                                                                            kind="stable")
+    top = tuple((str(s["site_id"]), str(s["name"] or ""),
+                 format_number(float(s["score"]), lang, decimals=1), str(int(s["rank"])))
+                for _, s in mine[mine["passes_hard"].astype(bool)].head(_TOP_SITES).iterrows())
+    hard_labels = {c.id: (c.label_sv if lang == "sv" else c.label_en) or c.id
+                   for c in result.profile.hard}
+    fails = (result.hard_status.loc[mine.index] == FAIL).sum(axis=0)
+    reasons = tuple((hard_labels.get(str(k), str(k)), int(v)) for k, v in
+                    fails[fails > 0].sort_values(ascending=False, kind="stable")
+                    .head(_TOP_REASONS).items())
+    srow = _row(layerset.table("municipality_stats"), code)
+    hrow = _row(layerset.table("housing"), code)
+    facts = []
+    for key, val, unit in (("col_population", srow.get("population"), ""),
+                           ("col_labour", srow.get("working_age_population"), ""),
+                           ("col_price_area", srow.get("price_area"), ""),
+                           ("col_dwellings", hrow.get("dwellings"), ""),
+                           ("col_vacancy", hrow.get("vacancy_rate_pct"), "%")):
+        if val is not None and not (isinstance(val, float) and math.isnan(val)):
+            facts.append((tr(key, lang), value_text(val, unit, lang)))
+    arow = _row(layerset.table("municipal_assessment"), code)
+    soft_self = tuple((SOFT_FACTORS[f].name_sv if lang == "sv" else SOFT_FACTORS[f].name_en,
+                       format_number(arow[f], lang)) for f in SOFT_FACTORS
+                      if f in arow and arow[f] is not None
+                      and not (isinstance(arow[f], float) and math.isnan(arow[f])))
+    crit: tuple[tuple[str, str], ...] = ()
+    if code in matrix.index:
+        crit = tuple((labels.get(str(c), str(c)), format_number(float(v), lang, decimals=2))
+                     for c, v in matrix.loc[code].items())
+    best = mine[mine["site_id"].astype(str) == str(r["best_site"])]
+    confirm = tuple(str(best.iloc[0][f"not_checked_{lang}"]).split("; ")) \
+        if len(best) and str(best.iloc[0][f"not_checked_{lang}"]) else ()
+    status = str(r["status"])
+    return MunicipalitySection(
+        kommunkod=code, name=str(r["name"]),
+        summary=tr("muni_summary", lang, sites=int(r["n_sites"]), ok=int(r["n_pass"]))
+        + f" {t('verdict.status', lang)}: {_status_text(status, lang)}.",
+        best_score=float(r["score"]), top_sites=top, reasons=reasons, facts=tuple(facts),
+        soft_self=soft_self, criteria=crit, status=status, to_confirm=confirm)
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -220,9 +249,11 @@ def comparison_pdf(c: Comparison) -> bytes:
         pdf.para(tr("compare_map_caption", lang), size=7.5, colour=(110, 117, 125), h=3.8)
     pdf.h1(tr("compare_table", lang))
     pdf.table_rows((tr("municipality", lang), tr("col_sites", lang), tr("col_pass", lang),
-                    tr("col_best", lang), tr("col_best_site", lang), tr("col_mean", lang)),
+                    tr("col_best", lang), tr("col_best_site", lang), tr("col_status", lang)),
                    c.table, widths=(30, 12, 16, 14, 14, 14),
-                   align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "RIGHT"))
+                   align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"))
+    if c.policy:
+        pdf.para(c.policy, size=8.5, colour=(110, 117, 125))
     pdf.para(c.profile_description, size=8.5, colour=(110, 117, 125))
     if c.heatmap_png:
         if pdf.get_y() > pdf.h - 120:
@@ -240,6 +271,9 @@ def comparison_pdf(c: Comparison) -> bytes:
                            align=("LEFT", "LEFT", "RIGHT", "RIGHT"))
         else:
             pdf.para(tr("no_passing", lang), size=9, style="B", colour=(192, 57, 43))
+        if s.to_confirm:
+            pdf.para(tr("to_confirm", lang) + ": " + "; ".join(s.to_confirm), size=8.5,
+                     colour=(183, 119, 13))
         if s.reasons:
             pdf.para(tr("col_reason", lang) + ": " + "; ".join(
                 f"{label} ({n})" for label, n in s.reasons), size=8.5)
@@ -271,7 +305,7 @@ def render_comparison(c: Comparison, fmt: str = "pdf") -> bytes:
         return comparison_pdf(c)
     if fmt == "html":
         return comparison_html(c).encode("utf-8")
-    raise ScoringError.single("format", f"unknown report format {fmt!r}",
+    raise ReportError.single("format", f"unknown report format {fmt!r}",
                               hint="use 'pdf' or 'html'")
 
 
@@ -282,7 +316,7 @@ def write_comparison(c: Comparison, path: str | Path) -> Path:
     p = Path(path)
     fmt = output_format(p)
     if not p.parent.exists():
-        raise ScoringError.single(str(p), "the output folder does not exist",
+        raise ReportError.single(str(p), "the output folder does not exist",
                                   hint="create the folder or choose another path")
     p.write_bytes(render_comparison(c, fmt))
     return p

@@ -23,8 +23,11 @@ from typing import Any
 
 import pandas as pd
 
-from siting.core.errors import ScoringError
+from siting.core.errors import ReportError
 from siting.core.i18n import format_number, format_percent
+from siting.data.layerset import LayerSet
+from siting.scoring.dossier import DossierData, dossier_data
+from siting.scoring.result import SitingResult
 from siting.views.report._texts import tr
 from siting.views.report.dossier_model import (
     CaseRow,
@@ -53,7 +56,7 @@ from siting.views.report.dossier_parts import (
     soft_rows,
     value_text,
 )
-from siting.views.report.pitch import reasons_to_choose, site_status, to_confirm
+from siting.views.report.pitch import reasons_to_choose, to_confirm
 
 __all__ = [
     "CaseRow",
@@ -76,9 +79,9 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- entry point
 def build_dossier(
-    result: Any,
+    result: SitingResult,
     site_id: str,
-    layerset: Any,
+    layerset: LayerSet,
     *,
     lang: str = "sv",
     sensitivity: Any = None,
@@ -88,8 +91,14 @@ def build_dossier(
     own_organisations: tuple[str, ...] = (),
     learn_options: Mapping[str, Any] | None = None,
     with_map: bool = True,
+    data: DossierData | None = None,
 ) -> Dossier:
-    """Assemble the dossier of one site.
+    """Lay out the dossier of one site.
+
+    Everything beyond the result (catchment, nearby infrastructure, rank acceptability,
+    lessons) comes computed in ``data`` (:func:`siting.scoring.dossier.dossier_data`);
+    without it, it is computed first with the arguments below. The site's status is the
+    evaluator's (the result's ``status`` column), never decided here.
 
     Parameters
     ----------
@@ -116,15 +125,24 @@ def build_dossier(
         Passed to :func:`siting.learn.learn` (e.g. ``n_boot``, ``compare_trees``).
     with_map : bool
         Collect the map data (False for text-only use).
+    data : DossierData, optional
+        The computed analysis of this site (of ``result``).
 
     Raises
     ------
+    ReportError
+        Unknown language.
     ScoringError
-        Unknown site id (closest ids suggested) or language.
+        Unknown site id (closest ids suggested).
     """
     if lang not in ("sv", "en"):
-        raise ScoringError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
-    idx = result.site_index(site_id)
+        raise ReportError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
+    if data is None:
+        data = dossier_data(result, site_id, layerset, cases=cases,
+                            include_internal=include_internal,
+                            own_organisations=own_organisations, n_draws=n_draws,
+                            learn_options=learn_options, sensitivity=sensitivity)
+    idx = data.index
     names = municipality_names(layerset)
     row = result.table.loc[idx]
     code = plain_text(row["kommunkod"])
@@ -142,7 +160,7 @@ def build_dossier(
     rank_text = tr("rank_of", lang, rank=rank, n=len(result.table))
     rank_text += " · " + (tr("rank_passing", lang, rank=rank, n=n_pass) if passes
                           else tr("rank_failing", lang))
-    sens = sensitivity if sensitivity is not None else result.sensitivity(n_draws=n_draws)
+    sens = data.sensitivity
     acc = sens.acceptability
     p1 = float(acc.at[idx, "p_rank1"]) if idx in acc.index else None
     p3 = float(acc.at[idx, "p_top3"]) if idx in acc.index else None
@@ -155,14 +173,11 @@ def build_dossier(
                 "sweep_range", lang, low=format_percent(s["lower"], lang, 0),
                 high=format_percent(s["upper"], lang, 0), now=format_percent(s["weight"], lang,
                                                                               0))))
-    site = result.sites.loc[[idx]]
-    intro, total, catch_rows, schools_heading, schools = catchment_rows(site, profile, layerset,
-                                                                    lang, names)
+    intro, total, catch_rows, schools_heading, schools = catchment_rows(data, layerset, lang,
+                                                                        names)
     if total is None:
         intro = tr("no_population", lang)
-    learned = lesson_rows(result, idx, cases, include_internal, lang, names,
-                          learn_options or {"n_boot": 100, "compare_trees": False},
-                          own_organisations)
+    learned = lesson_rows(data, lang, names)
     used = set(profile.layer_types()) | {"municipalities", "sites"} | set(MAP_TYPES) | {
         "population_grid", "schools", "housing", "municipality_stats"}
     cat = layerset.catalog
@@ -191,7 +206,7 @@ def build_dossier(
         verdict=verdict, rank_text=rank_text,
         facts=tuple(fact_rows(result, idx, layerset, lang)),
         hard=hard, soft=soft,
-        infrastructure=tuple(infrastructure_rows(result.sites.geometry.loc[idx], layerset, lang)),
+        infrastructure=tuple(infrastructure_rows(data, lang)),
         catchment_intro=intro, catchment_total=total, catchment=tuple(catch_rows),
         schools_heading=schools_heading, schools=tuple(schools),
         p_rank1=p1, p_top3=p3,
@@ -201,7 +216,7 @@ def build_dossier(
         sources=tuple(layer_sources(layerset, used)), method=method,
         not_evaluated=tuple(result.not_evaluated_texts(lang)),
         map=map_data(result, idx, layerset) if with_map else None,
-        status=site_status(passes, hard), reasons_to_choose=reasons_to_choose(soft, lang),
-        to_confirm=to_confirm(hard, soft, lang),
+        status=str(row["status"]), reasons_to_choose=reasons_to_choose(soft, lang),
+        to_confirm=to_confirm(hard, soft, lang), policy=result.policy(lang),
     )
 

@@ -29,12 +29,13 @@ class HardRow:
 
     criterion_id: str
     label: str
-    status: str  # pass | fail | not_evaluated
+    status: str  # pass | fail | unknown
     status_text: str
     measured: str
     requirement: str
     sentence: str
     rationale: str = ""
+    decided_by: str = ""  # the catalogue layer (and its attribution) that decided it
 
 
 @dataclass(frozen=True)
@@ -181,4 +182,5 @@ class Dossier:
     status: str = ""
     reasons_to_choose: tuple[str, ...] = ()
     to_confirm: tuple[str, ...] = ()
+    policy: str = ""
 

@@ -17,6 +17,8 @@ import shapely
 
 from siting.core.i18n import format_number, format_percent
 from siting.criteria.rationale import criterion_rationale
+from siting.data.layerset import LayerSet
+from siting.scoring.dossier import DossierData, Nearby, filter_cases, nearest
 from siting.views.report._texts import tr
 from siting.views.report.dossier_model import (
     CaseRow,
@@ -35,9 +37,6 @@ __all__ = ["filter_cases", "layer_sources", "map_data", "value_text"]
 _MAP_PAD_M = 2500.0
 _MAP_PAD_POINT_M = 8000.0
 _MAP_MAX_REACH_M = 40000.0
-_N_SUBSTATIONS = 3
-_N_CASES = 5
-_DEFAULT_TRAVEL_MIN = 45.0
 MAP_TYPES = ("municipalities", "built_up_areas", "protected_areas", "flood_zones", "roads",
               "railways", "grid_lines", "substations", "ports", "rail_terminals", "airports")
 
@@ -140,25 +139,6 @@ def _table_row(layerset: Any, type_name: str, kommunkod: str) -> Mapping[str, An
     return hit.iloc[0].to_dict() if len(hit) else {}
 
 
-def _nearest(layer: gpd.GeoDataFrame | None, geom: Any, n: int = 1,
-             mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-    """Positions and distances (m) of the ``n`` features nearest to ``geom``."""
-    if layer is None or len(layer) == 0:
-        return []
-    geoms = np.asarray(layer.geometry.values, dtype=object)
-    pos = np.arange(len(layer))
-    if mask is not None:
-        pos = pos[mask]
-    if len(pos) == 0:
-        return []
-    if n == 1 and mask is None:
-        idx, dist = layer.sindex.nearest(geom, return_all=False, return_distance=True)
-        return [(int(idx[1][0]), float(dist[0]))]
-    dist = shapely.distance(geoms[pos], geom)
-    order = np.argsort(dist, kind="stable")[:n]
-    return [(int(pos[i]), float(dist[i])) for i in order]
-
-
 def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
     if col not in frame:
         return np.full(len(frame), np.nan)
@@ -222,7 +202,8 @@ def hard_rows(result: Any, idx: Any, lang: str) -> list[HardRow]:
             measured=value_text(out.value, crit.unit, lang, metric_id=crit.metric)
             if out.value is not None else tr("no_data", lang),
             requirement=_threshold_text(crit, lang), sentence=out.text(lang),
-            rationale=criterion_rationale(str(result.profile.id), crit, lang)))
+            rationale=criterion_rationale(str(result.profile.id), crit, lang),
+            decided_by=f"{out.layer_id} ({out.source})" if out.source else out.layer_id))
     return rows
 
 
@@ -245,211 +226,100 @@ def soft_rows(result: Any, idx: Any, lang: str) -> list[SoftRow]:
     return rows
 
 
-def infrastructure_rows(geom: Any, layerset: Any, lang: str) -> list[InfraRow]:
-    rows: list[InfraRow] = []
-    subs = layerset.vector("substations")
-    if subs is not None and len(subs):
-        kv = _num(subs, "voltage_kv")
-        mask = kv >= 130 if np.isfinite(kv).any() and (kv >= 130).any() else None
-        mw = _num(subs, "available_capacity_mw")
-        for pos, dist in _nearest(subs, geom, _N_SUBSTATIONS,
-                                  mask if mask is not None else np.ones(len(subs), bool)):
-            parts = []
-            if math.isfinite(kv[pos]):
-                parts.append(f"{format_number(kv[pos], lang, decimals=0)} kV")
-            if math.isfinite(mw[pos]):
-                parts.append(tr("capacity", lang, mw=format_number(mw[pos], lang, decimals=0)))
-            rows.append(InfraRow(tr("infra_substation", lang),
-                                 plain_text(subs.iloc[pos].get("name")), ", ".join(parts), dist,
-                                 _km(dist, lang)))
-    rail = layerset.vector("railways")
-    for pos, dist in _nearest(rail, geom):
-        rows.append(InfraRow(tr("infra_rail", lang), "",
-                             _coded("track", plain_text(rail.iloc[pos].get("track")), lang),
-                             dist, _km(dist, lang)))
-    term = layerset.vector("rail_terminals")
-    for pos, dist in _nearest(term, geom):
-        rows.append(InfraRow(tr("infra_terminal", lang), plain_text(term.iloc[pos].get("name")),
-                             _coded("terminal", plain_text(term.iloc[pos].get("kind")), lang),
-                             dist, _km(dist, lang)))
-    roads = layerset.vector("roads")
-    if roads is not None and len(roads):
-        cls = _num(roads, "road_class")
-        major = cls <= 3
-        mask = major if major.any() else None
-        for pos, dist in _nearest(roads, geom, 1, mask):
-            detail = (tr("road_class", lang, c=int(cls[pos])) if math.isfinite(cls[pos])
-                      else "")
-            rows.append(InfraRow(tr("infra_road", lang), plain_text(roads.iloc[pos].get("name")),
-                                 detail, dist, _km(dist, lang)))
-    ports = layerset.vector("ports")
-    if ports is not None and len(ports):
-        dr = _num(ports, "draught_m")
-        for pos, dist in _nearest(ports, geom, 2, np.ones(len(ports), bool)):
-            detail = (tr("draught", lang, m=format_number(dr[pos], lang))
-                      if math.isfinite(dr[pos]) else "")
-            rows.append(InfraRow(tr("infra_port", lang), plain_text(ports.iloc[pos].get("name")),
-                                 detail, dist, _km(dist, lang)))
-    air = layerset.vector("airports")
-    for pos, dist in _nearest(air, geom):
-        rows.append(InfraRow(tr("infra_airport", lang), plain_text(air.iloc[pos].get("name")),
-                             plain_text(air.iloc[pos].get("iata")), dist, _km(dist, lang)))
-    return rows
+_INFRA_KEYS = {"substation": "infra_substation", "rail": "infra_rail",
+               "terminal": "infra_terminal", "road": "infra_road", "port": "infra_port",
+               "airport": "infra_airport"}
 
 
-def _labour_params(profile: Any) -> dict[str, Any]:
-    for spec in profile.metrics:
-        if spec.kind == "labour_pool":
-            p = dict(spec.params)
-            return {"travel_time_min": float(p.get("travel_time_min", _DEFAULT_TRAVEL_MIN)),
-                    "speed_kmh": float(p.get("speed_kmh", 70.0)),
-                    "detour_factor": float(p.get("detour_factor", 1.3)),
-                    "field": str(p.get("field", "working_age_population"))}
-    return {"travel_time_min": _DEFAULT_TRAVEL_MIN, "speed_kmh": 70.0, "detour_factor": 1.3,
-            "field": "working_age_population"}
+def _finite(value: Any) -> bool:
+    try:
+        return value is not None and value is not pd.NA and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
-def catchment_rows(site: gpd.GeoDataFrame, profile: Any, layerset: Any, lang: str,
-               names: Mapping[str, str]) -> tuple[str, float | None, list[CatchmentRow],
-                                                  str, list[tuple[str, str]]]:
-    """Labour pool per municipality, schools within the catchment radius, housing."""
-    from siting.metrics.labour import build_road_graph, labour_pool
+def _infra_detail(n: Nearby, lang: str) -> str:
+    a = n.attributes
+    if n.kind == "substation":
+        parts = []
+        if _finite(a.get("voltage_kv")):
+            parts.append(f"{format_number(float(a['voltage_kv']), lang, decimals=0)} kV")
+        if _finite(a.get("available_capacity_mw")):
+            parts.append(tr("capacity", lang, mw=format_number(
+                float(a["available_capacity_mw"]), lang, decimals=0)))
+        return ", ".join(parts)
+    if n.kind == "rail":
+        return _coded("track", plain_text(a.get("track")), lang)
+    if n.kind == "terminal":
+        return _coded("terminal", plain_text(a.get("kind")), lang)
+    if n.kind == "road":
+        return tr("road_class", lang, c=int(float(a["road_class"]))) \
+            if _finite(a.get("road_class")) else ""
+    if n.kind == "port":
+        return tr("draught", lang, m=format_number(float(a["draught_m"]), lang)) \
+            if _finite(a.get("draught_m")) else ""
+    return plain_text(a.get("iata"))
 
-    params = _labour_params(profile)
-    minutes = params["travel_time_min"]
-    radius_m = params["speed_kmh"] * 1000.0 / 60.0 * minutes / params["detour_factor"]
-    km = format_number(radius_m / 1000.0, lang, decimals=0)
-    pop = layerset.vector("population_grid")
+
+def infrastructure_rows(data: DossierData, lang: str) -> list[InfraRow]:
+    """The computed nearby features as rows (rail has no name of its own)."""
+    return [InfraRow(tr(_INFRA_KEYS[n.kind], lang),
+                     "" if n.kind == "rail" else plain_text(n.attributes.get("name")),
+                     _infra_detail(n, lang), n.distance_m, _km(n.distance_m, lang))
+            for n in data.nearby]
+
+
+def catchment_rows(data: DossierData, layerset: LayerSet, lang: str, names: Mapping[str, str]
+               ) -> tuple[str, float | None, list[CatchmentRow], str, list[tuple[str, str]]]:
+    """The computed catchment laid out: labour and schools per municipality, housing."""
+    c = data.catchment
     muni = layerset.municipalities
     study = set(muni.loc[muni["in_study_area"].astype(bool), "kommunkod"].astype(str)) \
         if "in_study_area" in muni else set()
-    pool_by: dict[str, float] = {}
-    total: float | None = None
-    method = "straight_line"
-    if pop is not None and len(pop):
-        roads = layerset.vector("roads")
-        graph = build_road_graph(roads, default_speed_kmh=params["speed_kmh"]) \
-            if roads is not None and len(roads) else None
-        kw = {k: params[k] for k in ("travel_time_min", "speed_kmh", "detour_factor", "field")}
-        whole = labour_pool(site, pop, graph=graph, **kw)
-        total = float(whole.iloc[0])
-        method = str(whole.attrs.get("method", method))
-        pts = pop.geometry.representative_point()
-        cells = gpd.GeoDataFrame({"_i": np.arange(len(pop))}, geometry=pts.to_numpy(),
-                                 crs=pop.crs)
-        joined = gpd.sjoin(cells, muni[["kommunkod", "geometry"]], how="left",
-                           predicate="within")
-        joined = joined[~joined.index.duplicated(keep="first")]
-        codes = joined["kommunkod"].astype("string").fillna("").to_numpy()
-        for code in sorted(set(codes)):
-            part = pop.iloc[np.flatnonzero(codes == code)]
-            value = float(labour_pool(site, part, graph=graph, **kw).iloc[0])
-            if value > 0:
-                pool_by[str(code)] = value
-    intro = tr("catchment_intro", lang, minutes=format_number(minutes, lang),
-               method=tr(f"method_{method}", lang))
-    schools = layerset.vector("schools")
+    intro = tr("catchment_intro", lang, minutes=format_number(c.travel_time_min, lang),
+               method=tr(f"method_{c.method}", lang))
     school_counts: dict[str, dict[str, int]] = {}
+    for _, sch in c.schools.iterrows():
+        counts = school_counts.setdefault(plain_text(sch.get("kommunkod")), {})
+        kind = plain_text(sch.get("school_type"))
+        counts[kind] = counts.get(kind, 0) + 1
     school_lines: list[tuple[str, str]] = []
-    if schools is not None and len(schools):
-        geom = site.geometry.iloc[0]
-        dist = shapely.distance(np.asarray(schools.geometry.values, dtype=object), geom)
-        near = schools.iloc[np.flatnonzero(dist <= radius_m)].copy()
-        near["_d"] = dist[dist <= radius_m]
-        if "kommunkod" not in near or near["kommunkod"].isna().all():
-            from siting.metrics.attributes import assign_kommunkod
-
-            near["kommunkod"] = assign_kommunkod(near, muni) if len(near) else []
-        for _, s in near.iterrows():
-            code = plain_text(s.get("kommunkod"))
-            kind = plain_text(s.get("school_type"))
-            school_counts.setdefault(code, {}).setdefault(kind, 0)
-            school_counts[code][kind] += 1
-        key_schools = near[(near.get("school_type", "") != "compulsory")].sort_values("_d")
-        for _, s in key_schools.head(8).iterrows():
-            kind = tr(f"school.{plain_text(s.get('school_type'))}", lang)
-            extra = f", {tr('industrial_programme', lang)}" if bool(
-                s.get("industrial_programme") is True) else ""
-            where = names.get(plain_text(s.get("kommunkod")), plain_text(s.get("kommunkod")))
-            school_lines.append((plain_text(s.get("name")) or kind,
-                                 f"{kind}{extra} · {where} · {_km(float(s['_d']), lang)}"))
-    codes_all = sorted(set(pool_by) | set(school_counts), key=lambda c: -pool_by.get(c, 0.0))
+    for _, sch in c.schools[c.schools["school_type"] != "compulsory"].head(8).iterrows():
+        kind = tr(f"school.{plain_text(sch.get('school_type'))}", lang)
+        extra = f", {tr('industrial_programme', lang)}" if bool(
+            sch.get("industrial_programme") is True) else ""
+        where = names.get(plain_text(sch.get("kommunkod")), plain_text(sch.get("kommunkod")))
+        school_lines.append((plain_text(sch.get("name")) or kind,
+                             f"{kind}{extra} · {where} · {_km(float(sch['distance_m']), lang)}"))
+    pool_by = c.by_municipality
     rows: list[CatchmentRow] = []
-    for code in codes_all:
+    for code in sorted(set(pool_by) | set(school_counts), key=lambda k: -pool_by.get(k, 0.0)):
         if not code:
             continue
         housing = _table_row(layerset, "housing", code)
-        counts = school_counts.get(code, {})
         schools_text = ", ".join(f"{n} {tr(f'school.{k}', lang)}" for k, n in sorted(
-            counts.items())) or "–"
+            school_counts.get(code, {}).items())) or "–"
         rows.append(CatchmentRow(
             kommunkod=code, name=names.get(code, code), in_study_area=code in study,
             labour=pool_by.get(code, 0.0), schools=schools_text,
             dwellings=value_text(housing.get("dwellings"), "", lang),
             vacancy=value_text(housing.get("vacancy_rate_pct"), "%", lang),
             planned=value_text(housing.get("planned_dwellings"), "", lang)))
-    return intro, total, rows, tr("schools_radius", lang, km=km), school_lines
+    heading = tr("schools_radius", lang, km=format_number(c.radius_m / 1000.0, lang,
+                                                          decimals=0))
+    return intro, c.total, rows, heading, school_lines
 
 
-def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
-                 include_internal: bool = False,
-                 own_organisations: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Cases usable in a dossier: only what may leave the organisation.
-
-    :func:`siting.outcomes.access.may_leave` decides: ``public`` and ``network``
-    cases, plus the reader's own ``internal`` ones when asked; never
-    ``confidential`` ones.
-
-    Parameters
-    ----------
-    cases : DataFrame or None
-        A case frame (contracts §D, :func:`siting.outcomes.cases_to_frame`).
-    industry : str, optional
-        Keep only this industry.
-    include_internal : bool
-        Keep ``internal`` cases of ``own_organisations`` too.
-    own_organisations : tuple of str
-        The reader's organisations.
-    """
-    from siting.outcomes.access import may_leave
-
-    if cases is None or len(cases) == 0:
-        return pd.DataFrame()
-    frame = cases
-    if industry is not None and "industry" in frame:
-        frame = frame[frame["industry"].astype(str).to_numpy() == industry]
-    levels = frame["confidentiality"].astype(str).str.strip().str.lower() \
-        if "confidentiality" in frame else pd.Series("internal", index=frame.index)
-    orgs = frame["organisation"].astype(str) if "organisation" in frame \
-        else pd.Series("", index=frame.index)
-    keep = [may_leave(o, lv, own_organisations, include_internal)
-            for o, lv in zip(orgs, levels, strict=True)]
-    return frame[np.asarray(keep, dtype=bool)].copy()
-
-
-def lesson_rows(result: Any, idx: Any, cases: pd.DataFrame | None, include_internal: bool,
-                lang: str, names: Mapping[str, str], learn_options: Mapping[str, Any],
-                own_organisations: tuple[str, ...] = ()) -> Lessons:
-    if cases is None:
+def lesson_rows(data: DossierData, lang: str, names: Mapping[str, str]) -> Lessons:
+    """The computed lessons laid out."""
+    les = data.lessons
+    if not les.used:
         return Lessons(used=False, note=tr("lessons_none", lang))
-    from siting.core.errors import SitingError
-    from siting.learn import learn_from_frame, spec_from_profile, win_probability
-
-    industry = str(result.profile.industry)
-    frame = filter_cases(cases, industry=industry, include_internal=include_internal,
-                         own_organisations=own_organisations)
-    internal = bool(include_internal and len(frame) and
-                    (frame["confidentiality"].astype(str) == "internal").any())
-    base = {"used": True, "internal_included": internal}
-    if frame.empty:
-        return Lessons(**base, note=tr("lessons_no_cases", lang, industry=industry))
-    geom = result.sites.geometry.loc[idx]
-    c = geom.representative_point()
-    dist = np.hypot(_num(frame, "x") - c.x, _num(frame, "y") - c.y)
-    order = np.argsort(np.where(np.isfinite(dist), dist, np.inf), kind="stable")[:_N_CASES]
+    base: dict[str, Any] = {"used": True, "internal_included": les.internal_included}
+    if les.cases is None or les.cases.empty:
+        return Lessons(**base, note=tr("lessons_no_cases", lang, industry=les.industry))
     case_rows = []
-    for i in order:
-        r = frame.iloc[int(i)]
+    for _, r in les.cases.iterrows():
         year = r.get("year_decided")
         if year is None or year is pd.NA:
             year = r.get("year_started")
@@ -458,20 +328,15 @@ def lesson_rows(result: Any, idx: Any, cases: pd.DataFrame | None, include_inter
             municipality=names.get(plain_text(r.get("kommunkod")), plain_text(r.get("kommunkod"))),
             year="" if year is None or year is pd.NA else str(int(year)),
             outcome=tr(f"outcome.{plain_text(r.get('outcome'))}", lang),
-            distance=_km(float(dist[i]), lang)))
-    try:
-        learned = learn_from_frame(frame, spec_from_profile(result.profile),
-                                   **dict(learn_options))
-        prob = win_probability(learned, result.table.loc[[idx]], level=learned.interval_level)
-    except (SitingError, ValueError) as exc:  # too few/degenerate cases: say so, keep going
-        why = str(exc).splitlines()[0]
-        return Lessons(**base, cases=tuple(case_rows), note=tr("lessons_failed", lang, why=why))
-    p = prob.iloc[0]
+            distance=_km(float(r["distance_m"]), lang)))
+    learned = les.learned
+    if learned is None:
+        return Lessons(**base, cases=tuple(case_rows),
+                       note=tr("lessons_failed", lang, why=les.failure))
     return Lessons(
         **base, n_cases=int(learned.n_cases), n_won=int(learned.n_won),
-        n_lost=int(learned.n_lost), p_win=float(p["p_win"]), p_low=float(p["p_low"]),
-        p_high=float(p["p_high"]), level=float(learned.interval_level),
-        indicative=bool(learned.indicative),
+        n_lost=int(learned.n_lost), p_win=les.p_win, p_low=les.p_low, p_high=les.p_high,
+        level=float(learned.interval_level), indicative=bool(learned.indicative),
         relative=str(learned.mode) == "presence_background", message=learned.message(lang),
         warnings=tuple(learned.warnings(lang)), cases=tuple(case_rows))
 
@@ -505,7 +370,7 @@ def map_data(result: Any, idx: Any, layerset: Any) -> MapData:
         if type_name == "substations":
             kv = _num(layer, "voltage_kv")
             mask = kv >= 130 if (kv >= 130).any() else None
-        for pos, dist in _nearest(layer, geom, 1, mask):
+        for pos, dist in nearest(layer, geom, 1, mask):
             if dist <= _MAP_MAX_REACH_M:
                 p = layer.geometry.iloc[pos]
                 minx, miny = min(minx, p.x - 1500), min(miny, p.y - 1500)

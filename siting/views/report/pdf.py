@@ -199,7 +199,7 @@ class ReportPDF(FPDF):
         return bytes(self.output())
 
 
-_STATUS_COLOUR = {"pass": _PASS, "fail": _FAIL, "not_evaluated": _WARN}
+_STATUS_COLOUR = {"pass": _PASS, "fail": _FAIL, "unknown": _WARN}
 
 
 def dossier_pdf(d: Dossier, images: Any) -> bytes:
@@ -306,7 +306,9 @@ def _summary(pdf: ReportPDF, d: Dossier, images: Any) -> None:
     pdf.ln(1)
     failing = [h for h in d.hard if h.status != "pass"]
     lines = [d.verdict + "."]
-    lines += [f"– {h.sentence}" for h in failing]
+    lines += [f"– {h.sentence}" for h in failing if h.status == "fail"]
+    if d.policy:
+        lines.append(d.policy)
     lines.append(f"{tr('score', lang)}: {format_number(d.score, lang, decimals=1)} / 100. "
                  f"{tr('rank', lang)}: {d.rank_text}.")
     if d.p_rank1 is not None and d.passes:

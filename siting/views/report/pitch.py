@@ -14,16 +14,9 @@ from siting.core.i18n import format_number
 from siting.views.report._texts import tr
 from siting.views.report.dossier_model import HardRow, SoftRow
 
-__all__ = ["reasons_to_choose", "site_status", "to_confirm"]
+__all__ = ["reasons_to_choose", "to_confirm"]
 
 _DECIDED = ("pass", "fail")
-
-
-def site_status(passes: bool, hard: Sequence[HardRow]) -> str:
-    """``pass``, ``fail`` or ``unknown`` (passes what could be checked, the rest undecided)."""
-    if not passes:
-        return "fail"
-    return "unknown" if any(h.status not in _DECIDED for h in hard) else "pass"
 
 
 def reasons_to_choose(soft: Sequence[SoftRow], lang: str, n: int = 3) -> tuple[str, ...]:
@@ -44,7 +37,7 @@ def reasons_to_choose(soft: Sequence[SoftRow], lang: str, n: int = 3) -> tuple[s
 def to_confirm(hard: Sequence[HardRow], soft: Sequence[SoftRow], lang: str) -> tuple[str, ...]:
     """What the data could not decide and must be confirmed before a decision.
 
-    >>> hard = [HardRow("g", "Nätkapacitet", "not_evaluated", "ej bedömt", "–", "≥ 200 MW",
+    >>> hard = [HardRow("g", "Nätkapacitet", "unknown", "okänt", "–", "≥ 200 MW",
     ...                 "Nätkapacitet: uppgift saknas, krav minst 200 MW")]
     >>> to_confirm(hard, [], "sv")
     ('Nätkapacitet: uppgift saknas, krav minst 200 MW',)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from siting.core.errors import ScoringError
+from siting.core.errors import ReportError
 from siting.views.report.dossier import Dossier
 
 __all__ = ["FORMATS", "DossierImages", "dossier_images", "output_format", "render_dossier",
@@ -43,12 +43,12 @@ def output_format(path: str | Path) -> str:
 
     Raises
     ------
-    ScoringError
+    ReportError
         Any other suffix.
     """
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ScoringError.single(str(path), f"unknown report format '{suffix or '(none)'}'",
+        raise ReportError.single(str(path), f"unknown report format '{suffix or '(none)'}'",
                                   field="--out", hint="use a file name ending in .pdf or .html")
     return FORMATS[suffix]
 
@@ -56,7 +56,7 @@ def output_format(path: str | Path) -> str:
 def render_dossier(d: Dossier, fmt: str = "pdf", images: Any = None) -> bytes:
     """The dossier as PDF bytes or as UTF-8 HTML bytes (``fmt`` = "pdf" or "html")."""
     if fmt not in ("pdf", "html"):
-        raise ScoringError.single("format", f"unknown report format {fmt!r}",
+        raise ReportError.single("format", f"unknown report format {fmt!r}",
                                   hint="use 'pdf' or 'html'")
     images = images if images is not None else dossier_images(d)
     if fmt == "pdf":
@@ -73,7 +73,7 @@ def write_dossier(d: Dossier, path: str | Path) -> Path:
     p = Path(path)
     fmt = output_format(p)
     if not p.parent.exists():
-        raise ScoringError.single(str(p), "the output folder does not exist",
+        raise ReportError.single(str(p), "the output folder does not exist",
                                   hint="create the folder or choose another path")
     p.write_bytes(render_dossier(d, fmt))
     return p
