@@ -67,7 +67,7 @@ def _municipalities(name: str, data_dir: str | None, _stamp: float) -> gpd.GeoDa
     cat = catalog(name)
     spec: LayerSpec = cat.of_type("municipalities")[0] if cat.of_type("municipalities") \
         else cat.layer("municipalities")
-    return read_layer(spec, cat.resolve_data_dir(data_dir)).data
+    return read_layer(spec, cat.search_dirs(data_dir)).data
 
 
 def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
@@ -133,23 +133,37 @@ def profile(name: str) -> Any:
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                     profile_name: str, _stamp: tuple[float, float]) -> SitingResult:
-    return evaluate(None, profile(profile_name), layerset(name, data_dir, codes))
+                     profile_name: str, _stamp: tuple[float, float],
+                     lang: str = "sv") -> SitingResult:
+    prof, ls = profile(profile_name), layerset(name, data_dir, codes)
+    sites = ls.vector("sites")
+    if sites is None or not len(sites):
+        # real data has no sites layer: named candidate areas and industrial sites stand in
+        from siting.surface.candidate_sites import candidate_sites
+
+        return evaluate(candidate_sites(prof, ls, lang=lang), prof, ls,
+                        sites_source="candidate areas and industrial sites")
+    return evaluate(None, prof, ls)
 
 
 def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                    profile_name: str) -> SitingResult:
-    """The evaluation with the profile's own weights (metrics computed once, cached)."""
+                    profile_name: str, lang: str = "sv") -> SitingResult:
+    """The evaluation with the profile's own weights (metrics computed once, cached).
+
+    ``lang`` names the candidate sites made where the data has no sites layer."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
-    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp)
+    lyr = layerset(name, data_dir, tuple(codes)).vector("sites")
+    named = "sv" if lyr is not None and len(lyr) else lang  # drawn sites: one cache entry
+    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp, named)
 
 
 def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
-                   weights: dict[str, float] | None, *, strict: bool = False) -> SitingResult:
+                   weights: dict[str, float] | None, lang: str = "sv", *,
+                   strict: bool = False) -> SitingResult:
     """The evaluation re-ranked with ``weights`` (the profile's own when None); ``strict``
-    counts unknown hard criteria as failures."""
-    base = base_evaluation(name, data_dir, codes, profile_name)
+    counts unknown hard criteria as failures; ``lang`` names generated candidate sites."""
+    base = base_evaluation(name, data_dir, codes, profile_name, lang)
     return (base.rerank(weights) if weights else base).with_strict(strict)
 
 

@@ -26,7 +26,7 @@ def _layer_status(catalog_name: str, data_dir: str | None, layer_id: str,
     cat = _data.catalog(catalog_name)
     spec = cat.layer(layer_id)
     try:
-        return read_layer(spec, cat.resolve_data_dir(data_dir)), (), ""
+        return read_layer(spec, cat.search_dirs(data_dir)), (), ""
     except SitingError as exc:
         return None, exc.problems, exc.summary
 

@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.profiles_cmd",
     "siting.cli.surface_cmd",
     "siting.cli.report_cmd",
+    "siting.cli.backtest_cmd",
     "siting.cli.admin_cmd",
 )
 

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
 from siting.core.errors import ScoringError
 from siting.core.frozen import FrozenMap
 
-__all__ = ["read_sites"]
+__all__ = ["check_site_geometries", "read_sites"]
 
 _COORD_PAIRS: tuple[tuple[str, str, str], ...] = (
     ("x", "y", "EPSG:3006"), ("e", "n", "EPSG:3006"), ("easting", "northing", "EPSG:3006"),
@@ -42,6 +44,57 @@ def _csv_coords(path: Path, crs: str | None) -> tuple[Any, str]:
              "the sites as a GeoPackage or GeoJSON")
 
 
+def _labels(gdf: gpd.GeoDataFrame, rows: np.ndarray, id_col: str | None) -> str:
+    """Name rows by their site id when there is one, else by feature number (1-based)."""
+    if id_col is not None and id_col in gdf.columns:
+        names = [f"'{v}'" for v in gdf[id_col].iloc[rows].astype(str)]
+    else:
+        names = [f"#{int(i) + 1}" for i in rows]
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return ", ".join(names[:10]) + more
+
+
+def check_site_geometries(gdf: gpd.GeoDataFrame, source: str, *, id_col: str | None = "site_id",
+                          check_sweden: bool = True) -> None:
+    """Refuse missing, empty or non-finite geometries and sites outside Sweden, naming them.
+
+    Raises
+    ------
+    DataError
+        Naming the features (by ``id_col`` or feature number) and the fix.
+    """
+    from siting.core.errors import DataError
+    from siting.data.outline import inside_sweden
+
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    finite = np.array([bool(np.isfinite(shapely.get_coordinates(g)).all()) if not m else True
+                       for g, m in zip(geoms, missing, strict=True)], dtype=bool)
+    bad = np.flatnonzero(missing | ~finite)
+    if len(bad):
+        who = _labels(gdf, bad, id_col)
+        raise DataError.single(
+            source, f"{len(bad)} site(s) have no geometry or non-finite (NaN/infinite) "
+            f"coordinates: {who}", location=who, field="geometry",
+            hint="give every site real coordinates (or a polygon), or delete those rows",
+            message_sv=f"{len(bad)} område(n) saknar geometri eller har ogiltiga (NaN/oändliga) "
+                       f"koordinater: {who}",
+            hint_sv="ge varje område riktiga koordinater (eller en polygon), eller ta bort raderna")
+    if not check_sweden:
+        return
+    outside = np.flatnonzero(~inside_sweden(gdf.geometry))
+    if len(outside):
+        who = _labels(gdf, outside, id_col)
+        raise DataError.single(
+            source, f"{len(outside)} site(s) lie outside Sweden: {who}", location=who,
+            field="geometry",
+            hint="check the coordinates and their CRS (x/y = SWEREF 99 TM, lon/lat = WGS 84; "
+                 "lon and lat swapped?), or delete those sites",
+            message_sv=f"{len(outside)} område(n) ligger utanför Sverige: {who}",
+            hint_sv="kontrollera koordinaterna och koordinatsystemet (x/y = SWEREF 99 TM, "
+                    "lon/lat = WGS 84; lon och lat förväxlade?), eller ta bort områdena")
+
+
 def read_sites(path: str | Path, *, layer: str | None = None,
                fields: Mapping[str, str] | None = None, crs: str | None = None
                ) -> gpd.GeoDataFrame:
@@ -55,18 +108,23 @@ def read_sites(path: str | Path, *, layer: str | None = None,
     ``x``/``y`` (EPSG:3006) or ``lon``/``lat`` (EPSG:4326) columns; ``crs`` overrides
     the CRS (of a CSV, or of a file without one).
 
+    A file with several layers (a GeoPackage) needs ``layer``; every site must
+    have finite coordinates and lie in Sweden (:func:`siting.data.outline.inside_sweden`).
+
     Raises
     ------
     ScoringError
-        The file does not exist, or a CSV has no coordinate columns.
+        The file does not exist, a CSV has no coordinate columns, or a file has
+        several layers and none was chosen (the layers are listed).
     DataError, CrsError
-        Unreadable file, no CRS, implausible coordinates, missing ``site_id`` ...
+        Unreadable file, no CRS, implausible or non-finite coordinates, sites
+        outside Sweden, missing ``site_id`` ... (rows/features named).
     """
     import datetime as dt
 
     from siting.data.catalog import LayerSpec
     from siting.data.io import file_format
-    from siting.data.io.vector import list_layers
+    from siting.data.io.vector import list_layers, read_vector
     from siting.data.layers import read_layer
 
     p = Path(path)
@@ -78,12 +136,24 @@ def read_sites(path: str | Path, *, layer: str | None = None,
         coords, crs = _csv_coords(p, crs)
         kind = "point"
     else:
-        kinds = {str(g or "").lower() for _, g in list_layers(p)}
+        layers = list_layers(p)
+        if layer is None and len(layers) > 1:
+            names = ", ".join(n for n, _ in layers)
+            raise ScoringError.single(
+                str(p), f"the file has {len(layers)} layers: {names}", field="layer",
+                hint="choose one with --layer NAME",
+                message_sv=f"filen har {len(layers)} lager: {names}",
+                hint_sv="välj ett med --layer NAMN")
+        kinds = {str(g or "").lower() for n, g in layers if layer is None or n == layer}
         kind = "point" if kinds and all("point" in k for k in kinds) else "polygon"
+        raw = read_vector(p, layer=layer).data
+        check_site_geometries(raw, str(p), id_col=(fields or {}).get("site_id", "site_id"),
+                              check_sweden=False)
     spec = LayerSpec(id="sites", type="sites", theme="land", kind=kind,  # type: ignore[arg-type]
                      title_sv="Kandidatområden", title_en="Candidate sites", source=p.name,
                      attribution="user file", licence="unknown", vintage=dt.date.today(),
                      layer=layer, crs=crs, coords=coords, fields=FrozenMap(dict(fields or {})))
     data = read_layer(spec, p.parent).data
     assert isinstance(data, gpd.GeoDataFrame)
+    check_site_geometries(data, str(p))
     return data
