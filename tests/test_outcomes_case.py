@@ -158,20 +158,13 @@ def test_case_problems_carry_swedish_text() -> None:
     assert all(p.message_sv for p in problems.values())
 
 
-def test_site_outside_the_country_outline_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Inside Sweden's box is not enough: the store asks the one outline test of the package."""
-    import sys
-    import types
-
-    asked: list[object] = []
-
-    def inside_sweden(geoms):  # noqa: ANN001, ANN202 - stand-in for siting.data.outline
-        asked.extend(geoms)
-        return [False]
-
-    fake = types.ModuleType("siting.data.outline")
-    fake.inside_sweden = inside_sweden  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "siting.data.outline", fake)
-    problems = validate_case({**GOOD, "geometry_wkt": "POINT (271000 6650000)"})
-    assert [p.field for p in problems] == ["geometry_wkt"] and len(asked) == 1
+def test_site_outside_the_country_outline_is_refused() -> None:
+    """Inside Sweden's box is not enough: Oslo lies in it, but outside the country's outline."""
+    oslo, skelleftea = "POINT (262410 6649018)", "POINT (782878 7193894)"
+    real = {**GOOD, "is_fictional": False}
+    problems = validate_case({**real, "geometry_wkt": oslo})
+    assert [p.field for p in problems] == ["geometry_wkt"]
     assert "outside Sweden's outline" in problems[0].message
+    assert validate_case({**real, "geometry_wkt": skelleftea}) == []
+    # a fictional (demo) case lies in the fictional Demolän: only the box applies
+    assert validate_case({**GOOD, "geometry_wkt": oslo}) == []

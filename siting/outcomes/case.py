@@ -368,7 +368,7 @@ def _bool(data: Mapping[str, Any], key: str, col: _Collector) -> bool:
     return False
 
 
-def _geometry(value: Any, col: _Collector) -> str | None:
+def _geometry(value: Any, col: _Collector, *, fictional: bool = False) -> str | None:
     if is_blank(value):
         return None
     key = "geometry_wkt"
@@ -405,7 +405,8 @@ def _geometry(value: Any, col: _Collector) -> str | None:
                 f"geometrins utbredning ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}) ligger "
                 "utanför Sverige i EPSG:3006", hint_sv)
         return None
-    if not _inside_outline(geom):
+    # fictional (demo) cases lie in the fictional Demolän, not in the real country
+    if not fictional and not _inside_outline(geom):
         col.add(key, "the site lies outside Sweden's outline (in a neighbouring country or "
                 "far out at sea)", "check the coordinates (EPSG:3006, SWEREF 99 TM, metres)",
                 "platsen ligger utanför Sveriges gräns (i ett grannland eller långt ut till "
@@ -569,7 +570,8 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
             for t in _string_list(data.get("decisive_factors"))]
     values["decisive_factors"] = tuple(dict.fromkeys(tags))
     values["is_fictional"] = _bool(data, "is_fictional", col)
-    values["geometry_wkt"] = _geometry(data.get("geometry_wkt"), col)
+    values["geometry_wkt"] = _geometry(data.get("geometry_wkt"), col,
+                                       fictional=values["is_fictional"])
     values["soft"], values["soft_evidence"] = _soft(data, col)
     values["metrics"] = _metrics(data, col)
     if col.problems:
