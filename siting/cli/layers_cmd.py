@@ -82,6 +82,9 @@ def register(subparsers: Any) -> None:
     check.add_argument("--json", dest="check_json", action="store_true",
                        help="print JSON instead of text")
     check.set_defaults(func=_run_check)
+    from siting.cli.sites_cmd import register_layers
+
+    register_layers(sub)
 
 
 # ---------------------------------------------------------------- listing

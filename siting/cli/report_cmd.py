@@ -31,6 +31,7 @@ from siting.cli._args import (
     parse_weights,
     sites_for,
 )
+from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import Problem, ScoringError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,9 +54,6 @@ def register(subparsers: Any) -> None:
     dossier.add_argument("--site", required=True, metavar="SITE_ID",
                          help="the candidate site's id, e.g. NV-01 or 2482-O01, or 'best' for "
                               "the best-ranked site")
-    dossier.add_argument("--db", default=None, metavar="URL|FILE",
-                         help="outcome log (SQLAlchemy URL or SQLite file); default "
-                              "$SITING_DB_URL or the user's store when it exists")
     dossier.add_argument("--no-outcomes", action="store_true",
                          help="leave the outcome log out of the dossier")
     dossier.add_argument("--include-internal", action="store_true",
@@ -79,6 +77,7 @@ def register(subparsers: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
+    add_workspace_args(p, toggle=True)
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3")
     p.add_argument("--lang", choices=("sv", "en"), default="sv",
@@ -104,9 +103,17 @@ def _evaluate(args: argparse.Namespace) -> tuple[SitingResult, LayerSet]:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    if getattr(args, "func", None) is run_compare:
-        own = ls.vector("sites")
-        if own is None or len(own) == 0:
+    own_sites, own_layers = workspace_content(args) if getattr(args, "sites", None) is None \
+        else ([], [])
+    if own_sites or own_layers:
+        from siting.scoring.workspace import evaluate_workspace, with_workspace_layers
+
+        base, _source = sites_for(args, profile, ls)  # the catalogue's or candidate areas
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, base_sites=base,
+                                    lang_default=args.lang, strict=args.strict)
+        ls = with_workspace_layers(ls, own_layers)
+    elif getattr(args, "func", None) is run_compare:
+        if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
             from siting.compare import municipality_sites
 
             sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))

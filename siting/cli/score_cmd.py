@@ -29,6 +29,7 @@ from siting.cli._args import (
     parse_weights,
     sites_for,
 )
+from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import ScoringError
 from siting.core.i18n import t
 
@@ -79,6 +80,7 @@ def register(subparsers: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
+    add_workspace_args(p, toggle=True)
     add_sites_args(p)
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3 (others keep "
@@ -95,9 +97,18 @@ def _evaluate(args: argparse.Namespace) -> SitingResult:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    sites, source = sites_for(args, profile, ls)
-    result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                      sites_source=source, strict=getattr(args, "strict", False))
+    strict = getattr(args, "strict", False)
+    own_sites, own_layers = workspace_content(args) if args.sites is None else ([], [])
+    if own_sites or own_layers:
+        from siting.scoring.workspace import evaluate_workspace
+
+        base, _source = sites_for(args, profile, ls)  # the catalogue's or candidate areas
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, base_sites=base,
+                                    lang_default=args.lang, progress=True, strict=strict)
+    else:
+        sites, source = sites_for(args, profile, ls)
+        result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
+                          sites_source=source, strict=strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     for text in result.not_evaluated_texts(args.lang):

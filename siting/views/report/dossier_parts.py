@@ -190,6 +190,10 @@ def fact_rows(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
         field = spec.params.get("field") if spec.kind == "municipality_attribute" else None
         source = (_spec_label(layerset, layer_type, lang, field) if layer_type
                   else src_sites)
+        decided = result.table.at[idx, f"source_{spec.id}"] \
+            if f"source_{spec.id}" in result.table.columns else None
+        if isinstance(decided, str) and decided.strip():  # local evidence decided this value
+            source = decided
         facts.append(FactRow(spec.label(lang),
                              value_text(result.table.at[idx, col], spec.unit, lang,
                                         metric_id=spec.id), source))
