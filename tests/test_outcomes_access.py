@@ -26,7 +26,7 @@ from siting.cli import main
 from siting.core.errors import StoreError
 from siting.learn.adapters import cases_frame_from_store
 from siting.outcomes import Case, OutcomeStore, people
-from siting.outcomes.access import CONTENT_TABLES
+from siting.outcomes.access import CONTENT_TABLES, WORKSPACE_TABLES
 from siting.views.report.outcome_cases import load_cases
 
 pytestmark = pytest.mark.postgres
@@ -112,7 +112,7 @@ def test_rls_is_on_with_policies_for_every_content_table(world: World) -> None:
     engine = create_engine(world.owner)
     with engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-        for table, _, _ in CONTENT_TABLES:
+        for table, _, _ in (*CONTENT_TABLES, *WORKSPACE_TABLES):
             enabled = conn.execute(text(
                 "SELECT c.relrowsecurity FROM pg_class c JOIN pg_namespace n "
                 "ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relname = :t"),
