@@ -24,7 +24,8 @@ __all__ = ["LearnKey", "db_url", "decided", "learning", "prefetch", "revision_co
 _LOG = logging.getLogger("siting.app")
 _KEEP = 16
 
-LearnKey = tuple[str, str, bool, bool, int]  # url, profile, withdrawn as lost, confidential, rev
+# url, logged-in person (None: local mode), profile, withdrawn as lost, confidential, revisions
+LearnKey = tuple[str, str | None, str, bool, bool, int]
 
 
 def db_url() -> str:
@@ -32,11 +33,11 @@ def db_url() -> str:
     return os.environ.get("SITING_DB_URL", "").strip()
 
 
-def revision_count(url: str) -> int:
-    """How many revisions the log has (changes whenever a case is written)."""
+def revision_count(url: str, person: str | None = None) -> int:
+    """How many revisions ``person`` may see (changes whenever a case is written)."""
     from siting.outcomes import OutcomeStore
 
-    store = OutcomeStore.open(url or None)
+    store = OutcomeStore.open(url or None, act_as=person)
     try:
         return int(store.revision_count())
     finally:
@@ -47,8 +48,8 @@ def _fit(key: LearnKey, profile: Any) -> Any:
     from siting.learn.adapters import learn_from_store
     from siting.outcomes import OutcomeStore
 
-    url, _, withdrawn_as_lost, include_confidential, _ = key
-    store = OutcomeStore.open(url or None)
+    url, person, _, withdrawn_as_lost, include_confidential, _ = key
+    store = OutcomeStore.open(url or None, act_as=person)  # learns only what person may see
     try:
         return learn_from_store(store, profile, withdrawn_as_lost=withdrawn_as_lost,
                                 include_confidential=include_confidential)
@@ -68,7 +69,7 @@ class _Jobs:
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
-                _LOG.info("learning from the outcome log in the background: %s", key[1:])
+                _LOG.info("learning from the outcome log in the background: %s", key[2:])
                 job = self._pool.submit(_fit, key, profile)
                 self._jobs[key] = job
                 while len(self._jobs) > _KEEP:
@@ -87,15 +88,15 @@ def learning(key: LearnKey, profile: Any) -> Future[Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def decided(url: str, profile_name: str, withdrawn_as_lost: bool, include_confidential: bool,
-            revisions: int) -> tuple[int, int]:
+def decided(url: str, person: str | None, profile_name: str, withdrawn_as_lost: bool,
+            include_confidential: bool, revisions: int) -> tuple[int, int]:
     """(won, lost) cases learning would use, per log version (``revisions``) and profile."""
     from app_pages import _cache as _data
     from siting.learn.adapters import decided_counts
     from siting.outcomes import OutcomeStore
 
     del revisions  # part of the cache key only
-    store = OutcomeStore.open(url or None)
+    store = OutcomeStore.open(url or None, act_as=person)
     try:
         return decided_counts(store, _data.profile(profile_name),
                               withdrawn_as_lost=withdrawn_as_lost,
@@ -112,16 +113,17 @@ def prefetch(profile_name: str, withdrawn_as_lost: bool = False,
     cases, so the Lessons page usually finds its result ready.
     """
     from app_pages import _cache as _data
+    from app_pages._auth import current_person
     from siting.learn.result import MIN_LEARNABLE_PER_CLASS
 
-    url = db_url()
+    url, person = db_url(), current_person()
     try:
-        revisions = revision_count(url)
-        won, lost = decided(url, profile_name, withdrawn_as_lost, include_confidential,
+        revisions = revision_count(url, person)
+        won, lost = decided(url, person, profile_name, withdrawn_as_lost, include_confidential,
                             revisions)
     except Exception:  # the log may be unreachable; the Lessons page says so itself
         _LOG.debug("no prefetch of lessons", exc_info=True)
         return
     if min(won, lost) >= MIN_LEARNABLE_PER_CLASS:
-        learning((url, profile_name, withdrawn_as_lost, include_confidential, revisions),
-                 _data.profile(profile_name))
+        learning((url, person, profile_name, withdrawn_as_lost, include_confidential,
+                  revisions), _data.profile(profile_name))

@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._auth import current_person
 from app_pages._state import AppState
 from siting.views.report import tr
 
@@ -24,18 +25,18 @@ def _weights_key(state: AppState) -> tuple[tuple[str, float], ...]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _dossier(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: str,
-             lang: str, fmt: str) -> bytes:
+             lang: str, fmt: str, person: str | None = None) -> bytes:
     from siting.core.errors import SitingError
     from siting.views.report import build_dossier, render_dossier
     from siting.views.report.outcome_cases import load_cases
 
     del key  # part of the cache key only
-    try:  # the app's outcome log ($SITING_DB_URL or the user's store); never confidential
-        cases, withheld = load_cases(industry=str(_result.profile.industry))
+    try:  # the app's outcome log, as the logged-in person: only what may leave the organisation
+        cases, own = load_cases(industry=str(_result.profile.industry), act_as=person)
     except SitingError:
-        cases, withheld = None, 0
+        cases, own = None, ()
     d = build_dossier(_result, site_id, _layerset, lang=lang, cases=cases,
-                      confidential_withheld=withheld)
+                      own_organisations=own)
     return render_dossier(d, fmt)
 
 
@@ -55,13 +56,14 @@ def dossier_button(result: Any, state: AppState, site_id: str) -> None:
     pdf_col, html_col = st.columns(2)
     pdf_col.download_button(
         tr("download_dossier", state.lang),
-        partial(_dossier, result, layerset, key, site_id, state.lang, "pdf"),
+        partial(_dossier, result, layerset, key, site_id, state.lang, "pdf", current_person()),
         file_name=f"dossier_{site_id}_{state.profile}_{state.lang}.pdf",
         mime="application/pdf", help=tr("download_help", state.lang), on_click="ignore",
         key=f"dossier_download_{state.lang}", icon=":material/picture_as_pdf:")
     html_col.download_button(
         tr("download_dossier_html", state.lang),
-        partial(_dossier, result, layerset, key, site_id, state.lang, "html"),
+        partial(_dossier, result, layerset, key, site_id, state.lang, "html",
+                current_person()),
         file_name=f"dossier_{site_id}_{state.profile}_{state.lang}.html",
         mime="text/html", help=tr("download_help_html", state.lang), on_click="ignore",
         key=f"dossier_html_download_{state.lang}", icon=":material/html:")

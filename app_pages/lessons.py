@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._auth import current_person
 from app_pages._learning import db_url, decided, learning, revision_count
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
@@ -85,20 +86,21 @@ def _body(state: AppState) -> None:
     conf = c2.checkbox(t("lessons.include_confidential", lang), key="learn_conf")
     with st.expander(t("lessons.backtest", lang)):
         _backtest_section(state, prof)
-    url = db_url()
+    url, person = db_url(), current_person()
     try:
         import siting.learn.adapters  # noqa: F401
     except ImportError:
         st.info(t("common.not_available", lang, what="siting.learn.adapters"))
         return
-    won, lost = decided(url, state.profile, wal, conf, revision_count(url))
+    revisions = revision_count(url, person)
+    won, lost = decided(url, person, state.profile, wal, conf, revisions)
     if min(won, lost) < MIN_LEARNABLE_PER_CLASS:
         industry = t(f"industry_in_text.{prof.industry}", lang)
         st.info(md(t("lessons.need_cases", lang, need=MIN_LEARNABLE_PER_CLASS, won=won,
                      lost=lost, industry=industry)))
         st.caption(md(t("lessons.thin", lang, n=MIN_CASES_PER_CLASS)))
         return
-    job = learning((url, state.profile, wal, conf, revision_count(url)), prof)
+    job = learning((url, person, state.profile, wal, conf, revisions), prof)
     if not job.done():
         _wait_for(job, lang)
         return

@@ -13,6 +13,7 @@ import shapely
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._auth import current_person
 from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_error, show_problems
 from siting.core.errors import SitingError
@@ -25,10 +26,10 @@ _TABLE_ROWS_HTML = 200
 
 
 @st.cache_resource(show_spinner=False)
-def _store(url: str) -> Any:
+def _store(url: str, person: str | None) -> Any:
     from siting.outcomes import OutcomeStore
 
-    return OutcomeStore.open(url or None)
+    return OutcomeStore.open(url or None, act_as=person)  # one store per logged-in person
 
 
 def _db_url() -> str:
@@ -191,8 +192,10 @@ def _import_export(store: Any, state: AppState, cases: list[Any]) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(up.name).name
                 path.write_bytes(up.getvalue())
+                bar = st.progress(0.0)
                 try:
-                    report = import_file(store, path)
+                    report = import_file(store, path, progress=lambda done, total: bar.progress(
+                        done / max(total, 1), text=f"{done:,} / {total:,}"))
                 except ImportValidationError as exc:
                     st.error(t("outcomes.import_failed", lang))
                     show_problems(problems_frame(exc.problems, lang))
@@ -216,7 +219,7 @@ def _body(state: AppState) -> None:
 
     lang = state.lang
     st.title(t("outcomes.title", lang))
-    store = _store(_db_url())
+    store = _store(_db_url(), current_person())
     st.caption(f"{md(t('outcomes.db', lang))}: {md(store.url)}")
     if state.flash:
         st.success(md(state.flash))

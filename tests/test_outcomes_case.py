@@ -123,8 +123,9 @@ def test_frame_has_contract_columns() -> None:
                                "800000 7200100, 800000 7200000))", is_fictional=True)]
     frame = cases_to_frame(cases)
     head = ["case_id", "title", "industry", "profile", "kommunkod", "year_started",
-            "year_decided", "outcome", "confidentiality", "is_fictional", "x", "y"]
-    assert list(frame.columns[:12]) == head
+            "year_decided", "outcome", "confidentiality", "organisation", "is_fictional", "x",
+            "y"]
+    assert list(frame.columns[:13]) == head
     for factor in factor_ids():
         assert f"soft_{factor}" in frame.columns
     assert {"metric_dist_rail_m", "metric_site_area_ha"} <= set(frame.columns)
@@ -155,3 +156,15 @@ def test_case_problems_carry_swedish_text() -> None:
     assert "mindre än" in problems["year_decided"].message_sv
     assert "4-digit municipality code" in str(problems["kommunkod"])  # English unchanged
     assert all(p.message_sv for p in problems.values())
+
+
+def test_site_outside_the_country_outline_is_refused() -> None:
+    """Inside Sweden's box is not enough: Oslo lies in it, but outside the country's outline."""
+    oslo, skelleftea = "POINT (262410 6649018)", "POINT (782878 7193894)"
+    real = {**GOOD, "is_fictional": False}
+    problems = validate_case({**real, "geometry_wkt": oslo})
+    assert [p.field for p in problems] == ["geometry_wkt"]
+    assert "outside Sweden's outline" in problems[0].message
+    assert validate_case({**real, "geometry_wkt": skelleftea}) == []
+    # a fictional (demo) case lies in the fictional Demolän: only the box applies
+    assert validate_case({**GOOD, "geometry_wkt": oslo}) == []

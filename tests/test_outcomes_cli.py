@@ -35,14 +35,17 @@ def db(tmp_path: Path) -> str:
     return str(tmp_path / "cli.sqlite")
 
 
-def test_add_list_show_history_delete_restore(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_list_show_history_delete_restore(db: str, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SITING_USER", "anna")  # the local identity; --user is ignored
     code, out, err = _cli(["--db", db, "add", "--id", "CLI-1", "--title", "Batterifabrik",
                            "--industry", "battery", "--kommun", "2482", "--outcome", "won",
                            "--year-decided", "2017", "--lonlat", "20.95", "64.75",
                            "--soft", "responsiveness=5", "planning_speed=4",
                            "--evidence", "responsiveness=offer within a week",
-                           "--metric", "grid_capacity_10km_mw=450,5", "--user", "anna"], capsys)
+                           "--metric", "grid_capacity_10km_mw=450,5", "--user", "mallory"], capsys)
     assert code == 0, err
+    assert "--user is ignored; changes are recorded as anna" in err
     assert "added CLI-1" in out
     with OutcomeStore.open(db) as store:
         case = store.get("CLI-1")
@@ -119,7 +122,7 @@ def test_update_changes_only_given_fields(db: str, capsys: pytest.CaptureFixture
                  "--metric", "dist_rail_m=100"], capsys)[0] == 0
     code, out, err = _cli(["--db", db, "update", "U-1", "--outcome", "won", "--year-decided",
                            "2024", "--soft", "site_control=", "planning_speed=5",
-                           "--metric", "site_area_ha=40", "--user", "bo"], capsys)
+                           "--metric", "site_area_ha=40"], capsys)
     assert code == 0 and "version 2" in out, err
     with OutcomeStore.open(db) as store:
         case = store.get("U-1")

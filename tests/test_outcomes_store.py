@@ -26,8 +26,13 @@ def _case(case_id: str = "T-1", **changes: object) -> Case:
                 metrics_vintage="2026-11 demo", soft={"responsiveness": 5, "site_control": 3},
                 soft_evidence={"responsiveness": "offer in a week"},
                 decisive_factors=("responsiveness", "grid"), notes="åäö ÅÄÖ",
-                source="https://example.org", confidentiality="public", organisation="Norrvik")
+                source="https://example.org", confidentiality="public", organisation="norrvik")
     return dataclasses.replace(base, **changes)
+
+
+def _by(store: OutcomeStore, name: str) -> str:
+    """The recorded author: the given name on SQLite, the database role on PostgreSQL."""
+    return name if store.dialect == "sqlite" else store.whoami().user
 
 
 @pytest.fixture(params=BACKENDS)
@@ -49,7 +54,7 @@ def test_add_and_get_returns_identical_content(store: OutcomeStore) -> None:
     assert got == _case()
     assert got.geometry_wkt == POLYGON
     assert got.meta is not None and got.meta.version == 1
-    assert got.meta.created_by == "anna" and got.meta.created_at.tzinfo is not None
+    assert got.meta.created_by == _by(store, "anna") and got.meta.created_at.tzinfo is not None
     with pytest.raises(StoreError, match="already exists"):
         store.add(_case(), user="bo")
 
@@ -63,7 +68,7 @@ def test_update_bumps_version_and_writes_revision(store: OutcomeStore) -> None:
     assert store.get("T-1").metrics == {"dist_rail_m": 100.0}
     history = store.history("T-1")
     assert [(r.revision_no, r.action, r.changed_by) for r in history] == [
-        (1, "create", "anna"), (2, "update", "bo")]
+        (1, "create", _by(store, "anna")), (2, "update", _by(store, "bo"))]
     assert history[0].case() == _case()
     assert history[1].snapshot["title"] == "Ny titel"
     # an update that changes nothing writes nothing

@@ -45,29 +45,44 @@ def test_cli_dossier_pdf(tmp_path, capsys, no_default_store) -> None:
     assert "Utfallsloggen användes inte" in text  # no outcome log -> said so, not hidden
 
 
-def test_cli_dossier_confidential_only_with_flag(tmp_path, capsys) -> None:
-    from siting.outcomes import OutcomeStore, seed_store
+def _log_with_own_cases(db) -> tuple[str, str]:
+    """A local log: the demo cases plus an own internal and an own confidential case at NV-01."""
+    from siting.outcomes import Case, OutcomeStore, seed_store
 
-    db = tmp_path / "outcomes.sqlite"
     store = OutcomeStore.open(str(db))
     try:
         seed_store(store, "demo")
-        secret = [c for c in store.list(industry="battery")
-                  if c.confidentiality == "confidential"]
+        near = store.list(industry="battery")[0]
+        for case_id, title, level in (("OWN-INT", "EGET INTERNT 4711", "internal"),
+                                      ("OWN-CONF", "HEMLIGT 4712", "confidential")):
+            store.add(Case(case_id, title, "battery", near.kommunkod, "ongoing",
+                           geometry_wkt=near.geometry_wkt, confidentiality=level,
+                           soft=dict(near.soft), metrics=dict(near.metrics)))
     finally:
         store.close()
-    assert secret, "the demo log has confidential battery cases"
+    return "EGET INTERNT 4711", "HEMLIGT 4712"
+
+
+def test_cli_dossier_own_internal_only_with_flag_and_marked(tmp_path, capsys) -> None:
+    db = tmp_path / "outcomes.sqlite"
+    internal, secret = _log_with_own_cases(db)
     base = ["dossier", "--profile", "battery_plant", "--site", "NV-01", "--draws", "50",
             "--lang", "en", "--db", str(db)]
     hidden, shown = tmp_path / "hidden.html", tmp_path / "shown.html"
     assert main([*base, "--out", str(hidden)]) == 0, capsys.readouterr().err
-    assert main([*base, "--include-confidential", "--out", str(shown)]) == 0
+    assert main([*base, "--include-internal", "--out", str(shown)]) == 0
     page_hidden = hidden.read_text(encoding="utf-8")
     page_shown = shown.read_text(encoding="utf-8")
-    assert f"{len(secret)} confidential cases are left out" in page_hidden
-    assert "included at the user&#39;s request" in page_shown
-    for case in secret:
-        assert case.title.replace("&", "&amp;") not in page_hidden
+    assert internal not in page_hidden and "INTERNAL" not in page_hidden
+    assert "left out" not in page_hidden and "withheld" not in page_hidden
+    assert page_shown.count("INTERNAL – contains") >= 2  # top and bottom of the page
+    assert secret not in page_shown and secret not in page_hidden
+    pdf = tmp_path / "shown.pdf"
+    assert main([*base, "--include-internal", "--out", str(pdf)]) == 0
+    text = _pdf_text(pdf)
+    pages = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                               check=True).stdout.split("Pages:")[1].split()[0])
+    assert text.count("INTERNAL – contains") >= pages  # on every page
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
@@ -125,24 +140,21 @@ def test_comparison_pdf_and_table(tmp_path) -> None:
             assert sid in text
 
 
-def test_load_cases_reads_confidential_only_on_request(tmp_path, no_default_store) -> None:
-    from siting.outcomes import OutcomeStore, seed_store
+def test_load_cases_reads_only_what_may_leave(tmp_path, no_default_store) -> None:
+    from siting.outcomes import OutcomeStore
     from siting.views.report.outcome_cases import load_cases
 
     del no_default_store
-    assert load_cases(None, industry="battery") == (None, 0)  # no log: nothing is created
+    assert load_cases(None, industry="battery") == (None, ())  # no log: nothing is created
     db = tmp_path / "log.sqlite"
-    store = OutcomeStore.open(str(db))
-    try:
-        seed_store(store, "demo")
-        n_secret = len(store.list(industry="battery", confidentiality=["confidential"]))
-    finally:
-        store.close()
-    frame, withheld = load_cases(str(db), industry="battery")
-    assert n_secret > 0 and withheld == n_secret
-    assert "confidential" not in set(frame["confidentiality"])
+    _log_with_own_cases(db)
+    with OutcomeStore.open(str(db)) as store:
+        others_internal = {c.case_id for c in store.list(industry="battery")
+                           if c.confidentiality == "internal" and c.organisation != "local"}
+    frame, own = load_cases(str(db), industry="battery")
+    assert own == ("local",)
+    assert set(frame["confidentiality"]) <= {"public", "network"}
     assert set(frame["industry"]) == {"battery"}
-    full, withheld = load_cases(str(db), industry="battery", include_confidential=True)
-    assert withheld == 0
-    assert (full["confidentiality"] == "confidential").sum() == n_secret
-    assert len(full) == len(frame) + n_secret
+    full, _ = load_cases(str(db), industry="battery", include_internal=True)
+    assert set(full["case_id"]) - set(frame["case_id"]) == {"OWN-INT"}
+    assert others_internal and not others_internal & set(full["case_id"])

@@ -165,49 +165,59 @@ def test_html_escapes_data(results, demo_ls) -> None:
 
 
 # ----------------------------------------------------------------------------- outcome log
-def _cases_with_secret(result, site_id: str) -> pd.DataFrame:
+def _cases_with_own(result, site_id: str) -> pd.DataFrame:
+    """Demo cases plus an own internal and an own confidential case nearest to the site."""
     frame = cases_to_frame(demo_cases())
     idx = result.site_index(site_id)
     c = result.sites.geometry.loc[idx].representative_point()
-    secret = frame[frame["industry"] == result.profile.industry].iloc[[0]].copy()
-    secret["case_id"] = "SECRET-1"
-    secret["title"] = "HEMLIGT TESTFALL 4711"
-    secret["confidentiality"] = "confidential"
-    secret["x"], secret["y"] = c.x, c.y  # the nearest case of all
-    return pd.concat([frame, secret], ignore_index=True)
+    own = frame[frame["industry"] == result.profile.industry].iloc[[0, 0]].copy()
+    own["case_id"] = ["OWN-INT", "SECRET-1"]
+    own["title"] = ["EGET INTERNT 4711", "HEMLIGT TESTFALL 4712"]
+    own["confidentiality"] = ["internal", "confidential"]
+    own["organisation"] = "norrvik"
+    own["x"], own["y"] = c.x, c.y  # the nearest cases of all
+    return pd.concat([frame, own], ignore_index=True)
 
 
-def test_confidential_cases_never_appear_unless_included(results, demo_ls) -> None:
+def test_only_shareable_cases_appear_and_own_internal_only_on_request(results, demo_ls) -> None:
     res = results["battery_plant"]
-    cases = _cases_with_secret(res, "NV-01")
-    n_secret = int(((cases["confidentiality"] == "confidential")
-                    & (cases["industry"] == "battery")).sum())
+    cases = _cases_with_own(res, "NV-01")
     hidden = build_dossier(res, "NV-01", demo_ls, lang="sv", n_draws=50, with_map=False,
-                           cases=cases, learn_options=_FAST_LEARN)
+                           cases=cases, own_organisations=("norrvik",),
+                           learn_options=_FAST_LEARN)
     page = render_dossier(hidden, "html").decode("utf-8")
-    assert "HEMLIGT TESTFALL 4711" not in page
-    assert all(c.case_id != "SECRET-1" for c in hidden.lessons.cases)
-    assert hidden.lessons.n_confidential_excluded == n_secret
+    assert "HEMLIGT TESTFALL 4712" not in page and "EGET INTERNT 4711" not in page
+    assert {c.case_id for c in hidden.lessons.cases}.isdisjoint({"SECRET-1", "OWN-INT"})
+    assert not hidden.lessons.internal_included and "INTERNT" not in page
     assert hidden.lessons.p_win is not None
     assert 0.0 <= hidden.lessons.p_low <= hidden.lessons.p_win <= hidden.lessons.p_high <= 1.0
 
     shown = build_dossier(res, "NV-01", demo_ls, lang="sv", n_draws=50, with_map=False,
-                          cases=cases, include_confidential=True, learn_options=_FAST_LEARN)
-    assert shown.lessons.cases[0].case_id == "SECRET-1"
-    assert "HEMLIGT TESTFALL 4711" in render_dossier(shown, "html").decode("utf-8")
-    assert shown.lessons.n_cases > hidden.lessons.n_cases  # the model used them too
+                          cases=cases, include_internal=True, own_organisations=("norrvik",),
+                          learn_options=_FAST_LEARN)
+    page = render_dossier(shown, "html").decode("utf-8")
+    assert shown.lessons.cases[0].case_id == "OWN-INT" and shown.lessons.internal_included
+    assert "EGET INTERNT 4711" in page and "HEMLIGT TESTFALL 4712" not in page
+    assert "INTERNT – innehåller" in page
+    assert shown.lessons.n_cases > hidden.lessons.n_cases  # the model used it too
+    other = build_dossier(res, "NV-01", demo_ls, lang="sv", n_draws=50, with_map=False,
+                          cases=cases, include_internal=True, own_organisations=("lulea",),
+                          learn_options=_FAST_LEARN)  # someone else's internal case: never
+    assert "OWN-INT" not in {c.case_id for c in other.lessons.cases}
 
 
-def test_filter_cases_drops_confidential_and_other_industries() -> None:
-    frame = pd.DataFrame({"case_id": ["a", "b", "c", "d"],
-                          "industry": ["battery", "battery", "steel", "battery"],
-                          "confidentiality": ["public", "confidential", "confidential",
-                                              "internal"]})
-    kept, n = filter_cases(frame, industry="battery")
-    assert kept["case_id"].tolist() == ["a", "d"] and n == 1
-    kept, n = filter_cases(frame, industry="battery", include_confidential=True)
-    assert kept["case_id"].tolist() == ["a", "b", "d"] and n == 0
-    assert filter_cases(None)[0].empty
+def test_filter_cases_keeps_only_what_may_leave() -> None:
+    frame = pd.DataFrame({"case_id": ["a", "b", "c", "d", "e", "f"],
+                          "industry": ["battery", "battery", "steel", "battery", "battery",
+                                       "battery"],
+                          "confidentiality": ["public", "confidential", "public", "internal",
+                                              "network", "internal"],
+                          "organisation": ["x", "me", "x", "me", "x", "x"]})
+    assert filter_cases(frame, industry="battery")["case_id"].tolist() == ["a", "e"]
+    kept = filter_cases(frame, industry="battery", include_internal=True,
+                        own_organisations=("me",))
+    assert kept["case_id"].tolist() == ["a", "d", "e"]
+    assert filter_cases(None).empty
 
 
 def test_lessons_without_outcome_log_say_so(results, demo_ls) -> None:

@@ -121,9 +121,8 @@ def test_layers_are_stored_with_features_and_history(ws: WorkspaceStore) -> None
 
 def test_migration_0003_creates_and_drops_the_workspace_tables(url: str) -> None:
     import geoalchemy2  # noqa: F401 - teaches SQLAlchemy to reflect PostGIS columns
-    from alembic import command
 
-    from siting.outcomes.store import _alembic_config, upgrade_schema
+    from siting.outcomes.database import upgrade_schema
 
     WorkspaceStore.open(url).close()
     engine = create_engine(url)
@@ -132,10 +131,9 @@ def test_migration_0003_creates_and_drops_the_workspace_tables(url: str) -> None
             "workspace_layer_revision"} <= tables
     cols = {c["name"]: c for c in inspect(engine).get_columns("workspace_site")}
     assert cols["organisation_id"]["nullable"] is False and "level" in cols
-    with engine.begin() as conn:
-        command.downgrade(_alembic_config(conn), "0001_initial")
+    upgrade_schema(engine, "0002_people", confirmed=True)  # down past 0004 and 0003
     assert not {"workspace_site", "workspace_layer"} & set(inspect(engine).get_table_names())
-    upgrade_schema(engine)
+    upgrade_schema(engine, confirmed=True)
     assert "workspace_site" in set(inspect(engine).get_table_names())
     engine.dispose()
 

@@ -31,6 +31,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.surface_cmd",
     "siting.cli.report_cmd",
     "siting.cli.backtest_cmd",
+    "siting.cli.admin_cmd",
 )
 
 

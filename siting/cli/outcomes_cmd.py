@@ -13,7 +13,14 @@ Examples
     siting outcomes history SE-2024-X
     siting outcomes restore SE-2024-X 1
     siting outcomes export cases.xlsx
+    siting outcomes verify
+    siting outcomes redact SE-2024-X --fields notes soft_evidence --reason "erasure request"
+    siting outcomes migrate --db postgresql+psycopg://owner:pw@host/db
     siting --help; siting outcomes --db postgresql+psycopg://u:pw@host/db list --json
+
+Who makes a change is the authenticated identity: the database role of the
+connection (PostgreSQL) or ``$SITING_USER`` / the login (SQLite). There is no
+``--user`` flag any more (it is ignored with a message).
 """
 
 from __future__ import annotations
@@ -24,19 +31,20 @@ import sys
 from typing import Any
 
 from siting.core.errors import StoreError
+from siting.outcomes.access import LEVELS
 
 __all__ = ["register", "run"]
 
 _ACTIONS = ("add", "update", "list", "show", "history", "restore", "delete", "undelete", "import",
-            "export", "seed")
+            "export", "seed", "verify", "redact", "migrate")
 
 
 def _db_option(parser: argparse.ArgumentParser, default: Any) -> None:
     parser.add_argument("--db", default=default, metavar="URL",
                         help="outcome-log URL or SQLite file (default: $SITING_DB_URL or "
                              "outcomes.sqlite in the user data directory)")
-    parser.add_argument("--user", default=default,
-                        help="who is making the change (default: $SITING_USER or the login)")
+    # the author is the authenticated identity; a free-text --user is ignored (see _ignored_user)
+    parser.add_argument("--user", default=default, help=argparse.SUPPRESS)
 
 
 def register(subparsers: Any) -> None:
@@ -101,6 +109,20 @@ def register(subparsers: Any) -> None:
     seed = action("seed", "load the seed cases (idempotent)")
     seed.add_argument("--which", choices=("real", "demo", "all"), default="all")
 
+    ver = action("verify", "check the audit trail's hash chain (changes, deletions, gaps)")
+    ver.add_argument("case_id", nargs="?", help="only this case")
+
+    red = action("redact", "purge text of a case's earlier revisions (admins; recorded)")
+    red.add_argument("case_id")
+    red.add_argument("--fields", nargs="+", default=["notes", "soft_evidence"],
+                     help="fields to purge (default: notes soft_evidence)")
+    red.add_argument("--reason", required=True, help="why (kept with who and when)")
+    red.add_argument("--up-to", type=int, dest="up_to",
+                     help="last revision to purge (default: all but the current one)")
+
+    mig = action("migrate", "upgrade (or downgrade) the log's schema; back a shared log up first")
+    mig.add_argument("--to", default="head", help="target revision (default: head)")
+
 
 def _case_options(p: argparse.ArgumentParser, *, for_update: bool) -> None:
     """Options for the case fields; for ``update`` every one is optional and unset."""
@@ -140,13 +162,14 @@ def _case_options(p: argparse.ArgumentParser, *, for_update: bool) -> None:
     p.add_argument("--decisive", nargs="*", metavar="TAG", **kw)
     p.add_argument("--notes", **kw)
     p.add_argument("--source", help="public source (URL or citation)", **kw)
-    p.add_argument("--confidentiality", choices=("public", "internal", "confidential"), **kw)
+    p.add_argument("--confidentiality", choices=LEVELS,
+                   help="who may see it (default for a new case: internal)", **kw)
     fict = p.add_mutually_exclusive_group()
     fict.add_argument("--fictional", dest="is_fictional", action="store_true",
                       help="mark as a fictional case", **kw)
     if for_update:
         fict.add_argument("--not-fictional", dest="is_fictional", action="store_false", **kw)
-    p.add_argument("--organisation", **kw)
+    p.add_argument("--organisation", help="owning organisation id (default: yours)", **kw)
     p.add_argument("--comment", default="")
 
 
@@ -168,7 +191,7 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kommun", dest="kommunkod", help="4-digit kommunkod")
     parser.add_argument("--exclude-fictional", action="store_true")
     parser.add_argument("--confidentiality", nargs="+", metavar="LEVEL",
-                        choices=("public", "internal", "confidential"),
+                        choices=LEVELS,
                         help="only these levels, e.g. --confidentiality public before sharing")
 
 
@@ -259,7 +282,7 @@ def _add(store: Any, args: argparse.Namespace) -> int:
 
     data = _case_data(args, {"case_id": args.case_id})
     case = case_from_dict(data, source="command line")
-    saved = store.add(case, user=args.user, comment=args.comment)
+    saved = store.add(case, comment=args.comment)
     print(f"added {saved.case_id} (version {saved.meta.version})")
     return 0
 
@@ -271,7 +294,7 @@ def _update(store: Any, args: argparse.Namespace) -> int:
     case = case_from_dict(_case_data(args, case_to_dict(current)), source="command line",
                           location=f"case {args.case_id}")
     expected = args.expected_version or current.meta.version
-    saved = store.update(case, expected_version=expected, user=args.user, comment=args.comment)
+    saved = store.update(case, expected_version=expected, comment=args.comment)
     if saved.meta.version == current.meta.version:
         print(f"{saved.case_id}: nothing changed (version {saved.meta.version})")
     else:
@@ -307,12 +330,75 @@ def _show(case: Any) -> str:
     return "\n".join(lines)
 
 
+def _ignored_user(store: Any, args: argparse.Namespace) -> None:
+    if getattr(args, "user", None):
+        print(f"note: --user is ignored; changes are recorded as {store.whoami().user} "
+              "(the database role you connect as, or $SITING_USER / your login locally)",
+              file=sys.stderr)
+
+
+def _import_with_bar(store: Any, path: str) -> Any:
+    """Import with a tqdm progress bar on a terminal (rows validated first, then written)."""
+    from tqdm import tqdm
+
+    from siting.outcomes import import_file
+
+    bar = tqdm(total=0, unit="case", desc="importing", file=sys.stderr,
+               disable=not sys.stderr.isatty())
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        return import_file(store, path, progress=progress)
+    finally:
+        bar.close()
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from siting.outcomes.database import default_url, make_engine, normalise_url, upgrade_schema
+
+    engine = make_engine(normalise_url(args.db or default_url()))
+    try:
+        upgrade_schema(engine, args.to, confirmed=True)
+    finally:
+        engine.dispose()
+    print(f"the outcome log's schema is at {args.to}")
+    return 0
+
+
+def _trail(store: Any, args: argparse.Namespace) -> int:
+    from siting.outcomes import trail
+
+    if args.outcomes_action == "redact":
+        red = trail.redact(store, args.case_id, args.fields, reason=args.reason,
+                           up_to_revision=args.up_to)
+        print(f"redacted {', '.join(red.fields)} of {red.case_id} revisions 1..{red.up_to_revision}"
+              f" (by {red.redacted_by}: {red.reason})")
+        return 0
+    problems = trail.verify(store, args.case_id)
+    for problem in problems:
+        print(str(problem))
+    if problems:
+        print(f"the audit trail was changed outside siting: {len(problems)} problem(s)",
+              file=sys.stderr)
+        return 1
+    print("audit trail intact")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute one ``siting outcomes`` action; returns the exit code."""
-    from siting.outcomes import OutcomeStore, export_cases, import_file, seed_store
+    from siting.outcomes import OutcomeStore, export_cases, seed_store
 
     act = args.outcomes_action
+    if act == "migrate":
+        return _migrate(args)
     with OutcomeStore.open(args.db) as store:
+        _ignored_user(store, args)
+        if act in ("verify", "redact"):
+            return _trail(store, args)
         if act == "add":
             return _add(store, args)
         if act == "update":
@@ -324,10 +410,11 @@ def run(args: argparse.Namespace) -> int:
                 return 0
             rows = [[c.case_id, c.industry, c.kommunkod, c.outcome,
                      "" if c.year_decided is None else str(c.year_decided),
+                     c.organisation, c.confidentiality,
                      "deleted" if c.meta and c.meta.is_deleted else "",
                      c.title if len(c.title) <= 50 else c.title[:49] + "…"] for c in cases]
-            print(_table(rows, ["case_id", "industry", "kommun", "outcome", "decided", "",
-                                "title"]))
+            print(_table(rows, ["case_id", "industry", "kommun", "outcome", "decided",
+                                "organisation", "level", "", "title"]))
             print(f"{len(cases)} case(s)")
             return 0
         if act == "show":
@@ -352,23 +439,28 @@ def run(args: argparse.Namespace) -> int:
                                  f"{r.changed_at:%Y-%m-%d %H:%M:%S}",
                                  "(new case)" if i == 0 else shown, r.comment])
                 print(_table(rows, ["rev", "action", "by", "at (UTC)", "changed", "comment"]))
+                from siting.outcomes.trail import redactions
+
+                for red in redactions(store, args.case_id):
+                    print(f"redacted {', '.join(red.fields)} of revisions 1..{red.up_to_revision} "
+                          f"by {red.redacted_by} at {red.redacted_at:%Y-%m-%d %H:%M} UTC: "
+                          f"{red.reason}")
             return 0
         if act == "restore":
-            case = store.restore(args.case_id, args.revision, user=args.user,
-                                 comment=args.comment)
+            case = store.restore(args.case_id, args.revision, comment=args.comment)
             print(f"restored {case.case_id} to revision {args.revision} "
                   f"(now version {case.meta.version})")
             return 0
         if act == "delete":
-            case = store.delete(args.case_id, user=args.user, comment=args.comment)
+            case = store.delete(args.case_id, comment=args.comment)
             print(f"deleted {case.case_id} (undo: siting outcomes undelete {case.case_id})")
             return 0
         if act == "undelete":
-            case = store.undelete(args.case_id, user=args.user, comment=args.comment)
+            case = store.undelete(args.case_id, comment=args.comment)
             print(f"undeleted {case.case_id}")
             return 0
         if act == "import":
-            report = import_file(store, args.file, user=args.user)
+            report = _import_with_bar(store, args.file)
             print(f"imported {args.file}: {report.summary()}")
             return 0
         if act == "export":
@@ -377,7 +469,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {len(cases)} case(s) to {args.file}")
             return 0
         if act == "seed":
-            report = seed_store(store, args.which, user=args.user or "siting-seed")
+            report = seed_store(store, args.which)
             print(f"seeded ({args.which}): {report.summary()}")
             return 0
     print(f"unknown action {act!r}", file=sys.stderr)  # pragma: no cover - argparse guards

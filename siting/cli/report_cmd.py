@@ -13,7 +13,8 @@ Defaults as for ``siting score``: catalogue ``demo``; region = the demo study ar
 the demo catalogue, ``all`` otherwise. The outcome log (for "lessons from past
 establishments") is read from ``--db``, else from ``$SITING_DB_URL`` or the user's
 default store when one exists; ``--no-outcomes`` leaves it out. Confidential cases are
-never used unless ``--include-confidential`` is given.
+never used; your own organisation's ``internal`` ones only with ``--include-internal``
+(every page is then marked).
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ def register(subparsers: Any) -> None:
                               "the best-ranked site")
     dossier.add_argument("--no-outcomes", action="store_true",
                          help="leave the outcome log out of the dossier")
-    dossier.add_argument("--include-confidential", action="store_true",
-                         help="also use and list outcome-log cases marked confidential "
-                              "(default: they never appear)")
+    dossier.add_argument("--include-internal", action="store_true",
+                         help="also use your own organisation's internal cases (every page is "
+                              "marked); confidential cases never appear")
     dossier.add_argument("--draws", type=int, default=2000,
                          help="weight draws for the rank acceptability (default 2000)")
     dossier.set_defaults(func=run_dossier)
@@ -153,15 +154,14 @@ def run_dossier(args: argparse.Namespace) -> int:
             "--site", "", "site_id", f"no candidate site '{args.site}' in the study area",
             f"{hint + '; ' if hint else ''}a site outside the study area needs --region "
             f"(e.g. --region all)")]) from None
-    cases, withheld = None, 0
+    cases, own = None, ()
     if not args.no_outcomes:
-        cases, withheld = load_cases(args.db, industry=str(result.profile.industry),
-                                     include_confidential=args.include_confidential)
+        cases, own = load_cases(args.db, industry=str(result.profile.industry),
+                                include_internal=args.include_internal)
     from siting.scoring.dossier import dossier_data
 
     data = dossier_data(result, args.site, ls, cases=cases, n_draws=args.draws,
-                        include_confidential=args.include_confidential,
-                        confidential_withheld=withheld)
+                        include_internal=args.include_internal, own_organisations=own)
     d = build_dossier(result, args.site, ls, lang=args.lang, data=data)
     write_dossier(d, out)
     print(str(out))

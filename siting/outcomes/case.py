@@ -42,6 +42,7 @@ from shapely.geometry.base import BaseGeometry
 
 from siting.core.errors import Problem, StoreError
 from siting.data.soft_factors import factor_ids
+from siting.outcomes.access import LEVELS, is_org_id
 
 __all__ = [
     "CONFIDENTIALITY",
@@ -62,7 +63,8 @@ __all__ = [
 
 INDUSTRIES: tuple[str, ...] = ("battery", "steel", "data_center", "other")
 OUTCOMES: tuple[str, ...] = ("won", "lost", "withdrawn", "ongoing")
-CONFIDENTIALITY: tuple[str, ...] = ("public", "internal", "confidential")
+#: Secrecy levels (see :mod:`siting.outcomes.access`); a new case is ``internal``.
+CONFIDENTIALITY: tuple[str, ...] = LEVELS
 
 #: Bounding box of Sweden in EPSG:3006 (xmin, ymin, xmax, ymax), with a small margin.
 SWEDEN_EXTENT_3006: tuple[float, float, float, float] = (180_000.0, 6_100_000.0,
@@ -143,11 +145,13 @@ class Case:
         Tags naming what decided the case.
     notes, source : str
         Free notes; public source reference (URL or citation).
-    confidentiality : {"public", "internal", "confidential"}
+    confidentiality : {"public", "network", "internal", "confidential"}
+        Who may see the case (stored as ``level``); see :mod:`siting.outcomes.access`.
     is_fictional : bool
         True for generated demonstration cases.
     organisation : str
-        The organisation owning the record.
+        Id of the organisation owning the record (stored as ``organisation_id``);
+        empty means the writer's own organisation.
     meta : CaseMeta or None
         Set by the store; ignored by ``==``.
     """
@@ -203,7 +207,8 @@ _FLOAT_FIELDS = ("investment_msek", "power_mw", "land_ha", "detaljplan_months", 
 _INT_FIELDS = ("jobs",)
 _YEAR_FIELDS = ("year_started", "year_decided")
 #: Column widths of the database (longer text is refused up front, not by the database).
-_MAX_LEN = {"title": 300, "profile": 80, "metrics_vintage": 200, "organisation": 200}
+_MAX_LEN = {"title": 300, "profile": 80, "metrics_vintage": 200, "organisation": 63,
+            "notes": 100_000, "source": 100_000}
 
 
 def normalise_wkt(wkt: str) -> str:
@@ -267,6 +272,11 @@ def _text(data: Mapping[str, Any], key: str, col: _Collector, max_len: int = 10_
     if is_blank(value):
         return ""
     text = str(value).strip()
+    if "\x00" in text:
+        col.add(key, "text holds a NUL character (\\x00), which the database cannot store",
+                "remove the NUL characters (often left by a binary copy-paste)",
+                "texten innehåller ett NUL-tecken (\\x00), som databasen inte kan lagra",
+                "ta bort NUL-tecknen (ofta kvar efter kopiering från binär fil)")
     if len(text) > max_len:
         col.add(key, f"text is {len(text)} characters long", f"shorten it to {max_len}",
                 f"texten är {len(text)} tecken lång", f"korta den till {max_len} tecken")
@@ -358,7 +368,7 @@ def _bool(data: Mapping[str, Any], key: str, col: _Collector) -> bool:
     return False
 
 
-def _geometry(value: Any, col: _Collector) -> str | None:
+def _geometry(value: Any, col: _Collector, *, fictional: bool = False) -> str | None:
     if is_blank(value):
         return None
     key = "geometry_wkt"
@@ -395,7 +405,28 @@ def _geometry(value: Any, col: _Collector) -> str | None:
                 f"geometrins utbredning ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}) ligger "
                 "utanför Sverige i EPSG:3006", hint_sv)
         return None
+    # fictional (demo) cases lie in the fictional Demolän, not in the real country
+    if not fictional and not _inside_outline(geom):
+        col.add(key, "the site lies outside Sweden's outline (in a neighbouring country or "
+                "far out at sea)", "check the coordinates (EPSG:3006, SWEREF 99 TM, metres)",
+                "platsen ligger utanför Sveriges gräns (i ett grannland eller långt ut till "
+                "havs)", "kontrollera koordinaterna (EPSG:3006, SWEREF 99 TM, meter)")
+        return None
     return shapely.to_wkt(geom, rounding_precision=3, trim=True)
+
+
+def _inside_outline(geom: BaseGeometry) -> bool:
+    """Within Sweden's outline (kommun polygons incl. sea areas, 1 km tolerance).
+
+    Uses :func:`siting.data.outline.inside_sweden`, the one outline test of the
+    package; where that module is not installed only the bounding box above is
+    checked.
+    """
+    try:
+        from siting.data.outline import inside_sweden
+    except ImportError:  # pragma: no cover - the outline ships with the real-data bundle
+        return True
+    return bool(inside_sweden([geom])[0])
 
 
 def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dict[str, str]]:
@@ -432,7 +463,7 @@ def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dic
                     f"okänd mjuk faktor {factor!r}", f"använd en av {', '.join(factor_ids())}")
             continue
         if not is_blank(text):
-            evidence[factor] = str(text).strip()
+            evidence[factor] = _text({key: text}, key, col, max_len=100_000)
     return ({f: scores[f] for f in factor_ids() if f in scores},
             {f: evidence[f] for f in factor_ids() if f in evidence})
 
@@ -490,6 +521,13 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     values: dict[str, Any] = {"case_id": case_id}
     for key in _TEXT_FIELDS:
         values[key] = _text(data, key, col, max_len=_MAX_LEN.get(key, 100_000))
+    if values["organisation"] and not is_org_id(values["organisation"]):
+        col.add("organisation", f"{values['organisation']!r} is not an organisation id",
+                "use the id of a member organisation, e.g. skelleftea "
+                "(siting admin org list shows them)",
+                f"{values['organisation']!r} är inte ett organisations-id",
+                "använd id:t för en medlemsorganisation, t.ex. skelleftea "
+                "(siting admin org list visar dem)")
     if values["profile"] and not _IDENT_RE.match(values["profile"]):
         col.add("profile", f"{values['profile']!r} is not a profile id",
                 "use the profile file's id, e.g. battery_plant",
@@ -528,9 +566,12 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
         elif checked and checked not in competing:
             competing.append(checked)
     values["competing_kommuner"] = tuple(competing)
-    values["decisive_factors"] = tuple(dict.fromkeys(_string_list(data.get("decisive_factors"))))
+    tags = [_text({"decisive_factors": t}, "decisive_factors", col, max_len=200)
+            for t in _string_list(data.get("decisive_factors"))]
+    values["decisive_factors"] = tuple(dict.fromkeys(tags))
     values["is_fictional"] = _bool(data, "is_fictional", col)
-    values["geometry_wkt"] = _geometry(data.get("geometry_wkt"), col)
+    values["geometry_wkt"] = _geometry(data.get("geometry_wkt"), col,
+                                       fictional=values["is_fictional"])
     values["soft"], values["soft_evidence"] = _soft(data, col)
     values["metrics"] = _metrics(data, col)
     if col.problems:

@@ -1,7 +1,7 @@
 """The case frame consumed by :mod:`siting.learn` (contracts section D).
 
 One row per case with the columns ``case_id, title, industry, profile,
-kommunkod, year_started, year_decided, outcome, confidentiality, is_fictional,
+kommunkod, year_started, year_decided, outcome, confidentiality, organisation, is_fictional,
 x, y`` (EPSG:3006 representative point), ``soft_<factor id>`` for every soft
 factor (float 1..5 or NaN), ``metric_<metric id>`` for every metric present in
 any case (float, NaN when absent), then ``detaljplan_months, permit_months,
@@ -33,7 +33,7 @@ __all__ = ["FRAME_BASE_COLUMNS", "FRAME_TAIL_COLUMNS", "cases_to_frame"]
 
 FRAME_BASE_COLUMNS: tuple[str, ...] = (
     "case_id", "title", "industry", "profile", "kommunkod", "year_started", "year_decided",
-    "outcome", "confidentiality", "is_fictional", "x", "y",
+    "outcome", "confidentiality", "organisation", "is_fictional", "x", "y",
 )
 FRAME_TAIL_COLUMNS: tuple[str, ...] = (
     "detaljplan_months", "permit_months", "power_mw", "land_ha", "jobs",
@@ -69,7 +69,7 @@ def cases_to_frame(cases: Iterable[Case]) -> pd.DataFrame:
                 "profile": case.profile, "kommunkod": case.kommunkod,
                 "year_started": case.year_started, "year_decided": case.year_decided,
                 "outcome": case.outcome, "confidentiality": case.confidentiality,
-                "is_fictional": case.is_fictional, "x": x, "y": y}
+                "organisation": case.organisation, "is_fictional": case.is_fictional, "x": x, "y": y}
         for key, value in base.items():
             data[key].append(value)
         for factor in factor_ids():
@@ -80,7 +80,7 @@ def cases_to_frame(cases: Iterable[Case]) -> pd.DataFrame:
             data[key].append(_f(getattr(case, key)))
     frame = pd.DataFrame(data)
     for key in ("case_id", "title", "industry", "profile", "kommunkod", "outcome",
-                "confidentiality"):
+                "confidentiality", "organisation"):
         frame[key] = frame[key].astype("str")
     for key in ("year_started", "year_decided"):
         frame[key] = pd.array([pd.NA if v is None else int(v) for v in data[key]],

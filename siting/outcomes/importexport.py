@@ -25,10 +25,11 @@ True
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,12 @@ _LIST_FIELDS = ("competing_kommuner", "decisive_factors")
 _NESTED = ("metrics", "soft", "soft_evidence", "geometry_wkt")
 _SCALARS = tuple(f for f in CONTENT_FIELDS if f not in _NESTED)
 _LONLAT_TOLERANCE_M = 5.0  # exported lon/lat are rounded to 1e-6 degrees (< 0.2 m)
+#: Cells of an imported CSV may hold this many characters (the csv module's default is 131,072).
+CSV_CELL_LIMIT = 10_000_000
+#: Cases written per batch by :func:`import_file`.
+IMPORT_BATCH = 2_000
+#: Problems listed at most when a file is refused (all are counted).
+MAX_PROBLEMS = 1_000
 _HEAD = ("case_id", "title", "industry", "kommunkod", "lon", "lat", "year_decided", "outcome")
 
 
@@ -194,51 +201,71 @@ def _lonlat_point(lon: Any, lat: Any, source: str, location: str,
 
 
 # ------------------------------------------------------------------ reading
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")  # pragma: no cover - cp1252 leaves few bytes undecodable
+def _csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes so, else cp1252 (streamed)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
 
 
-def _read_csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    text = _decode(path.read_bytes())
-    first = text.splitlines()[0] if text.strip() else ""
-    sep = ";" if first.count(";") > first.count(",") else ","
-    if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
-        sep = "\t"
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sep)
-    rows = []
-    for i, row in enumerate(reader, start=2):  # row 1 is the header
-        if all(is_blank(v) for k, v in row.items() if k is not None):
-            continue
-        if None in row:
-            extra = row.pop(None)
-            row["__extra__"] = extra
-        rows.append((f"row {i}", dict(row)))
-    return rows
+@contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    """Let the csv module read cells of up to ``limit`` characters (restored afterwards)."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
 
 
-def _read_xlsx_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
+def _read_csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The CSV's rows one at a time (bounded memory whatever the file size)."""
+    with path.open(encoding=_csv_encoding(path), newline="") as fh:
+        first = fh.readline()
+        fh.seek(0)
+        sep = ";" if first.count(";") > first.count(",") else ","
+        if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
+            sep = "\t"
+        reader = csv.DictReader(fh, delimiter=sep)
+        i = 1
+        with _csv_field_limit(CSV_CELL_LIMIT):
+            try:
+                for i, row in enumerate(reader, start=2):  # row 1 is the header
+                    if all(is_blank(v) for k, v in row.items() if k is not None):
+                        continue
+                    if None in row:
+                        row["__extra__"] = row.pop(None)
+                    yield f"row {i}", dict(row)
+            except csv.Error as exc:
+                raise ImportValidationError.single(
+                    path.name, f"cannot read the CSV: {exc}", location=f"row {i + 1}",
+                    hint=f"a cell may hold at most {CSV_CELL_LIMIT:,} characters; check that "
+                         "every quote is closed") from exc
+
+
+def _read_xlsx_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)  # streams rows
     try:
         sheet = workbook["cases"] if "cases" in workbook.sheetnames else workbook.worksheets[0]
         rows_iter = sheet.iter_rows(values_only=True)
         header = next(rows_iter, None)
         if header is None:
-            return []
+            return
         names = [None if h is None else str(h).strip() for h in header]
-        rows = []
         for i, values in enumerate(rows_iter, start=2):
             if all(is_blank(v) for v in values):
                 continue
-            rows.append((f"row {i}", {n: v for n, v in zip(names, values, strict=False)
-                                      if n is not None}))
-        return rows
+            yield f"row {i}", {n: v for n, v in zip(names, values, strict=False)
+                               if n is not None}
     finally:
         workbook.close()
 
@@ -264,6 +291,83 @@ def _read_gpkg_rows(path: Path) -> list[tuple[str, dict[str, Any], Any]]:
     return rows
 
 
+def _raw_rows(path: Path) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            yield from ((loc, row, None) for loc, row in _read_csv_rows(path))
+        elif suffix == ".xlsx":
+            yield from ((loc, row, None) for loc, row in _read_xlsx_rows(path))
+        else:
+            yield from _read_gpkg_rows(path)
+    except (OSError, ValueError, KeyError, StopIteration) as exc:
+        raise ImportValidationError.single(str(path), f"cannot read the file: {exc}",
+                                           hint="check that it is a valid "
+                                                f"{suffix[1:].upper()} file") from exc
+
+
+def _check_path(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ImportValidationError.single(path.name, f"unsupported file type {suffix!r}",
+                                           hint=f"use one of {', '.join(FORMATS)}")
+    if not path.is_file():
+        raise ImportValidationError.single(str(path), "file not found")
+
+
+def _parsed(path: Path) -> Iterator[tuple[str, Case | None, list[Problem]]]:
+    """Every row of the file as (location, case or None, problems), streamed."""
+    source = path.name
+    to_sweref = _transformers()[1]
+    for location, row, geom in _raw_rows(path):
+        problems: list[Problem] = []
+        extra = row.pop("__extra__", None)
+        if extra:
+            problems.append(Problem(source, location, "", f"{len(extra)} more values than "
+                                    "header columns", "check separators and quoting"))
+        data, row_problems = flat_to_case_dict(row, source=source, location=location,
+                                               to_sweref=to_sweref, geometry=geom)
+        case, case_problems = parse_case(data, source=source, location=location)
+        yield location, case, problems + row_problems + case_problems
+
+
+def _validate_all(path: Path, keep: bool) -> tuple[int, list[Case]]:
+    """One pass over the file: every problem (at most :data:`MAX_PROBLEMS` listed), or the
+    number of cases (and the cases themselves when ``keep``).
+
+    The duplicate check is linear (a dict of ids to their first row).
+    """
+    source = path.name
+    problems: list[Problem] = []
+    n_problems = 0
+    bad_rows: set[str] = set()
+    seen: dict[str, str] = {}
+    cases: list[Case] = []
+    n = 0
+    for location, case, row_problems in _parsed(path):
+        if case is not None:
+            first = seen.setdefault(case.case_id, location)
+            if first != location:
+                row_problems.append(Problem(source, location, "case_id",
+                                            f"{case.case_id!r} already appears in {first}",
+                                            "each case id may appear once per file"))
+            elif keep:
+                cases.append(case)
+        if row_problems:
+            bad_rows.add(location)
+            n_problems += len(row_problems)
+            problems += row_problems[:max(0, MAX_PROBLEMS - len(problems))]
+        n += 1
+    if n_problems:
+        more = f" (the first {len(problems)} of {n_problems} problems are listed)" \
+            if n_problems > len(problems) else ""
+        raise ImportValidationError.from_problems(
+            f"{source}: {len(bad_rows)} bad row(s); nothing was imported{more}", problems)
+    if n == 0:
+        raise ImportValidationError.single(source, "the file has no case rows")
+    return n, cases
+
+
 def read_cases(path: str | Path) -> list[Case]:
     """Read and validate every row of a CSV, Excel or GeoPackage file.
 
@@ -273,58 +377,44 @@ def read_cases(path: str | Path) -> list[Case]:
         With one :class:`~siting.core.errors.Problem` per bad field of every bad row.
     """
     path = Path(path)
-    source = path.name
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise ImportValidationError.single(source, f"unsupported file type {suffix!r}",
-                                           hint=f"use one of {', '.join(FORMATS)}")
-    if not path.is_file():
-        raise ImportValidationError.single(str(path), "file not found")
-    try:
-        if suffix == ".csv":
-            raw_rows = [(loc, row, None) for loc, row in _read_csv_rows(path)]
-        elif suffix == ".xlsx":
-            raw_rows = [(loc, row, None) for loc, row in _read_xlsx_rows(path)]
-        else:
-            raw_rows = _read_gpkg_rows(path)
-    except (OSError, ValueError, KeyError, StopIteration) as exc:
-        raise ImportValidationError.single(str(path), f"cannot read the file: {exc}",
-                                           hint="check that it is a valid "
-                                                f"{suffix[1:].upper()} file") from exc
-    if not raw_rows:
-        raise ImportValidationError.single(source, "the file has no case rows")
-    to_sweref = _transformers()[1]
-    problems: list[Problem] = []
-    cases: list[Case] = []
-    seen: dict[str, str] = {}
-    for location, row, geom in raw_rows:
-        extra = row.pop("__extra__", None)
-        if extra:
-            problems.append(Problem(source, location, "", f"{len(extra)} more values than "
-                                    "header columns", "check separators and quoting"))
-        data, row_problems = flat_to_case_dict(row, source=source, location=location,
-                                               to_sweref=to_sweref, geometry=geom)
-        case, case_problems = parse_case(data, source=source, location=location)
-        problems += row_problems + case_problems
+    _check_path(path)
+    return _validate_all(path, keep=True)[1]
+
+
+def _batches(path: Path, size: int) -> Iterator[list[Case]]:
+    batch: list[Case] = []
+    for _, case, _problems in _parsed(path):
         if case is not None:
-            if case.case_id in seen:
-                problems.append(Problem(source, location, "case_id",
-                                        f"{case.case_id!r} already appears in {seen[case.case_id]}",
-                                        "each case id may appear once per file"))
-            seen.setdefault(case.case_id, location)
-            cases.append(case)
-    if problems:
-        raise ImportValidationError.from_problems(
-            f"{source}: {len({p.location for p in problems})} bad row(s); nothing was imported",
-            problems)
-    return cases
+            batch.append(case)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
-def import_file(store: OutcomeStore, path: str | Path, *, user: str | None = None) -> UpsertReport:
-    """Validate a whole file, then upsert its cases in one transaction."""
-    cases = read_cases(path)
-    return store.upsert_many(cases, user=user, action="import",
-                             comment=f"imported from {Path(path).name}")
+def import_file(store: OutcomeStore, path: str | Path, *, user: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> UpsertReport:
+    """Validate a whole file, then upsert its cases in one transaction.
+
+    The file is read twice, one row at a time (memory stays bounded whatever its
+    size): first every row is validated (nothing is written when any is bad),
+    then the cases are written in batches of :data:`IMPORT_BATCH`.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        ``progress(done, total)`` after each batch (the app's and CLI's progress bars).
+    """
+    path = Path(path)
+    _check_path(path)
+    total, _ = _validate_all(path, keep=False)
+    if progress is not None:
+        progress(0, total)
+    return store.upsert_batches(
+        lambda: _batches(path, IMPORT_BATCH), user=user, action="import",
+        comment=f"imported from {path.name}",
+        progress=None if progress is None else (lambda done: progress(done, total)))
 
 
 # ------------------------------------------------------------------ writing

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from siting.data.soft_factors import factor_ids
+from siting.outcomes.audit import field_digests, is_redacted, row_hash
 from siting.outcomes.case import CONTENT_FIELDS, Case, CaseMeta, case_from_dict, case_to_dict
 from siting.outcomes.models import CaseRow, MetricSnapshotRow, RevisionRow, SoftAssessmentRow
 
@@ -67,8 +68,13 @@ class Revision:
         return self.snapshot.get("deleted_at") is not None
 
     def case(self) -> Case:
-        """The case content as it was after this revision."""
+        """The case content as it was after this revision (redacted text comes back empty)."""
         return case_from_snapshot(self.snapshot)
+
+    @property
+    def redacted_fields(self) -> list[str]:
+        """Fields whose text an admin redacted in this revision."""
+        return sorted(k for k, v in self.snapshot.items() if is_redacted(v))
 
     def changed_fields(self, previous: Revision | None) -> list[str]:
         """Fields that differ from ``previous`` (all set fields for the first revision)."""
@@ -111,7 +117,8 @@ def snapshot_of(case: Case, version: int, deleted_at: dt.datetime | None) -> dic
 
 def case_from_snapshot(snapshot: Mapping[str, Any]) -> Case:
     """Rebuild a case from a revision snapshot (validated like any input)."""
-    content = {k: v for k, v in snapshot.items() if k not in ("version", "deleted_at")}
+    content = {k: (None if is_redacted(v) else v) for k, v in snapshot.items()
+               if k not in ("version", "deleted_at")}
     return case_from_dict(content, source="revision snapshot",
                           location=f"case {snapshot.get('case_id', '?')}")
 
@@ -199,13 +206,22 @@ def apply_case_to_row(case: Case, row: CaseRow) -> None:
 
 
 def make_revision_row(row: CaseRow, case: Case, action: str, user: str, when: dt.datetime,
-                      comment: str) -> RevisionRow:
-    """The revision row recording ``row``'s current state (version already bumped)."""
+                      comment: str, prev_hash: str) -> RevisionRow:
+    """The revision row recording ``row``'s current state (version already bumped).
+
+    ``prev_hash`` is the ``row_hash`` of the case's previous revision ("" for the
+    first); the new row is chained to it (see :mod:`siting.outcomes.audit`).
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown revision action {action!r}")
+    snapshot = snapshot_of(case, row.version, row.deleted_at)
+    digests = field_digests(snapshot)
+    when = when.astimezone(dt.UTC)
     return RevisionRow(case_pk=row.id, case_id=row.case_id, revision_no=row.version,
-                       action=action, snapshot=snapshot_of(case, row.version, row.deleted_at),
-                       changed_by=user, changed_at=when, comment=comment)
+                       action=action, snapshot=snapshot, changed_by=user, changed_at=when,
+                       comment=comment, field_digests=digests, prev_hash=prev_hash,
+                       row_hash=row_hash(prev_hash, row.case_id, row.version, action, user,
+                                         when, comment, digests))
 
 
 def revision_from_row(row: RevisionRow) -> Revision:

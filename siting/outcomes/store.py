@@ -21,7 +21,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> from dataclasses import replace
->>> from siting.outcomes.case import Case
+>>> from siting.outcomes.case import Case, case_to_dict, validate_case
 >>> db = pathlib.Path(tempfile.mkdtemp()) / "log.sqlite"
 >>> with OutcomeStore.open(str(db)) as store:
 ...     saved = store.add(Case("T-1", "Test", "battery", "2482", "won"), user="anna")
@@ -34,22 +34,44 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import platformdirs
-from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from siting.core.errors import StoreError
-from siting.outcomes.case import Case
-from siting.outcomes.models import CaseRow, RevisionRow
+from siting.outcomes.access import LOCAL_ORG, Access, quote_ident
+from siting.outcomes.bulk import BulkWrites, UpsertReport
+from siting.outcomes.case import Case, case_to_dict, validate_case
+from siting.outcomes.database import (
+    ENV_DB_URL,
+    READ_ONLY,
+    default_url,
+    make_engine,
+    normalise_url,
+    schema_is_current,
+    upgrade_schema,
+)
+from siting.outcomes.models import (
+    AccessGrantRow,
+    CaseRow,
+    MembershipRow,
+    OrganisationRow,
+    PersonRow,
+    RevisionRow,
+)
 from siting.outcomes.revisions import (
     Revision,
     apply_case_to_row,
@@ -61,61 +83,9 @@ from siting.outcomes.revisions import (
 
 __all__ = ["ENV_DB_URL", "OutcomeStore", "UpsertReport", "default_url", "upgrade_schema"]
 
-#: Environment variable overriding the default database URL.
-ENV_DB_URL = "SITING_DB_URL"
-_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-_VERSION_TABLE = "siting_outcomes_alembic_version"
-_SQLITE_BUSY_MS = 30_000
-_READ_ONLY = "siting_read_only"
+logger = logging.getLogger(__name__)
+
 _KEEP: Any = object()  # "leave deleted_at as it is"
-
-
-@dataclass(frozen=True)
-class UpsertReport:
-    """What a bulk upsert (import, seeding) did.
-
-    Parameters
-    ----------
-    created, updated, unchanged : tuple of str
-        Case ids per result; unchanged cases got no new revision.
-    skipped_deleted : tuple of str
-        Ids of soft-deleted cases that were left alone (undelete them first).
-    """
-
-    created: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    skipped_deleted: tuple[str, ...] = field(default=())
-
-    def summary(self) -> str:
-        """One line for people."""
-        text = (f"{len(self.created)} created, {len(self.updated)} updated, "
-                f"{len(self.unchanged)} unchanged")
-        if self.skipped_deleted:
-            text += f", {len(self.skipped_deleted)} skipped (deleted: " \
-                    f"{', '.join(self.skipped_deleted)})"
-        return text
-
-
-def default_url() -> str:
-    """The database URL used when none is given.
-
-    ``$SITING_DB_URL`` when set, else a SQLite file ``outcomes.sqlite`` in the
-    user's data directory (``platformdirs.user_data_dir("siting")``).
-    """
-    env = os.environ.get(ENV_DB_URL, "").strip()
-    if env:
-        return env
-    return f"sqlite:///{Path(platformdirs.user_data_dir('siting')) / 'outcomes.sqlite'}"
-
-
-def _normalise_url(url: str) -> str:
-    text = url.strip()
-    if "://" not in text:  # a plain file path means SQLite
-        return f"sqlite:///{Path(text).expanduser().resolve()}"
-    if text.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + text.split("://", 1)[1]
-    return text
 
 
 def _now() -> dt.datetime:
@@ -132,8 +102,18 @@ def _default_user() -> str:
         return "unknown"
 
 
-def _who(user: str | None) -> str:
-    """The recorded author: ``user`` or the default; at most 200 characters."""
+def _who(user: str | None, access: Access | None = None) -> str:
+    """The recorded author; at most 200 characters.
+
+    On PostgreSQL (``access`` given) it is always the authenticated database
+    role; a differing ``user`` is ignored with a warning. On SQLite it is
+    ``user``, else the identity the store runs as.
+    """
+    if access is not None:
+        if user and user.strip() != access.user:
+            logger.warning("author %r ignored: changes are recorded as the database role %r",
+                           user, access.user)
+        return access.user
     who = (user or "").strip() or _default_user()
     if len(who) > 200:
         raise StoreError.single("user", f"user name is {len(who)} characters long",
@@ -141,88 +121,22 @@ def _who(user: str | None) -> str:
     return who
 
 
-def _make_engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError.single(url, f"not a database URL ({exc})",
-                                hint="give e.g. sqlite:///path/outcomes.sqlite or "
-                                     "postgresql+psycopg://user:pw@host/db") from exc
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_MS / 1000})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            # writers take the write lock up front (no deadlock-prone lock upgrades);
-            # readers use a plain deferred BEGIN and never wait for writers under WAL
-            read_only = conn.get_execution_options().get(_READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-        return engine
-    if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
-    raise StoreError.single(url, f"unsupported database backend {backend!r}",
-                            hint="use SQLite or PostgreSQL (postgresql+psycopg://...)")
-
-
-def _alembic_config(connection: Any) -> Any:
-    from alembic.config import Config  # imported lazily: alembic takes a second to import
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_MIGRATIONS))
-    cfg.attributes["connection"] = connection
-    return cfg
-
-
-def upgrade_schema(engine: Engine, revision: str = "head") -> None:
-    """Apply the shipped Alembic migrations up to ``revision``."""
-    from alembic import command
-
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            # serialise concurrent first-time migrations (SQLite's BEGIN IMMEDIATE already does)
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('siting_outcomes'))")
-        command.upgrade(_alembic_config(conn), revision)
-
-
-def _schema_is_current(engine: Engine) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
-    with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"version_table": _VERSION_TABLE})
-        return ctx.get_current_revision() == head
-
-
-class OutcomeStore:
+class OutcomeStore(BulkWrites):
     """The outcome log on one database.
 
     Use :meth:`open` rather than the constructor. Every public method runs in
     its own transaction; a failure leaves the database unchanged.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, act_as: str | None = None) -> None:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._act_as = (act_as or "").strip() or None
 
     # ------------------------------------------------------------------ setup
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True) -> OutcomeStore:
+    def open(cls, url: str | None = None, *, migrate: bool = True,
+             act_as: str | None = None, confirm_upgrade: bool = False) -> OutcomeStore:
         """Open (and by default create or upgrade) an outcome log.
 
         Parameters
@@ -231,14 +145,24 @@ class OutcomeStore:
             SQLAlchemy URL (``sqlite:///...``, ``postgresql+psycopg://...``) or
             a plain file path (SQLite). Default: :func:`default_url`.
         migrate : bool
-            Apply the shipped migrations; with False an outdated schema is an error.
+            Create a fresh schema, upgrade a SQLite log (after a backup copy); with
+            False an outdated schema is an error. A shared PostgreSQL log is only
+            upgraded with ``confirm_upgrade``.
+        act_as : str, optional
+            The authenticated person the store works for. On PostgreSQL every
+            transaction runs ``SET LOCAL ROLE`` to this database role (the
+            connecting role must be a member of ``siting_gateway``), so the
+            row-level security policies apply to that person. Default: the
+            connecting role (PostgreSQL), ``$SITING_USER`` or the login (SQLite).
+        confirm_upgrade : bool
+            Migrate an existing shared PostgreSQL log (make a backup first).
         """
-        full = _normalise_url(url or default_url())
-        engine = _make_engine(full)
+        full = normalise_url(url or default_url())
+        engine = make_engine(full)
         try:
             if migrate:
-                upgrade_schema(engine)
-            elif not _schema_is_current(engine):
+                upgrade_schema(engine, confirmed=confirm_upgrade)
+            elif not schema_is_current(engine):
                 raise StoreError.single(
                     engine.url.render_as_string(hide_password=True),
                     "the outcome-log schema is missing or outdated",
@@ -250,7 +174,10 @@ class OutcomeStore:
                                     f"{str(exc).splitlines()[0]}",
                                     hint="check the URL, that the server runs and that the "
                                          "user may create tables") from exc
-        return cls(engine)
+        except StoreError:
+            engine.dispose()
+            raise
+        return cls(engine, act_as=act_as)
 
     @property
     def url(self) -> str:
@@ -279,19 +206,31 @@ class OutcomeStore:
         try:
             with session.begin():
                 if not write:
-                    session.connection(execution_options={_READ_ONLY: True})
+                    session.connection(execution_options={READ_ONLY: True})
+                if self._act_as and self.dialect == "postgresql":
+                    session.execute(text(f"SET LOCAL ROLE {quote_ident(self._act_as)}"))
                 yield session
         except IntegrityError as exc:
             detail = str(exc.orig)
             if "uq_outcome_case_case_id" in detail or "outcome_case.case_id" in detail:
                 raise StoreError.single(self.url, "a case with this id already exists "
-                                        "(someone else created it at the same time)",
+                                        "(created at the same time, or one you may not see)",
                                         field="case_id",
                                         hint="choose another id, or reload and update it"
                                         ) from exc
             raise StoreError.single(self.url, "the change conflicts with stored data: "
                                     f"{detail.splitlines()[0]}",
                                     hint="reload the case and try again") from exc
+        except (ProgrammingError, InternalError) as exc:
+            # row-level security refusals, missing privileges, append-only triggers
+            raise StoreError.single(self.url, "refused by the database: "
+                                    f"{str(exc.orig).splitlines()[0]}",
+                                    hint="ask an admin of the organisation for the role "
+                                         "this needs") from exc
+        except DataError as exc:
+            raise StoreError.single(self.url, "the database cannot store a value: "
+                                    f"{str(exc.orig).splitlines()[0]}",
+                                    hint="check the field named above") from exc
         except OperationalError as exc:
             raise StoreError.single(self.url, "database error: "
                                     f"{str(exc.orig).splitlines()[0]}",
@@ -300,17 +239,106 @@ class OutcomeStore:
         finally:
             session.close()
 
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[tuple[Session, Access]]:
+        """A session and the identity's :class:`Access`, in one transaction.
+
+        For the modules of this package (people, audit trail); errors become
+        :class:`~siting.core.errors.StoreError`.
+        """
+        with self._tx(write=write) as session:
+            yield session, self._access(session)
+
+    def _access(self, session: Session) -> Access:
+        """Who this store works for, and what they may do (read in ``session``)."""
+        if self.dialect == "postgresql":
+            user, full = session.execute(text(
+                "SELECT current_user::text, r.rolsuper OR r.rolbypassrls "
+                "OR pg_get_userbyid(c.relowner) = current_user "
+                "FROM pg_roles r, pg_class c WHERE r.rolname = current_user "
+                "AND c.oid = 'outcome_case'::regclass")).one()
+        else:
+            user = self._act_as or _default_user()
+            full = session.scalar(select(func.count()).select_from(MembershipRow)) == 0
+        roles = {m.organisation_id: m.role for m in session.scalars(
+            select(MembershipRow).where(MembershipRow.person == user))}
+        person = session.get(PersonRow, user)
+        grants = frozenset((g.table_name, g.row_key) for g in session.scalars(
+            select(AccessGrantRow).where(AccessGrantRow.person == user)))
+        return Access(user=user, roles=roles, network_admin=bool(person and person.network_admin),
+                      full=bool(full), grants=grants)
+
+    def whoami(self) -> Access:
+        """The identity this store works for and its roles."""
+        with self._tx(write=False) as session:
+            return self._access(session)
+
+    def _readable(self, access: Access, row: CaseRow) -> bool:
+        return access.can_read(row.organisation, row.confidentiality,
+                               ("outcome_case", row.case_id))
+
+    def _owned(self, session: Session, access: Access, case: Case,
+               checked: set[str] | None = None) -> Case:
+        """``case`` with its organisation resolved, after checking ``access`` may write it.
+
+        ``checked``: organisations already checked in this transaction (bulk writes).
+        """
+        from dataclasses import replace
+
+        problems = validate_case(case_to_dict(case), source=self.url,
+                                 location=f"case {case.case_id}")
+        if problems:  # every write is validated, whichever entry point made the Case
+            raise StoreError.from_problems("Invalid establishment case", problems)
+        org = case.organisation or access.default_org()
+        if checked is not None and org in checked:
+            return case if case.organisation == org else replace(case, organisation=org)
+        if not org:
+            raise StoreError.single(self.url, f"case {case.case_id!r}: no organisation given",
+                                    field="organisation",
+                                    hint="give the id of the organisation that owns the case "
+                                         f"(yours: {', '.join(sorted(access.roles)) or 'none'})")
+        if not access.can_write(org):
+            role = access.role(org) or "no role"
+            raise StoreError.single(self.url, f"{access.user} may not change cases of "
+                                    f"organisation {org!r} ({role})", field="organisation",
+                                    hint="ask an admin of that organisation for the editor role")
+        if session.get(OrganisationRow, org) is None:
+            if not access.full:
+                raise StoreError.single(self.url, f"no organisation {org!r}",
+                                        field="organisation",
+                                        hint="see 'siting admin org list' for the ids")
+            session.add(OrganisationRow(id=org, name=org if org != LOCAL_ORG else "Local"))
+            session.flush()
+        if checked is not None:
+            checked.add(org)
+        return case if case.organisation == org else replace(case, organisation=org)
+
     def _row(self, session: Session, case_id: str, *, lock: bool = False) -> CaseRow | None:
         stmt = select(CaseRow).where(CaseRow.case_id == case_id)
         if lock and self.dialect == "postgresql":
             stmt = stmt.with_for_update()
         return session.scalars(stmt).one_or_none()
 
-    def _require_row(self, session: Session, case_id: str, *, lock: bool = True) -> CaseRow:
+    def _require_row(self, session: Session, access: Access, case_id: str, *,
+                     lock: bool = True) -> CaseRow:
         row = self._row(session, case_id, lock=lock)
-        if row is None:
+        # a case the identity may not see does not exist for it (no hint that it does)
+        if row is None or not self._readable(access, row):
             raise StoreError.single(self.url, f"no case with id {case_id!r}",
                                     field="case_id", hint="list the cases to see their ids")
+        return row
+
+    def _writable_row(self, session: Session, access: Access, case_id: str) -> CaseRow:
+        # read first (a viewer's SELECT ... FOR UPDATE would not even see the row), then lock
+        row = self._require_row(session, access, case_id, lock=False)
+        if not access.can_write(row.organisation):
+            raise StoreError.single(self.url, f"{access.user} may not change cases of "
+                                    f"organisation {row.organisation!r} "
+                                    f"({access.role(row.organisation) or 'no role'})",
+                                    field="case_id",
+                                    hint="ask an admin of that organisation for the editor role")
+        if self.dialect == "postgresql":
+            session.refresh(row, with_for_update=True)
         return row
 
     def _check_version(self, row: CaseRow, expected: int | None) -> None:
@@ -330,13 +358,16 @@ class OutcomeStore:
     def _write(session: Session, row: CaseRow, case: Case, action: str, user: str,
                comment: str, when: dt.datetime) -> Case:
         session.flush()
-        session.add(make_revision_row(row, case, action, user, when, comment))
+        prev = "" if row.version == 1 else session.scalar(
+            select(RevisionRow.row_hash).where(RevisionRow.case_pk == row.id,
+                                               RevisionRow.revision_no == row.version - 1))
+        session.add(make_revision_row(row, case, action, user, when, comment, prev or ""))
         session.flush()
         return case_from_row(row)
 
     def _insert(self, session: Session, case: Case, user: str, comment: str,
-                action: str = "create", *, checked: bool = False) -> Case:
-        if not checked and self._row(session, case.case_id) is not None:
+                action: str = "create") -> Case:
+        if self._row(session, case.case_id) is not None:
             raise StoreError.single(self.url, f"a case with id {case.case_id!r} already exists",
                                     field="case_id",
                                     hint="choose another id, or update / undelete the case")
@@ -358,20 +389,30 @@ class OutcomeStore:
         row.updated_at = when
         return self._write(session, row, case, action, user, comment, when)
 
+    def _author(self, user: str | None, access: Access) -> str:
+        if self.dialect == "postgresql":
+            return _who(user, access)
+        return _who(user or access.user)
+
     # ------------------------------------------------------------- reading
     def get(self, case_id: str, *, include_deleted: bool = False) -> Case:
-        """The case with ``case_id`` (a deleted case only with ``include_deleted``)."""
+        """The case with ``case_id`` (a deleted case only with ``include_deleted``).
+
+        A case the identity may not see raises the same "no case" error as a
+        missing one.
+        """
         with self._tx(write=False) as session:
-            row = self._require_row(session, case_id, lock=False)
+            row = self._require_row(session, self._access(session), case_id, lock=False)
             if row.deleted_at is not None and not include_deleted:
                 raise StoreError.single(self.url, f"case {case_id!r} is deleted",
                                         field="case_id", hint="undelete it to see it again")
             return case_from_row(row)
 
     def exists(self, case_id: str) -> bool:
-        """True when a case with this id exists (deleted or not)."""
+        """True when a case with this id exists (deleted or not) and may be seen."""
         with self._tx(write=False) as session:
-            return self._row(session, case_id) is not None
+            row = self._row(session, case_id)
+            return row is not None and self._readable(self._access(session), row)
 
     def list(
         self,
@@ -382,8 +423,9 @@ class OutcomeStore:
         include_deleted: bool = False,
         include_fictional: bool = True,
         confidentiality: Iterable[str] | None = None,
+        organisation: str | None = None,
     ) -> list[Case]:
-        """Cases matching every given filter, ordered by case id."""
+        """The cases the identity may see that match every given filter, by case id."""
         stmt = select(CaseRow).order_by(CaseRow.case_id)
         if industry:
             stmt = stmt.where(CaseRow.industry == industry)
@@ -391,6 +433,8 @@ class OutcomeStore:
             stmt = stmt.where(CaseRow.outcome == outcome)
         if kommunkod:
             stmt = stmt.where(CaseRow.kommunkod == kommunkod)
+        if organisation:
+            stmt = stmt.where(CaseRow.organisation == organisation)
         if not include_deleted:
             stmt = stmt.where(CaseRow.deleted_at.is_(None))
         if not include_fictional:
@@ -398,26 +442,40 @@ class OutcomeStore:
         if confidentiality is not None:
             stmt = stmt.where(CaseRow.confidentiality.in_(list(confidentiality)))
         with self._tx(write=False) as session:
-            return [case_from_row(r) for r in session.scalars(stmt)]
+            access = self._access(session)
+            return [case_from_row(r) for r in session.scalars(stmt) if self._readable(access, r)]
 
     def history(self, case_id: str) -> list[Revision]:
-        """Every revision of a case, oldest first."""
+        """Every revision of a case, oldest first (redacted text shows as redacted)."""
         with self._tx(write=False) as session:
-            row = self._require_row(session, case_id, lock=False)
+            row = self._require_row(session, self._access(session), case_id, lock=False)
             revs = session.scalars(select(RevisionRow).where(RevisionRow.case_pk == row.id)
                                    .order_by(RevisionRow.revision_no))
             return [revision_from_row(r) for r in revs]
 
     def revision_count(self) -> int:
-        """The number of revision rows in the whole log."""
+        """The number of revision rows the identity may see."""
         with self._tx(write=False) as session:
-            return int(session.scalar(select(func.count()).select_from(RevisionRow)) or 0)
+            access = self._access(session)
+            rows = session.execute(select(CaseRow.organisation, CaseRow.confidentiality,
+                                          CaseRow.case_id, func.count(RevisionRow.id))
+                                   .join(RevisionRow, RevisionRow.case_pk == CaseRow.id)
+                                   .group_by(CaseRow.organisation, CaseRow.confidentiality,
+                                             CaseRow.case_id))
+            return sum(int(n) for org, level, cid, n in rows
+                       if access.can_read(org, level, ("outcome_case", cid)))
 
     # ------------------------------------------------------------- writing
     def add(self, case: Case, *, user: str | None = None, comment: str = "") -> Case:
-        """Store a new case; raises StoreError when the id exists."""
+        """Store a new case; raises StoreError when the id exists.
+
+        The case belongs to ``case.organisation`` (default: the writer's only
+        organisation); the writer needs the editor or admin role there.
+        """
         with self._tx() as session:
-            return self._insert(session, case, _who(user), comment)
+            access = self._access(session)
+            case = self._owned(session, access, case)
+            return self._insert(session, case, self._author(user, access), comment)
 
     def update(self, case: Case, *, expected_version: int | None = None,
                user: str | None = None, comment: str = "") -> Case:
@@ -430,47 +488,54 @@ class OutcomeStore:
         if expected_version is None and case.meta is not None:
             expected_version = case.meta.version
         with self._tx() as session:
-            row = self._require_row(session, case.case_id)
+            access = self._access(session)
+            row = self._writable_row(session, access, case.case_id)
+            case = self._owned(session, access, case)
             self._check_version(row, expected_version)
             if row.deleted_at is not None:
                 raise StoreError.single(self.url, f"case {case.case_id!r} is deleted",
                                         field="case_id", hint="undelete it before editing")
             if case_from_row(row) == case:
                 return case_from_row(row)
-            return self._modify(session, row, case, "update", _who(user), comment)
+            return self._modify(session, row, case, "update", self._author(user, access),
+                                comment)
 
     def delete(self, case_id: str, *, expected_version: int | None = None,
                user: str | None = None, comment: str = "") -> Case:
         """Soft-delete a case (reversible with :meth:`undelete`)."""
         with self._tx() as session:
-            row = self._require_row(session, case_id)
+            access = self._access(session)
+            row = self._writable_row(session, access, case_id)
             if expected_version is not None:
                 self._check_version(row, expected_version)
             if row.deleted_at is not None:
                 raise StoreError.single(self.url, f"case {case_id!r} is already deleted",
                                         field="case_id")
             return self._modify(session, row, case_from_row(row), "delete",
-                                _who(user), comment, deleted_at=_now())
+                                self._author(user, access), comment, deleted_at=_now())
 
     def undelete(self, case_id: str, *, user: str | None = None, comment: str = "") -> Case:
         """Bring a soft-deleted case back."""
         with self._tx() as session:
-            row = self._require_row(session, case_id)
+            access = self._access(session)
+            row = self._writable_row(session, access, case_id)
             if row.deleted_at is None:
                 raise StoreError.single(self.url, f"case {case_id!r} is not deleted",
                                         field="case_id")
             return self._modify(session, row, case_from_row(row), "undelete",
-                                _who(user), comment, deleted_at=None)
+                                self._author(user, access), comment, deleted_at=None)
 
     def restore(self, case_id: str, revision_no: int, *, expected_version: int | None = None,
                 user: str | None = None, comment: str = "") -> Case:
         """Write the state of an old revision as a new revision.
 
         The content and the deleted/visible state of revision ``revision_no``
-        come back; the history keeps everything in between.
+        come back; the history keeps everything in between. Redacted text comes
+        back empty.
         """
         with self._tx() as session:
-            row = self._require_row(session, case_id)
+            access = self._access(session)
+            row = self._writable_row(session, access, case_id)
             if expected_version is not None:
                 self._check_version(row, expected_version)
             old = session.scalars(select(RevisionRow).where(
@@ -487,53 +552,7 @@ class OutcomeStore:
                 deleted_at = None
             elif deleted_at is None:
                 deleted_at = _now()
-            text = comment or f"restored revision {revision_no}"
-            return self._modify(session, row, case_from_snapshot(snapshot), "restore",
-                                _who(user), text, deleted_at=deleted_at)
-
-    def upsert_many(self, cases: Sequence[Case], *, user: str | None = None,
-                    action: str = "import", comment: str = "") -> UpsertReport:
-        """Create or update many cases in ONE transaction (all or nothing).
-
-        New ids are created; existing ids are updated when their content
-        differs (one revision each) and left alone when identical (no
-        revision); soft-deleted cases are skipped and reported.
-        """
-        who = _who(user)
-        ids = [c.case_id for c in cases]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise StoreError.single(self.url, f"duplicate case ids: {', '.join(duplicates)}",
-                                    field="case_id", hint="each case id may appear once")
-        created: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        skipped: list[str] = []
-        with self._tx() as session:
-            # lock in a fixed order so two concurrent imports cannot deadlock
-            stmt = select(CaseRow).where(CaseRow.case_id.in_(ids)).order_by(CaseRow.case_id)
-            if self.dialect == "postgresql":
-                stmt = stmt.with_for_update()
-            existing = {row.case_id: row for row in session.scalars(stmt)} if ids else {}
-            new_rows: list[tuple[CaseRow, Case]] = []
-            when = _now()
-            for case in cases:
-                row = existing.get(case.case_id)
-                if row is None:
-                    row = CaseRow(version=1, created_by=who, created_at=when, updated_by=who,
-                                  updated_at=when, deleted_at=None)
-                    apply_case_to_row(case, row)
-                    session.add(row)
-                    new_rows.append((row, case))
-                    created.append(case.case_id)
-                elif row.deleted_at is not None:
-                    skipped.append(case.case_id)
-                elif case_from_row(row) == case:
-                    unchanged.append(case.case_id)
-                else:
-                    self._modify(session, row, case, action, who, comment)
-                    updated.append(case.case_id)
-            session.flush()  # one batch of INSERTs for every new case and its children
-            session.add_all([make_revision_row(row, case, action, who, when, comment)
-                             for row, case in new_rows])
-        return UpsertReport(tuple(created), tuple(updated), tuple(unchanged), tuple(skipped))
+            text_ = comment or f"restored revision {revision_no}"
+            restored = self._owned(session, access, case_from_snapshot(snapshot))
+            return self._modify(session, row, restored, "restore", self._author(user, access),
+                                text_, deleted_at=deleted_at)

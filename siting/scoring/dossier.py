@@ -96,8 +96,7 @@ class Lessons:
     p_low: float | None = None
     p_high: float | None = None
     failure: str = ""
-    n_confidential_excluded: int = 0
-    confidential_included: bool = False
+    internal_included: bool = False  # the reader's own internal cases are in (mark every page)
 
 
 @dataclass(frozen=True)
@@ -234,8 +233,13 @@ def _schools_near(geom: Any, layerset: LayerSet, radius_m: float) -> pd.DataFram
 
 
 def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
-                 include_confidential: bool = False) -> tuple[pd.DataFrame, int]:
-    """Cases usable in a dossier, and how many confidential ones were left out.
+                 include_internal: bool = False,
+                 own_organisations: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cases usable in a dossier: only what may leave the organisation.
+
+    :func:`siting.outcomes.access.may_leave` decides: ``public`` and ``network``
+    cases, plus the reader's own ``internal`` ones when asked; never
+    ``confidential`` ones (and nobody is told how many were left out).
 
     Parameters
     ----------
@@ -243,34 +247,39 @@ def filter_cases(cases: pd.DataFrame | None, *, industry: str | None = None,
         A case frame (contracts §D, :func:`siting.outcomes.cases_to_frame`).
     industry : str, optional
         Keep only this industry.
-    include_confidential : bool
-        Keep cases whose ``confidentiality`` is ``confidential`` (default: drop them).
+    include_internal : bool
+        Keep ``internal`` cases of ``own_organisations`` too.
+    own_organisations : tuple of str
+        The reader's organisations.
     """
+    from siting.outcomes.access import may_leave
+
     if cases is None or len(cases) == 0:
-        return pd.DataFrame(), 0
+        return pd.DataFrame()
     frame = cases
     if industry is not None and "industry" in frame:
         frame = frame[frame["industry"].astype(str).to_numpy() == industry]
-    conf = frame["confidentiality"].astype(str).str.strip().str.lower().to_numpy() \
-        if "confidentiality" in frame else np.full(len(frame), "public")
-    secret = conf == "confidential"
-    if include_confidential:
-        return frame.copy(), 0
-    return frame[~secret].copy(), int(secret.sum())
+    levels = frame["confidentiality"].astype(str).str.strip().str.lower() \
+        if "confidentiality" in frame else pd.Series("internal", index=frame.index)
+    orgs = frame["organisation"].astype(str) if "organisation" in frame \
+        else pd.Series("", index=frame.index)
+    keep = [may_leave(o, lv, own_organisations, include_internal)
+            for o, lv in zip(orgs, levels, strict=True)]
+    return frame[np.asarray(keep, dtype=bool)].copy()
 
 
 def lessons(result: SitingResult, idx: Any, cases: pd.DataFrame | None, *,
-            include_confidential: bool = False, withheld: int = 0,
+            include_internal: bool = False, own_organisations: tuple[str, ...] = (),
             learn_options: Mapping[str, Any] | None = None) -> Lessons:
     """The nearest comparable cases and the learned win probability of the site."""
     if cases is None:
         return Lessons(used=False)
     industry = str(result.profile.industry)
-    frame, n_secret = filter_cases(cases, industry=industry,
-                                   include_confidential=include_confidential)
-    base: dict[str, Any] = {"used": True, "industry": industry,
-                            "n_confidential_excluded": n_secret + int(withheld),
-                            "confidential_included": include_confidential}
+    frame = filter_cases(cases, industry=industry, include_internal=include_internal,
+                         own_organisations=own_organisations)
+    internal = bool(include_internal and len(frame) and
+                    (frame["confidentiality"].astype(str) == "internal").any())
+    base: dict[str, Any] = {"used": True, "industry": industry, "internal_included": internal}
     if frame.empty:
         return Lessons(**base)
     c = result.sites.geometry.loc[idx].representative_point()
@@ -291,8 +300,8 @@ def lessons(result: SitingResult, idx: Any, cases: pd.DataFrame | None, *,
 
 
 def dossier_data(result: SitingResult, site_id: str, layerset: LayerSet, *,
-                 cases: pd.DataFrame | None = None, include_confidential: bool = False,
-                 confidential_withheld: int = 0, n_draws: int = 2000,
+                 cases: pd.DataFrame | None = None, include_internal: bool = False,
+                 own_organisations: tuple[str, ...] = (), n_draws: int = 2000,
                  learn_options: Mapping[str, Any] | None = None,
                  sensitivity: SensitivityReport | None = None) -> DossierData:
     """Compute everything the dossier of ``site_id`` shows.
@@ -309,7 +318,6 @@ def dossier_data(result: SitingResult, site_id: str, layerset: LayerSet, *,
         result=result, site_id=str(site_id), index=idx,
         catchment=catchment(site, result.profile, layerset),
         nearby=nearby_infrastructure(site.geometry.iloc[0], layerset),
-        lessons=lessons(result, idx, cases, include_confidential=include_confidential,
-                        withheld=0 if include_confidential else confidential_withheld,
-                        learn_options=learn_options),
+        lessons=lessons(result, idx, cases, include_internal=include_internal,
+                        own_organisations=own_organisations, learn_options=learn_options),
         sensitivity=sens)

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,19 +30,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running app server (stopped at the end of the session)."""
-    tmp = tmp_path_factory.mktemp("app_server")
-    port = _free_port()
+@contextmanager
+def run_app_server(tmp: Path, env: dict[str, str] | None = None,
+                   args: tuple[str, ...] = (), port: int | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port; yields its base URL, stops it afterwards.
+
+    ``env`` is added to the environment (default outcome log: a SQLite file in
+    ``tmp``); ``args`` are extra ``streamlit run`` options; ``port`` default: a free one.
+    """
+    port = port or _free_port()
     env = {**os.environ, "SITING_DB_URL": f"sqlite:///{tmp / 'outcomes.sqlite'}",
-           "SITING_USER_DIR": str(tmp / "user"), "PYTHONUNBUFFERED": "1"}
+           "SITING_USER_DIR": str(tmp / "user"), "PYTHONUNBUFFERED": "1", **(env or {})}
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+         "--server.fileWatcherType", "none", *args],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + _START_TIMEOUT_S
@@ -69,6 +74,13 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running app server (stopped at the end of the session)."""
+    with run_app_server(tmp_path_factory.mktemp("app_server")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[object]:
     """A headless Chromium driven by Playwright (sync API)."""
     from playwright.sync_api import sync_playwright
@@ -87,3 +99,9 @@ def screenshot_dir() -> Path:
     """Where screenshots go (gitignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def app_runner() -> object:
+    """:func:`run_app_server`, for tests that need a server of their own configuration."""
+    return run_app_server

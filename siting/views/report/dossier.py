@@ -8,8 +8,10 @@ municipal borders), lessons from the outcome log and the sources of every layer 
 The result is a frozen :class:`Dossier` of display-ready texts and numbers; the
 renderers (:mod:`siting.views.report.pdf`, :mod:`siting.views.report.html`) only lay it out.
 
-Confidential outcome-log cases are dropped before anything is learned or listed unless
-``include_confidential=True``.
+Only outcome-log cases that may leave the organisation are learned from or listed
+(:func:`siting.outcomes.access.may_leave`): ``public`` and ``network`` cases, plus the
+reader's own ``internal`` cases when ``include_internal=True`` (every page is then
+marked); never ``confidential`` ones, and the dossier never says how many were left out.
 """
 
 
@@ -85,9 +87,9 @@ def build_dossier(
     sensitivity: Any = None,
     n_draws: int = 2000,
     cases: pd.DataFrame | None = None,
-    include_confidential: bool = False,
+    include_internal: bool = False,
+    own_organisations: tuple[str, ...] = (),
     learn_options: Mapping[str, Any] | None = None,
-    confidential_withheld: int = 0,
     with_map: bool = True,
     data: DossierData | None = None,
 ) -> Dossier:
@@ -114,13 +116,13 @@ def build_dossier(
     cases : DataFrame, optional
         Outcome-log case frame (:func:`siting.outcomes.cases_to_frame`); None leaves the
         lessons section empty.
-    include_confidential : bool
-        Use and list confidential cases too (default: they never appear).
+    include_internal : bool
+        Use and list the reader's own organisations' ``internal`` cases too (every
+        page is then marked). Confidential cases never appear.
+    own_organisations : tuple of str
+        The reader's organisations (from :func:`siting.views.report.outcome_cases.load_cases`).
     learn_options : mapping, optional
         Passed to :func:`siting.learn.learn` (e.g. ``n_boot``, ``compare_trees``).
-    confidential_withheld : int
-        Confidential cases of the profile's industry the caller did not even read
-        (only their number is reported).
     with_map : bool
         Collect the map data (False for text-only use).
     data : DossierData, optional
@@ -137,8 +139,8 @@ def build_dossier(
         raise ReportError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
     if data is None:
         data = dossier_data(result, site_id, layerset, cases=cases,
-                            include_confidential=include_confidential,
-                            confidential_withheld=confidential_withheld, n_draws=n_draws,
+                            include_internal=include_internal,
+                            own_organisations=own_organisations, n_draws=n_draws,
                             learn_options=learn_options, sensitivity=sensitivity)
     idx = data.index
     names = municipality_names(layerset)

@@ -106,8 +106,7 @@ class Lessons:
     message: str = ""
     warnings: tuple[str, ...] = ()
     cases: tuple[CaseRow, ...] = ()
-    n_confidential_excluded: int = 0
-    confidential_included: bool = False
+    internal_included: bool = False
     note: str = ""
 
 

@@ -324,8 +324,7 @@ def lesson_rows(data: DossierData, lang: str, names: Mapping[str, str]) -> Lesso
     les = data.lessons
     if not les.used:
         return Lessons(used=False, note=tr("lessons_none", lang))
-    base: dict[str, Any] = {"used": True, "n_confidential_excluded": les.n_confidential_excluded,
-            "confidential_included": les.confidential_included}
+    base: dict[str, Any] = {"used": True, "internal_included": les.internal_included}
     if les.cases is None or les.cases.empty:
         return Lessons(**base, note=tr("lessons_no_cases", lang, industry=les.industry))
     case_rows = []

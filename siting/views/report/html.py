@@ -47,4 +47,7 @@ def render_template(name: str, lang: str, **context: Any) -> str:
 
 def dossier_html(d: Dossier, images: Any) -> str:
     """The dossier as one self-contained HTML page."""
-    return render_template("dossier.html", d.lang, d=d, images=images)
+    from siting.core.i18n import t as translate
+
+    marking = translate("access.internal_marking", d.lang) if d.lessons.internal_included else ""
+    return render_template("dossier.html", d.lang, d=d, images=images, marking=marking)

@@ -1,4 +1,13 @@
-"""Read the outcome-log cases a dossier may use (confidential ones only on request)."""
+"""Read the outcome-log cases a dossier may use: only what may leave the organisation.
+
+A dossier or report goes to investors, so it holds only ``public`` and
+``network`` cases (of any organisation), plus the reader's own organisation's
+``internal`` cases when the reader asks for them (the report then marks every
+page). ``confidential`` cases are never read, and the report never says how
+many cases were left out. The store reads only what the identity may see at all
+(row-level security on PostgreSQL), and :func:`siting.outcomes.access.may_leave`
+decides what of that may leave.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +20,9 @@ __all__ = ["load_cases"]
 
 
 def load_cases(db: str | None = None, *, industry: str | None = None,
-               include_confidential: bool = False) -> tuple[pd.DataFrame | None, int]:
-    """The outcome-log case frame for a dossier, and the number of cases withheld.
+               include_internal: bool = False,
+               act_as: str | None = None) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
+    """The outcome-log case frame for a dossier, and the reader's own organisations.
 
     Parameters
     ----------
@@ -22,17 +32,23 @@ def load_cases(db: str | None = None, *, industry: str | None = None,
         database); without either the frame is None.
     industry : str, optional
         Only cases of this industry.
-    include_confidential : bool
-        Read cases marked ``confidential`` too. Otherwise they are not even read; only
-        their number is returned (second item), so the report can say they were left out.
+    include_internal : bool
+        Also read the reader's own organisations' ``internal`` cases.
+    act_as : str, optional
+        The logged-in person (the app), see :meth:`OutcomeStore.open`.
+
+    Returns
+    -------
+    (DataFrame or None, tuple of str)
+        The cases, and the ids of the reader's organisations (for the marking).
 
     Raises
     ------
     StoreError
         The database cannot be opened.
     """
-    from siting.learn.adapters import cases_frame_from_store
-    from siting.outcomes import OutcomeStore, default_url
+    from siting.outcomes import OutcomeStore, cases_to_frame, default_url
+    from siting.outcomes.access import LEVELS, may_leave
 
     url = db
     if url is None:
@@ -42,14 +58,15 @@ def load_cases(db: str | None = None, *, industry: str | None = None,
             default = default_url()
             path = Path(default.removeprefix("sqlite:///"))
             if not (default.startswith("sqlite:///") and path.is_file()):
-                return None, 0
+                return None, ()
             url = default
-    store = OutcomeStore.open(url)
+    store = OutcomeStore.open(url, act_as=act_as)
     try:
-        frame = cases_frame_from_store(store, industry=industry,
-                                       include_confidential=include_confidential)
-        withheld = 0 if include_confidential else len(
-            store.list(industry=industry, confidentiality=["confidential"]))
-        return frame, withheld
+        me = store.whoami()
+        own = tuple(sorted(me.roles)) if me.roles else (("local",) if me.full else ())
+        levels = [lv for lv in LEVELS if lv != "confidential"]
+        cases = [c for c in store.list(industry=industry, confidentiality=levels)
+                 if may_leave(c.organisation, c.confidentiality, own, include_internal)]
+        return cases_to_frame(cases), own
     finally:
         store.close()

@@ -17,7 +17,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from siting.core.i18n import format_number, format_percent
+from siting.core.i18n import format_number, format_percent, t
 from siting.views.report._texts import tr
 from siting.views.report.dossier import Dossier
 
@@ -35,6 +35,11 @@ _HEAD_FILL = (226, 234, 242)
 _ZEBRA = (246, 248, 250)
 
 
+def _marking(d: Any, lang: str) -> str:
+    """The marking of a dossier holding the reader's internal cases ("" otherwise)."""
+    return t("access.internal_marking", lang) if d.lessons.internal_included else ""
+
+
 class ReportPDF(FPDF):
     """A4 portrait report with a running header and a numbered footer.
 
@@ -47,9 +52,11 @@ class ReportPDF(FPDF):
     lang : {"sv", "en"}
     """
 
-    def __init__(self, running_title: str, footer_note: str, lang: str = "sv") -> None:
+    def __init__(self, running_title: str, footer_note: str, lang: str = "sv",
+                 marking: str = "") -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.running_title = running_title
+        self.marking = marking
         self.footer_note = footer_note
         self.report_lang = lang
         self.set_margins(18, 18, 18)
@@ -66,6 +73,12 @@ class ReportPDF(FPDF):
 
     # ------------------------------------------------------------------ page furniture
     def header(self) -> None:  # noqa: D102 - fpdf hook
+        if self.marking:  # e.g. "internal: not for distribution", on every page
+            self.set_font(_FAMILY, "B", 8)
+            self.set_text_color(*_WARN)
+            self.cell(0, 5, self.marking, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.set_text_color(*_INK)
+            self.set_font(_FAMILY, "", 9.5)
         if self.page_no() == 1:
             return
         self.set_font(_FAMILY, "", 7.5)
@@ -204,7 +217,7 @@ def dossier_pdf(d: Dossier, images: Any) -> bytes:
     note = f"{tr('generated', lang)} {d.generated_utc}"
     if d.is_fictional:
         note += " · " + tr("demo_notice", lang)
-    pdf = ReportPDF(title, note, lang)
+    pdf = ReportPDF(title, note, lang, marking=_marking(d, lang))
     pdf.set_subject(f"{d.site_id} {d.site_name} – {d.municipality}")
     pdf.add_page()
     _cover(pdf, d, images)
@@ -431,11 +444,8 @@ def _lessons(pdf: ReportPDF, d: Dossier) -> None:
                        [(c.title, c.municipality, c.year, c.outcome, c.distance)
                         for c in ls.cases], widths=(46, 18, 8, 14, 14),
                        align=("LEFT", "LEFT", "RIGHT", "LEFT", "RIGHT"))
-    if ls.used and ls.n_confidential_excluded:
-        pdf.para(tr("confidential_excluded", lang, n=ls.n_confidential_excluded), size=8,
-                 colour=_MUTED)
-    if ls.used and ls.confidential_included:
-        pdf.para(tr("confidential_included", lang), size=8, style="B", colour=_WARN)
+    if ls.used and ls.internal_included:
+        pdf.para(_marking(d, lang), size=8, style="B", colour=_WARN)
 
 
 def _sources(pdf: ReportPDF, d: Dossier) -> None:

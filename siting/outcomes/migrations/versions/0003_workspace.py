@@ -1,7 +1,7 @@
 """Workspace of an organisation: own candidate sites and own layers, with revisions.
 
 Revision ID: 0003_workspace
-Revises: 0001_initial
+Revises: 0002_people
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from siting.outcomes.types import GeometryWkt, JsonType, UtcDateTime
 
 revision = "0003_workspace"
-down_revision = "0001_initial"
+down_revision = "0002_people"
 branch_labels = None
 depends_on = None
 

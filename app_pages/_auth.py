@@ -1,0 +1,64 @@
+"""Login gate of the app: Streamlit's built-in OpenID Connect when shared, local mode otherwise.
+
+*Local mode* (the default of ``make app``): no ``[auth]`` section in
+``.streamlit/secrets.toml``, one analyst, one organisation, no login; the outcome
+log records ``$SITING_USER`` or the OS login.
+
+*Shared mode*: ``.streamlit/secrets.toml`` holds an ``[auth]`` section (e.g.
+Entra ID / Azure AD, see the README); every visitor must log in with
+``st.login()`` before any page runs. The person is the login's
+``preferred_username`` or ``email`` claim; the outcome store acts as that person
+(PostgreSQL ``SET ROLE``, so the database's row-level security applies), and
+every change is recorded under it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from siting.core.i18n import t
+
+__all__ = ["current_person", "login_gate", "shared_mode"]
+
+_CLAIMS = ("preferred_username", "email")
+
+
+def shared_mode() -> bool:
+    """True when OpenID Connect is configured (``[auth]`` in the secrets)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def _claim(user: Any) -> str | None:
+    for claim in _CLAIMS:
+        value = user.get(claim) if hasattr(user, "get") else None
+        if value:
+            return str(value).strip()
+    return None
+
+
+def current_person() -> str | None:
+    """The logged-in person (None in local mode: the store's default identity)."""
+    if not shared_mode():
+        return None
+    return _claim(st.user) if st.user.is_logged_in else None
+
+
+def login_gate(lang: str) -> None:
+    """Stop the script until the visitor logged in (shared mode); show who is logged in."""
+    if not shared_mode():
+        st.sidebar.caption(t("access.local_mode", lang))
+        return
+    if not st.user.is_logged_in:
+        st.title(t("access.login_title", lang))
+        st.write(t("access.login_prompt", lang))
+        st.button(t("access.login_button", lang), on_click=st.login, type="primary",
+                  key="login_button")
+        st.stop()
+    person = _claim(st.user) or "?"
+    st.sidebar.caption(t("access.signed_in_as", lang, user=person))
+    st.sidebar.button(t("access.logout_button", lang), on_click=st.logout, key="logout_button")

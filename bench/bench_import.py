@@ -1,0 +1,181 @@
+"""Benchmark a large CSV import into the outcome log: time and peak memory.
+
+Writes a CSV of ``--rows`` fictional cases (default 2 000 000), then imports it
+with :func:`siting.outcomes.import_file` (validate every row, then write in
+batches, one transaction, a revision and its hash per case) into a fresh SQLite
+log, or a PostgreSQL schema with ``--pg URL``. A *plain* baseline reads the same
+file with :mod:`csv` and inserts the raw rows with ``sqlite3.executemany`` into
+one table (no validation, no audit trail): the floor any importer pays.
+Each stage runs in its own process, interleaved (plain, siting, plain, siting
+when ``--repeat 2``), so each peak RSS is its own.
+
+Usage::
+
+    .venv/bin/python bench/bench_import.py --rows 2000000
+    .venv/bin/python bench/bench_import.py --rows 20000 --pg postgresql+psycopg://siting:siting@localhost/siting_test
+
+Target (issue 13): 2 M rows import within 2 GB peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+_INDUSTRIES = ("battery", "steel", "data_center", "other")
+_OUTCOMES = ("won", "lost", "withdrawn")
+_LEVELS = ("public", "network", "internal")
+
+
+def write_csv(path: Path, rows: int) -> None:
+    """A CSV with ``rows`` valid fictional cases."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["case_id", "title", "industry", "kommunkod", "outcome", "year_decided",
+                    "confidentiality", "is_fictional", "notes", "soft_responsiveness",
+                    "metric_dist_rail_m"])
+        for i in range(rows):
+            w.writerow([f"BENCH-{i:08d}", f"Bench case {i}", _INDUSTRIES[i % 4],
+                        f"{1000 + i % 9000:04d}", _OUTCOMES[i % 3], 2000 + i % 25,
+                        _LEVELS[i % 3], "true", "fictional benchmark row", 1 + i % 5,
+                        (i * 37) % 20_000])
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def stage_siting(csv_path: Path, url: str) -> dict[str, float]:
+    from siting.outcomes import OutcomeStore, import_file
+
+    store = OutcomeStore.open(url)
+    log = os.environ.get("BENCH_PROGRESS_LOG")
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:  # every ~100 000 cases, to a side file
+        if log and (done % 100_000 < 2_000 or done == total):
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"{done:>9,} / {total:,} written  {time.perf_counter() - start:7.0f} s"
+                         f"  cpu {time.process_time():7.0f} s  peak RSS {_peak_mb():6.0f} MB\n")
+
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = import_file(store, csv_path, progress=progress)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return {"rows": len(report.created), "wall_s": wall, "cpu_s": cpu,
+                "peak_rss_mb": _peak_mb()}
+    finally:
+        store.close()
+
+
+def stage_plain(csv_path: Path, db: Path) -> dict[str, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    con = sqlite3.connect(db)
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        con.execute(f"CREATE TABLE plain ({', '.join(f'c{i} TEXT' for i in range(len(header)))})")
+        marks = ", ".join("?" * len(header))
+        n = 0
+        while batch := [row for _, row in zip(range(10_000), reader, strict=False)]:
+            con.executemany(f"INSERT INTO plain VALUES ({marks})", batch)
+            n += len(batch)
+    con.commit()
+    con.close()
+    return {"rows": n, "wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu,
+            "peak_rss_mb": _peak_mb()}
+
+
+def _child(stage: str, csv_path: Path, target: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--stage", stage, "--csv", str(csv_path),
+                          "--target", target], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _pg_schema_url(base: str) -> tuple[str, str]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options={quote(f'-csearch_path={schema},public')}", schema
+
+
+def _drop_schema(base: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--stage", choices=("siting", "plain"), help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        fn = stage_siting if args.stage == "siting" else stage_plain
+        target = args.target if args.stage == "siting" else Path(args.target)
+        print(json.dumps(fn(Path(args.csv), target)))
+        return
+    results: dict[str, list[dict[str, float]]] = {"plain": [], "siting": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        csv_path = folder / "cases.csv"
+        start = time.perf_counter()
+        write_csv(csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        print(f"wrote {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - start:.1f} s"
+              f"; load average {os.getloadavg()[0]:.1f}")
+        for k in range(args.repeat):
+            results["plain"].append(_child("plain", csv_path, str(folder / f"plain{k}.sqlite")))
+            schema = None
+            if args.pg:
+                url, schema = _pg_schema_url(args.pg)
+            else:
+                url = f"sqlite:///{folder / f'siting{k}.sqlite'}"
+            try:
+                results["siting"].append(_child("siting", csv_path, url))
+            finally:
+                if schema:
+                    _drop_schema(args.pg, schema)
+            for name in ("plain", "siting"):
+                r = results[name][-1]
+                print(f"  {name:<7} {r['rows']:>10,.0f} rows  wall {r['wall_s']:8.1f} s  "
+                      f"cpu {r['cpu_s']:8.1f} s  peak RSS {r['peak_rss_mb']:7.0f} MB  "
+                      f"({r['rows'] / r['wall_s']:,.0f} rows/s)")
+    best = {k: min(v, key=lambda r: r["wall_s"]) for k, v in results.items()}
+    summary = {"rows": args.rows, "csv_mb": round(size_mb, 1),
+               "backend": "postgresql" if args.pg else "sqlite",
+               "siting_wall_s": round(best["siting"]["wall_s"], 1),
+               "siting_cpu_s": round(best["siting"]["cpu_s"], 1),
+               "siting_peak_rss_mb": round(best["siting"]["peak_rss_mb"]),
+               "plain_wall_s": round(best["plain"]["wall_s"], 1),
+               "plain_peak_rss_mb": round(best["plain"]["peak_rss_mb"]),
+               "within_2gb": best["siting"]["peak_rss_mb"] <= 2048}
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
