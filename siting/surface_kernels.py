@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import rasterio.features
@@ -41,13 +42,18 @@ from scipy import ndimage
 from siting._gdal import GDAL_LOCK
 from siting.metrics.surface_ops import Grid
 
-__all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "polygon_interior",
+__all__ = ["REFINE_TOL_CELLS", "PolygonIndex", "densify_vertices", "disk_sum", "near_bands",
+           "polygon_interior",
            "seed_distance", "segment_distance"]
 
 #: Neighbourhood (cells) in which seed-region borders are re-checked exactly: points,
 #: and lines (where segments meet at corners the border region is wider).
 _REACH = 1
 _REACH_LINES = 2
+#: Slack (cells) of a distance measured to the transform's seed instead of the exact nearest
+#: vertex: the seed cell's centre is nearest, so the distance is at most two half-diagonals
+#: (plus an eighth of a cell between densified vertices) above the exact one.
+REFINE_TOL_CELLS = 2.0
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
@@ -136,7 +142,8 @@ def polygon_interior(geoms: np.ndarray, grid: Grid) -> np.ndarray:
 
 def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
                   interior: np.ndarray | None = None, owner: np.ndarray | None = None,
-                  segments: np.ndarray | None = None, segment_id: np.ndarray | None = None
+                  segments: np.ndarray | None = None, segment_id: np.ndarray | None = None,
+                  exact_bands: Sequence[tuple[float, float]] | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Distance from every cell centre of ``grid`` to the nearest of the points ``xy``.
 
@@ -160,6 +167,13 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     segment_id : ndarray of int, optional
         The segment's number per vertex: cells whose neighbours' seeds lie on the
         same segment need no re-check.
+    exact_bands : sequence of (lo_m, hi_m), optional
+        Distance intervals where a result depends on the exact distance (a hard
+        threshold ``(t, t)``, a value function's sloped band). The exact re-check
+        is then made only for cells whose distance may lie in one of them
+        (:data:`REFINE_TOL_CELLS` cells of slack); elsewhere the distance is the
+        one to the transform's seed, at most that slack above the exact one,
+        which changes no verdict and no value. None: re-check everywhere.
 
     Returns
     -------
@@ -207,7 +221,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
             s, d = _refined_nearest(idx, seed_of, segs, key, grid, (k - r0, k - c0), cols,
-                                    points=segments is None, reach=m)
+                                    points=segments is None, reach=m, bands=exact_bands)
             del idx
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
@@ -220,14 +234,17 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
 
 def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
                      grid: Grid, offset: tuple[int, int], cols: int, *, points: bool = False,
-                     reach: int = _REACH) -> tuple[np.ndarray, np.ndarray]:
+                     reach: int = _REACH, bands: Sequence[tuple[float, float]] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest exact vertex per cell: the EDT's seed, re-checked near seed-region borders.
 
     The transform picks the seed cell whose *centre* is nearest; the vertex
     inside a neighbouring seed cell may be nearer. Cells whose
     ``(2*reach+1)^2`` neighbourhood holds seeds of another segment (``key``)
     compare the exact distances to all of those seeds. Coordinates are made
-    local to the tile (float32 keeps centimetres at these extents).
+    local to the tile (float32 keeps centimetres at these extents). With
+    ``bands``, only cells whose unrefined distance is within
+    :data:`REFINE_TOL_CELLS` cells of a band are re-checked.
     """
     rows, cols_t = grid.shape
     kr, kc = offset
@@ -252,8 +269,16 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
 
     d = dist(x1[None, :], y1[:, None], s)
     shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    differs = _mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t]
-    rr, cc = np.nonzero(differs)
+    if bands is None:
+        rr, cc = np.nonzero(_mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t])
+    else:
+        rr, cc = np.nonzero(near_bands(d, bands, REFINE_TOL_CELLS * res))
+        if rr.size:  # keep the band cells whose neighbourhood holds another segment
+            centre = kbig[m + rr, m + cc]
+            mixed = np.zeros(rr.size, dtype=bool)
+            for dr, dc in shifts:
+                mixed |= kbig[m + dr + rr, m + dc + cc] != centre
+            rr, cc = rr[mixed], cc[mixed]
     if rr.size:
         qx, qy = x1[cc], y1[rr]
         best_d, best_s = d[rr, cc], s[rr, cc]
@@ -266,6 +291,15 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
         d[rr, cc] = best_d
         s[rr, cc] = best_s
     return s, d
+
+
+def near_bands(d: np.ndarray, bands: Sequence[tuple[float, float]], tol_m: float
+               ) -> np.ndarray:
+    """True where ``d`` lies within ``tol_m`` of one of the intervals ``(lo, hi)``."""
+    out = np.zeros(d.shape, dtype=bool)
+    for lo, hi in bands:
+        out |= (d >= lo - tol_m) & (d <= hi + tol_m)
+    return out
 
 
 def _mixed_neighbourhood(key: np.ndarray, m: int) -> np.ndarray:
