@@ -21,8 +21,8 @@ from siting.metrics.surface_ops import Grid
 from siting.profiles import parse_profile
 from siting.result import score_values
 from siting.surface import NODATA, suitability_surface
-from siting.surface_tiles import aggregate
 from siting.surface_kernels import densify_vertices, disk_sum, seed_distance, segment_distance
+from siting.surface_tiles import aggregate
 
 CRS = "EPSG:3006"
 X0, Y0 = 760_000.0, 7_200_000.0
