@@ -50,6 +50,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Mapping
@@ -402,7 +403,8 @@ def _open_geotiff(path: Path, grid: Grid, dtype: str, nodata: float,
         path, "w", driver="GTiff", width=cols, height=rows, count=1, dtype=dtype,
         crs="EPSG:3006", transform=grid.transform, nodata=nodata, tiled=True,
         blockxsize=block_px, blockysize=block_px, compress="deflate",
-        predictor=3 if dtype == "float32" else 2, BIGTIFF="IF_SAFER", NUM_THREADS="ALL_CPUS")
+        predictor=3 if dtype == "float32" else 2, BIGTIFF="IF_SAFER",
+        NUM_THREADS=os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS"))  # threaded compression
 
 
 def write_geotiff(result: SurfaceResult, path: str | Path) -> Path:

@@ -284,7 +284,7 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: Any, res
                 return np.full(tile.shape, np.nan, dtype="float32")
             d, _ = seed_distance(xy, tile, halo_m=halo, owner=owner, segments=segs,
                                  segment_id=seg_id, interior=polys.interior(tile),
-                                 exact_bands=bands)
+                                 exact_bands=bands, nearest=False)
             # beyond the halo every criterion is constant: any value above the cap will do
             return np.where(np.isinf(d), np.float32(halo), d).astype("float32")
         return dist_fn, "", "", halo

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import rasterio.features
@@ -42,7 +43,7 @@ from scipy import ndimage
 from siting._gdal import GDAL_LOCK
 from siting.metrics.surface_ops import Grid
 
-__all__ = ["REFINE_TOL_CELLS", "PolygonIndex", "densify_vertices", "disk_sum", "near_bands",
+__all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "near_bands",
            "polygon_interior",
            "seed_distance", "segment_distance"]
 
@@ -50,10 +51,6 @@ __all__ = ["REFINE_TOL_CELLS", "PolygonIndex", "densify_vertices", "disk_sum", "
 #: and lines (where segments meet at corners the border region is wider).
 _REACH = 1
 _REACH_LINES = 2
-#: Slack (cells) of a distance measured to the transform's seed instead of the exact nearest
-#: vertex: the seed cell's centre is nearest, so the distance is at most two half-diagonals
-#: (plus an eighth of a cell between densified vertices) above the exact one.
-REFINE_TOL_CELLS = 2.0
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
@@ -143,8 +140,8 @@ def polygon_interior(geoms: np.ndarray, grid: Grid) -> np.ndarray:
 def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
                   interior: np.ndarray | None = None, owner: np.ndarray | None = None,
                   segments: np.ndarray | None = None, segment_id: np.ndarray | None = None,
-                  exact_bands: Sequence[tuple[float, float]] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  exact_bands: Sequence[tuple[float, float]] | None = None,
+                  nearest: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Distance from every cell centre of ``grid`` to the nearest of the points ``xy``.
 
     Parameters
@@ -170,10 +167,13 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     exact_bands : sequence of (lo_m, hi_m), optional
         Distance intervals where a result depends on the exact distance (a hard
         threshold ``(t, t)``, a value function's sloped band). The exact re-check
-        is then made only for cells whose distance may lie in one of them
-        (:data:`REFINE_TOL_CELLS` cells of slack); elsewhere the distance is the
-        one to the transform's seed, at most that slack above the exact one,
-        which changes no verdict and no value. None: re-check everywhere.
+        is then made only for cells whose distance may lie in one of them;
+        elsewhere the distance is the one to the transform's seed cell centre,
+        off by at most the seeds' offset from their cells' centres (a few
+        centimetres to a cell), which changes no verdict and no value. None:
+        exact everywhere.
+    nearest : bool
+        Also return the nearest feature (False: the second array is all -1).
 
     Returns
     -------
@@ -184,7 +184,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     res = big.resolution_m
     rows, cols = big.shape
     dist = np.full(grid.shape, np.inf, dtype="float32")
-    nearest = np.full(grid.shape, -1, dtype=np.int64)
+    near = np.full(grid.shape, -1, dtype=np.int64)
     owner = np.arange(xy.shape[0]) if owner is None else owner
     if xy.shape[0]:
         c = np.floor((xy[:, 0] - big.transform.c) / res).astype(np.int64)
@@ -211,6 +211,8 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             cx = big.transform.c + (c + 0.5) * res
             cy = big.transform.f - (r + 0.5) * res
             off = (pts[:, 0] - cx) ** 2 + (pts[:, 1] - cy) ** 2
+            # how far a seed may sit from its cell's centre bounds the transform's error
+            slack = 2.0 * math.sqrt(float(off.max())) + (0.0 if segments is None else res / 4.0)
             order = np.lexsort((off, flat))
             first = np.ones(order.size, dtype=bool)
             first[1:] = flat[order][1:] != flat[order][:-1]
@@ -221,40 +223,43 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
             s, d = _refined_nearest(idx, seed_of, segs, key, grid, (k - r0, k - c0), cols,
-                                    points=segments is None, reach=m, bands=exact_bands)
+                                    points=segments is None, reach=m, bands=exact_bands,
+                                    slack_m=slack, need_seed=nearest)
             del idx
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
             dist[:] = np.where(beyond, np.inf, d)
-            nearest[:] = np.where(beyond, -1, own[s])
+            if s is not None:
+                near[:] = np.where(beyond, -1, own[s])
     if interior is not None and interior.any():
         dist[interior] = 0.0
-    return dist, nearest
+    return dist, near
 
 
 def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
                      grid: Grid, offset: tuple[int, int], cols: int, *, points: bool = False,
-                     reach: int = _REACH, bands: Sequence[tuple[float, float]] | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
+                     reach: int = _REACH, bands: Sequence[tuple[float, float]] | None = None,
+                     slack_m: float = math.inf, need_seed: bool = True
+                     ) -> tuple[np.ndarray | None, np.ndarray]:
     """Nearest exact vertex per cell: the EDT's seed, re-checked near seed-region borders.
 
     The transform picks the seed cell whose *centre* is nearest; the vertex
     inside a neighbouring seed cell may be nearer. Cells whose
     ``(2*reach+1)^2`` neighbourhood holds seeds of another segment (``key``)
     compare the exact distances to all of those seeds. Coordinates are made
-    local to the tile (float32 keeps centimetres at these extents). With
-    ``bands``, only cells whose unrefined distance is within
-    :data:`REFINE_TOL_CELLS` cells of a band are re-checked.
+    local to the tile (float32 keeps centimetres at these extents).
+
+    ``slack_m`` bounds how far the distance to the seed cell's centre may be
+    from the exact one (twice the largest offset of a seed from its cell's
+    centre, plus the vertex spacing for lines). With ``bands``, that distance
+    is kept wherever it is farther than the slack from every band (no verdict
+    or value can change there) and only the other cells are measured exactly;
+    a slack of 0 (points at cell centres) needs no exact measure at all.
+    Without ``need_seed`` and nothing to re-check, the seed is not looked up (None).
     """
     rows, cols_t = grid.shape
     kr, kc = offset
     m = min(reach, kr, kc)
-    ir = idx[0, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
-    ic = idx[1, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
-    sbig = seed_of[ir * np.int32(cols) + ic]
-    del ir, ic
-    kbig = sbig if points else key[sbig]
-    s = sbig[m:m + rows, m:m + cols_t].copy()
     x0, y0 = grid.transform.c, grid.transform.f
     local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
     ends = tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
@@ -267,18 +272,45 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
             return np.hypot(qx - ends[0][seeds], qy - ends[1][seeds])
         return _segment_distance(qx, qy, *(e[seeds] for e in ends))
 
-    d = dist(x1[None, :], y1[:, None], s)
+    def seed_at(r: Any, c: Any) -> np.ndarray:  # the transform's seed of window cells
+        return seed_of[idx[0, r, c] * np.int32(cols) + idx[1, r, c]]
+
     shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    if bands is None:
-        rr, cc = np.nonzero(_mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t])
-    else:
-        rr, cc = np.nonzero(near_bands(d, bands, REFINE_TOL_CELLS * res))
-        if rr.size:  # keep the band cells whose neighbourhood holds another segment
-            centre = kbig[m + rr, m + cc]
-            mixed = np.zeros(rr.size, dtype=bool)
-            for dr, dc in shifts:
-                mixed |= kbig[m + dr + rr, m + dc + cc] != centre
-            rr, cc = rr[mixed], cc[mixed]
+    if bands is not None or slack_m == 0.0:
+        tile = (slice(kr, kr + rows), slice(kc, kc + cols_t))
+        drow = idx[0][tile] - np.arange(kr, kr + rows, dtype=np.int32)[:, None]
+        dcol = idx[1][tile] - np.arange(kc, kc + cols_t, dtype=np.int32)[None, :]
+        d = np.hypot(drow.astype("float32"), dcol.astype("float32"))
+        d *= np.float32(res)
+        del drow, dcol
+        if slack_m == 0.0 or bands is None:
+            return (seed_at(*tile) if need_seed else None), d
+        rr, cc = np.nonzero(near_bands(d, bands, slack_m + 0.05))  # float32: some centimetres
+        if not rr.size:
+            return (seed_at(*tile) if need_seed else None), d
+        s = seed_at(*tile)
+        qx, qy = x1[cc], y1[rr]
+        best_s = s[rr, cc]
+        best_d = dist(qx, qy, best_s)
+        nbr = [seed_at(kr + dr + rr, kc + dc + cc) for dr, dc in shifts]
+        own_key = best_s if points else key[best_s]
+        mixed = np.zeros(rr.size, dtype=bool)
+        for cand in nbr:
+            mixed |= (cand if points else key[cand]) != own_key
+        sel = np.flatnonzero(mixed)
+        for cand in nbr:
+            dd = dist(qx[sel], qy[sel], cand[sel])
+            better = dd < best_d[sel]
+            best_d[sel[better]] = dd[better]
+            best_s[sel[better]] = cand[sel][better]
+        d[rr, cc] = best_d
+        s[rr, cc] = best_s
+        return s, d
+    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
+    kbig = sbig if points else key[sbig]
+    s = sbig[m:m + rows, m:m + cols_t].copy()
+    d = dist(x1[None, :], y1[:, None], s)
+    rr, cc = np.nonzero(_mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t])
     if rr.size:
         qx, qy = x1[cc], y1[rr]
         best_d, best_s = d[rr, cc], s[rr, cc]

@@ -135,7 +135,7 @@ def test_skipping_refinement_never_changes_a_verdict_or_value(seed, lines, thres
     bands = [(t, t) for t in thresholds] + [(lo, hi)]
     full, _ = seed_distance(xy, grid, **kw)
     fast, _ = seed_distance(xy, grid, exact_bands=bands, **kw)
-    assert (fast >= full - 1e-3).all()  # skipping only ever leaves a distance a bit long
+    assert np.abs(fast - full).max() <= 1.5 * RES  # off by at most the seeds' offsets
     for t in thresholds:
         np.testing.assert_array_equal(fast <= t, full <= t)
         np.testing.assert_array_equal(fast < t, full < t)
