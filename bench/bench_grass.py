@@ -180,10 +180,9 @@ def side_baseline(n_side: int, out: Path) -> dict:
         free = np.ones((n_side, n_side), dtype=bool)
         free[row, col] = False
         d[f"d{j}"] = ndimage.distance_transform_edt(free, sampling=RES)
-    terms = " + ".join(
-        f"{w!r} * where({(f'd{j}' + f' - {a!r}')} / {b - a!r} < 0, 0.0, "
-        f"where((d{j} - {a!r}) / {b - a!r} > 1, 1.0, (d{j} - {a!r}) / {b - a!r}))"
-        for j, (w, (a, b)) in enumerate(zip(WEIGHTS, LINEAR, strict=True)))
+    lin = [f"((d{j} - {a!r}) / {b - a!r})" for j, (a, b) in enumerate(LINEAR)]
+    terms = " + ".join(f"{w!r} * where({x} < 0, 0.0, where({x} > 1, 1.0, {x}))"
+                       for w, x in zip(WEIGHTS, lin, strict=True))
     score = ne.evaluate(f"100.0 * ({terms})", local_dict=d).astype("float32")
     del d
     with rasterio.open(out, "w", driver="GTiff", width=n_side, height=n_side, count=1,

@@ -34,6 +34,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numexpr as ne
 import numpy as np
 import rasterio.features
 import shapely
@@ -222,9 +223,15 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             free = (seed_of < 0).reshape(rows, cols)
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
-            s, d = _refined_nearest(idx, seed_of, segs, key, grid, (k - r0, k - c0), cols,
-                                    points=segments is None, reach=m, bands=exact_bands,
-                                    slack_m=slack, need_seed=nearest)
+            kr, kc = k - r0, k - c0
+            if exact_bands is not None or slack == 0.0:
+                d = _centre_distance(idx, grid, (kr, kc))
+                s, d = _band_refined(d, idx, seed_of, segs, key, grid, (kr, kc), cols,
+                                     points=segments is None, reach=m, bands=exact_bands,
+                                     slack_m=slack, need_seed=nearest)
+            else:
+                s, d = _refined_nearest(idx, seed_of, segs, key, grid, (kr, kc), cols,
+                                        points=segments is None, reach=m)
             del idx
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
@@ -236,11 +243,96 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     return dist, near
 
 
+def _centre_distance(idx: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
+    """Distance (m, float32) from each tile cell's centre to its seed cell's centre (one pass)."""
+    rows, cols = grid.shape
+    kr, kc = offset
+    out = np.empty(grid.shape, dtype="float32")
+    ne.evaluate("res * sqrt(((ir - r) * 1.0) ** 2 + ((ic - c) * 1.0) ** 2)", local_dict={
+        "ir": idx[0, kr:kr + rows, kc:kc + cols], "ic": idx[1, kr:kr + rows, kc:kc + cols],
+        "r": np.arange(kr, kr + rows, dtype=np.int32)[:, None],
+        "c": np.arange(kc, kc + cols, dtype=np.int32)[None, :],
+        "res": np.float64(grid.resolution_m)}, out=out, casting="same_kind")
+    return out
+
+
+def _local_seeds(segs: np.ndarray, grid: Grid, points: bool) -> tuple[np.ndarray, ...]:
+    """Seed coordinates local to the tile's top-left corner (float32 keeps centimetres)."""
+    x0, y0 = grid.transform.c, grid.transform.f
+    local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
+    return tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
+
+
+def _seed_dist(ends: tuple[np.ndarray, ...], qx: np.ndarray, qy: np.ndarray,
+               seeds: np.ndarray) -> np.ndarray:
+    """Exact distance from local points to the seeds' vertex (points) or segment (lines)."""
+    if len(ends) == 2:
+        return np.hypot(qx - ends[0][seeds], qy - ends[1][seeds])
+    return _segment_distance(qx, qy, *(e[seeds] for e in ends))
+
+
+def _centres_local(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    res = grid.resolution_m
+    rows, cols = grid.shape
+    return (((np.arange(cols) + 0.5) * res).astype("float32"),
+            (-(np.arange(rows) + 0.5) * res).astype("float32"))
+
+
+def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, segs: np.ndarray,
+                  key: np.ndarray, grid: Grid, offset: tuple[int, int], cols: int, *,
+                  points: bool, reach: int, bands: Sequence[tuple[float, float]] | None,
+                  slack_m: float, need_seed: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """The transform's distances ``d``, made exact only where a result can depend on them.
+
+    ``d`` is the distance to the nearest seed cell's centre; ``slack_m`` bounds
+    how far that is from the exact distance (twice the largest offset of a
+    seed from its cell's centre, plus the vertex spacing for lines). Cells
+    farther than the slack from every band keep it (no verdict or value can
+    change there); the others are measured exactly against their seed and,
+    where the neighbourhood holds other segments, those seeds too. A slack of
+    0 (points at cell centres) needs no exact measure at all.
+    """
+    rows, cols_t = grid.shape
+    kr, kc = offset
+    tile = (slice(kr, kr + rows), slice(kc, kc + cols_t))
+
+    def seed_at(r: Any, c: Any) -> np.ndarray:  # the transform's seed of window cells
+        assert idx is not None
+        return seed_of[idx[0, r, c] * np.int32(cols) + idx[1, r, c]]
+
+    if slack_m == 0.0 or bands is None:
+        return (seed_at(*tile) if need_seed else None), d
+    rr, cc = np.nonzero(near_bands(d, bands, slack_m + 0.05))  # float32: some centimetres
+    s = seed_at(*tile) if need_seed else None
+    if not rr.size:
+        return s, d
+    m = min(reach, kr, kc)
+    ends = _local_seeds(segs, grid, points)
+    x1, y1 = _centres_local(grid)
+    qx, qy = x1[cc], y1[rr]
+    best_s = seed_at(kr + rr, kc + cc)
+    best_d = _seed_dist(ends, qx, qy, best_s)
+    shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
+    nbr = [seed_at(kr + dr + rr, kc + dc + cc) for dr, dc in shifts]
+    own_key = best_s if points else key[best_s]
+    mixed = np.zeros(rr.size, dtype=bool)
+    for cand in nbr:
+        mixed |= (cand if points else key[cand]) != own_key
+    sel = np.flatnonzero(mixed)
+    for cand in nbr:
+        dd = _seed_dist(ends, qx[sel], qy[sel], cand[sel])
+        better = dd < best_d[sel]
+        best_d[sel[better]] = dd[better]
+        best_s[sel[better]] = cand[sel][better]
+    d[rr, cc] = best_d
+    if s is not None:
+        s[rr, cc] = best_s
+    return s, d
+
+
 def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
                      grid: Grid, offset: tuple[int, int], cols: int, *, points: bool = False,
-                     reach: int = _REACH, bands: Sequence[tuple[float, float]] | None = None,
-                     slack_m: float = math.inf, need_seed: bool = True
-                     ) -> tuple[np.ndarray | None, np.ndarray]:
+                     reach: int = _REACH) -> tuple[np.ndarray, np.ndarray]:
     """Nearest exact vertex per cell: the EDT's seed, re-checked near seed-region borders.
 
     The transform picks the seed cell whose *centre* is nearest; the vertex
@@ -248,75 +340,27 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
     ``(2*reach+1)^2`` neighbourhood holds seeds of another segment (``key``)
     compare the exact distances to all of those seeds. Coordinates are made
     local to the tile (float32 keeps centimetres at these extents).
-
-    ``slack_m`` bounds how far the distance to the seed cell's centre may be
-    from the exact one (twice the largest offset of a seed from its cell's
-    centre, plus the vertex spacing for lines). With ``bands``, that distance
-    is kept wherever it is farther than the slack from every band (no verdict
-    or value can change there) and only the other cells are measured exactly;
-    a slack of 0 (points at cell centres) needs no exact measure at all.
-    Without ``need_seed`` and nothing to re-check, the seed is not looked up (None).
     """
     rows, cols_t = grid.shape
     kr, kc = offset
     m = min(reach, kr, kc)
-    x0, y0 = grid.transform.c, grid.transform.f
-    local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
-    ends = tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
-    res = grid.resolution_m
-    x1 = ((np.arange(cols_t) + 0.5) * res).astype("float32")
-    y1 = (-(np.arange(rows) + 0.5) * res).astype("float32")
-
-    def dist(qx: np.ndarray, qy: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        if points:
-            return np.hypot(qx - ends[0][seeds], qy - ends[1][seeds])
-        return _segment_distance(qx, qy, *(e[seeds] for e in ends))
-
-    def seed_at(r: Any, c: Any) -> np.ndarray:  # the transform's seed of window cells
-        return seed_of[idx[0, r, c] * np.int32(cols) + idx[1, r, c]]
-
-    shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    if bands is not None or slack_m == 0.0:
-        tile = (slice(kr, kr + rows), slice(kc, kc + cols_t))
-        drow = idx[0][tile] - np.arange(kr, kr + rows, dtype=np.int32)[:, None]
-        dcol = idx[1][tile] - np.arange(kc, kc + cols_t, dtype=np.int32)[None, :]
-        d = np.hypot(drow.astype("float32"), dcol.astype("float32"))
-        d *= np.float32(res)
-        del drow, dcol
-        if slack_m == 0.0 or bands is None:
-            return (seed_at(*tile) if need_seed else None), d
-        rr, cc = np.nonzero(near_bands(d, bands, slack_m + 0.05))  # float32: some centimetres
-        if not rr.size:
-            return (seed_at(*tile) if need_seed else None), d
-        s = seed_at(*tile)
-        qx, qy = x1[cc], y1[rr]
-        best_s = s[rr, cc]
-        best_d = dist(qx, qy, best_s)
-        nbr = [seed_at(kr + dr + rr, kc + dc + cc) for dr, dc in shifts]
-        own_key = best_s if points else key[best_s]
-        mixed = np.zeros(rr.size, dtype=bool)
-        for cand in nbr:
-            mixed |= (cand if points else key[cand]) != own_key
-        sel = np.flatnonzero(mixed)
-        for cand in nbr:
-            dd = dist(qx[sel], qy[sel], cand[sel])
-            better = dd < best_d[sel]
-            best_d[sel[better]] = dd[better]
-            best_s[sel[better]] = cand[sel][better]
-        d[rr, cc] = best_d
-        s[rr, cc] = best_s
-        return s, d
-    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
+    ends = _local_seeds(segs, grid, points)
+    x1, y1 = _centres_local(grid)
+    ir = idx[0, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
+    ic = idx[1, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
+    sbig = seed_of[ir * np.int32(cols) + ic]
+    del ir, ic
     kbig = sbig if points else key[sbig]
     s = sbig[m:m + rows, m:m + cols_t].copy()
-    d = dist(x1[None, :], y1[:, None], s)
+    d = _seed_dist(ends, x1[None, :], y1[:, None], s)
+    shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
     rr, cc = np.nonzero(_mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t])
     if rr.size:
         qx, qy = x1[cc], y1[rr]
         best_d, best_s = d[rr, cc], s[rr, cc]
         for dr, dc in shifts:
             cand = sbig[m + dr + rr, m + dc + cc]
-            dc_ = dist(qx, qy, cand)
+            dc_ = _seed_dist(ends, qx, qy, cand)
             better = dc_ < best_d
             best_d = np.where(better, dc_, best_d)
             best_s = np.where(better, cand, best_s)

@@ -166,8 +166,17 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
     out.n_pass = np.bincount(lab[ok], minlength=nst)
     if not ok.any():
         return out
-    vals = [soft_values(c, evaluate_metric(ctx.metrics[c.metric], tile, lab, cache))
-            for c in ctx.soft]
+    fuse = ctx.aggregation == "weighted_sum"
+    vals, exprs = [], []
+    for j, c in enumerate(ctx.soft):
+        value = evaluate_metric(ctx.metrics[c.metric], tile, lab, cache)
+        expression = getattr(c.value_fn, "expression", None) if fuse else None
+        if expression is not None and isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            vals.append(value)  # the value function runs inside the fused overlay
+            exprs.append(expression(f"v{j}"))
+        else:
+            vals.append(soft_values(c, value))
+            exprs.append(None)
     del cache
     if first_pass:
         sel = [v[ok] for v in vals]
@@ -175,19 +184,25 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
                     "max": np.array([float(v.max()) for v in sel]),
                     "min": np.array([float(v.min()) for v in sel])}
         return out
-    out.score = aggregate(vals, ok, ctx.weights, ctx.aggregation, acc)
+    out.score = aggregate(vals, ok, ctx.weights, ctx.aggregation, acc, exprs)
     return out
 
 
 def aggregate(vals: Sequence[np.ndarray], ok: np.ndarray, weights: np.ndarray, method: str,
-              acc: Mapping[str, np.ndarray] | None) -> np.ndarray:
+              acc: Mapping[str, np.ndarray] | None,
+              exprs: Sequence[str | None] | None = None) -> np.ndarray:
     """Scores 0..100 (float32, NaN where not ``ok``) from criterion values 0..1, as siting.mcda does.
 
-    The weighted sum and the exclusion mask are one fused ``numexpr`` pass.
+    The weighted sum and the exclusion mask (``ok``: the hard criteria's
+    verdicts) are one fused ``numexpr`` pass; ``exprs[j]``, when given, is the
+    criterion's value function as an expression of ``v{j}`` (then ``vals[j]``
+    holds the raw metric), so the value functions run inside that pass too.
     """
     if method == "weighted_sum":
         names = {f"v{j}": v for j, v in enumerate(vals)}
-        terms = " + ".join(f"{float(w)!r} * v{j}" for j, w in enumerate(weights))
+        forms = exprs or [None] * len(vals)
+        terms = " + ".join(f"{float(w)!r} * {e or f'v{j}'}"
+                           for j, (w, e) in enumerate(zip(weights, forms, strict=True)))
         total = ne.evaluate(f"where(ok, 100.0 * ({terms}), nan)",
                             local_dict={**names, "ok": ok, "nan": np.nan})
         return np.clip(total, 0.0, 100.0).astype("float32")

@@ -142,3 +142,15 @@ def test_skipping_refinement_never_changes_a_verdict_or_value(seed, lines, thres
     if hi > lo:
         fn = Linear(hi, lo)
         np.testing.assert_array_equal(fn(fast), fn(full))
+
+
+def test_value_function_expressions_equal_the_functions() -> None:
+    """The fused overlay's numexpr forms of the value functions give the same values."""
+    import numexpr as ne
+
+    from siting.valuefn import Step
+
+    x = np.concatenate([np.linspace(-5_000, 40_000, 2001), [np.nan, np.inf, -np.inf]])
+    for fn in (Linear(30_000, 1_000), Linear(0, 1_000), Step(5_000), Step(5_000, above=False)):
+        got = ne.evaluate(fn.expression("x"), local_dict={"x": x})
+        np.testing.assert_allclose(got, fn(x), rtol=0, atol=1e-12, err_msg=repr(fn))
