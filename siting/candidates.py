@@ -188,16 +188,16 @@ def _collect(parts: _Parts, lab: np.ndarray, n: int, score: np.ndarray, muni: np
     size = np.bincount(lv, minlength=n + 1)[1:]
     parts.n_cells.append(size)
     parts.total.append(np.bincount(lv, weights=vals, minlength=n + 1)[1:])
-    parts.top.append(np.asarray(ndimage.maximum(score, lab, np.arange(1, n + 1)), dtype="float64"))
+    top = np.full(n + 1, -np.inf)
+    np.maximum.at(top, lv, vals)
+    parts.top.append(top[1:])
     flat = np.flatnonzero(sel)  # raster order
     first_flat = np.full(n + 1, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_flat, lv, flat)
     cols = lab.shape[1]
     first = np.column_stack([r0 + first_flat[1:] // cols, first_flat[1:] % cols])
     parts.first.append(first)
-    pair, cnt = np.unique(lv.astype(np.int64) * 65_536 + (muni[sel].astype(np.int64) + 1),
-                          return_counts=True)
-    parts.muni.append(np.column_stack([pair // 65_536 + parts.count, pair % 65_536 - 1, cnt]))
+    parts.muni.append(_muni_counts(lv, muni[sel].astype(np.int64), n, size, parts.count))
     # a label under the minimum size that touches neither strip edge cannot grow: no polygon
     edge = np.zeros(n + 1, dtype=bool)
     edge[lab[0]] = edge[lab[-1]] = True
@@ -209,6 +209,25 @@ def _collect(parts: _Parts, lab: np.ndarray, n: int, score: np.ndarray, muni: np
     with GDAL_LOCK:
         shapes = list(rasterio.features.shapes(lab, mask=keep, transform=t, connectivity=8))
     parts.pieces.extend((int(v) + parts.count, shapely.geometry.shape(g)) for g, v in shapes)
+
+
+def _muni_counts(lv: np.ndarray, mv: np.ndarray, n: int, size: np.ndarray, offset: int
+                 ) -> np.ndarray:
+    """(global label, municipality, cells) rows; labels within one municipality take no sort."""
+    lo = np.full(n + 1, np.iinfo(np.int64).max)
+    hi = np.full(n + 1, -1, dtype=np.int64)
+    np.minimum.at(lo, lv, mv)
+    np.maximum.at(hi, lv, mv)
+    single = np.flatnonzero(lo[1:] == hi[1:]) + 1
+    rows = [np.column_stack([single + offset, lo[single], size[single - 1]])]
+    mixed = lo != hi
+    mixed[0] = False
+    if mixed.any():
+        pick = mixed[lv]
+        pair, cnt = np.unique(lv[pick].astype(np.int64) * 65_536 + (mv[pick] + 1),
+                              return_counts=True)
+        rows.append(np.column_stack([pair // 65_536 + offset, pair % 65_536 - 1, cnt]))
+    return np.concatenate(rows)
 
 
 def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,

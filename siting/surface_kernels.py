@@ -302,32 +302,40 @@ def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, se
 
     if slack_m == 0.0 or bands is None:
         return (seed_at(*tile) if need_seed else None), d
-    rr, cc = np.nonzero(near_bands(d, bands, slack_m + 0.05))  # float32: some centimetres
-    s = seed_at(*tile) if need_seed else None
-    if not rr.size:
-        return s, d
+    band = near_bands(d, bands, slack_m + 0.05)  # float32 coordinates: some centimetres more
+    if not band.any():
+        return (seed_at(*tile) if need_seed else None), d
     m = min(reach, kr, kc)
+    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
+    s = sbig[m:m + rows, m:m + cols_t]
     ends = _local_seeds(segs, grid, points)
     x1, y1 = _centres_local(grid)
+    rr, cc = np.nonzero(band)  # exact distance to the cell's own seed
+    d[rr, cc] = _seed_dist(ends, x1[cc], y1[rr], s[rr, cc])
+    # ... and to the seeds around it where those belong to another segment
+    band &= _mixed_neighbourhood(sbig if points else key[sbig], m)[m:m + rows, m:m + cols_t]
+    _recheck(d, s, sbig, band, ends, x1, y1, m)
+    return (s.copy() if need_seed else None), d
+
+
+def _recheck(d: np.ndarray, s: np.ndarray, sbig: np.ndarray, where: np.ndarray,
+             ends: tuple[np.ndarray, ...], x1: np.ndarray, y1: np.ndarray, m: int) -> None:
+    """Where ``where``, compare the exact distances to every seed of the neighbourhood (in place)."""
+    rr, cc = np.nonzero(where)
+    if not rr.size:
+        return
     qx, qy = x1[cc], y1[rr]
-    best_s = seed_at(kr + rr, kc + cc)
-    best_d = _seed_dist(ends, qx, qy, best_s)
-    shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    nbr = [seed_at(kr + dr + rr, kc + dc + cc) for dr, dc in shifts]
-    own_key = best_s if points else key[best_s]
-    mixed = np.zeros(rr.size, dtype=bool)
-    for cand in nbr:
-        mixed |= (cand if points else key[cand]) != own_key
-    sel = np.flatnonzero(mixed)
-    for cand in nbr:
-        dd = _seed_dist(ends, qx[sel], qy[sel], cand[sel])
-        better = dd < best_d[sel]
-        best_d[sel[better]] = dd[better]
-        best_s[sel[better]] = cand[sel][better]
+    best_d, best_s = d[rr, cc], s[rr, cc]
+    for dr in range(-m, m + 1):
+        for dc in range(-m, m + 1):
+            if dr or dc:
+                cand = sbig[m + dr + rr, m + dc + cc]
+                dd = _seed_dist(ends, qx, qy, cand)
+                better = dd < best_d
+                best_d = np.where(better, dd, best_d)
+                best_s = np.where(better, cand, best_s)
     d[rr, cc] = best_d
-    if s is not None:
-        s[rr, cc] = best_s
-    return s, d
+    s[rr, cc] = best_s
 
 
 def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
@@ -353,19 +361,8 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
     kbig = sbig if points else key[sbig]
     s = sbig[m:m + rows, m:m + cols_t].copy()
     d = _seed_dist(ends, x1[None, :], y1[:, None], s)
-    shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    rr, cc = np.nonzero(_mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t])
-    if rr.size:
-        qx, qy = x1[cc], y1[rr]
-        best_d, best_s = d[rr, cc], s[rr, cc]
-        for dr, dc in shifts:
-            cand = sbig[m + dr + rr, m + dc + cc]
-            dc_ = _seed_dist(ends, qx, qy, cand)
-            better = dc_ < best_d
-            best_d = np.where(better, dc_, best_d)
-            best_s = np.where(better, cand, best_s)
-        d[rr, cc] = best_d
-        s[rr, cc] = best_s
+    _recheck(d, s, sbig, _mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t], ends, x1, y1,
+             m)
     return s, d
 
 
