@@ -46,6 +46,7 @@ from scipy.sparse.csgraph import connected_components
 from siting._gdal import GDAL_LOCK
 from siting.errors import ScoringError
 from siting.surface import NODATA, SurfaceResult
+from siting.surface_tiles import score_keys
 
 __all__ = ["STRIP_CELLS", "candidate_areas", "score_percentile"]
 
@@ -74,22 +75,20 @@ def _strips(surface: SurfaceResult, strip_rows: int | None
             yield r0, score, mun.read(1, window=win)
 
 
-def _keys(values: np.ndarray) -> np.ndarray:
-    """Order-preserving uint32 keys of non-negative float32 values."""
-    return (np.asarray(values, dtype="float32") + np.float32(0.0)).view(np.uint32)
-
-
 def score_percentile(surface: SurfaceResult, percentile: float,
                      strip_rows: int | None = None) -> float:
     """The ``percentile`` of the suitable cells' scores (linear interpolation), strip by strip.
 
     Exact: a histogram of the upper 16 bits of each float32 score finds the
     bins holding the order statistics needed, a second one of their lower 16
-    bits finds the values. 0.0 when no cell is suitable.
+    bits finds the values (the first comes with the surface when it was
+    computed; else a pass over the strips). 0.0 when no cell is suitable.
     """
-    hist = np.zeros(1 << 16, dtype=np.int64)
-    for _, score, _ in _strips(surface, strip_rows):
-        hist += np.bincount(_keys(score[np.isfinite(score)]) >> 16, minlength=1 << 16)
+    hist = surface.score_hist16
+    if hist is None:
+        hist = np.zeros(1 << 16, dtype=np.int64)
+        for _, score, _ in _strips(surface, strip_rows):
+            hist += np.bincount(score_keys(score[np.isfinite(score)]) >> 16, minlength=1 << 16)
     n = int(hist.sum())
     if n == 0:
         return 0.0
@@ -100,7 +99,7 @@ def score_percentile(surface: SurfaceResult, percentile: float,
     bins = {k: int(np.searchsorted(cum, k, side="right")) for k in ranks}
     low_hist = {b: np.zeros(1 << 16, dtype=np.int64) for b in set(bins.values())}
     for _, score, _ in _strips(surface, strip_rows):
-        keys = _keys(score[np.isfinite(score)])
+        keys = score_keys(score[np.isfinite(score)])
         for b, hb in low_hist.items():
             hb += np.bincount(keys[(keys >> 16) == b] & 0xFFFF, minlength=1 << 16)
     vals = {}

@@ -84,7 +84,9 @@ __all__ = ["MAX_TILE_PX", "NODATA", "SurfaceResult", "municipality_path", "suita
 #: Nodata value of the written GeoTIFF (the in-memory score uses NaN).
 NODATA = -9999.0
 #: Largest tile edge (cells) that ``grow_tiles`` may choose (bounds memory per tile).
-MAX_TILE_PX = 1600
+MAX_TILE_PX = 2560
+#: Internal block size of the written GeoTIFFs; grown tiles are multiples of it.
+BLOCK_PX = 256
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class SurfaceResult:
         (rows, cols) of the grid (also when the arrays were streamed).
     municipality_path : Path or None
         The streamed municipality-index raster (int16, nodata -1), if any.
+    score_hist16 : ndarray or None
+        Count of scored cells per upper 16 bits of their float32 score
+        (:func:`siting.candidates.score_percentile` starts from it).
     """
 
     score: np.ndarray | None
@@ -145,6 +150,7 @@ class SurfaceResult:
     crs: str = "EPSG:3006"
     grid_shape: tuple[int, int] = (0, 0)
     municipality_path: Path | None = None
+    score_hist16: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -261,6 +267,7 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
         halo_px = max((math.ceil(m.halo_m / grid.resolution_m) for m in metrics.values()),
                       default=0)
         tile_px = max(tile_px, min(MAX_TILE_PX, 4 * halo_px))
+        tile_px = -(-tile_px // BLOCK_PX) * BLOCK_PX  # whole blocks: each written once
         if halo_px and max(grid.shape) <= 1.25 * MAX_TILE_PX:
             tile_px = max(grid.shape)  # one tile: a halo as wide as the grid is paid once
     windows = [(sl[0].start, sl[1].start, t.shape[0], t.shape[1])
@@ -272,6 +279,7 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
     n_study = np.zeros(len(study_codes), dtype=np.int64)
     n_pass = np.zeros(len(study_codes), dtype=np.int64)
     n_fail = dict.fromkeys((c.id for c in hard), 0)
+    hist = np.zeros(1 << 16, dtype=np.int64)
     sink = _Sink(grid, in_memory, None if in_memory else out_path, profile.id)
     with sink:
         for tile in run_tiles(ctx, windows, client, acc):
@@ -279,6 +287,8 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
             sink.put(tile)
             n_study += tile.n_study
             n_pass += tile.n_pass
+            if tile.hist is not None:
+                hist += tile.hist
             for cid, n in tile.n_fail.items():
                 n_fail[cid] += n
     bar.close()
@@ -305,7 +315,7 @@ def _surface(profile: Profile, layerset: Any, *, resolution_m: float, tile_px: i
         cells_study={c: int(n) for c, n in zip(study_codes, n_study, strict=True)},
         cells_passing={c: int(n) for c, n in zip(study_codes, n_pass, strict=True)},
         profile_id=profile.id, provenance=prov, grid_shape=grid.shape,
-        municipality_path=sink.labels_path)
+        municipality_path=sink.labels_path, score_hist16=hist)
     if in_memory and out_path is not None:
         return replace(result, path=write_geotiff(result, out_path))
     if not in_memory:
@@ -396,7 +406,7 @@ def municipality_path(score_path: str | Path) -> Path:
 
 
 def _open_geotiff(path: Path, grid: Grid, dtype: str, nodata: float,
-                  block_px: int = 256) -> Any:
+                  block_px: int = BLOCK_PX) -> Any:
     path.parent.mkdir(parents=True, exist_ok=True)
     rows, cols = grid.shape
     return rasterio.open(

@@ -30,7 +30,7 @@ from siting.profiles import HardCriterion, SoftCriterion
 from siting.surface_eval import PreparedMetric, evaluate_metric, hard_fails, soft_values
 
 __all__ = ["SCHEDULER_ENV", "MunicipalityIndex", "TileContext", "TileOut", "aggregate",
-           "compute_tile", "dask_client", "run_tiles"]
+           "compute_tile", "dask_client", "run_tiles", "score_keys"]
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,8 @@ class TileOut:
         Study-area cells failing each hard criterion.
     sums : dict or None
         TOPSIS' first pass: per criterion ``sumsq``, ``max``, ``min`` of the passing cells.
+    hist : ndarray or None
+        Scored cells per upper 16 bits of the float32 score (for exact percentiles).
     """
 
     window: tuple[int, int, int, int]
@@ -124,6 +126,7 @@ class TileOut:
     n_pass: np.ndarray
     n_fail: dict[str, int]
     sums: dict[str, np.ndarray] | None = None
+    hist: np.ndarray | None = None
 
     @property
     def slices(self) -> tuple[slice, slice]:
@@ -185,7 +188,13 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
                     "min": np.array([float(v.min()) for v in sel])}
         return out
     out.score = aggregate(vals, ok, ctx.weights, ctx.aggregation, acc, exprs)
+    out.hist = np.bincount(score_keys(out.score[ok]) >> 16, minlength=1 << 16)
     return out
+
+
+def score_keys(values: np.ndarray) -> np.ndarray:
+    """Order-preserving uint32 keys of non-negative float32 scores (-0.0 counts as 0.0)."""
+    return (np.asarray(values, dtype="float32") + np.float32(0.0)).view(np.uint32)
 
 
 def aggregate(vals: Sequence[np.ndarray], ok: np.ndarray, weights: np.ndarray, method: str,
