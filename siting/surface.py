@@ -84,7 +84,7 @@ __all__ = ["MAX_TILE_PX", "NODATA", "SurfaceResult", "municipality_path", "suita
 #: Nodata value of the written GeoTIFF (the in-memory score uses NaN).
 NODATA = -9999.0
 #: Largest tile edge (cells) that ``grow_tiles`` may choose (bounds memory per tile).
-MAX_TILE_PX = 2560
+MAX_TILE_PX = 4096
 #: Internal block size of the written GeoTIFFs; grown tiles are multiples of it.
 BLOCK_PX = 256
 
