@@ -75,16 +75,28 @@ def run_case(profile_id: str, res_m: float, region: str, workers: int | None,
            "load_s": round(time.perf_counter() - t0, 2), "load_cpu_s": round(_cpu() - c0, 2),
            "load_peak_mb": round(_peak_mb(), 0), "loadavg_before": os.getloadavg()[0]}
     _reset_peak()
-    with tempfile.TemporaryDirectory(prefix="bench_national_") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_national_"))
+        address = None
+        if workers:  # a local cluster of that many worker processes, used by its address
+            from distributed import LocalCluster
+
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None))
+            address = cluster.scheduler_address
         t0, c0 = time.perf_counter(), _cpu()
         surf = suitability_surface(profile, ls, resolution_m=res_m, out_path=Path(tmp) / "s.tif",
-                                   in_memory=False, workers=workers)
+                                   in_memory=False, scheduler=address)
         out.update(cells=surf.shape[0] * surf.shape[1],
                    study_cells=int(sum(surf.cells_study.values())),
                    surface_s=round(time.perf_counter() - t0, 2),
                    surface_cpu_s=round(_cpu() - c0, 2),
                    criteria_evaluated=len(profile.hard) + len(profile.soft)
                    - len(surf.not_evaluated), tile_px=surf.provenance["tile_px"])
+        if workers:  # CPU of the workers counts once they have exited
+            stack.close()
+            out["surface_cpu_s"] = round(_cpu() - c0, 2)
         if areas:
             t0, c0 = time.perf_counter(), _cpu()
             found = candidate_areas(surf)
