@@ -75,8 +75,8 @@ def run_case(profile_id: str, res_m: float, region: str, workers: int | None,
            "load_s": round(time.perf_counter() - t0, 2), "load_cpu_s": round(_cpu() - c0, 2),
            "load_peak_mb": round(_peak_mb(), 0), "loadavg_before": os.getloadavg()[0]}
     _reset_peak()
-    with contextlib.ExitStack() as stack:
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_national_"))
+    with tempfile.TemporaryDirectory(prefix="bench_national_") as tmp, \
+            contextlib.ExitStack() as stack:
         address = None
         if workers:  # a local cluster of that many worker processes, used by its address
             from distributed import LocalCluster
