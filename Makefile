@@ -19,10 +19,12 @@ app: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check siting tests app.py app_pages bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check siting tests app.py app_pages bench
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

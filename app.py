@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages._state import get_state
 from app_pages._widgets import sidebar
-from siting.i18n import t
+from siting.core.i18n import t
 
 st.set_page_config(page_title="Siting", page_icon="🏭", layout="wide")
 

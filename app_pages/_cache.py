@@ -2,7 +2,7 @@
 
 Loading layers and computing the metrics table are the expensive steps; they
 are cached per (catalogue, data folder, region, profile file). Re-weighting is
-done on the cached result with :meth:`siting.result.SitingResult.rerank`,
+done on the cached result with :meth:`siting.scoring.result.SitingResult.rerank`,
 which takes milliseconds.
 """
 
@@ -18,9 +18,9 @@ import pandas as pd
 import platformdirs
 import streamlit as st
 
-from siting.catalog import Catalog, LayerSpec, load_catalog
-from siting.result import SitingResult
-from siting.scoring import evaluate
+from siting.data.catalog import Catalog, LayerSpec, load_catalog
+from siting.scoring.result import SitingResult
+from siting.scoring.sites import evaluate
 
 _LOG = logging.getLogger("siting.app")
 
@@ -54,14 +54,14 @@ def _catalog(name: str, _stamp: float) -> Catalog:
 
 def catalog(name: str) -> Catalog:
     """The validated catalogue ``name`` (shipped name or path)."""
-    from siting.catalog import resolve_catalog_path
+    from siting.data.catalog import resolve_catalog_path
 
     return _catalog(name, file_stamp(resolve_catalog_path(name)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _municipalities(name: str, data_dir: str | None, _stamp: float) -> gpd.GeoDataFrame:
-    from siting.layers import read_layer
+    from siting.data.layers import read_layer
 
     cat = catalog(name)
     spec: LayerSpec = cat.of_type("municipalities")[0] if cat.of_type("municipalities") \
@@ -76,7 +76,7 @@ def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _layerset(name: str, data_dir: str | None, codes: tuple[str, ...], _stamp: float) -> Any:
-    from siting.layers import load_layerset
+    from siting.data.layers import load_layerset
 
     cat = catalog(name)
     return load_layerset(cat, cat.resolve_data_dir(data_dir), region=list(codes))
@@ -95,7 +95,7 @@ def user_profile_dir() -> Path:
 
 def profile_choices() -> tuple[str, ...]:
     """Profile ids shipped in ``criteria/``, then paths of saved copies."""
-    from siting.profiles import available_profiles
+    from siting.criteria.profiles import available_profiles
 
     saved = sorted(str(p) for p in user_profile_dir().glob("*.toml")) \
         if user_profile_dir().is_dir() else []
@@ -104,14 +104,14 @@ def profile_choices() -> tuple[str, ...]:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _profile(name: str, _stamp: float) -> Any:
-    from siting.profiles import load_profile
+    from siting.criteria.profiles import load_profile
 
     return load_profile(name)
 
 
 def profile(name: str) -> Any:
     """The validated profile ``name`` (id or path)."""
-    from siting.profiles import PROFILE_DIR
+    from siting.criteria.profiles import PROFILE_DIR
 
     path = Path(name) if name.endswith(".toml") else Path(PROFILE_DIR) / f"{name}.toml"
     return _profile(name, file_stamp(path))
@@ -132,48 +132,49 @@ def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
 
 
 def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
-                   weights: dict[str, float] | None) -> SitingResult:
-    """The evaluation re-ranked with ``weights`` (the profile's own when None)."""
+                   weights: dict[str, float] | None, *, strict: bool = False) -> SitingResult:
+    """The evaluation re-ranked with ``weights`` (the profile's own when None); ``strict``
+    counts unknown hard criteria as failures."""
     base = base_evaluation(name, data_dir, codes, profile_name)
-    return base.rerank(weights) if weights else base
+    return (base.rerank(weights) if weights else base).with_strict(strict)
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def _compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
                    weights: tuple[tuple[str, float], ...], resolution_m: float,
-                   _stamp: tuple[float, float]) -> pd.DataFrame:
+                   _stamp: tuple[float, float], strict: bool = False) -> pd.DataFrame:
     from siting.compare import compare_region
 
     prof = profile(profile_name)
     if weights:
         prof = prof.with_weights(dict(weights))
     table = compare_region(prof, layerset(name, data_dir, codes), "all",
-                           resolution_m=resolution_m)
+                           resolution_m=resolution_m, strict=strict)
     return table
 
 
 def compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
                   weights: tuple[tuple[str, float], ...] = (),
-                  resolution_m: float = 250.0) -> pd.DataFrame:
+                  resolution_m: float = 250.0, strict: bool = False) -> pd.DataFrame:
     """The package's municipality comparison (:func:`siting.compare.compare_region`), cached."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
     return _compare_table(name, data_dir, tuple(codes), profile_name, tuple(weights),
-                          resolution_m, stamp)
+                          resolution_m, stamp, strict)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
              weights: tuple[tuple[str, float], ...], resolution_m: float,
              _stamp: tuple[float, float]) -> tuple[Any, Any]:
-    from siting.surface import suitability_surface
+    from siting.surface.run import suitability_surface
 
     prof = profile(profile_name)
     if weights:
         prof = prof.with_weights(dict(weights))
     surf = suitability_surface(prof, layerset(name, data_dir, codes), resolution_m=resolution_m)
     try:
-        from siting.candidates import candidate_areas
+        from siting.surface.candidates import candidate_areas
 
         return surf, candidate_areas(surf)
     except Exception:  # an optional overlay: the surface is still shown, the log says why
@@ -184,7 +185,7 @@ def _surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_na
 def surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
             weights: tuple[tuple[str, float], ...] = (), resolution_m: float = 250.0
             ) -> tuple[Any, Any]:
-    """The suitability surface (siting.surface) and its candidate areas, cached per weights."""
+    """The suitability surface (siting.surface.run) and its candidate areas, cached per weights."""
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
     return _surface(name, data_dir, tuple(codes), profile_name, tuple(weights), resolution_m,

@@ -1,4 +1,4 @@
-"""Download buttons for the site dossier and the comparison report (siting.report).
+"""Download buttons for the site dossier and the comparison report (siting.views.report).
 
 The reports are made only when the user clicks (Streamlit runs the ``data`` callable
 then) and cached per dataset, region, profile, weights, site and language.
@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages import _cache as _data
 from app_pages._state import AppState
-from siting.report import tr
+from siting.views.report import tr
 
 __all__ = ["compare_report_button", "dossier_button"]
 
@@ -25,9 +25,9 @@ def _weights_key(state: AppState) -> tuple[tuple[str, float], ...]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _dossier_pdf(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: str,
                  lang: str) -> bytes:
-    from siting.errors import SitingError
-    from siting.report import build_dossier, render_dossier
-    from siting.report.outcome_cases import load_cases
+    from siting.core.errors import SitingError
+    from siting.views.report import build_dossier, render_dossier
+    from siting.views.report.outcome_cases import load_cases
 
     del key  # part of the cache key only
     try:  # the app's outcome log ($SITING_DB_URL or the user's store); never confidential
@@ -41,7 +41,7 @@ def _dossier_pdf(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: st
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _compare_pdf(_result: Any, _layerset: Any, key: tuple[Any, ...], lang: str) -> bytes:
-    from siting.report import build_comparison, render_comparison
+    from siting.views.report import build_comparison, render_comparison
 
     del key
     return render_comparison(build_comparison(_result, _layerset, lang=lang), "pdf")

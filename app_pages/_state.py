@@ -38,6 +38,8 @@ class AppState:
         Themes shown on the map.
     basemap : bool
         Draw OpenStreetMap tiles (needs network).
+    strict : bool
+        Count unknown hard criteria as failures (the one switch of the ranking policy).
     selected_site : str or None
         Site id shown in the details panel.
     flash : str or None
@@ -53,6 +55,7 @@ class AppState:
     themes: tuple[str, ...] = ("energy", "logistics")
     basemap: bool = False
     surface: bool = False
+    strict: bool = False
     selected_site: str | None = None
     compare_catalog: str = "demo"
     flash: str | None = None

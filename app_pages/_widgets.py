@@ -14,9 +14,9 @@ import streamlit as st
 
 from app_pages import _cache as _data
 from app_pages._state import AppState, get_state
-from siting.catalog import available_catalogs
-from siting.errors import SitingError
-from siting.i18n import format_number, t
+from siting.core.errors import SitingError
+from siting.core.i18n import format_number, t
+from siting.data.catalog import available_catalogs
 
 __all__ = [
     "current_evaluation",
@@ -169,6 +169,8 @@ def _dataset_widgets(state: AppState, lang: str) -> None:
         state.profile = st.selectbox(
             t("common.profile", lang), choices, index=choices.index(state.profile),
             key=f"profile_{lang}", format_func=lambda p: _profile_label(p, lang))
+    state.strict = st.checkbox(t("verdict.strict", lang), value=state.strict, key="strict",
+                               help=t("verdict.strict_help", lang))
 
 
 def current_evaluation(state: AppState) -> Any:
@@ -182,7 +184,8 @@ def current_evaluation(state: AppState) -> Any:
             st.info(t("map.no_sites", state.lang))
             return None
         return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,
-                                    state.profile, state.weights.get(state.profile))
+                                    state.profile, state.weights.get(state.profile),
+                                    strict=state.strict)
 
 
 def kommun_names(state: AppState) -> dict[str, str]:
@@ -208,7 +211,9 @@ def ranking_frame(result: Any, state: AppState, names: dict[str, str],
         t("ranking.col_score", lang): [format_number(x, lang, decimals=1)
                                        for x in tbl["score"].astype(float)],
         t("ranking.col_pass", lang): result.passes.astype(bool),
+        t("verdict.status", lang): [t(f"verdict.{s}", lang) for s in result.status],
         t("ranking.col_reasons", lang): ["; ".join(r[:max_reasons]) for r in reasons],
+        t("verdict.unknown_criteria", lang): tbl["not_checked"].fillna("").astype(str),
     })
     if "area_ha" in tbl:
         out.insert(4, t("ranking.col_area", lang),
@@ -219,6 +224,6 @@ def ranking_frame(result: Any, state: AppState, names: dict[str, str],
 
 def theme_options() -> Sequence[str]:
     """The five themes."""
-    from siting.schema import THEMES
+    from siting.data.schema import THEMES
 
     return [str(x) for x in THEMES]

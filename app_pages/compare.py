@@ -17,9 +17,9 @@ from app_pages import _cache as _data
 from app_pages._report_buttons import compare_report_button
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
-from siting.catalog import available_catalogs
 from siting.compare import criteria_matrix
-from siting.i18n import format_number, format_percent, t
+from siting.core.i18n import format_number, format_percent, t
+from siting.data.catalog import available_catalogs
 
 _SMALL_DATASET = 12
 
@@ -53,7 +53,8 @@ def _criteria_heatmap(state: AppState, codes: tuple[str, ...], names: dict[str, 
     label = {c: f"{names.get(c, c)} ({c})" for c in codes}
     if table.attrs.get("method") == "sites" and lset.vector("sites") is not None:
         result: Any = _data.evaluation_for(state.compare_catalog, data_dir, codes, state.profile,
-                                           state.weights.get(state.profile))
+                                           state.weights.get(state.profile),
+                                           strict=state.strict)
         matrix = criteria_matrix(result.values, result.passes,
                                  result.table["kommunkod"].astype(str))
         labels = {}
@@ -102,7 +103,7 @@ def _body(state: AppState) -> None:
     weights = tuple(sorted((state.weights.get(state.profile) or {}).items()))
     with st.spinner(t("common.loading", lang)):
         table = _data.compare_table(state.compare_catalog, data_dir, codes, state.profile,
-                                    weights, resolution_m)
+                                    weights, resolution_m, strict=state.strict)
     if table.attrs.get("method") != "sites":
         st.info(t("compare.no_sites", lang))
     kind = {"site": t("compare.kind_site", lang), "area": t("compare.kind_area", lang)}
@@ -110,7 +111,11 @@ def _body(state: AppState) -> None:
         t("ranking.col_rank", lang): table["rank"],
         t("ranking.col_kommun", lang): table["name"].astype(str) + " ("
         + table["kommunkod"].astype(str) + ")",
-        t("compare.best", lang): [format_number(x, lang, decimals=1) for x in table["score"]],
+        t("verdict.status", lang): [t("verdict.no_data", lang) if s == "no_data"
+                                    else t(f"verdict.{s}", lang) for s in table["status"]],
+        t("compare.best", lang): [t("verdict.no_data", lang) if x != x
+                                  else format_number(x, lang, decimals=1)
+                                  for x in table["score"]],
         t("compare.best_site", lang): table["best_site"].fillna("").astype(str),
         t("compare.best_kind", lang): [kind.get(k, "") for k in table["best_kind"].fillna("")],
         t("compare.best_area", lang): [format_number(x, lang, decimals=0)
@@ -119,6 +124,7 @@ def _body(state: AppState) -> None:
         t("compare.n_pass", lang): table["n_pass"],
         t("compare.land_pass", lang): [format_percent(x, lang, 1)
                                        for x in table["land_pass_share"]],
+        t("verdict.unknown_criteria", lang): table["unknown_criteria"].fillna("").astype(str),
     })
     prof = _data.profile(state.profile)
     for col in [c for c in table.columns if c.startswith("metric_")]:
@@ -131,7 +137,7 @@ def _body(state: AppState) -> None:
                        file_name=f"compare_{state.profile}.csv", mime="text/csv")
     if table.attrs.get("method") == "sites":  # the PDF report is built from scored sites
         result = _data.evaluation_for(state.compare_catalog, data_dir, codes, state.profile,
-                                      state.weights.get(state.profile))
+                                      state.weights.get(state.profile), strict=state.strict)
         compare_report_button(result, state, state.compare_catalog, data_dir, codes)
     for note in table.attrs.get("notes", []):
         st.caption(md(note))

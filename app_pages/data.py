@@ -13,15 +13,15 @@ import streamlit as st
 from app_pages import _cache as _data
 from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_problems
-from siting.errors import Problem, SitingError
-from siting.i18n import format_number, t
+from siting.core.errors import Problem, SitingError
+from siting.core.i18n import format_number, t
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _layer_status(catalog_name: str, data_dir: str | None, layer_id: str,
                   _stamp: float) -> tuple[Any, tuple[Problem, ...], str]:
     """(LoadedLayer or None, problems, summary) for one layer, read on its own."""
-    from siting.layers import read_layer
+    from siting.data.layers import read_layer
 
     cat = _data.catalog(catalog_name)
     spec = cat.layer(layer_id)
@@ -58,7 +58,7 @@ def _status_table(state: AppState) -> pd.DataFrame:
 
 
 def _upload(state: AppState) -> None:
-    from siting.layers import read_layer
+    from siting.data.layers import read_layer
 
     lang = state.lang
     cat = _data.catalog(state.catalog)

@@ -11,8 +11,8 @@ import streamlit as st
 from app_pages import _cache as _data
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
-from siting.i18n import format_number, format_percent, t
-from siting.soft_factors import SOFT_FACTORS
+from siting.core.i18n import format_number, format_percent, t
+from siting.data.soft_factors import SOFT_FACTORS
 
 
 def _db_url() -> str:

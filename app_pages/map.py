@@ -11,8 +11,8 @@ from app_pages import _cache as _data
 from app_pages._report_buttons import dossier_button
 from app_pages._state import AppState
 from app_pages._widgets import current_evaluation, md, run_page, theme_options
-from siting import mapview
-from siting.i18n import format_number, t
+from siting.core.i18n import format_number, t
+from siting.views import map as mapview
 
 _LABEL_FIELDS = ("name", "voltage_kv", "available_capacity_mw", "draught_m", "school_type",
                  "designation", "road_class", "kind")
@@ -56,6 +56,7 @@ def _site_frame(result: Any, lang: str) -> Any:
     sites["colour_value"] = (scores - lo) / (hi - lo) if hi > lo else 1.0
     sites["rank"] = result.rank_passing
     sites["passes"] = result.passes
+    sites["status"] = result.status
     sites["reasons"] = result.reasons(lang)
     if "area_ha" in result.table:
         sites["area_ha"] = result.table["area_ha"]

@@ -15,10 +15,10 @@ import streamlit as st
 from app_pages import _cache as _data
 from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_error, show_problems
-from siting import mapview
-from siting.errors import SitingError
-from siting.i18n import t
-from siting.soft_factors import SOFT_FACTORS, factor_ids
+from siting.core.errors import SitingError
+from siting.core.i18n import t
+from siting.data.soft_factors import SOFT_FACTORS, factor_ids
+from siting.views import map as mapview
 
 _NO_SCORE = 0
 _TABLE_ROWS_HTML = 200
@@ -179,7 +179,7 @@ def _history(store: Any, state: AppState, case_id: str) -> None:
 
 
 def _import_export(store: Any, state: AppState, cases: list[Any]) -> None:
-    from siting.errors import ImportValidationError
+    from siting.core.errors import ImportValidationError
     from siting.outcomes import export_cases, import_file
 
     lang = state.lang

@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_pages._state import AppState
 from app_pages._widgets import current_evaluation, kommun_names, md, ranking_frame, run_page
-from siting.i18n import format_number, format_percent, t
+from siting.core.i18n import format_number, format_percent, t
 
 _TOP_N_CHART = 15
 
@@ -74,7 +74,7 @@ def _reset_weights(state: AppState) -> None:
 
 
 def _ahp_editor(evaluation: Any, state: AppState) -> None:
-    from siting.ahp import ahp_weights, most_inconsistent_pair
+    from siting.criteria.ahp import ahp_weights, most_inconsistent_pair
 
     lang = state.lang
     with st.expander(t("ranking.ahp", lang)):
@@ -148,7 +148,7 @@ def _sensitivity(evaluation: Any, state: AppState) -> None:
                                t("ranking.p_top3", lang): p3[top]},
                               index=pd.Index(ids[top], name=t("ranking.col_site", lang))),
                  stack=False)
-    from siting.sensitivity import weight_sweep
+    from siting.scoring.sensitivity import weight_sweep
 
     sweep = weight_sweep(values, weights, passes=passes, method=method)
     st.markdown(f"**{md(t('ranking.weight_sweep', lang))}**")
@@ -167,7 +167,7 @@ def _sensitivity(evaluation: Any, state: AppState) -> None:
 
 
 def _method(evaluation: Any) -> str:
-    from siting.mcda import METHODS
+    from siting.criteria.mcda import METHODS
 
     method = getattr(evaluation.profile, "aggregation", "weighted_sum")
     return method if method in METHODS else "weighted_sum"
@@ -176,7 +176,7 @@ def _method(evaluation: Any) -> str:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _acceptability(values: np.ndarray, weights: np.ndarray, passes: np.ndarray,
                    method: str) -> tuple[np.ndarray, np.ndarray]:
-    from siting.sensitivity import rank_acceptability
+    from siting.scoring.sensitivity import rank_acceptability
 
     res = rank_acceptability(values, weights, n_draws=1000, seed=0, passes=passes,
                              method=method, max_rank=3)
@@ -206,6 +206,7 @@ def _body(state: AppState) -> None:
                 f"({md(r[t('ranking.col_score', lang)])})"
                 for _, r in top.iterrows()))
         st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
+        st.caption(evaluation.policy(lang))
         st.download_button(t("common.download_csv", lang),
                            frame.to_csv(index=False).encode("utf-8"),
                            file_name=f"ranking_{state.profile}.csv", mime="text/csv")

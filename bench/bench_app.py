@@ -37,11 +37,11 @@ def _timeit(fn, repeat: int = 5) -> float:
 
 
 def in_process() -> None:
-    from siting import mapview
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
     from siting.demo import demo_sites_large
-    from siting.layers import load_layerset
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.scoring.sites import evaluate
+    from siting.views import map as mapview
 
     codes = "9901,9902,9903,9904"
     t0 = time.perf_counter()

@@ -134,10 +134,10 @@ def side_ours(n_side: int, out: Path) -> dict:
     import geopandas as gpd
     from shapely.geometry import box
 
-    from siting.catalog import Catalog, LayerSpec
-    from siting.layerset import LayerSet, LoadedLayer, LoadReport, Region
-    from siting.profiles import parse_profile
-    from siting.surface import suitability_surface
+    from siting.criteria.profiles import parse_profile
+    from siting.data.catalog import Catalog, LayerSpec
+    from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, Region
+    from siting.surface.run import suitability_surface
 
     side = n_side * RES
     layers = {}

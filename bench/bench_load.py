@@ -19,8 +19,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from siting.catalog import load_catalog
-from siting.layers import load_layerset
+from siting.data.catalog import load_catalog
+from siting.data.layers import load_layerset
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sweden"
 

@@ -14,8 +14,8 @@ import numpy as np
 from pymcdm.methods import TOPSIS, WSM
 from pymcdm.normalizations import vector_normalization
 
-from siting.mcda import topsis, weighted_sum
-from siting.sensitivity import rank_acceptability, weight_sweep
+from siting.criteria.mcda import topsis, weighted_sum
+from siting.scoring.sensitivity import rank_acceptability, weight_sweep
 
 N_ALT, N_CRIT, N_DRAWS = 10_000, 13, 2_000
 

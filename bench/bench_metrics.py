@@ -28,8 +28,8 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from siting.catalog import Catalog, LayerSpec
-from siting.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
+from siting.data.catalog import Catalog, LayerSpec
+from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 from siting.metrics import RoadGraphCache, compute_metric
 from siting.metrics.labour import build_road_graph, labour_pool
 from siting.metrics.surface_ops import Grid
@@ -216,12 +216,12 @@ def main() -> None:
     if args.no_surface:
         return
 
-    from siting.surface_eval import prepare_metrics
+    from siting.surface.evaluate import prepare_metrics
 
     grid = Grid.from_bounds((X0, Y0, X0 + SIDE, Y0 + SIDE), args.surface_res)
     print(f"surface kernels on {grid.shape[0]} x {grid.shape[1]} cells "
           f"({args.surface_res:g} m), one tile, per metric of the battery-plant profile:")
-    from siting.profiles import load_profile
+    from siting.criteria.profiles import load_profile
 
     profile = load_profile("battery_plant")
     metrics, _, _, _ = prepare_metrics(profile, ls, grid.resolution_m, {})

@@ -63,10 +63,10 @@ def _reset_peak() -> None:
 def run_case(profile_id: str, res_m: float, region: str, workers: int | None,
              areas: bool) -> dict:
     """One national run (in this process)."""
-    from siting.candidates import candidate_areas
-    from siting.layers import load_layerset
-    from siting.profiles import load_profile
-    from siting.surface import suitability_surface
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
+    from siting.surface.candidates import candidate_areas
+    from siting.surface.run import suitability_surface
 
     t0, c0 = time.perf_counter(), _cpu()
     ls = load_layerset("sweden_open", SHARED, region=region)

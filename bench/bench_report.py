@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
-from siting.layers import load_layerset
 from siting.outcomes import cases_to_frame, demo_cases
-from siting.profiles import load_profile
-from siting.report import build_comparison, build_dossier, render_comparison
-from siting.report.render import dossier_images, render_dossier
-from siting.scoring import evaluate
+from siting.scoring.sites import evaluate
+from siting.views.report import build_comparison, build_dossier, render_comparison
+from siting.views.report.render import dossier_images, render_dossier
 
 
 def main() -> None:

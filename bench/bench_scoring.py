@@ -17,10 +17,10 @@ import argparse
 import statistics
 import time
 
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA, demo_sites_large
-from siting.layers import load_layerset
-from siting.profiles import load_profile
-from siting.scoring import compute_metrics, evaluate, prepare_sites
+from siting.scoring.sites import compute_metrics, evaluate, prepare_sites
 
 TARGET_METRICS_S = 2.0
 TARGET_RERANK_MS = 50.0

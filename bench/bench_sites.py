@@ -81,10 +81,10 @@ def main() -> None:
     if not SHARED.is_dir():
         print(json.dumps({"bench": "sites", "error": f"no data pack at {SHARED}"}))
         return
-    from siting.layers import load_layerset
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
     from siting.metrics import compute_metric
     from siting.metrics.filters import apply_filter
-    from siting.profiles import load_profile
     from siting.scoring import evaluate
 
     ls = load_layerset("sweden_open", SHARED, region="all")

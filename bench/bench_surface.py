@@ -41,9 +41,9 @@ import pandas as pd
 from affine import Affine
 from shapely.geometry import LineString, box
 
-from siting.catalog import Catalog, LayerSpec
-from siting.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
-from siting.profiles import parse_profile
+from siting.criteria.profiles import parse_profile
+from siting.data.catalog import Catalog, LayerSpec
+from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data" / "sweden"
@@ -338,7 +338,7 @@ def _peak_mb() -> float:
 
 
 def run_synthetic(n_cells: int) -> dict:
-    from siting.surface import suitability_surface
+    from siting.surface.run import suitability_surface
 
     t0 = time.perf_counter()
     ls = synthetic_layerset(n_cells)
@@ -360,9 +360,9 @@ def run_synthetic(n_cells: int) -> dict:
 
 
 def run_sweden(profile_id: str) -> dict:
-    from siting.layers import load_layerset
-    from siting.profiles import load_profile
-    from siting.surface import suitability_surface
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
+    from siting.surface.run import suitability_surface
 
     t0 = time.perf_counter()
     ls = load_layerset("sweden_open", SHARED, region="all")

@@ -6,7 +6,7 @@
   resolution_m=250.0)``: the full comparison. One row per study municipality:
   its best candidate site (from the scoring engine, :func:`siting.scoring.evaluate`,
   when a sites layer or ``sites`` is given) or else its best *candidate area*
-  from the suitability surface (:mod:`siting.surface`, :mod:`siting.candidates`),
+  from the suitability surface (:mod:`siting.surface.run`, :mod:`siting.surface.candidates`),
   the share of its land passing every hard criterion, the key metrics (the
   profile's most weighted soft criteria) of that best site/area, its score and
   its rank. Works on data without candidate sites (the real open-data pack).
@@ -20,28 +20,44 @@ point site per municipality at its representative point.
 
 from __future__ import annotations
 
-import sys
+import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from siting.errors import DataError, Problem, ScoringError
+from siting.core.errors import Problem, ScoringError
+from siting.criteria.evaluator import FAIL, PASS, UNKNOWN, rank_order
+from siting.criteria.profiles import Profile
+from siting.data.layerset import LayerSet
+from siting.scoring.result import SitingResult
+from siting.scoring.sites import evaluate
+from siting.surface.candidates import candidate_areas
+from siting.surface.run import SurfaceResult, suitability_surface
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
+    "COMPARE_COLUMNS",
+    "ComparisonResult",
+    "compare",
     "compare_municipalities",
     "compare_region",
+    "comparison_of_sites",
     "criteria_matrix",
     "key_metrics",
     "municipality_sites",
+    "municipality_table",
     "summarise_sites",
 ]
 
 #: Columns of :func:`compare_region` before the key-metric columns.
-COMPARE_COLUMNS = ("kommunkod", "name", "score", "rank", "best_site", "best_kind",
-                   "best_area_ha", "n_sites", "n_pass", "land_pass_share", "land_pass_ha")
+COMPARE_COLUMNS = ("kommunkod", "name", "status", "score", "rank", "best_site", "best_kind",
+                   "best_area_ha", "n_sites", "n_pass", "n_unknown", "unknown_criteria",
+                   "land_pass_share", "land_pass_ha")
 
 
 def municipality_sites(municipalities: gpd.GeoDataFrame,
@@ -137,7 +153,7 @@ def compare_municipalities(scores: pd.Series, passes: pd.Series, kommunkod: pd.S
 
 
 @overload
-def compare_municipalities(profile: Any, layerset: Any,
+def compare_municipalities(profile: Profile, layerset: LayerSet,
                            municipalities: str | Sequence[str] = "all", *,
                            sites: gpd.GeoDataFrame | None = None, resolution_m: float = 250.0,
                            n_key_metrics: int = 3, progress: bool = False) -> pd.DataFrame: ...
@@ -157,7 +173,7 @@ def compare_municipalities(*args: Any, **kwargs: Any) -> pd.DataFrame:
     return compare_region(*args, **kwargs)
 
 
-def key_metrics(profile: Any, n: int = 3, *, skip_kinds: Sequence[str] = ()) -> list[str]:
+def key_metrics(profile: Profile, n: int = 3, *, skip_kinds: Sequence[str] = ()) -> list[str]:
     """Metric ids of the ``n`` most weighted soft criteria (ties: profile order).
 
     Metrics of a kind in ``skip_kinds`` (e.g. ``site_attribute`` for candidate
@@ -175,117 +191,201 @@ def key_metrics(profile: Any, n: int = 3, *, skip_kinds: Sequence[str] = ()) -> 
     return out
 
 
-def compare_region(profile: Any, layerset: Any, municipalities: str | Sequence[str] = "all", *,
+@dataclass(frozen=True)
+class ComparisonResult:
+    """The comparison of municipalities: everything the app, CLI and report lay out.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per municipality (:data:`COMPARE_COLUMNS` then ``metric_<id>``), ranked.
+    sites : SitingResult or None
+        The evaluated rows behind it: the candidate sites, or each municipality's best
+        candidate areas evaluated as sites (None when there were none). A municipality's
+        verdict is its best row's verdict here, so site and comparison always agree.
+    method : {"sites", "surface"}
+    notes : tuple of str
+    key_metrics : tuple of str
+    resolution_m : float
+    strict : bool
+    matrix : DataFrame
+        Mean soft value (0..1) per municipality and criterion (:func:`criteria_matrix`).
+    """
+
+    table: pd.DataFrame
+    sites: SitingResult | None
+    method: str
+    notes: tuple[str, ...]
+    key_metrics: tuple[str, ...]
+    resolution_m: float
+    strict: bool = False
+    matrix: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def row(self, kommunkod: str) -> pd.Series:
+        """The table row of one municipality (KeyError when absent)."""
+        hit = self.table[self.table["kommunkod"].astype(str) == str(kommunkod)]
+        if not len(hit):
+            raise KeyError(kommunkod)
+        return hit.iloc[0]
+
+
+def compare_region(profile: Profile, layerset: LayerSet,
+                   municipalities: str | Sequence[str] = "all", *,
                    sites: gpd.GeoDataFrame | None = None, resolution_m: float = 250.0,
-                   n_key_metrics: int = 3, progress: bool = False) -> pd.DataFrame:
-    """One row per study municipality: best site or candidate area, land passing, score, rank.
+                   n_key_metrics: int = 3, progress: bool = False,
+                   strict: bool = False) -> pd.DataFrame:
+    """The table of :func:`compare` (with ``attrs`` notes, method, key_metrics)."""
+    return compare(profile, layerset, municipalities, sites=sites, resolution_m=resolution_m,
+                   n_key_metrics=n_key_metrics, progress=progress, strict=strict).table
+
+
+def compare(profile: Profile, layerset: LayerSet, municipalities: str | Sequence[str] = "all",
+            *, sites: gpd.GeoDataFrame | None = None, resolution_m: float = 250.0,
+            n_key_metrics: int = 3, progress: bool = False,
+            strict: bool = False) -> ComparisonResult:
+    """One row per study municipality: best site or candidate area, verdict, land, score, rank.
 
     Parameters
     ----------
-    profile : siting.profiles.Profile
-    layerset : siting.layerset.LayerSet
+    profile : Profile
+    layerset : LayerSet
         Loaded for the region to compare (its study area).
     municipalities : "all" or sequence of str
         Kommunkoder (or names) of the study area to report; ``"all"`` = every one.
     sites : GeoDataFrame, optional
         Candidate sites; default the LayerSet's ``sites`` layer when loaded. Without
-        any, each municipality's best candidate area of the surface stands in.
+        any, each municipality's best candidate areas of the surface are evaluated as
+        sites (by :func:`siting.scoring.evaluate`, like any site).
     resolution_m : float
         Cell size of the suitability surface (land share and candidate areas).
     n_key_metrics : int
         How many of the most weighted soft criteria's metrics to report.
     progress : bool
-        Progress bars on stderr.
+        Progress logging.
+    strict : bool
+        Unknown hard criteria count as failures.
 
     Returns
     -------
-    DataFrame
-        Columns :data:`COMPARE_COLUMNS` then ``metric_<id>`` per key metric.
-        ``best_kind`` is ``"site"`` or ``"area"``; ``score`` is the best passing
-        site's score (0..100) or the best area's mean cell score; ``rank`` 1 = best
-        (municipalities without a passing site/area rank last, by land share).
-        ``attrs`` hold ``notes`` (list of str), ``method`` and ``key_metrics``.
+    ComparisonResult
+        ``table`` columns :data:`COMPARE_COLUMNS` then ``metric_<id>`` per key metric.
+        ``status`` is the best row's verdict (``pass``/``fail``/``unknown``) or
+        ``no_data`` when the municipality has no site or area; ``rank`` follows the
+        ranking policy (:func:`siting.criteria.evaluator.rank_order`): failing
+        municipalities last, unknown ones with the passing ones, a missing score ("no
+        data", NaN, never 0) after the scored ones.
 
     Raises
     ------
     ScoringError
         Municipalities that are not in the LayerSet's study area.
     """
-    from siting.candidates import candidate_areas
-    from siting.scoring import evaluate
-    from siting.surface import suitability_surface
-
     codes = _chosen_codes(layerset, municipalities)
-    names = dict(zip(layerset.region.kommunkoder, layerset.region.names, strict=True))
     if sites is None and layerset.has("sites"):
         sites = layerset.vector("sites")
     with_sites = sites is not None and len(sites) > 0
     keys = key_metrics(profile, n_key_metrics,
                        skip_kinds=() if with_sites else ("site_attribute", "site_area"))
     if progress:
-        print(f"surface at {resolution_m:g} m ...", file=sys.stderr)
+        logger.info("surface at %g m ...", resolution_m)
     surface = suitability_surface(profile, layerset, resolution_m=resolution_m,
-                                  progress=progress)
+                                  progress=progress, strict=strict)
     notes = list(surface.notes)
-    rows: dict[str, dict[str, Any]] = {c: {
-        "kommunkod": c, "name": names.get(c, c), "score": np.nan, "best_site": "",
-        "best_kind": "", "best_area_ha": np.nan, "n_sites": 0, "n_pass": 0,
-        "land_pass_share": surface.passing_share(c),
-        "land_pass_ha": surface.cells_passing.get(c, 0) * surface.cell_area_ha,
-        **{f"metric_{m}": np.nan for m in keys}} for c in codes}
     if with_sites:
         method = "sites"
-        result = evaluate(sites, profile, layerset, progress=progress)
-        tbl = result.table
-        for code, grp in tbl.groupby(tbl["kommunkod"].astype(str), sort=False):
-            if code not in rows:
-                continue
-            row = rows[code]
-            row["n_sites"] = len(grp)
-            ok = grp[grp["passes_hard"].to_numpy(dtype=bool)]
-            row["n_pass"] = len(ok)
-            if len(ok):
-                best = ok.loc[ok["score"].idxmax()]
-                row.update(score=float(best["score"]), best_site=str(best["site_id"]),
-                           best_kind="site",
-                           best_area_ha=float(best["area_ha"]) if "area_ha" in best else np.nan)
-                for m in keys:
-                    row[f"metric_{m}"] = best.get(f"metric_{m}", np.nan)
+        result: SitingResult | None = evaluate(sites, profile, layerset, progress=progress,
+                                               strict=strict)
     else:
         method = "surface"
         notes.append("no candidate sites: each municipality is represented by its best "
-                     "candidate area of the suitability surface")
-        best = _best_areas(surface, candidate_areas, codes)
-        if len(best):
-            measured = _measure_areas(best, profile, layerset, keys, notes)
-            for i, area in best.iterrows():
-                row = rows[str(area["kommunkod"])]
-                row.update(score=float(area["score_mean"]), best_site=str(area["area_id"]),
-                           best_kind="area", best_area_ha=float(area["area_ha"]),
-                           n_sites=int(area["n_areas"]), n_pass=int(area["n_areas"]))
-                for m in keys:
-                    row[f"metric_{m}"] = measured.at[i, m] if m in measured.columns else np.nan
+                     "candidate area of the suitability surface, evaluated as a site")
+        areas = _best_areas(surface, codes)
+        result = (evaluate(areas, profile, layerset, sites_source="candidate areas",
+                           strict=strict) if len(areas) else None)
+    table = municipality_table(result, layerset, codes, keys, surface=surface)
+    table.attrs.update(notes=notes, method=method, key_metrics=keys,
+                       resolution_m=surface.resolution_m, strict=strict)
+    return ComparisonResult(table, result, method, tuple(notes), tuple(keys),
+                            surface.resolution_m, strict, _matrix(result, codes))
+
+
+def comparison_of_sites(result: SitingResult, layerset: LayerSet,
+                        codes: Sequence[str]) -> ComparisonResult:
+    """The comparison of already evaluated sites (no surface: no land shares)."""
+    table = municipality_table(result, layerset, codes)
+    return ComparisonResult(table, result, "sites", (), (), float("nan"), result.strict,
+                            _matrix(result, codes))
+
+
+def _matrix(result: SitingResult | None, codes: Sequence[str]) -> pd.DataFrame:
+    if result is None:
+        return pd.DataFrame()
+    mine = result.table["kommunkod"].astype(str).isin(set(codes)).to_numpy()
+    values = result.values[mine]
+    if not values.shape[1] or not mine.any():
+        return pd.DataFrame()
+    return criteria_matrix(values, result.passes[mine],
+                           result.table["kommunkod"].astype(str)[mine])
+
+
+def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: Sequence[str],
+                       keys: Sequence[str] = (), *, surface: SurfaceResult | None = None
+                       ) -> pd.DataFrame:
+    """Per municipality the best evaluated row by the ranking policy, ranked.
+
+    The one place that turns evaluated sites (or areas) into a municipality's verdict:
+    its best row that does not fail (highest score), else its best failing row.
+    """
+    names = dict(zip(layerset.region.kommunkoder, layerset.region.names, strict=True))
+    rows: dict[str, dict[str, Any]] = {}
+    for c in codes:
+        land = surface.passing_share(c) if surface is not None else np.nan
+        rows[c] = {"kommunkod": c, "name": names.get(c, c), "status": "no_data",
+                   "score": np.nan, "best_site": "", "best_kind": "", "best_area_ha": np.nan,
+                   "n_sites": 0, "n_pass": 0, "n_unknown": 0, "unknown_criteria": "",
+                   "land_pass_share": land,
+                   "land_pass_ha": (surface.cells_passing.get(c, 0) * surface.cell_area_ha
+                                    if surface is not None else np.nan),
+                   **{f"metric_{m}": np.nan for m in keys}}
+        if surface is not None and surface.cells_study.get(c, 0):
+            # measured, yet no site or area of the minimum size fails nothing: a fail (an
+            # evaluated best row below replaces it)
+            rows[c]["status"] = "fail"
+    if result is not None:
+        tbl = result.table
+        kind = "area" if result.provenance.sites_source == "candidate areas" else "site"
+        for code, grp in tbl.groupby(tbl["kommunkod"].astype(str), sort=False):
+            if code not in rows:
+                continue
+            order = rank_order(np.where(grp["status"] == "fail", FAIL, PASS),
+                               grp["score"].to_numpy(dtype=float))
+            best = grp.iloc[int(np.argmin(order))]
+            row = rows[code]
+            row.update(status=str(best["status"]), score=float(best["score"]),
+                       best_site=str(best["site_id"]), best_kind=kind,
+                       best_area_ha=float(best["area_ha"]) if "area_ha" in best else np.nan,
+                       n_sites=len(grp), n_pass=int((grp["status"] != "fail").sum()),
+                       n_unknown=int((grp["status"] == "unknown").sum()),
+                       unknown_criteria=str(best.get("unknown_criteria", "") or ""))
+            for m in keys:
+                row[f"metric_{m}"] = best.get(f"metric_{m}", np.nan)
     out = pd.DataFrame(list(rows.values()))
-    has_best = out["best_site"] != ""
-    order = np.lexsort((-out["land_pass_share"].fillna(-1).to_numpy(),
-                        -out["score"].fillna(-1).to_numpy(), ~has_best.to_numpy()))
-    out = out.iloc[order].reset_index(drop=True)
+    status = out["status"].to_numpy(dtype=object)
+    verdict = np.where(status == "fail", FAIL, np.where(status == "unknown", UNKNOWN, PASS))
+    ranks = rank_order(verdict, out["score"].to_numpy(dtype=float))
+    out = out.iloc[np.argsort(ranks, kind="stable")].reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     out = out[[*COMPARE_COLUMNS, *(f"metric_{m}" for m in keys)]]
-    out["kommunkod"] = out["kommunkod"].astype("string")
-    out["name"] = out["name"].astype("string")
-    out["best_site"] = out["best_site"].astype("string")
-    out["best_kind"] = out["best_kind"].astype("string")
-    out.attrs.update(notes=notes, method=method, key_metrics=keys,
-                     resolution_m=surface.resolution_m)
+    for col in ("kommunkod", "name", "best_site", "best_kind", "status", "unknown_criteria"):
+        out[col] = out[col].astype("string")
     return out
 
 
-def _chosen_codes(layerset: Any, municipalities: str | Sequence[str]) -> list[str]:
+def _chosen_codes(layerset: LayerSet, municipalities: str | Sequence[str]) -> list[str]:
     study = list(layerset.region.kommunkoder)
     if isinstance(municipalities, str) and municipalities.strip().casefold() in ("all", "*", ""):
         return study
-    from siting.region import resolve_region
+    from siting.data.region import resolve_region
 
     muni = layerset.municipalities
     wanted = resolve_region(muni, municipalities, buffer_m=0.0,
@@ -298,10 +398,11 @@ def _chosen_codes(layerset: Any, municipalities: str | Sequence[str]) -> list[st
     return list(wanted)
 
 
-def _best_areas(surface: Any, candidate_areas: Any, codes: list[str]) -> gpd.GeoDataFrame:
-    """The best candidate area per municipality (default threshold, then any suitable land)."""
+def _best_areas(surface: SurfaceResult, codes: list[str], per_municipality: int = 3
+                ) -> gpd.GeoDataFrame:
+    """The best candidate areas per municipality (default threshold, then any suitable land),
+    as sites: ``site_id`` (``<kommunkod>-A001``), ``kommunkod``, ``area_ha``, geometry."""
     picked: list[gpd.GeoDataFrame] = []
-    counts: dict[str, int] = {}
     missing = set(codes)
     for threshold in (None, 0.0):
         if not missing:
@@ -310,40 +411,17 @@ def _best_areas(surface: Any, candidate_areas: Any, codes: list[str]) -> gpd.Geo
         areas = areas[areas["kommunkod"].astype(str).isin(missing)]
         if not len(areas):
             continue
-        grp = areas.groupby(areas["kommunkod"].astype(str), sort=False)
-        counts.update(grp.size().to_dict())
-        picked.append(areas.loc[grp["score_mean"].idxmax().to_numpy()])
+        top = areas.groupby(areas["kommunkod"].astype(str), sort=False).head(per_municipality)
+        picked.append(top)
         missing -= set(areas["kommunkod"].astype(str))
     if not picked:
-        return gpd.GeoDataFrame({"kommunkod": []}, geometry=[], crs=surface.crs)
+        return gpd.GeoDataFrame({"site_id": [], "kommunkod": [], "area_ha": []}, geometry=[],
+                                crs=surface.crs)
     best = pd.concat(picked, ignore_index=True)
-    best["area_id"] = [f"{k}-{a}" for k, a in zip(best["kommunkod"], best["area_id"],
-                                                   strict=True)]
-    best["n_areas"] = [counts[str(k)] for k in best["kommunkod"]]
-    return gpd.GeoDataFrame(best, geometry="geometry", crs=surface.crs)
-
-
-def _measure_areas(areas: gpd.GeoDataFrame, profile: Any, layerset: Any, keys: list[str],
-                   notes: list[str]) -> pd.DataFrame:
-    """The key metrics measured on the area polygons (as sites) with the metrics engine."""
-    from siting.metrics.registry import MissingLayer, compute_metric
-
-    sites = gpd.GeoDataFrame({"site_id": areas["area_id"].astype(str).to_numpy(),
-                              "kommunkod": areas["kommunkod"].astype(str).to_numpy(),
-                              "area_ha": areas["area_ha"].to_numpy()},
-                             geometry=areas.geometry.to_numpy(), crs=areas.crs,
-                             index=areas.index)
-    out = pd.DataFrame(index=areas.index)
-    for mid in keys:
-        spec = profile.metric(mid)
-        if spec.kind == "site_attribute":
-            continue
-        try:
-            out[mid] = compute_metric(spec.kind, sites, layerset,
-                                      {**dict(spec.params), "id": mid}, name=mid)
-        except MissingLayer as exc:
-            notes.append(f"key metric '{mid}' not measured: no layer of type "
-                         f"'{exc.layer_type}' is loaded")
-        except DataError as exc:
-            notes.append(f"key metric '{mid}' not measured: {exc}")
-    return out
+    return gpd.GeoDataFrame(
+        {"site_id": [f"{k}-{a}" for k, a in zip(best["kommunkod"], best["area_id"],
+                                                 strict=True)],
+         "name": best["name"].astype(str).to_numpy(),
+         "kommunkod": best["kommunkod"].astype(str).to_numpy(),
+         "area_ha": best["area_ha"].to_numpy(dtype=float)},
+        geometry=best.geometry.to_numpy(), crs=surface.crs)

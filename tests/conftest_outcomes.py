@@ -90,7 +90,7 @@ def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
     import random
     import time
 
-    from siting.errors import StoreError
+    from siting.core.errors import StoreError
     from siting.outcomes import Case, OutcomeStore
 
     outcomes: list[tuple[str, str]] = []

@@ -1,11 +1,11 @@
-"""Tests of the AHP weights and consistency ratio (siting.ahp)."""
+"""Tests of the AHP weights and consistency ratio (siting.criteria.ahp)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from siting.ahp import (
+from siting.criteria.ahp import (
     ahp_weights,
     consistency_ratio,
     is_reciprocal,

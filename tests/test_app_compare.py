@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from siting.catalog import Catalog, LayerSpec
 from siting.compare import compare_municipalities, criteria_matrix, municipality_sites
-from siting.layerset import LayerSet, LoadedLayer, LoadReport, Region
-from siting.profiles import load_profile
-from siting.scoring import evaluate
+from siting.criteria.profiles import load_profile
+from siting.data.catalog import Catalog, LayerSpec
+from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, Region
+from siting.scoring.sites import evaluate
 
 PROFILE = """
 [profile]

@@ -1,4 +1,4 @@
-"""Tests of siting.mapview: offline HTML, escaping, colouring, drawing options."""
+"""Tests of siting.views.map: offline HTML, escaping, colouring, drawing options."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from siting import mapview
+from siting.views import map as mapview
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -238,3 +238,19 @@ def test_prepared_static_layers_draw_the_same_map() -> None:
     assert norm.sub("_ID", cached) == norm.sub("_ID", direct)
     assert "Grannby" in cached and _legend_html(cached).count("<br>") == len(layers) + 1
     assert mapview.external_urls(cached) == []
+
+
+def test_unknown_sites_are_drawn_unlike_pass_and_fail() -> None:
+    from siting.views.mapstyle import UNKNOWN_COLOUR
+
+    sites = _sites(4)
+    sites["passes"] = [True, True, False, True]
+    sites["status"] = ["pass", "unknown", "fail", "unknown"]
+    page = _render(sites=sites, lang="en")
+    styles = {f["properties"]["site_id"]: f["properties"]["_style"]
+              for f in _site_features(page) if f["geometry"]["type"] == "Point"}
+    assert styles["NV-01"]["color"] == UNKNOWN_COLOUR and styles["NV-01"]["dashArray"]
+    assert styles["NV-00"]["color"] != UNKNOWN_COLOUR and "dashArray" not in styles["NV-00"]
+    assert styles["NV-02"]["fillColor"] == mapview.FAIL_COLOUR
+    assert styles["NV-01"]["fillColor"] != mapview.FAIL_COLOUR  # scored like a pass
+    assert "Unknown criteria" in page

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from siting.i18n import t
+from siting.core.i18n import t
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

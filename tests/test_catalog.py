@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from siting.catalog import available_catalogs, load_catalog
-from siting.errors import CatalogError
+from siting.core.errors import CatalogError
+from siting.data.catalog import available_catalogs, load_catalog
 
 GOOD = """
 [catalog]

@@ -39,8 +39,8 @@ def test_score_prints_a_ranked_table_in_english_with_weights(capsys) -> None:
 
 
 def test_score_gpkg_and_user_sites(tmp_path) -> None:
+    from siting.data.layers import load_layerset
     from siting.demo import STUDY_AREA
-    from siting.layers import load_layerset
 
     sites = load_layerset("demo", region=list(STUDY_AREA)).vector("sites").iloc[:4]
     src = tmp_path / "mine.gpkg"

@@ -11,14 +11,14 @@ import pytest
 import rasterio
 from affine import Affine
 
-from siting.candidates import candidate_areas
 from siting.cli import main
 from siting.compare import compare_municipalities, compare_region, key_metrics
+from siting.core.errors import ScoringError
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
-from siting.errors import ScoringError
-from siting.layers import load_layerset
-from siting.profiles import load_profile
-from siting.surface import SurfaceResult
+from siting.surface.candidates import candidate_areas
+from siting.surface.run import SurfaceResult
 
 
 def _surface(score: np.ndarray, muni: np.ndarray, res: float = 100.0,
@@ -89,7 +89,7 @@ def test_compare_on_demo_ranks_municipalities_and_names_best_sites(demo_layerset
         assert f"metric_{m}" in table.columns
     assert table.attrs["method"] == "sites"
     # the best site really is the best passing site of the scoring engine
-    from siting.scoring import evaluate
+    from siting.scoring.sites import evaluate
 
     res = evaluate(None, profile, demo_layerset).table
     top = res[res["passes_hard"]].sort_values("score", ascending=False)

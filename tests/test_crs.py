@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from siting.crs import ANALYSIS_CRS, check_plausible, crs_label, parse_crs, to_analysis_crs
-from siting.errors import CrsError
+from siting.core.crs import ANALYSIS_CRS, check_plausible, crs_label, parse_crs, to_analysis_crs
+from siting.core.errors import CrsError
 
 STOCKHOLM_LONLAT = (18.07, 59.33)
 

@@ -13,7 +13,8 @@ import rasterio
 import shapely
 from rasterio import features
 
-from siting.catalog import load_catalog
+from siting.data.catalog import load_catalog
+from siting.data.schema import LAYER_TYPES, THEMES
 from siting.demo import (
     DEFAULT_SEED,
     GPKG_LAYERS,
@@ -22,7 +23,6 @@ from siting.demo import (
     build_demo,
     demo_sites_large,
 )
-from siting.schema import LAYER_TYPES, THEMES
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data" / "demo"
@@ -142,7 +142,7 @@ def test_another_seed_gives_another_region() -> None:
 
 
 def test_build_refuses_a_file_as_output(tmp_path: Path) -> None:
-    from siting.errors import DataError
+    from siting.core.errors import DataError
 
     target = tmp_path / "not_a_folder"
     target.write_text("x")
@@ -249,7 +249,7 @@ def test_tables_keyed_by_kommunkod() -> None:
     codes = ["9901", "9902", "9903", "9904", "9801"]
     assert list(housing["kommunkod"]) == codes and list(assess["kommunkod"]) == codes
     assert housing["vakansgrad_pct"].between(0, 20).all()
-    from siting.soft_factors import factor_ids
+    from siting.data.soft_factors import factor_ids
 
     scores = assess.set_index("kommunkod")[list(factor_ids())]
     assert scores.isin([1.0, 2.0, 3.0, 4.0, 5.0]).all().all()
@@ -407,8 +407,8 @@ def test_demo_sites_large_generates_random_sites_in_the_study_area() -> None:
 # ---- through the package's own loaders and CLI --------------------------------------------
 
 def test_demo_catalogue_loads_through_load_layerset() -> None:
-    from siting.layers import load_layerset
-    from siting.layerset import RasterData
+    from siting.data.layers import load_layerset
+    from siting.data.layerset import RasterData
 
     ls = load_layerset(load_catalog("demo"), region=",".join(STUDY_AREA))
     cat = load_catalog("demo")
@@ -445,9 +445,9 @@ def test_cli_help_and_bad_output_folder(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_shipped_profiles_pass_and_fail_the_designed_sites() -> None:
     """The demo does its job: each profile passes some sites and fails others, as designed."""
-    from siting.layers import load_layerset
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
+    from siting.scoring.sites import evaluate
 
     ls = load_layerset(load_catalog("demo"), region=",".join(STUDY_AREA))
     expected = {

@@ -1,4 +1,4 @@
-from siting.errors import CatalogError, DataError, Problem, SitingError
+from siting.core.errors import CatalogError, DataError, Problem, SitingError
 
 
 def test_problem_renders_source_location_field_and_hint():

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from siting.errors import DataError
-from siting.fields import canonicalize, format_locations, normalize_kommunkod
+from siting.core.errors import DataError
+from siting.data.fields import canonicalize, format_locations, normalize_kommunkod
 
 
 @pytest.mark.parametrize(("raw", "code"), [(114, "0114"), (114.0, "0114"), ("114", "0114"),

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from affine import Affine
 
-from siting.layerset import RasterData
+from siting.data.layerset import RasterData
 from siting.metrics.surface_ops import Grid, raster_stat_surface
 
 

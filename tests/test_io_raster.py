@@ -9,8 +9,8 @@ import pytest
 import rasterio
 from affine import Affine
 
-from siting.errors import CrsError, DataError
-from siting.io.raster import read_raster
+from siting.core.errors import CrsError, DataError
+from siting.data.io.raster import read_raster
 
 
 def from_origin(west: float, north: float, xres: float, yres: float) -> Affine:

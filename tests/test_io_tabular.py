@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from siting.errors import DataError
-from siting.io.tabular import parse_number, points_from_table, read_csv, sniff_csv_bytes
+from siting.core.errors import DataError
+from siting.data.io.tabular import parse_number, points_from_table, read_csv, sniff_csv_bytes
 
 
 def test_utf8_lonlat_comma_separated(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon
 
-from siting.errors import CrsError, DataError
-from siting.io.vector import list_layers, read_vector
+from siting.core.errors import CrsError, DataError
+from siting.data.io.vector import list_layers, read_vector
 
 
 def _points() -> gpd.GeoDataFrame:

@@ -14,10 +14,10 @@ from affine import Affine
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
-from siting.catalog import load_catalog
-from siting.errors import CatalogError, DataError, GeometryError
-from siting.layers import load_layerset, read_layer
-from siting.layerset import RasterData
+from siting.core.errors import CatalogError, DataError, GeometryError
+from siting.data.catalog import load_catalog
+from siting.data.layers import load_layerset, read_layer
+from siting.data.layerset import RasterData
 
 X0, Y0 = 700_000.0, 7_150_000.0
 KM = 1_000.0
@@ -286,7 +286,7 @@ def test_missing_crs_in_catalogue_layer(tmp_path: Path) -> None:
 
 
 def test_shared_file_read_once(catalog_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import siting.layers as layers_mod
+    import siting.data.layers as layers_mod
 
     text = catalog_path.read_text(encoding="utf-8")
     text += _layer("stats_again", "housing", "table", "stats.csv",
@@ -356,7 +356,7 @@ def test_coastal_site_outside_polygons_gets_nearest_kommun(tmp_path: Path) -> No
 
 
 def test_table_layers_of_one_type_are_merged_on_kommunkod(shared_data):
-    from siting.layers import load_layerset
+    from siting.data.layers import load_layerset
 
     ls = load_layerset("sweden_open", shared_data, region="2580")
     stats = ls.table("municipality_stats")

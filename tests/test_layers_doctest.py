@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["siting.crs", "siting.fields", "siting.region", "siting.io.tabular",
-           "siting.catalog", "siting.layers"]
+MODULES = ["siting.core.crs", "siting.data.fields", "siting.data.region", "siting.data.io.tabular",
+           "siting.data.catalog", "siting.data.layers"]
 
 
 @pytest.mark.parametrize("name", MODULES)

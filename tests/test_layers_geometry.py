@@ -8,10 +8,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
-from siting.catalog import load_catalog
-from siting.errors import DataError, GeometryError
-from siting.io.clean import clean_geometries
-from siting.layers import read_layer
+from siting.core.errors import DataError, GeometryError
+from siting.data.catalog import load_catalog
+from siting.data.io.clean import clean_geometries
+from siting.data.layers import read_layer
 
 X0, Y0 = 700_000.0, 7_150_000.0
 BOWTIE = Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])

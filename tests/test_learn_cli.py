@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from siting.errors import LearningError
+from siting.core.errors import LearningError
+from siting.criteria.profiles import load_profile
 from siting.learn.adapters import learn_from_store, spec_from_profile
 from siting.outcomes import OutcomeStore, cases_to_frame, demo_cases, seed_store
-from siting.profiles import load_profile
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siting.errors import LearningError
+from siting.core.errors import LearningError
+from siting.criteria.valuefn import Linear
 from siting.learn import build_features, build_presence_background, spec_from_mappings
 from siting.learn.features import soft_factor_value
-from siting.valuefn import Linear
 
 
 def _frame() -> pd.DataFrame:

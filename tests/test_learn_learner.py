@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siting.errors import LearningError
+from siting.core.errors import LearningError
 from siting.learn import (
     build_features,
     learn,

@@ -1,4 +1,4 @@
-"""Tests of the numeric MCDA core (siting.mcda)."""
+"""Tests of the numeric MCDA core (siting.criteria.mcda)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis.extra.numpy import arrays
 from pymcdm.methods import TOPSIS, WSM
 from pymcdm.normalizations import vector_normalization
 
-from siting.errors import ScoringError
-from siting.mcda import aggregate, owa, rank_desc, topsis, weighted_minimum, weighted_sum
+from siting.core.errors import ScoringError
+from siting.criteria.mcda import aggregate, owa, rank_desc, topsis, weighted_minimum, weighted_sum
 
 
 def test_weighted_sum_hand_example() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siting.errors import ProfileError
+from siting.core.errors import ProfileError
 from siting.metrics import apply_filter, filter_mask, validate_filter
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from siting.errors import CrsError, DataError
+from siting.core.errors import CrsError, DataError
 from siting.metrics import labour_pool
 from siting.metrics.labour import build_road_graph
 
@@ -443,8 +443,8 @@ def test_compute_metric_reuses_graph_through_cache() -> None:
     import datetime as dt
     from pathlib import Path
 
-    from siting.catalog import Catalog, LayerSpec
-    from siting.layerset import LayerSet, LoadedLayer, LoadReport, Region
+    from siting.data.catalog import Catalog, LayerSpec
+    from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, Region
     from siting.metrics import RoadGraphCache, compute_metric
 
     def layer(type_name: str, kind: str, data: gpd.GeoDataFrame) -> LoadedLayer:

@@ -12,9 +12,9 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
-from siting.catalog import Catalog, LayerSpec
-from siting.errors import ProfileError, ScoringError
-from siting.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
+from siting.core.errors import ProfileError, ScoringError
+from siting.data.catalog import Catalog, LayerSpec
+from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 from siting.metrics import METRIC_KINDS, MissingLayer, compute_metric, validate_params
 
 CRS = "EPSG:3006"
@@ -135,7 +135,7 @@ def test_validate_params_checks_types_and_fields() -> None:
     assert bad_layer[0].field == "layer" and "polygon" in bad_layer[0].message
     bad_field = validate_params("distance", {"layer": "substations",
                                              "filter": {"colour": {"eq": "red"}}})
-    assert bad_field[0].field == "colour"
+    assert bad_field[0].field == "filter.colour"
     assert validate_params("labour_pool", {"travel_time_min": 0})[0].field == "travel_time_min"
     assert validate_params("raster_stat", {"layer": "land_cover", "stat": "share"})[0].field \
         == "classes"

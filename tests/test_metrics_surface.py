@@ -8,8 +8,8 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
-from siting.errors import CrsError
-from siting.layerset import RasterData
+from siting.core.errors import CrsError
+from siting.data.layerset import RasterData
 from siting.metrics import count_within, raster_stat, sum_within
 from siting.metrics.surface_ops import Grid, raster_stat_surface, sum_within_surface
 

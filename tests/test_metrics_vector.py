@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from siting.errors import CrsError, DataError, ProfileError
+from siting.core.errors import CrsError, DataError, ProfileError
 from siting.metrics import (
     assign_kommunkod,
     count_within,

@@ -9,8 +9,8 @@ import pytest
 from affine import Affine
 from shapely.geometry import Point, box
 
-from siting.errors import CrsError, ProfileError
-from siting.layerset import RasterData
+from siting.core.errors import CrsError, ProfileError
+from siting.data.layerset import RasterData
 from siting.metrics import raster_stat
 from siting.metrics.zonal import zonal_reduce
 

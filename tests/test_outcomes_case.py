@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
+from siting.data.soft_factors import factor_ids
 from siting.outcomes import (
     Case,
     case_from_dict,
@@ -16,7 +17,6 @@ from siting.outcomes import (
     validate_case,
 )
 from siting.outcomes.case import normalise_wkt, to_float
-from siting.soft_factors import factor_ids
 
 GOOD = {
     "case_id": "T-1", "title": "Test plant", "industry": "battery", "kommunkod": "0480",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from siting.cli import outcomes_cmd
-from siting.errors import SitingError
+from siting.core.errors import SitingError
 from siting.outcomes import OutcomeStore
 
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from conftest_outcomes import BACKENDS, backend_url
 
-from siting.errors import ImportValidationError, StoreError
+from siting.core.errors import ImportValidationError, StoreError
 from siting.outcomes import Case, OutcomeStore, export_cases, import_file, read_cases
 from siting.outcomes.seed import demo_cases, real_cases
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest_outcomes import BACKENDS, backend_url
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
+from siting.data.soft_factors import factor_ids
 from siting.outcomes import OutcomeStore, cases_to_frame, demo_cases, real_cases, seed_store
 from siting.outcomes.seed import DEMO_KOMMUNER, DEMO_METRIC_IDS, demo_logit
-from siting.soft_factors import factor_ids
 
 
 def test_real_cases_are_public_sourced_and_unique() -> None:

@@ -10,7 +10,7 @@ import pytest
 from conftest_outcomes import BACKENDS, backend_url
 from sqlalchemy import create_engine, inspect, text
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes import Case, OutcomeStore, default_url
 
 POLYGON = ("POLYGON ((800000 7200000, 800500 7200000, 800500 7200400, 800000 7200400, "

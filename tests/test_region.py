@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from siting.errors import RegionError
-from siting.region import parse_region_spec, resolve_region
+from siting.core.errors import RegionError
+from siting.data.region import parse_region_spec, resolve_region
 
 X0, Y0 = 700_000.0, 7_150_000.0
 

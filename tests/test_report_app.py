@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from siting.report import tr
+from siting.views.report import tr
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -44,10 +44,10 @@ def test_compare_page_offers_the_report(app: AppTest) -> None:
 
 def test_button_makers_return_pdfs() -> None:
     from app_pages import _report_buttons
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
     from siting.demo import STUDY_AREA
-    from siting.layers import load_layerset
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.scoring.sites import evaluate
 
     ls = load_layerset("demo", region=list(STUDY_AREA))
     res = evaluate(None, load_profile("data_center"), ls)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from siting.cli import main
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
-from siting.layers import load_layerset
-from siting.profiles import load_profile
-from siting.report.compare_report import build_comparison, render_comparison
-from siting.scoring import evaluate
+from siting.scoring.sites import evaluate
+from siting.views.report.compare_report import build_comparison, render_comparison
 
 
 def _pdf_text(path: Path) -> str:
@@ -127,7 +127,7 @@ def test_comparison_pdf_and_table(tmp_path) -> None:
 
 def test_load_cases_reads_confidential_only_on_request(tmp_path, no_default_store) -> None:
     from siting.outcomes import OutcomeStore, seed_store
-    from siting.report.outcome_cases import load_cases
+    from siting.views.report.outcome_cases import load_cases
 
     del no_default_store
     assert load_cases(None, industry="battery") == (None, 0)  # no log: nothing is created

@@ -13,21 +13,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import siting.report.dossier as dossier_mod
-import siting.report.maps as maps_mod
+import siting.views.report.dossier as dossier_mod
+import siting.views.report.maps as maps_mod
+from siting.core.errors import ReportError, ScoringError
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
-from siting.errors import ScoringError
-from siting.layers import load_layerset
 from siting.outcomes import cases_to_frame, demo_cases
-from siting.profiles import load_profile
-from siting.report import build_dossier, filter_cases
-from siting.report.render import dossier_images, render_dossier, write_dossier
-from siting.result import STATUS_FAIL, STATUS_NOT_EVALUATED, STATUS_PASS
-from siting.scoring import evaluate
+from siting.scoring.result import STATUS_FAIL, STATUS_NOT_EVALUATED, STATUS_PASS
+from siting.scoring.sites import evaluate
+from siting.views.report import build_dossier, filter_cases
+from siting.views.report.render import dossier_images, render_dossier, write_dossier
 
 PROFILES = ("battery_plant", "steelworks", "data_center")
 _FAST_LEARN = {"n_boot": 20, "compare_trees": False}
-_STATUS = {STATUS_PASS: "pass", STATUS_FAIL: "fail", STATUS_NOT_EVALUATED: "not_evaluated"}
+_STATUS = {STATUS_PASS: "pass", STATUS_FAIL: "fail", STATUS_NOT_EVALUATED: "unknown"}
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def test_map_extent_contains_site_and_nearest_400kv_station(results, demo_ls) ->
 def test_unknown_site_suggests_close_ids(results, demo_ls) -> None:
     with pytest.raises(ScoringError, match=r"NV-99.*did you mean NV-"):
         build_dossier(results["battery_plant"], "NV-99", demo_ls, lang="sv")
-    with pytest.raises(ScoringError, match="language"):
+    with pytest.raises(ReportError, match="language"):
         build_dossier(results["battery_plant"], "NV-01", demo_ls, lang="de")
 
 
@@ -137,7 +137,7 @@ _RESOURCE = re.compile(r"""<(?:script|img|link|source|iframe)\b[^>]*?\b(?:src|hr
 
 
 def test_html_is_self_contained(results, demo_ls) -> None:
-    from siting.mapview import external_urls
+    from siting.views.map import external_urls
 
     d = build_dossier(results["data_center"], _top(results["data_center"]), demo_ls,
                       lang="en", n_draws=100)

@@ -11,10 +11,10 @@ import pyogrio
 import pytest
 import shapely
 
-from siting.errors import ScoringError
-from siting.profiles import parse_profile
-from siting.provenance import Provenance
-from siting.scoring import evaluate
+from siting.core.errors import ScoringError
+from siting.core.provenance import Provenance
+from siting.criteria.profiles import parse_profile
+from siting.scoring.sites import evaluate
 
 TOML = """
 [profile]
@@ -136,7 +136,7 @@ def test_gpkg_has_sites_outcomes_and_provenance(result, tmp_path) -> None:
     outs = pyogrio.read_dataframe(path, layer="hard_outcomes")
     assert len(outs) == 5 * 2
     row = outs[(outs["site_id"] == "C-3") & (outs["criterion_id"] == "port")].iloc[0]
-    assert row["status"] == "not_evaluated" and "no data" in row["text_en"]
+    assert row["status"] == "unknown" and "no data" in row["text_en"]
     prov = pyogrio.read_dataframe(path, layer="provenance")
     kv = dict(zip(prov["key"], prov["value"], strict=True))
     assert kv["profile_hash"] == result.profile.content_hash
@@ -166,7 +166,7 @@ def test_evaluation_compatible_views(result) -> None:
     assert result.metrics.columns.tolist() == ["site_area_ha", "dist_port_m"]
     assert result.hard["port"].isna().tolist() == [False, False, True, False, False]
     outs = result.outcomes.loc[12]
-    assert [o.status for o in outs] == ["pass", "not_evaluated"]
+    assert [o.status for o in outs] == ["pass", "unknown"]
     assert outs[0].text_sv == "Områdets yta: 60 ha, krav minst 10 ha"
     gdf = result.to_geodataframe("en", crs=4326)
     assert gdf.crs.to_epsg() == 4326 and len(gdf) == 5
@@ -186,7 +186,7 @@ def test_result_pickles_and_reranks_after_unpickling(result) -> None:
 def test_result_serves_the_app_interface(result) -> None:
     """The calls app_pages make on the interim ``Evaluation`` work on a SitingResult."""
     from siting.compare import compare_municipalities, criteria_matrix
-    from siting.sensitivity import weight_sweep
+    from siting.scoring.sensitivity import weight_sweep
 
     kommun = result.sites["kommunkod"].astype(str)
     table = compare_municipalities(result.scores, result.passes, kommun,
@@ -207,7 +207,7 @@ def test_result_serves_the_app_interface(result) -> None:
 
 
 def test_sites_crs_is_checked_and_reprojected(result) -> None:
-    from siting.errors import CrsError
+    from siting.core.errors import CrsError
 
     prof = result.profile
     sites = result.sites[["site_id", "name", "kommunkod", "geometry"]]

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from siting.core.errors import ScoringError
+from siting.core.i18n import format_number
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
-from siting.errors import ScoringError
-from siting.i18n import format_number
-from siting.layers import load_layerset
-from siting.profiles import load_profile
-from siting.scoring import evaluate
+from siting.scoring.sites import evaluate
 
 PROFILES = ("battery_plant", "steelworks", "data_center")
 
@@ -109,7 +109,7 @@ def test_missing_layer_is_not_evaluated_and_listed(demo_ls) -> None:
     assert res.provenance.not_evaluated == res.not_evaluated
     # never silently passed: no outcome of those criteria says "pass"
     for outs in res.outcomes:
-        assert all(o.status == "not_evaluated" for o in outs if o.criterion_id in port_crits)
+        assert all(o.status == "unknown" for o in outs if o.criterion_id in port_crits)
     # a site that failed only on the port criterion now passes the *checked* criteria,
     # but is flagged as not fully checked
     only_port = full.table["failures_en"].str.split("; ").map(len).eq(1) & \
@@ -183,7 +183,7 @@ def test_labour_pool_method_in_provenance(results) -> None:
 
 
 def test_provenance_is_complete_and_round_trips(results) -> None:
-    from siting.provenance import Provenance
+    from siting.core.provenance import Provenance
 
     res = results["battery_plant"]
     prov = res.provenance
@@ -197,7 +197,7 @@ def test_provenance_is_complete_and_round_trips(results) -> None:
 
 
 def test_reproduce_from_provenance(results) -> None:
-    from siting.scoring import reproduce
+    from siting.scoring.sites import reproduce
 
     res = results["data_center"].rerank(
         {c.id: 1.0 for c in results["data_center"].profile.soft})
@@ -232,7 +232,7 @@ def test_explain_site_and_unknown_id(results) -> None:
 
 
 def test_user_sites_file(results, demo_ls, tmp_path) -> None:
-    from siting.sites_io import read_sites
+    from siting.data.sites import read_sites
 
     sites = demo_ls.vector("sites").iloc[:5][["site_id", "name", "geometry"]]
     path = tmp_path / "mine.geojson"
@@ -251,8 +251,8 @@ def test_user_sites_file(results, demo_ls, tmp_path) -> None:
 
 
 def test_user_sites_from_csv_with_swedish_format(demo_ls, tmp_path) -> None:
-    from siting.errors import CrsError
-    from siting.sites_io import read_sites
+    from siting.core.errors import CrsError
+    from siting.data.sites import read_sites
 
     pts = demo_ls.vector("sites").iloc[:3].copy()
     rep = pts.geometry.representative_point()

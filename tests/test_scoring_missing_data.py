@@ -15,9 +15,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from siting.layers import load_layerset
-from siting.profiles import load_profile
-from siting.scoring import evaluate
+from siting.criteria.profiles import load_profile
+from siting.data.layers import load_layerset
+from siting.scoring.sites import evaluate
 
 
 @pytest.fixture(scope="module")

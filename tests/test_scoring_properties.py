@@ -12,9 +12,9 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting.profiles import parse_profile
-from siting.result import rank_passing_first, score_values
-from siting.scoring import evaluate
+from siting.criteria.profiles import parse_profile
+from siting.scoring.result import rank_passing_first, score_values
+from siting.scoring.sites import evaluate
 
 PROFILE_TOML = """
 [profile]
@@ -200,7 +200,9 @@ def test_weighted_sum_contributions_add_up_to_the_score() -> None:
     assert list(res.table["n_failed"]) == [0, 1, 0, 1]
     assert "Yta: 5 ha, krav minst 10 ha" in res.table["failures_sv"].iloc[1]
     assert res.table["hard_incomplete"].tolist() == [False, False, True, False]
-    assert res.table["not_checked_en"].iloc[2] == "Capacity: no data, required at least 50 MW"
+    assert res.table["not_checked_en"].iloc[2].startswith(
+        "Capacity: no data, required at least 50 MW – unknown")
+    assert res.table["status"].tolist() == ["pass", "fail", "unknown", "fail"]
 
 
 def test_rank_and_score_core() -> None:

@@ -1,4 +1,4 @@
-"""Tests of the sensitivity core (siting.sensitivity)."""
+"""Tests of the sensitivity core (siting.scoring.sensitivity)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from siting.errors import ScoringError
-from siting.mcda import aggregate, rank_desc
-from siting.sensitivity import rank_acceptability, sweep_curve, weight_sweep
+from siting.core.errors import ScoringError
+from siting.criteria.mcda import aggregate, rank_desc
+from siting.scoring.sensitivity import rank_acceptability, sweep_curve, weight_sweep
 
 
 def _top(values: np.ndarray, w: np.ndarray, passes: np.ndarray | None = None,

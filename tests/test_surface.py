@@ -14,15 +14,15 @@ import shapely
 from affine import Affine
 from shapely.geometry import LineString, Point, box
 
-from siting.catalog import Catalog, LayerSpec
-from siting.errors import ScoringError
-from siting.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
+from siting.core.errors import ScoringError
+from siting.criteria.profiles import parse_profile
+from siting.data.catalog import Catalog, LayerSpec
+from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 from siting.metrics.surface_ops import Grid
-from siting.profiles import parse_profile
-from siting.result import score_values
-from siting.surface import NODATA, suitability_surface
-from siting.surface_kernels import densify_vertices, disk_sum, seed_distance, segment_distance
-from siting.surface_tiles import aggregate
+from siting.scoring.result import score_values
+from siting.surface.kernels import densify_vertices, disk_sum, seed_distance, segment_distance
+from siting.surface.run import NODATA, suitability_surface
+from siting.surface.tiles import aggregate
 
 CRS = "EPSG:3006"
 X0, Y0 = 760_000.0, 7_200_000.0
@@ -375,7 +375,7 @@ def test_bad_resolution_is_refused() -> None:
         suitability_surface(_profile(_SOFT_RAIL), _layerset(), resolution_m=0)
 
 
-@pytest.mark.parametrize("name", ["siting.surface_kernels", "siting.candidates",
+@pytest.mark.parametrize("name", ["siting.surface.kernels", "siting.surface.candidates",
                                   "siting.compare"])
 def test_docstring_examples(name: str) -> None:
     import doctest
@@ -387,7 +387,7 @@ def test_docstring_examples(name: str) -> None:
 
 def test_raster_on_the_same_grid_is_sliced_like_resampling() -> None:
     from siting.metrics.surface_ops import raster_stat_surface
-    from siting.surface_eval import _raster_on_tile
+    from siting.surface.evaluate import _raster_on_tile
 
     rng = np.random.default_rng(1)
     arr = rng.integers(0, 5, size=(30, 40)).astype("float32")
@@ -431,7 +431,7 @@ value = { kind = "linear", x0 = 50000, x1 = 0 }
 def test_mixed_neighbourhood_matches_the_min_max_definition() -> None:
     from scipy import ndimage
 
-    from siting.surface_kernels import _mixed_neighbourhood
+    from siting.surface.kernels import _mixed_neighbourhood
 
     key = np.random.default_rng(2).integers(0, 3, size=(30, 40)) // 2
     want = (ndimage.maximum_filter(key, size=3, mode="nearest")
@@ -441,8 +441,8 @@ def test_mixed_neighbourhood_matches_the_min_max_definition() -> None:
 
 def test_dask_local_cluster_of_two_processes_gives_the_serial_surface():
     """Tiles on a local Dask cluster (2 worker processes) equal the serial run exactly."""
-    from siting.layers import load_layerset
-    from siting.profiles import load_profile
+    from siting.criteria.profiles import load_profile
+    from siting.data.layers import load_layerset
 
     ls = load_layerset("demo", region="9901,9902")
     profile = load_profile("battery_plant")

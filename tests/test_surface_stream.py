@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_surface import _HARD_PROTECTED, RES, X0, Y0, _layerset, _profile
 
-from siting.candidates import candidate_areas, score_percentile
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
+from siting.criteria.valuefn import Linear
 from siting.metrics.surface_ops import Grid
-from siting.surface import NODATA, suitability_surface
-from siting.surface_kernels import densify_vertices, seed_distance
-from siting.valuefn import Linear
+from siting.surface.candidates import candidate_areas, score_percentile
+from siting.surface.kernels import densify_vertices, seed_distance
+from siting.surface.run import NODATA, suitability_surface
 
 _SOFT = """
 [[soft]]
@@ -58,10 +58,13 @@ def test_streamed_geotiff_equals_the_in_memory_result_bit_for_bit(pair) -> None:
     assert streamed.shape == mem.shape
     with rasterio.open(streamed.path) as src:
         data = src.read(1)
+        unknown = src.read(2)
         assert src.overviews(1)  # overviews built from the written tiles
     want = np.where(np.isnan(mem.score), np.float32(NODATA), mem.score)
     assert data.dtype == want.dtype and np.array_equal(data.view(np.uint32),
                                                        want.view(np.uint32))
+    np.testing.assert_array_equal(unknown == 1, mem.unknown & np.isfinite(mem.score))
+    assert streamed.cells_unknown == mem.cells_unknown
     with rasterio.open(streamed.municipality_path) as src:
         np.testing.assert_array_equal(src.read(1), mem.municipality)
     assert streamed.cells_passing == mem.cells_passing
@@ -148,7 +151,7 @@ def test_value_function_expressions_equal_the_functions() -> None:
     """The fused overlay's numexpr forms of the value functions give the same values."""
     import numexpr as ne
 
-    from siting.valuefn import Step
+    from siting.criteria.valuefn import Step
 
     x = np.concatenate([np.linspace(-5_000, 40_000, 2001), [np.nan, np.inf, -np.inf]])
     for fn in (Linear(30_000, 1_000), Linear(0, 1_000), Step(5_000), Step(5_000, above=False)):

@@ -8,9 +8,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from siting.catalog import load_catalog
-from siting.layers import load_layerset, read_layer
-from siting.layerset import LayerSet
+from siting.data.catalog import load_catalog
+from siting.data.layers import load_layerset, read_layer
+from siting.data.layerset import LayerSet
 
 
 @pytest.fixture(scope="module")

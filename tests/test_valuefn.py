@@ -1,4 +1,4 @@
-"""Tests of the value functions (siting.valuefn)."""
+"""Tests of the value functions (siting.criteria.valuefn)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siting.errors import Problem, ProfileError
-from siting.valuefn import Categories, Ideal, Linear, Piecewise, Step, parse_value_fn
+from siting.core.errors import Problem, ProfileError
+from siting.criteria.valuefn import Categories, Ideal, Linear, Piecewise, Step, parse_value_fn
 
 NAN = float("nan")
 

@@ -2,7 +2,7 @@
 
 Each subcommand lives in its own module under ``siting.cli`` and exposes
 ``register(subparsers)``; it parses arguments and calls the same functions the
-app uses. Package errors (:class:`siting.errors.SitingError`) are printed as
+app uses. Package errors (:class:`siting.core.errors.SitingError`) are printed as
 plain messages with exit code 2; they never show a traceback.
 """
 
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from siting import __version__
-from siting.errors import SitingError
+from siting.core.errors import SitingError
 
 __all__ = ["build_parser", "main"]
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from siting.errors import Problem, ScoringError
+from siting.core.errors import Problem, ScoringError
 
 __all__ = ["add_dataset_args", "default_region", "load_profile_and_layers", "parse_weights"]
 
@@ -31,6 +31,10 @@ def add_dataset_args(p: argparse.ArgumentParser) -> None:
                         "'all' (default: the demo study area for the demo catalogue, else all)")
     p.add_argument("--buffer-m", type=float, default=None,
                    help="neighbourhood buffer around the study area in metres (default 50000)")
+    p.add_argument("--strict", action="store_true",
+                   help="count a hard criterion that cannot be decided (no data, or a layer "
+                        "that does not cover what it asks) as failed; by default such sites "
+                        "rank with the passing ones, flagged 'unknown'")
 
 
 def default_region(catalog_id: str) -> str | list[str]:
@@ -49,9 +53,9 @@ def load_profile_and_layers(args: argparse.Namespace) -> tuple[Any, Any]:
     -------
     (Profile, LayerSet)
     """
-    from siting.catalog import load_catalog
-    from siting.layers import DEFAULT_BUFFER_M, load_layerset
-    from siting.profiles import load_profile
+    from siting.criteria.profiles import load_profile
+    from siting.data.catalog import load_catalog
+    from siting.data.layers import DEFAULT_BUFFER_M, load_layerset
 
     profile = load_profile(args.profile)
     cat = load_catalog(args.catalog)

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from siting.catalog import load_catalog
+from siting.data.catalog import load_catalog
 from siting.demo import DEFAULT_SEED, build_demo
 
 __all__ = ["register"]

@@ -28,14 +28,14 @@ import rasterio
 import rasterio.errors
 import shapely
 
-from siting.crs import ANALYSIS_CRS, check_plausible, crs_label, parse_crs
-from siting.errors import CrsError, DataError, GeometryError, SitingError
-from siting.fields import normalize_kommunkod
-from siting.io import file_format
-from siting.io.tabular import points_from_table, read_csv
-from siting.io.vector import gdal_path, list_layers, read_vector
-from siting.layers import DEFAULT_BUFFER_M, load_layerset
-from siting.layerset import LoadedLayer, RasterData
+from siting.core.crs import ANALYSIS_CRS, check_plausible, crs_label, parse_crs
+from siting.core.errors import CrsError, DataError, GeometryError, SitingError
+from siting.data.fields import normalize_kommunkod
+from siting.data.io import file_format
+from siting.data.io.tabular import points_from_table, read_csv
+from siting.data.io.vector import gdal_path, list_layers, read_vector
+from siting.data.layers import DEFAULT_BUFFER_M, load_layerset
+from siting.data.layerset import LoadedLayer, RasterData
 
 __all__ = ["check_file", "layer_summary", "register"]
 

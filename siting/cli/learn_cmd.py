@@ -69,12 +69,12 @@ def _prior(text: str) -> float | str:
     try:
         value = float(text)
     except ValueError:
-        from siting.errors import LearningError
+        from siting.core.errors import LearningError
 
         raise LearningError.single("--prior-strength", f"{text!r} is not a number",
                                    hint="give a non-negative number or 'cv'") from None
     if value < 0:
-        from siting.errors import LearningError
+        from siting.core.errors import LearningError
 
         raise LearningError.single("--prior-strength", f"{value} is negative",
                                    hint="give a non-negative number or 'cv'")
@@ -83,7 +83,7 @@ def _prior(text: str) -> float | str:
 
 def _read_background(path: str) -> Any:
     """Background rows from a CSV; sites failing the hard criteria are left out."""
-    from siting.io.tabular import read_csv
+    from siting.data.io.tabular import read_csv
 
     frame = read_csv(path).data
     if "passes_hard" in frame.columns:

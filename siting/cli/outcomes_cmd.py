@@ -23,7 +23,7 @@ import json
 import sys
 from typing import Any
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 
 __all__ = ["register", "run"]
 

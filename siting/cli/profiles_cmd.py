@@ -16,9 +16,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from siting.errors import ProfileError
-from siting.i18n import format_number
-from siting.profiles import available_profiles, load_profile
+from siting.core.errors import ProfileError
+from siting.core.i18n import format_number
+from siting.criteria.profiles import available_profiles, load_profile
 
 __all__ = ["register"]
 

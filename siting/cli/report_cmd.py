@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
-from siting.errors import Problem, ScoringError
+from siting.core.errors import Problem, ScoringError
 
 __all__ = ["register", "run_compare", "run_dossier"]
 
@@ -74,7 +74,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _check_out(out: Path) -> None:
-    from siting.report.render import output_format
+    from siting.views.report.render import output_format
 
     output_format(out)
     if not out.parent.exists():
@@ -83,8 +83,8 @@ def _check_out(out: Path) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
+    from siting.criteria.profiles import load_profile
+    from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
@@ -95,9 +95,10 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
 
         sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
         result = evaluate(sites, profile, ls, lang_default=args.lang,
-                          sites_source="municipality representative points")
+                          sites_source="municipality representative points", strict=args.strict)
     else:
-        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True)
+        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True,
+                          strict=args.strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     return result, ls
@@ -105,9 +106,9 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def run_dossier(args: argparse.Namespace) -> int:
     """Run ``siting dossier``."""
-    from siting.report.dossier import build_dossier
-    from siting.report.outcome_cases import load_cases
-    from siting.report.render import write_dossier
+    from siting.views.report.dossier import build_dossier
+    from siting.views.report.outcome_cases import load_cases
+    from siting.views.report.render import write_dossier
 
     out: Path = args.out
     _check_out(out)
@@ -126,22 +127,34 @@ def run_dossier(args: argparse.Namespace) -> int:
     if not args.no_outcomes:
         cases, withheld = load_cases(args.db, industry=str(result.profile.industry),
                                      include_confidential=args.include_confidential)
-    d = build_dossier(result, args.site, ls, lang=args.lang, n_draws=args.draws, cases=cases,
-                      include_confidential=args.include_confidential,
-                      confidential_withheld=withheld)
+    from siting.scoring.dossier import dossier_data
+
+    data = dossier_data(result, args.site, ls, cases=cases, n_draws=args.draws,
+                        include_confidential=args.include_confidential,
+                        confidential_withheld=withheld)
+    d = build_dossier(result, args.site, ls, lang=args.lang, data=data)
     write_dossier(d, out)
     print(str(out))
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """Run ``siting report compare``."""
-    from siting.report.compare_report import build_comparison, write_comparison
+    """Run ``siting report compare``: the comparison of :func:`siting.compare.compare`,
+    laid out (the same verdicts as ``siting compare``)."""
+    from siting.compare import compare
+    from siting.criteria.profiles import load_profile
+    from siting.views.report.compare_report import build_comparison, write_comparison
 
     out: Path = args.out
     _check_out(out)
-    result, ls = _evaluate(args)
-    comp = build_comparison(result, ls, lang=args.lang)
+
+    profile = load_profile(args.profile)
+    overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
+    profile, ls = load_profile_and_layers(args)
+    if overrides:
+        profile = profile.with_weights({**dict(profile.weights), **overrides})
+    comparison = compare(profile, ls, strict=args.strict, progress=True)
+    comp = build_comparison(comparison, ls, lang=args.lang)
     write_comparison(comp, out)
     print(str(out))
     return 0

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -84,9 +84,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> Any:
-    from siting.profiles import load_profile
-    from siting.scoring import evaluate
-    from siting.sites_io import read_sites
+    from siting.criteria.profiles import load_profile
+    from siting.data.sites import read_sites
+    from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
@@ -98,7 +98,7 @@ def _evaluate(args: argparse.Namespace) -> Any:
         sites = read_sites(args.sites, crs=args.sites_crs)
         source = str(args.sites.resolve())
     result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                      sites_source=source)
+                      sites_source=source, strict=getattr(args, "strict", False))
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     for text in result.not_evaluated_texts(args.lang):
@@ -106,19 +106,20 @@ def _evaluate(args: argparse.Namespace) -> Any:
     return result
 
 
-def _yes_no(ok: bool, incomplete: bool, lang: str) -> str:
-    word = ("ja" if ok else "nej") if lang == "sv" else ("yes" if ok else "no")
-    return word + ("?" if incomplete and ok else "")
+def _status_word(status: str, lang: str) -> str:
+    from siting.core.i18n import t
+
+    return t(f"verdict.{status}", lang)
 
 
 def _print_table(result: Any, lang: str, top: int) -> None:
-    from siting.i18n import format_number
+    from siting.core.i18n import format_number
 
     tbl = result.table.sort_values("rank", kind="stable")
     if top > 0:
         tbl = tbl.head(top)
-    head = ("rang", "område", "namn", "kommun", "poäng", "klarar", "skäl") if lang == "sv" else \
-        ("rank", "site", "name", "kommun", "score", "passes", "reasons")
+    head = ("rang", "område", "namn", "kommun", "poäng", "status", "skäl") if lang == "sv" else \
+        ("rank", "site", "name", "kommun", "score", "status", "reasons")
     rows = [head]
     fail_col = f"failures_{lang}"
     for _, r in tbl.iterrows():
@@ -129,7 +130,7 @@ def _print_table(result: Any, lang: str, top: int) -> None:
         rows.append((str(int(r["rank"])), str(r["site_id"]), name[:24],
                      str(r["kommunkod"]) if r["kommunkod"] is not None else "",
                      format_number(float(r["score"]), lang, decimals=1),
-                     _yes_no(bool(r["passes_hard"]), bool(r["hard_incomplete"]), lang), fails))
+                     _status_word(str(r["status"]), lang), fails))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
     for row in rows:
         cells = [c.rjust(w) if i in (0, 4) else c.ljust(w)
@@ -150,7 +151,7 @@ def _summary(result: Any, lang: str) -> str:
         text = f"{name}: {ok} of {n} sites pass the hard criteria"
         if inc:
             text += f" ({inc} could not be fully checked)"
-    return text
+    return f"{text}. {result.policy(lang)}"
 
 
 def run_score(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers
-from siting.errors import ScoringError
+from siting.core.errors import ScoringError
 
 __all__ = ["register", "run_compare", "run_suitability"]
 
@@ -88,8 +88,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def run_suitability(args: argparse.Namespace) -> int:
     """Compute the surface, write the GeoTIFF (and the candidate areas)."""
-    from siting.candidates import candidate_areas
-    from siting.surface import suitability_surface
+    from siting.surface.candidates import candidate_areas
+    from siting.surface.run import suitability_surface
 
     if args.out.suffix.lower() not in (".tif", ".tiff"):
         raise ScoringError.single("--out", f"'{args.out}' is not a .tif file",
@@ -101,7 +101,8 @@ def run_suitability(args: argparse.Namespace) -> int:
     profile, ls = _load(args)
     surface = suitability_surface(profile, ls, resolution_m=args.resolution, tile_px=args.tile,
                                   out_path=args.out, progress=True, in_memory=False,
-                                  workers=args.workers, scheduler=args.scheduler)
+                                  workers=args.workers, scheduler=args.scheduler,
+                                  strict=getattr(args, "strict", False))
     rows, cols = surface.shape
     print(f"{profile.name_en}: {rows} x {cols} cells of {surface.resolution_m:g} m, "
           f"{surface.passing_share():.1%} of the study area passes the hard criteria, "
@@ -142,11 +143,12 @@ def run_compare(args: argparse.Namespace) -> int:
     profile, ls = _load(args)
     sites = None
     if args.sites is not None:
-        from siting.scoring import read_sites
+        from siting.scoring.sites import read_sites
 
         sites = read_sites(args.sites)
     table = compare_region(profile, ls, args.municipalities, sites=sites,
-                           resolution_m=args.resolution, progress=True)
+                           resolution_m=args.resolution, progress=True,
+                           strict=getattr(args, "strict", False))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     for note in table.attrs.get("notes", []):
@@ -155,6 +157,7 @@ def run_compare(args: argparse.Namespace) -> int:
     for _, r in shown.iterrows():
         score = f"{r['score']:.1f}" if r["score"] == r["score"] else "-"
         print(f"{int(r['rank']):>3}  {r['kommunkod']}  {str(r['name'])[:18]:<18} {score:>6}  "
+              f"{r['status']:<8} "
               f"{r['best_site'] or '-':<12} land passing {r['land_pass_share']:.1%}")
     print(f"{len(table)} municipalities -> {args.out}")
     return 0

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import rasterio
 
+from siting.core.errors import DataError
 from siting.demo import _infra, _land, _tables
 from siting.demo._base import CRS, DEFAULT_SEED
 from siting.demo._land import Raster
 from siting.demo._readme import readme_text
 from siting.demo._sites import DESIGNED_SITES, candidate_sites
 from siting.demo._world import build_world
-from siting.errors import DataError
 
 __all__ = ["GPKG_LAYERS", "GPKG_NAME", "build_demo"]
 

@@ -60,8 +60,8 @@ areas, flood zones, lakes and towns.
 | `land_cover.tif` | 1 forest, 2 open land, 3 water, 4 built-up, 5 wetland; 200 m cells | GeoTIFF uint8 |
 
 Source columns are Swedish (`spanning_kv`, `ledig_kapacitet_mw`, `kommunnamn`, ...) and are
-mapped onto the canonical fields of `siting.schema` by `[layer.fields]` in `layers/demo.toml`.
-The municipal self-assessment uses the soft factors of `siting.soft_factors` (1-5):
+mapped onto the canonical fields of `siting.data.schema` by `[layer.fields]` in `layers/demo.toml`.
+The municipal self-assessment uses the soft factors of `siting.data.soft_factors` (1-5):
 Norrvik strong, Bergsjö weak, the others mixed.
 """
 

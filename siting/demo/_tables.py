@@ -9,9 +9,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from siting.data.soft_factors import factor_ids
 from siting.demo._base import CRS, MUNICIPALITIES, rng_for
 from siting.demo._world import World
-from siting.soft_factors import factor_ids
 
 __all__ = ["housing", "municipal_assessment", "municipality_stats", "schools"]
 
@@ -51,7 +51,7 @@ _SCHOOLS = (
     ("Norrbyn", "Norrbyns skola", "compulsory", 210, False),
 )
 
-# soft factors 1-5 in siting.soft_factors order, then detaljplan and permit months
+# soft factors 1-5 in siting.data.soft_factors order, then detaljplan and permit months
 _ASSESSMENT = {
     "9901": ((5, 5, 5, 4, 5, 4, 5, 4, 4), 9, 12),   # Norrvik: strong
     "9902": ((4, 3, 4, 3, 3, 3, 3, 4, 3), 18, 16),  # Älvby: mixed, good
@@ -130,7 +130,7 @@ def municipal_assessment() -> pd.DataFrame:
     for spec in MUNICIPALITIES:
         scores, plan_months, permit_months = _ASSESSMENT[spec.kommunkod]
         if len(scores) != len(ids):  # pragma: no cover - guards a change of the factor list
-            raise ValueError("update _ASSESSMENT to the factors in siting.soft_factors")
+            raise ValueError("update _ASSESSMENT to the factors in siting.data.soft_factors")
         row: dict = {"kommunkod": spec.kommunkod, "kommunnamn": spec.name}
         row.update({fid: float(s) for fid, s in zip(ids, scores, strict=True)})
         row["detaljplan_manader"] = float(plan_months)

@@ -1,6 +1,6 @@
 """Adapters: establishment profiles and the outcome store -> learning.
 
-* :func:`spec_from_profile` turns a :class:`siting.profiles.Profile` into a
+* :func:`spec_from_profile` turns a :class:`siting.criteria.profiles.Profile` into a
   :class:`~siting.learn.features.FeatureSpec`: one feature per soft criterion
   (value function and normalised weight from the profile, expected sign +1
   since values are "higher is better"), read from ``metric_<metric id>``; a
@@ -13,7 +13,7 @@
 * :func:`learn_from_store` reads the cases from an
   :class:`siting.outcomes.OutcomeStore` and learns.
 
-``siting.profiles`` and ``siting.outcomes`` are imported lazily.
+``siting.criteria.profiles`` and ``siting.outcomes`` are imported lazily.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from siting.errors import LearningError
-from siting.frozen import FrozenMap
+from siting.core.errors import LearningError
+from siting.core.frozen import FrozenMap
+from siting.data.soft_factors import SOFT_FACTORS, factor_ids
 from siting.learn.features import (
     FeatureSpec,
     FeatureTable,
@@ -33,11 +34,10 @@ from siting.learn.features import (
 )
 from siting.learn.learner import learn, learn_presence_background
 from siting.learn.result import LearningResult
-from siting.soft_factors import SOFT_FACTORS, factor_ids
 
 if TYPE_CHECKING:  # pragma: no cover
+    from siting.criteria.profiles import Profile
     from siting.outcomes import OutcomeStore
-    from siting.profiles import Profile
 
 __all__ = [
     "cases_frame_from_store",
@@ -49,9 +49,9 @@ __all__ = [
 
 
 def resolve_profile(profile: Profile | str | Path) -> Profile:
-    """A :class:`~siting.profiles.Profile`, loading it when given a name or path."""
+    """A :class:`~siting.criteria.profiles.Profile`, loading it when given a name or path."""
     if isinstance(profile, (str, Path)):
-        from siting.profiles import load_profile
+        from siting.criteria.profiles import load_profile
 
         return load_profile(profile)
     return profile

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from siting.errors import LearningError, Problem
-from siting.frozen import FrozenMap
-from siting.soft_factors import factor_ids
+from siting.core.errors import LearningError, Problem
+from siting.core.frozen import FrozenMap
+from siting.data.soft_factors import factor_ids
 
 __all__ = [
     "DROP_REASONS",
@@ -133,7 +133,7 @@ def spec_from_mappings(
 
     Features without a value function get the identity (values already 0..1);
     features without a sign get +1. With ``include_soft_factors`` every soft
-    factor of :mod:`siting.soft_factors` not already present becomes a feature
+    factor of :mod:`siting.data.soft_factors` not already present becomes a feature
     ``soft_<id>`` with expert weight 0, read from column ``soft_<id>``.
     """
     value_fns = dict(value_fns or {})

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from siting.errors import LearningError, Problem
-from siting.frozen import FrozenMap
-from siting.i18n import format_number
+from siting.core.errors import LearningError, Problem
+from siting.core.frozen import FrozenMap
+from siting.core.i18n import format_number
 from siting.learn.features import (
     DROP_REASONS,
     FeatureSpec,
@@ -438,7 +438,7 @@ def win_probability(
     result : LearningResult
     rows : DataFrame or SitingResult
         Anything with the feature sources: a case frame, a
-        :class:`siting.result.SitingResult` (its ``table``: ``metric_<id>``
+        :class:`siting.scoring.result.SitingResult` (its ``table``: ``metric_<id>``
         and ``value_<criterion>`` columns), or ``value_<feature>`` columns
         already on the 0..1 scale. Missing features are imputed with the
         medians of the fitting cases (counted in ``n_imputed``).

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from siting.i18n import format_number
+from siting.core.i18n import format_number
 from siting.learn.features import DROP_REASONS, FeatureSpec
 from siting.learn.models import ShrunkLogit
 

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from siting.errors import CrsError, DataError
+from siting.core.errors import CrsError, DataError
 
 _ANALYSIS_EPSG = 3006
 _ANALYSIS_CRS = CRS.from_epsg(_ANALYSIS_EPSG)

@@ -24,15 +24,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.errors import Problem, ProfileError
-from siting.schema import LAYER_TYPES
+from siting.core.errors import Problem, ProfileError
+from siting.data.schema import LAYER_TYPES
+from siting.metrics.spec import FILTER_CONDITIONS
 
 __all__ = ["CONDITION_KEYS", "FilterSpec", "apply_filter", "filter_mask", "validate_filter"]
 
-#: Allowed condition keys and what they mean.
-CONDITION_KEYS: Mapping[str, str] = {
-    "min": ">=", "max": "<=", "eq": "==", "in": "in",
-}
+#: Allowed condition keys and what they mean (declared in :mod:`siting.metrics.spec`).
+CONDITION_KEYS: Mapping[str, str] = FILTER_CONDITIONS
 
 FilterSpec = Mapping[str, Mapping[str, Any]]
 

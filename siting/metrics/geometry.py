@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.errors import ProfileError
+from siting.core.errors import ProfileError
+from siting.data.schema import LAYER_TYPES
 from siting.metrics._base import as_series, check_sites, polygonal_mask, site_geometries
-from siting.schema import LAYER_TYPES
 
 __all__ = ["site_area", "site_attribute"]
 

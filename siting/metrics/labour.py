@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.errors import DataError, ProfileError
-from siting.i18n import format_number
+from siting.core.errors import DataError, ProfileError
+from siting.core.i18n import format_number
 from siting.metrics._base import (
     as_series,
     check_layer,
@@ -61,6 +61,7 @@ from siting.metrics.roadgraph import (
     RoadGraphCache,
     build_road_graph,
 )
+from siting.metrics.spec import DEFAULT_DETOUR_FACTOR, DEFAULT_LABOUR_FIELD, DEFAULT_SPEED_KMH
 
 __all__ = [
     "ACCESS_SPEED_KMH",
@@ -80,7 +81,7 @@ MAX_ACCESS_M = 5_000.0
 _M_PER_MIN_PER_KMH = M_PER_MIN_PER_KMH
 
 
-def population_points(population: gpd.GeoDataFrame, field: str = "working_age_population"
+def population_points(population: gpd.GeoDataFrame, field: str = DEFAULT_LABOUR_FIELD
                       ) -> tuple[np.ndarray, np.ndarray, str]:
     """Cell locations (centroids), their counts, and the field actually used.
 
@@ -115,9 +116,9 @@ def labour_pool(
     *,
     travel_time_min: float,
     roads: gpd.GeoDataFrame | None = None,
-    speed_kmh: float = 70.0,
-    detour_factor: float = 1.3,
-    field: str = "working_age_population",
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+    field: str = DEFAULT_LABOUR_FIELD,
     access_speed_kmh: float = ACCESS_SPEED_KMH,
     max_access_m: float = MAX_ACCESS_M,
     graph: RoadGraph | None = None,

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from siting.errors import ProfileError
+from siting.core.errors import ProfileError
 from siting.metrics._base import (
     as_series,
     check_layer,

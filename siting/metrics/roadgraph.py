@@ -38,8 +38,9 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from siting.errors import DataError
+from siting.core.errors import DataError
 from siting.metrics._base import check_layer, numeric_values, valid_geometry_mask
+from siting.metrics.spec import DEFAULT_SPEED_KMH
 
 __all__ = [
     "CLASS_SPEEDS_KMH",
@@ -114,7 +115,7 @@ class RoadGraph:
 def build_road_graph(
     roads: gpd.GeoDataFrame,
     *,
-    default_speed_kmh: float = 70.0,
+    default_speed_kmh: float = DEFAULT_SPEED_KMH,
     merge_tolerance_m: float = MERGE_TOLERANCE_M,
     max_edge_m: float | None = MAX_EDGE_M,
 ) -> RoadGraph:
@@ -281,7 +282,8 @@ class RoadGraphCache:
     def __len__(self) -> int:
         return len(self._graphs)
 
-    def get(self, roads: gpd.GeoDataFrame, *, default_speed_kmh: float = 70.0) -> RoadGraph:
+    def get(self, roads: gpd.GeoDataFrame, *,
+            default_speed_kmh: float = DEFAULT_SPEED_KMH) -> RoadGraph:
         """The graph of ``roads`` (built on first use, see :func:`build_road_graph`)."""
         key = roads_digest(roads, default_speed_kmh)
         graph = self._graphs.get(key)
@@ -296,7 +298,7 @@ class RoadGraphCache:
         return graph
 
 
-def roads_digest(roads: gpd.GeoDataFrame, default_speed_kmh: float = 70.0) -> bytes:
+def roads_digest(roads: gpd.GeoDataFrame, default_speed_kmh: float = DEFAULT_SPEED_KMH) -> bytes:
     """Digest of what :func:`build_road_graph` reads: geometries, speeds, options."""
     check_layer(roads, "roads")
     h = hashlib.blake2b(digest_size=20)

@@ -3,10 +3,10 @@
 :class:`Grid` is a north-up window in EPSG:3006 that the surface is tiled
 into. :func:`sum_within_surface` (lines/polygons within a radius, exact:
 spatial index ``dwithin``; points go through the disk kernel of
-:mod:`siting.surface_kernels`) and :func:`raster_stat_surface` (a raster
+:mod:`siting.surface.kernels`) and :func:`raster_stat_surface` (a raster
 resampled onto the grid: average for mean and class shares, min/max for
 min/max) evaluate a metric at the cell centres of one window. Every other
-per-cell metric lives in :mod:`siting.surface_kernels` / :mod:`siting.surface_eval`.
+per-cell metric lives in :mod:`siting.surface.kernels` / :mod:`siting.surface.evaluate`.
 
 Examples
 --------
@@ -31,9 +31,9 @@ from rasterio.enums import Resampling
 from rasterio.warp import reproject
 from scipy.spatial import cKDTree
 
-from siting._gdal import GDAL_LOCK
-from siting.errors import ProfileError
-from siting.layerset import RasterData
+from siting.core.errors import ProfileError
+from siting.core.gdal_lock import GDAL_LOCK
+from siting.data.layerset import RasterData
 from siting.metrics._base import (
     check_layer,
     check_raster_crs,

@@ -14,7 +14,7 @@ Examples
 >>> import numpy as np
 >>> from affine import Affine
 >>> from shapely.geometry import box
->>> from siting.layerset import RasterData
+>>> from siting.data.layerset import RasterData
 >>> r = RasterData(np.arange(16, dtype=float).reshape(4, 4), Affine(10, 0, 0, 0, -10, 40))
 >>> sites = gpd.GeoDataFrame(geometry=[box(0, 20, 20, 40)], crs="EPSG:3006")
 >>> float(raster_stat(sites, r, "mean").iloc[0])  # pixels 0, 1, 4, 5
@@ -35,9 +35,9 @@ import rasterio.windows
 import shapely
 from affine import Affine
 
-from siting._gdal import GDAL_LOCK
-from siting.errors import DataError, ProfileError
-from siting.layerset import RasterData
+from siting.core.errors import DataError, ProfileError
+from siting.core.gdal_lock import GDAL_LOCK
+from siting.data.layerset import RasterData
 from siting.metrics._base import (
     as_series,
     check_raster_crs,
@@ -46,12 +46,13 @@ from siting.metrics._base import (
     site_geometries,
     valid_geometry_mask,
 )
+from siting.metrics.spec import RASTER_STATS
 
 __all__ = ["STATS", "raster_stat", "rowcol", "zonal_reduce"]
 
 Stat = Literal["mean", "min", "max", "share"]
-#: Supported statistics.
-STATS: tuple[str, ...] = ("mean", "min", "max", "share")
+#: Supported statistics (declared in :mod:`siting.metrics.spec`).
+STATS: tuple[str, ...] = RASTER_STATS
 
 
 def zonal_reduce(values: np.ndarray, labels: np.ndarray, n: int, stat: str,

@@ -40,8 +40,8 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from siting.errors import Problem, StoreError
-from siting.soft_factors import factor_ids
+from siting.core.errors import Problem, StoreError
+from siting.data.soft_factors import factor_ids
 
 __all__ = [
     "CONFIDENTIALITY",
@@ -136,7 +136,7 @@ class Case:
     metrics_vintage : str
         Data vintage of the snapshot (e.g. ``"2024-05 demo data"``).
     soft : dict of str to int
-        Soft-factor scores 1..5 keyed by :func:`siting.soft_factors.factor_ids`.
+        Soft-factor scores 1..5 keyed by :func:`siting.data.soft_factors.factor_ids`.
     soft_evidence : dict of str to str
         The evidence text behind each score.
     decisive_factors : tuple of str
@@ -547,7 +547,7 @@ def validate_case(data: Mapping[str, Any], *, source: str = "case",
 
 def case_from_dict(data: Mapping[str, Any], *, source: str = "case",
                    location: str = "") -> Case:
-    """Build a :class:`Case` or raise :class:`~siting.errors.StoreError` with all problems."""
+    """Build a :class:`Case` or raise :class:`~siting.core.errors.StoreError` with all problems."""
     case, problems = parse_case(data, source=source, location=location)
     if case is None:
         raise StoreError.from_problems("Invalid establishment case", problems)

@@ -26,8 +26,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from siting.data.soft_factors import factor_ids
 from siting.outcomes.case import Case
-from siting.soft_factors import factor_ids
 
 __all__ = ["FRAME_BASE_COLUMNS", "FRAME_TAIL_COLUMNS", "cases_to_frame"]
 

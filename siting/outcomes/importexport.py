@@ -8,7 +8,7 @@ lists ``;``-joined, ``soft_<factor>`` + ``soft_<factor>_evidence`` and
 
 Import accepts Swedish CSV reality: ``;`` or ``,`` separators (sniffed), decimal
 commas, UTF-8 (with or without BOM) or cp1252. Every bad row is reported at
-once (:class:`~siting.errors.ImportValidationError`) and then nothing is
+once (:class:`~siting.core.errors.ImportValidationError`) and then nothing is
 imported. Re-importing a file creates no duplicates: rows are upserted by
 ``case_id``; unchanged rows write no revision.
 
@@ -35,10 +35,10 @@ from typing import Any
 import pyproj
 import shapely
 
-from siting.errors import ImportValidationError, Problem, StoreError
+from siting.core.errors import ImportValidationError, Problem, StoreError
+from siting.data.soft_factors import factor_ids
 from siting.outcomes.case import CONTENT_FIELDS, Case, is_blank, parse_case, to_float
 from siting.outcomes.store import OutcomeStore, UpsertReport
-from siting.soft_factors import factor_ids
 
 __all__ = [
     "FORMATS",
@@ -270,7 +270,7 @@ def read_cases(path: str | Path) -> list[Case]:
     Raises
     ------
     ImportValidationError
-        With one :class:`~siting.errors.Problem` per bad field of every bad row.
+        With one :class:`~siting.core.errors.Problem` per bad field of every bad row.
     """
     path = Path(path)
     source = path.name
@@ -409,8 +409,8 @@ def _field_help(column: str) -> tuple[str, str]:
     if column.endswith("_evidence"):
         return ("Belägg för bedömningen", "Evidence behind the score")
     if column.startswith("soft_"):
-        return ("Mjuk faktor, heltal 1-5 (siting.soft_factors)",
-                "Soft factor, whole number 1-5 (siting.soft_factors)")
+        return ("Mjuk faktor, heltal 1-5 (siting.data.soft_factors)",
+                "Soft factor, whole number 1-5 (siting.data.soft_factors)")
     if column.startswith("metric_"):
         return ("Mätvärde vid beslutet (profilens metric-id)",
                 "Metric value at decision time (profile metric id)")

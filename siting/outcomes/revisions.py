@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from siting.data.soft_factors import factor_ids
 from siting.outcomes.case import CONTENT_FIELDS, Case, CaseMeta, case_from_dict, case_to_dict
 from siting.outcomes.models import CaseRow, MetricSnapshotRow, RevisionRow, SoftAssessmentRow
-from siting.soft_factors import factor_ids
 
 __all__ = [
     "ACTIONS",

@@ -31,10 +31,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
+from siting.data.soft_factors import SOFT_FACTORS, factor_ids
 from siting.outcomes.case import Case, case_from_dict
 from siting.outcomes.store import OutcomeStore, UpsertReport
-from siting.soft_factors import SOFT_FACTORS, factor_ids
 
 __all__ = [
     "DEMO_KOMMUNER",

@@ -4,7 +4,7 @@ Nothing is ever lost: every create, update, delete, undelete, restore and
 import writes a revision row (the full JSON state, who, when, what) in the same
 transaction as the change; deletes are soft and reversible; updates use
 optimistic concurrency (a stale ``expected_version`` raises
-:class:`~siting.errors.StoreError`).
+:class:`~siting.core.errors.StoreError`).
 
 Backends differ only inside this module:
 
@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from siting.errors import StoreError
+from siting.core.errors import StoreError
 from siting.outcomes.case import Case
 from siting.outcomes.models import CaseRow, RevisionRow
 from siting.outcomes.revisions import (

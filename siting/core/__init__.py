@@ -1,0 +1,1 @@
+"""Foundations every other part uses: errors, CRS, provenance, i18n, frozen containers, the GDAL lock."""

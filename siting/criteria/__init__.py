@@ -1,0 +1,1 @@
+"""Establishment profiles: hard and soft criteria, value functions, AHP weights and aggregation methods."""

@@ -1,0 +1,1 @@
+"""Data in: catalogues, readers, field mapping, layer loading, study areas and candidate sites."""

@@ -1,0 +1,151 @@
+"""Reading GeoTIFF rasters into EPSG:3006, clipped to a window.
+
+Only the window covering the region extent is read, so a national raster
+stays cheap for one municipality. A raster in another CRS is warped on the
+fly (``rasterio.vrt.WarpedVRT``) to EPSG:3006; nodata becomes ``nan``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import rasterio
+import rasterio.errors
+from affine import Affine
+from rasterio.enums import Resampling
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window
+
+from siting.core.crs import ANALYSIS_CRS, check_plausible, crs_label, parse_crs
+from siting.core.errors import CrsError, DataError
+from siting.data.layerset import RasterData
+
+__all__ = ["RASTER_SUFFIXES", "RasterRead", "read_raster"]
+
+#: File suffixes read as rasters.
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img", ".asc")
+
+ResamplingName = Literal["nearest", "bilinear", "average", "mode"]
+
+
+@dataclass(frozen=True)
+class RasterRead:
+    """A raster as read: the data in EPSG:3006 plus facts about the file."""
+
+    data: RasterData
+    source: str
+    source_crs: str | None
+    source_shape: tuple[int, int]
+    notes: tuple[str, ...] = ()
+
+
+def _open_error(path: Path, exc: BaseException) -> DataError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DataError.single(
+        str(path), f"cannot be read as a raster ({detail})",
+        hint="the file may be truncated or not a GeoTIFF; open it in QGIS or export it again",
+        message_sv=f"kan inte läsas som raster ({detail})",
+        hint_sv="filen kan vara avkortad eller inte en GeoTIFF; öppna den i QGIS eller "
+                "exportera den igen")
+
+
+def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, float] | None = None,
+                declared_crs: Any = None, band: int = 1,
+                resampling: ResamplingName = "nearest", units: str = "") -> RasterRead:
+    """Read one band of a raster into EPSG:3006.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoTIFF (or any raster GDAL reads).
+    bounds_3006 : tuple of float, optional
+        (minx, miny, maxx, maxy) in EPSG:3006; only this window is read.
+    declared_crs : CRS-like, optional
+        The CRS to use when the file has none (or overrides a wrong one).
+    band : int
+        1-based band number.
+    resampling : {"nearest", "bilinear", "average", "mode"}
+        Used only when warping; ``nearest`` keeps class codes intact.
+    units : str
+        Units of the values, recorded on the result.
+
+    Returns
+    -------
+    RasterRead
+
+    Raises
+    ------
+    DataError
+        Missing or unreadable file, or a window outside the raster.
+    CrsError
+        No CRS, or bounds implausible for the CRS.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError.single(
+            str(p), "file not found",
+            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
+            message_sv="filen finns inte",
+            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
+    notes: list[str] = []
+    try:
+        with rasterio.open(p) as src:
+            crs = parse_crs(declared_crs, str(p)) if declared_crs is not None else src.crs
+            if crs is None:
+                raise CrsError.single(
+                    str(p), "the raster has no coordinate reference system (CRS)",
+                    hint="set crs = \"EPSG:3006\" for this layer in the catalogue, or write the "
+                         "CRS into the GeoTIFF (gdal_edit.py -a_srs EPSG:3006)",
+                    message_sv="rastret saknar koordinatsystem (CRS)",
+                    hint_sv="ange crs = \"EPSG:3006\" för lagret i katalogen, eller skriv in "
+                            "koordinatsystemet i GeoTIFF-filen (gdal_edit.py -a_srs EPSG:3006)")
+            check_plausible(tuple(src.bounds), crs, str(p))
+            source_label = crs_label(crs)
+            nodata = src.nodatavals[band - 1] if src.nodatavals else None
+            if source_label == ANALYSIS_CRS:
+                data, transform = _read_window(src, band, bounds_3006, p)
+            else:
+                notes.append(f"reprojected from {source_label} to {ANALYSIS_CRS} "
+                             f"({resampling} resampling)")
+                with WarpedVRT(src, crs=ANALYSIS_CRS, src_crs=crs,
+                               resampling=Resampling[resampling],
+                               src_nodata=nodata, nodata=nodata) as vrt:
+                    data, transform = _read_window(vrt, band, bounds_3006, p)
+            source_shape = (src.height, src.width)
+    except rasterio.errors.RasterioIOError as exc:
+        raise _open_error(p, exc) from exc
+    raster = RasterData(array=data, transform=transform,
+                        nodata=None if nodata is None else float(nodata), units=units)
+    return RasterRead(data=raster, source=str(p), source_crs=source_label,
+                      source_shape=source_shape, notes=tuple(notes))
+
+
+def _read_window(src: Any, band: int, bounds: tuple[float, float, float, float] | None,
+                 path: Path) -> tuple[np.ndarray, Affine]:
+    t = src.transform
+    if t.b != 0 or t.d != 0 or t.e >= 0:
+        raise DataError.single(
+            str(path), "the raster is rotated or not north-up",
+            hint="warp it to a north-up grid first (gdalwarp -t_srs EPSG:3006)")
+    if bounds is None:
+        window = Window(0, 0, src.width, src.height)
+    else:
+        minx, miny, maxx, maxy = bounds
+        col0 = int(np.floor((minx - t.c) / t.a))
+        col1 = int(np.ceil((maxx - t.c) / t.a))
+        row0 = int(np.floor((t.f - maxy) / -t.e))
+        row1 = int(np.ceil((t.f - miny) / -t.e))
+        col0, row0 = max(col0, 0), max(row0, 0)
+        col1, row1 = min(col1, src.width), min(row1, src.height)
+        if col1 <= col0 or row1 <= row0:
+            raise DataError.single(
+                str(path), "the raster does not cover the study region",
+                hint="use a raster that covers the region, or choose another region")
+        window = Window(col0, row0, col1 - col0, row1 - row0)
+    arr = src.read(band, window=window, masked=True)
+    data = np.ma.filled(arr.astype("float32"), np.nan)
+    transform = Affine(t.a, 0.0, t.c + window.col_off * t.a, 0.0, t.e, t.f + window.row_off * t.e)
+    return data, transform

@@ -1,0 +1,261 @@
+"""Reading vector files: GeoPackage, GeoJSON, Shapefile (also zipped), via pyogrio.
+
+The reader returns the data in the file's own CRS together with what was
+learnt about the file (CRS, encoding, layer, feature count). Reprojection and
+cleaning happen in :mod:`siting.core.crs` and :mod:`siting.data.layers`.
+
+Zipped shapefiles are read in place through GDAL's ``/vsizip/``; the ``.cpg``
+code page (``ISO 88591``, ``1252``, ``UTF-8``) is honoured by GDAL, so
+å/ä/ö come out intact. A catalogue may force an encoding for a shapefile that
+has no ``.cpg``.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pyogrio.errors
+
+from siting.core.crs import crs_label, transform_bounds
+from siting.core.errors import CrsError, DataError
+
+__all__ = ["VECTOR_SUFFIXES", "VectorRead", "gdal_path", "list_layers", "read_vector"]
+
+_MOJIBAKE = "Ã[\u0080-\u00bf]|Â[\u00a0-\u00bf]"
+
+#: File suffixes read as vector data.
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".gml", ".kml")
+
+
+@dataclass(frozen=True)
+class VectorRead:
+    """A vector file as read: the data (in the file's CRS) and facts about the file.
+
+    Parameters
+    ----------
+    data : geopandas.GeoDataFrame
+        Indexed by GDAL feature id (FID, as QGIS shows it), in the file's CRS.
+    source : str
+        The file path.
+    layer : str
+        The layer read.
+    source_crs : str or None
+        The file's CRS label (``'EPSG:3006'``) or None when it has none.
+    encoding : str
+        The attribute encoding GDAL used (``'UTF-8'`` after recoding a ``.cpg``).
+    n_total : int
+        Features in the whole layer (before any bbox filter).
+    geometry_type : str
+        GDAL geometry type, e.g. ``'Polygon'``.
+    columns : tuple of str
+        Attribute columns.
+    codepage : str or None
+        The code page a shapefile's ``.cpg`` declares (e.g. ``'ISO 88591'``), if any.
+    """
+
+    data: gpd.GeoDataFrame
+    source: str
+    layer: str
+    source_crs: str | None
+    encoding: str
+    n_total: int
+    geometry_type: str
+    columns: tuple[str, ...]
+    codepage: str | None = None
+
+
+def gdal_path(path: str | Path) -> str:
+    """The path GDAL should open: ``/vsizip/`` for zip archives."""
+    text = str(path)
+    if text.lower().endswith(".zip") and not text.startswith("/vsizip/"):
+        return "/vsizip/" + text
+    return text
+
+
+def _codepage(path: Path, layer: str) -> str | None:
+    """The code page declared by a shapefile's .cpg (plain or inside a zip), if any."""
+    try:
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                for name in zf.namelist():
+                    if name.lower().endswith(f"{layer.lower()}.cpg"):
+                        return zf.read(name).decode("ascii", errors="replace").strip() or None
+            return None
+        cpg = path.with_suffix(".cpg")
+        if path.suffix.lower() == ".shp" and cpg.is_file():
+            return cpg.read_text(encoding="ascii", errors="replace").strip() or None
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise DataError.single(
+            str(path), "file not found",
+            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
+            message_sv="filen finns inte",
+            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
+    if path.is_file() and path.stat().st_size == 0:
+        raise DataError.single(str(path), "the file is empty (0 bytes)",
+                               hint="export the layer again; the file holds no data",
+                               message_sv="filen är tom (0 byte)",
+                               hint_sv="exportera lagret igen; filen innehåller inga data")
+
+
+def list_layers(path: str | Path) -> list[tuple[str, str]]:
+    """(layer name, geometry type) of every layer in a vector file.
+
+    Raises
+    ------
+    DataError
+        When the file is missing or not a readable vector file.
+    """
+    p = Path(path)
+    _check_exists(p)
+    try:
+        return [(str(n), str(t)) for n, t in pyogrio.list_layers(gdal_path(p))]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise _unreadable(p, exc) from exc
+
+
+def _unreadable(path: Path, exc: BaseException) -> DataError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return DataError.single(
+        str(path), f"cannot be read as vector data ({detail})",
+        hint="the file may be truncated or not the format its name says; open it in QGIS, "
+             "or export it again as GeoPackage, GeoJSON or a zipped shapefile",
+        message_sv=f"kan inte läsas som vektordata ({detail})",
+        hint_sv="filen kan vara avkortad eller ha ett annat format än namnet anger; öppna den i "
+                "QGIS, eller exportera den igen som GeoPackage, GeoJSON eller zippad shapefil")
+
+
+def _refuse_mojibake(df: Any, path: Path, layer: str) -> None:
+    """Refuse text that shows UTF-8 read as Latin-1 (a shapefile without a .cpg)."""
+    for col in df.columns:
+        values = df[col]
+        if values.dtype == object or str(values.dtype) in ("str", "string"):
+            hits = values.astype("string").str.contains(_MOJIBAKE, regex=True).fillna(False)
+            if hits.any():
+                first = hits.to_numpy().nonzero()[0][0]
+                raise DataError.single(
+                    str(path), f"text in column '{col}' looks garbled "
+                               f"({str(values.iloc[first])!r}: UTF-8 read with the wrong "
+                               "code page)",
+                    location=f"layer '{layer}', feature {df.index[first]}", field=str(col),
+                    hint="add a .cpg file containing UTF-8 next to the shapefile, or set "
+                         "encoding = \"utf-8\" for this layer in the catalogue",
+                    message_sv=f"texten i kolumnen '{col}' ser förvanskad ut "
+                               f"({str(values.iloc[first])!r}: UTF-8 läst med fel teckentabell)",
+                    hint_sv="lägg en .cpg-fil med texten UTF-8 bredvid shapefilen, eller ange "
+                            "encoding = \"utf-8\" för lagret i katalogen")
+
+
+def _pick_layer(path: Path, layer: str | None) -> str:
+    layers = list_layers(path)
+    if not layers:
+        raise DataError.single(str(path), "the file contains no layers",
+                               hint="export the data again with at least one layer")
+    names = [n for n, _ in layers]
+    if layer is not None:
+        if layer not in names:
+            raise DataError.single(str(path), f"no layer '{layer}' in the file",
+                                   field="layer", hint=f"use one of: {', '.join(names)}")
+        return layer
+    if len(names) > 1:
+        raise DataError.single(
+            str(path), f"the file has {len(names)} layers and none was chosen", field="layer",
+            hint=f"set layer = one of {', '.join(names)} in the catalogue")
+    return names[0]
+
+
+def read_vector(path: str | Path, *, layer: str | None = None,
+                bbox_3006: tuple[float, float, float, float] | None = None,
+                encoding: str | None = None, declared_crs: Any = None,
+                allow_empty: bool = False) -> VectorRead:
+    """Read one vector layer, optionally only features touching a box.
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoPackage, GeoJSON, Shapefile or a ``.zip`` holding a shapefile.
+    layer : str, optional
+        Layer name; required when the file holds several layers.
+    bbox_3006 : tuple of float, optional
+        (minx, miny, maxx, maxy) in EPSG:3006; only features whose envelope
+        intersects it are read (a cheap prefilter, exact clipping is the caller's).
+    encoding : str, optional
+        Attribute encoding to force (for shapefiles without a ``.cpg``).
+    declared_crs : CRS-like, optional
+        The CRS to assume for the bbox when the file declares none.
+    allow_empty : bool
+        Accept a layer with no features (default False: an empty file is an error).
+
+    Returns
+    -------
+    VectorRead
+
+    Raises
+    ------
+    DataError
+        Missing, empty, corrupt file or unknown layer; the message names the file.
+    """
+    p = Path(path)
+    name = _pick_layer(p, layer)
+    gpath = gdal_path(p)
+    try:
+        info = pyogrio.read_info(gpath, layer=name, encoding=encoding)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise _unreadable(p, exc) from exc
+    n_total = int(info.get("features") or 0)
+    if n_total == 0 and not allow_empty:
+        raise DataError.single(str(p), f"layer '{name}' has no features",
+                               hint="the file is empty: export the layer again with its features",
+                               message_sv=f"lagret '{name}' saknar objekt",
+                               hint_sv="filen är tom: exportera lagret igen med dess objekt")
+    file_crs = info.get("crs")
+    bbox = None
+    if bbox_3006 is not None:
+        crs_for_bbox = declared_crs or file_crs
+        if crs_for_bbox is None:
+            raise CrsError.single(
+                str(p), "the data has no coordinate reference system (CRS)",
+                hint="add the .prj file that belongs to the shapefile, or set crs = \"EPSG:3006\" "
+                     "(SWEREF 99 TM) or crs = \"EPSG:4326\" (lon/lat) for this layer in the "
+                     "catalogue",
+                message_sv="datat saknar koordinatsystem (CRS)",
+                hint_sv="lägg till .prj-filen som hör till shapefilen, eller ange "
+                        "crs = \"EPSG:3006\" (SWEREF 99 TM) eller crs = \"EPSG:4326\" (lon/lat) "
+                        "för lagret i katalogen")
+        bbox = transform_bounds(bbox_3006, "EPSG:3006", crs_for_bbox)
+        if not np.all(np.isfinite(bbox)):
+            bbox = None
+    try:
+        gdf = pyogrio.read_dataframe(gpath, layer=name, bbox=bbox, encoding=encoding,
+                                     fid_as_index=True, use_arrow=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError, pyogrio.errors.GeometryError, OSError) as exc:
+        raise _unreadable(p, exc) from exc
+    if encoding is None:
+        _refuse_mojibake(gdf, p, name)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise DataError.single(str(p), f"layer '{name}' has no geometry column",
+                               hint="read it as a table (kind = \"table\") or export it with "
+                                    "geometries")
+    return VectorRead(
+        data=gdf,
+        source=str(p),
+        layer=name,
+        source_crs=crs_label(file_crs) if file_crs else None,
+        encoding=str(info.get("encoding") or encoding or ""),
+        n_total=n_total,
+        geometry_type=str(info.get("geometry_type") or ""),
+        columns=tuple(str(c) for c in info.get("fields", ())),
+        codepage=_codepage(p, name),
+    )

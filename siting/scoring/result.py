@@ -1,0 +1,605 @@
+"""The result of scoring candidate sites: :class:`SitingResult` and its parts.
+
+A :class:`SitingResult` (built by :func:`siting.scoring.evaluate`) holds, for
+every candidate site and indexed like the sites,
+
+* ``table``: one row per site with ``site_id, name, kommunkod, passes_hard,
+  hard_incomplete, n_failed, failures_sv, failures_en, score, rank``, every
+  metric (``metric_<id>``), soft value (``value_<criterion>``, 0..1) and
+  contribution (``contrib_<criterion>`` = weight x value x 100, in score points);
+* ``outcomes``: per site the :class:`HardOutcome` of every hard criterion
+  (pass / fail / not evaluated, with the measured value, the threshold and a
+  Swedish and English sentence);
+* ``not_evaluated``: the criteria that could not be evaluated at all because
+  their layer is missing (never silently passed);
+* ``provenance``: a :class:`siting.core.provenance.Provenance`.
+
+Scores are 0..100. Ranks put every site that passes the hard criteria above
+every site that fails them (passing sites by score, then failing sites by
+score; ties keep the input order). A site whose hard criteria could not all be
+checked (missing layer or missing value) keeps ``passes_hard`` from the
+criteria that were checked and is flagged ``hard_incomplete``.
+
+For the weighted sum the contributions add up to the score. For TOPSIS and
+the cautious aggregation they show weight x value only (the score is not a sum).
+
+The numeric core used by :meth:`SitingResult.rerank` works on numpy arrays
+only (:func:`score_values`, :func:`rank_passing_first`), so re-weighting
+10 000 sites takes milliseconds. Exports live in :mod:`siting.scoring.exports`.
+
+Switching from the interim ``siting.evaluation.Evaluation``
+-----------------------------------------------------------
+Same names, same meaning: ``sites``, ``profile``, ``passes``, ``values``,
+``no_data``, ``weights``, ``metrics``, ``reasons(lang)``, ``rerank(weights)``.
+Changed: ``evaluate_layerset(ls, p)`` -> ``evaluate(None, p, ls)``;
+``evaluate(s, p, ls, metrics=m)`` -> ``evaluate(s, p, ls, metrics_cache=m)``;
+``table(lang)`` -> ``to_frame(lang)`` (same columns plus more; ``table`` is now
+the bilingual DataFrame); ``scores`` is 0..100 (``score_share`` is 0..1, e.g.
+for ``mapview.score_colour``); ``contributions`` are score points 0..100;
+``ranks`` ranks every site (passing first), ``rank_passing`` is the old
+passing-only rank with <NA> for failing sites; ``hard`` is nullable boolean
+(<NA> = not evaluated); ``not_evaluated`` lists criterion ids (was metric ids),
+``not_evaluated_texts(lang)`` explains them. A NaN hard metric is now "not
+evaluated" (``hard_incomplete``), not a failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from siting.core.errors import Problem, ScoringError
+from siting.core.frozen import FrozenMap
+from siting.core.provenance import Provenance, utc_now
+from siting.criteria import mcda
+from siting.criteria.evaluator import (
+    FAIL,
+    PASS,
+    STATUS_NAMES,
+    UNKNOWN,
+    Evidence,
+    rank_order,
+    reason,
+    row_verdict,
+)
+from siting.criteria.profiles import Profile
+
+__all__ = [
+    "STATUS_FAIL",
+    "STATUS_NOT_EVALUATED",
+    "STATUS_PASS",
+    "STATUS_UNKNOWN",
+    "HardOutcome",
+    "NotEvaluated",
+    "SitingResult",
+    "rank_passing_first",
+    "score_values",
+]
+
+#: Codes of the per-site hard-criterion status table.
+#: ``STATUS_UNKNOWN`` (was ``STATUS_NOT_EVALUATED``): not measured or not conclusive.
+STATUS_PASS, STATUS_FAIL, STATUS_UNKNOWN = PASS, FAIL, UNKNOWN
+STATUS_NOT_EVALUATED = STATUS_UNKNOWN
+_STATUS_NAMES = STATUS_NAMES
+
+Status = Literal["pass", "fail", "unknown"]
+
+
+@dataclass(frozen=True)
+class HardOutcome:
+    """The outcome of one hard criterion for one site.
+
+    Parameters
+    ----------
+    criterion_id : str
+        The hard criterion.
+    status : {"pass", "fail", "unknown"}
+        ``unknown`` when the layer or value is missing, or the layer does not cover what
+        the criterion asks (the text says what would decide it).
+    value : float, str or None
+        The measured metric value (None when not measured).
+    threshold : float, str or tuple
+        The criterion's threshold.
+    op : str
+        The comparison (``>=``, ``<=``, ``>``, ``<``, ``==``, ``!=``, ``in``).
+    text_sv, text_en : str
+        The outcome as a sentence, e.g. ``"Tillgänglig nätkapacitet inom 10 km: 35 MW,
+        krav minst 200 MW"``.
+    layer_id, source : str
+        Which catalogue layer decided it, and the deciding feature's ``source`` field when
+        the layer has one (else the layer's attribution; "" for metrics of the site).
+    """
+
+    criterion_id: str
+    status: Status
+    value: float | str | None
+    threshold: Any
+    op: str
+    text_sv: str
+    text_en: str
+    layer_id: str = ""
+    source: str = ""
+
+    def text(self, lang: str = "sv") -> str:
+        """The sentence in ``lang``."""
+        return self.text_sv if lang == "sv" else self.text_en
+
+
+@dataclass(frozen=True)
+class NotEvaluated:
+    """A criterion that could not be evaluated for any site (its layer is missing).
+
+    Parameters
+    ----------
+    criterion_id : str
+    kind : {"hard", "soft"}
+    metric : str
+        The metric the criterion reads.
+    layer_type : str
+        The canonical layer type that is missing.
+    text_sv, text_en : str
+        Explanation, e.g. ``"Avstånd till hamn: inte utvärderat – lagertypen 'ports'
+        saknas i data"``.
+    """
+
+    criterion_id: str
+    kind: Literal["hard", "soft"]
+    metric: str
+    layer_type: str
+    text_sv: str
+    text_en: str
+
+    def text(self, lang: str = "sv") -> str:
+        """The explanation in ``lang``."""
+        return self.text_sv if lang == "sv" else self.text_en
+
+
+# ----------------------------------------------------------------------------- numeric core
+def score_values(values: ArrayLike, weights: ArrayLike, method: str) -> NDArray[np.float64]:
+    """Aggregate criterion values (0..1) into scores 0..100.
+
+    Parameters
+    ----------
+    values : array_like, shape (n_sites, n_criteria)
+        Value-function outputs in 0..1 (no NaN).
+    weights : array_like, shape (n_criteria,)
+        Non-negative weights (normalised here); all zero or no criteria -> all scores 0.
+    method : {"weighted_sum", "topsis", "cautious"}
+
+    Returns
+    -------
+    ndarray, shape (n_sites,)
+
+    Examples
+    --------
+    >>> score_values([[1.0, 0.0], [0.5, 0.5]], [3, 1], "weighted_sum").tolist()
+    [75.0, 50.0]
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if x.ndim != 2 or x.shape[1] == 0 or x.shape[0] == 0 or not np.isfinite(w).all() \
+            or w.sum() <= 0:
+        return np.zeros(x.shape[0] if x.ndim else 0)
+    return np.clip(mcda.aggregate(x, w, method) * 100.0, 0.0, 100.0)
+
+
+def rank_passing_first(scores: ArrayLike, passes: ArrayLike) -> NDArray[np.int64]:
+    """Ranks 1..n: passing sites by score, then failing sites by score; ties keep input order.
+
+    The ranking policy itself is :func:`siting.criteria.evaluator.rank_order`.
+
+    Examples
+    --------
+    >>> rank_passing_first([90, 10, 50, 70], [False, True, True, False]).tolist()
+    [3, 2, 1, 4]
+    """
+    ok = np.asarray(passes, dtype=bool)
+    return rank_order(np.where(ok, PASS, FAIL), np.asarray(scores, dtype=float))
+
+
+def _cell(value: Any) -> float | str | None:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return float(value)
+    return value if isinstance(value, str) else str(value)
+
+
+# ----------------------------------------------------------------------------- the result
+@dataclass(frozen=True)
+class SitingResult:
+    """Scores, ranks, pass/fail with reasons, contributions and provenance for candidate sites.
+
+    Build it with :func:`siting.scoring.evaluate`; see the module docstring for the
+    columns of :attr:`table`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per site, indexed like the sites.
+    sites : GeoDataFrame
+        The candidate sites as scored (EPSG:3006), index kept.
+    profile : siting.criteria.profiles.Profile
+        The profile, with the weights in use.
+    provenance : Provenance
+    hard_status : DataFrame
+        int8 codes per site and hard criterion (1 pass, 0 fail, -1 not evaluated).
+    not_evaluated_details : tuple of NotEvaluated
+        Criteria not evaluated for any site (layer missing).
+    missing_metrics : Mapping
+        metric id -> missing canonical layer type.
+    weights : Mapping
+        Normalised weights (sum 1) of every soft criterion, as set by the profile or
+        :meth:`rerank`. Criteria not evaluated do not take part in the score; see
+        :attr:`effective_weights`.
+    no_data : DataFrame
+        True where a soft criterion's metric was missing for the site (its value is 0);
+        every site for criteria not evaluated.
+    lang_default : str
+        Language of exports when none is given.
+    """
+
+    table: pd.DataFrame
+    sites: gpd.GeoDataFrame
+    profile: Profile
+    provenance: Provenance
+    hard_status: pd.DataFrame
+    not_evaluated_details: tuple[NotEvaluated, ...]
+    missing_metrics: Mapping[str, str]
+    weights: Mapping[str, float]
+    no_data: pd.DataFrame
+    lang_default: str = "sv"
+    strict: bool = False
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # ------------------------------------------------------------------ basic views
+    @property
+    def geometry(self) -> gpd.GeoSeries:
+        """Site geometries (EPSG:3006), indexed like the sites."""
+        return self.sites.geometry
+
+    @property
+    def not_evaluated(self) -> tuple[str, ...]:
+        """Ids of criteria (hard and soft) not evaluated for any site (layer missing)."""
+        return tuple(n.criterion_id for n in self.not_evaluated_details)
+
+    def not_evaluated_texts(self, lang: str = "sv") -> list[str]:
+        """One sentence per criterion not evaluated, in ``lang``."""
+        return [n.text(lang) for n in self.not_evaluated_details]
+
+    @property
+    def soft_ids(self) -> tuple[str, ...]:
+        """Every soft criterion id, in profile order."""
+        return tuple(c.id for c in self.profile.soft)
+
+    @property
+    def evaluated_soft_ids(self) -> tuple[str, ...]:
+        """Soft criteria that take part in the score (their metric was computed)."""
+        skip = set(self.not_evaluated)
+        return tuple(c for c in self.soft_ids if c not in skip)
+
+    @property
+    def effective_weights(self) -> dict[str, float]:
+        """Weights of the evaluated soft criteria, renormalised to sum 1 (empty if all 0)."""
+        ids = self.evaluated_soft_ids
+        total = sum(float(self.weights.get(c, 0.0)) for c in ids)
+        if total <= 0:
+            return dict.fromkeys(ids, 0.0)
+        return {c: float(self.weights.get(c, 0.0)) / total for c in ids}
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Raw metric values of the evaluated metrics (columns = metric ids)."""
+        ids = [m.id for m in self.profile.metrics if m.id not in self.missing_metrics]
+        out = self.table[[f"metric_{m}" for m in ids]].copy()
+        out.columns = ids
+        return out
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """Soft values 0..1 of the evaluated soft criteria (columns = criterion ids)."""
+        ids = list(self.evaluated_soft_ids)
+        out = self.table[[f"value_{c}" for c in ids]].astype(float)
+        out.columns = ids
+        return out
+
+    @property
+    def contributions(self) -> pd.DataFrame:
+        """``contrib_<id>`` columns renamed to criterion ids (score points, 0..100)."""
+        ids = list(self.soft_ids)
+        out = self.table[[f"contrib_{c}" for c in ids]].astype(float)
+        out.columns = ids
+        return out
+
+    @property
+    def scores(self) -> pd.Series:
+        """Score 0..100 per site."""
+        return self.table["score"].rename("score")
+
+    @property
+    def score_share(self) -> pd.Series:
+        """Score as a share 0..1 (``score / 100``), e.g. for colour ramps."""
+        return (self.table["score"] / 100.0).rename("score")
+
+    @property
+    def ranks(self) -> pd.Series:
+        """Rank 1..n of every site: passing sites first (by score), then failing ones."""
+        return self.table["rank"].rename("rank")
+
+    @property
+    def rank_passing(self) -> pd.Series:
+        """Rank among passing sites only; <NA> for failing sites."""
+        ok = self.passes.to_numpy()
+        out = pd.Series(pd.NA, index=self.table.index, dtype="Int64", name="rank")
+        out[ok] = self.table["rank"].to_numpy()[ok]
+        return out
+
+    @property
+    def passes(self) -> pd.Series:
+        """True where no evaluated hard criterion failed (see ``hard_incomplete``)."""
+        return self.table["passes_hard"].astype(bool).rename("passes")
+
+    @property
+    def verdict_codes(self) -> np.ndarray:
+        """Per site the evaluator's verdict code (1 pass, 0 fail, -1 unknown; strict as set)."""
+        return row_verdict(self.hard_status.to_numpy(), strict=self.strict)
+
+    @property
+    def status(self) -> pd.Series:
+        """``"pass"``, ``"fail"`` or ``"unknown"`` per site (the ``status`` column)."""
+        return self.table["status"].astype(str).rename("status")
+
+    def policy(self, lang: str | None = None) -> str:
+        """The ranking policy in force, as a sentence for the result and the UI."""
+        from siting.core.i18n import t
+
+        lang = _lang(lang or self.lang_default)
+        text = t("verdict.policy", lang)
+        return f"{text} {t('verdict.policy_strict', lang)}" if self.strict else text
+
+    def with_strict(self, strict: bool) -> SitingResult:
+        """A copy with unknown criteria counted as failures (``strict=True``) or not."""
+        if strict == self.strict:
+            return self
+        res = dataclasses.replace(self, strict=strict, _memo={})
+        codes = res.verdict_codes
+        tbl = self.table.copy()
+        tbl["status"] = pd.array([STATUS_NAMES[int(c)] for c in codes], dtype="string")
+        tbl["passes_hard"] = codes != FAIL
+        tbl["rank"] = rank_order(codes, tbl["score"].to_numpy(dtype=float))
+        return dataclasses.replace(res, table=tbl)
+
+    @property
+    def hard_incomplete(self) -> pd.Series:
+        """True where at least one hard criterion could not be checked."""
+        return self.table["hard_incomplete"].astype(bool)
+
+    @property
+    def hard(self) -> pd.DataFrame:
+        """Pass table per hard criterion (nullable boolean; <NA> = not evaluated)."""
+        codes = self.hard_status
+        out = pd.DataFrame(index=codes.index)
+        for col in codes.columns:
+            c = codes[col].to_numpy()
+            s = pd.array(c == STATUS_PASS, dtype="boolean")
+            s[c == STATUS_NOT_EVALUATED] = pd.NA
+            out[col] = s
+        return out
+
+    @property
+    def site_ids(self) -> pd.Series:
+        """Site ids as text."""
+        return self.table["site_id"].astype(str)
+
+    @property
+    def outcomes(self) -> pd.Series:
+        """Per site (indexed like the sites) the tuple of :class:`HardOutcome`, profile order."""
+        if "outcomes" not in self._memo:
+            self._memo["outcomes"] = self._build_outcomes()
+        return self._memo["outcomes"]
+
+    def _build_outcomes(self) -> pd.Series:
+        missing_layer = {n.criterion_id: n for n in self.not_evaluated_details
+                         if n.kind == "hard"}
+        rows: list[list[HardOutcome]] = [[] for _ in range(len(self.table))]
+        for crit in self.profile.hard:
+            codes = self.hard_status[crit.id].to_numpy()
+            col = f"metric_{crit.metric}"
+            vals = self.table[col].to_numpy(dtype=object) if col in self.table else \
+                np.full(len(self.table), None, dtype=object)
+            ne = missing_layer.get(crit.id)
+            src_col = f"source_{crit.metric}"
+            per_site = (self.table[src_col].to_numpy(dtype=object) if src_col in self.table
+                        else None)
+            for i, code in enumerate(codes):
+                v = _cell(vals[i])
+                ev = self.evidence.get(crit.metric)
+                if ne is not None:
+                    sv, en = ne.text_sv, ne.text_en
+                else:
+                    sv = reason(crit, v, int(code), ev, "sv")
+                    en = reason(crit, v, int(code), ev, "en")
+                rows[i].append(HardOutcome(
+                    crit.id, _STATUS_NAMES[int(code)],  # type: ignore[arg-type]
+                    v, crit.threshold, crit.op, sv, en,
+                    ev.layer_id if ev is not None else "",
+                    str(per_site[i]) if per_site is not None and isinstance(per_site[i], str)
+                    else (ev.layer_source if ev is not None else "")))
+        return pd.Series([tuple(r) for r in rows], index=self.table.index, dtype=object,
+                         name="outcomes")
+
+    # ------------------------------------------------------------------ texts and frames
+    def failures(self, lang: str | None = None) -> pd.Series:
+        """Failure reasons per site joined with ``"; "`` (empty when the site passes)."""
+        lang = _lang(lang or self.lang_default)
+        return self.table[f"failures_{lang}"].rename("failures")
+
+    def reasons(self, lang: str | None = None) -> pd.Series:
+        """Failure reasons per site as tuples of strings (empty tuple when the site passes)."""
+        joined = self.failures(lang)
+        return pd.Series([tuple(s.split("; ")) if s else () for s in joined],
+                         index=joined.index, dtype=object, name="reasons")
+
+    def to_frame(self, lang: str | None = None) -> pd.DataFrame:
+        """The table with texts in one language.
+
+        Columns: ``site_id, name, kommunkod, [area_ha], passes_hard, passes,
+        hard_incomplete, n_failed, n_not_evaluated, failures, not_checked, score, rank``,
+        ``metric_*``, ``value_*``, ``contrib_*``, ``no_data`` and ``reasons`` (tuples).
+        """
+        lang = _lang(lang or self.lang_default)
+        tbl = self.table
+        other = "en" if lang == "sv" else "sv"
+        out = tbl.drop(columns=[f"failures_{other}", f"not_checked_{other}"])
+        out = out.rename(columns={f"failures_{lang}": "failures",
+                                  f"not_checked_{lang}": "not_checked"})
+        out.insert(out.columns.get_loc("passes_hard") + 1, "passes",
+                   out["passes_hard"].astype(bool))
+        out["reasons"] = self.reasons(lang)
+        return out
+
+    def to_geodataframe(self, lang: str | None = None, *, crs: Any = None) -> gpd.GeoDataFrame:
+        """:meth:`to_frame` with the site geometries (EPSG:3006 unless ``crs`` is given)."""
+        frame = gpd.GeoDataFrame(self.to_frame(lang), geometry=self.geometry.to_numpy(),
+                                 crs=self.geometry.crs)
+        return frame.to_crs(crs) if crs is not None else frame
+
+    def site_index(self, site_id: str) -> Any:
+        """The index label of the site ``site_id``.
+
+        Raises
+        ------
+        ScoringError
+            When no site has that id (the closest ids are suggested).
+        """
+        ids = self.site_ids
+        hit = ids.index[ids.to_numpy() == str(site_id)]
+        if len(hit):
+            return hit[0]
+        import difflib
+
+        close = difflib.get_close_matches(str(site_id), ids.tolist(), n=3, cutoff=0.5)
+        hint = (f"did you mean {', '.join(close)}?" if close
+                else f"use one of {', '.join(ids.head(8).tolist())}{' ...' if len(ids) > 8 else ''}")
+        raise ScoringError.single("sites", f"no candidate site has the id '{site_id}'",
+                                  field="site_id", hint=hint)
+
+    def explain(self, site_id: str, lang: str | None = None) -> str:
+        """A plain-text explanation of one site: status, score, every hard outcome, contributions."""
+        from siting.scoring.exports import explain_site
+
+        return explain_site(self, site_id, _lang(lang or self.lang_default))
+
+    # ------------------------------------------------------------------ re-weighting
+    def rerank(self, weights: Mapping[str, float]) -> SitingResult:
+        """A copy scored with new soft-criterion weights; metrics and values are reused.
+
+        Parameters
+        ----------
+        weights : mapping
+            Soft-criterion id -> non-negative weight (normalised to sum 1). Criteria not
+            named get weight 0.
+
+        Raises
+        ------
+        ScoringError
+            Unknown criterion ids, negative or non-finite weights, or all weights zero.
+        """
+        ids = list(self.soft_ids)
+        problems: list[Problem] = []
+        src = f"weights for profile {self.profile.id}"
+        for key in weights:
+            if key not in ids:
+                problems.append(Problem(src, f"criterion '{key}'", "weight",
+                                        "no soft criterion has this id",
+                                        f"use one of {', '.join(ids)}"))
+        raw = {c: weights.get(c, 0.0) for c in ids}
+        for key, val in raw.items():
+            ok = isinstance(val, int | float | np.number) and not isinstance(val, bool) \
+                and math.isfinite(float(val)) and float(val) >= 0
+            if not ok:
+                problems.append(Problem(src, f"criterion '{key}'", "weight",
+                                        f"must be a finite number >= 0, got {val!r}"))
+        if not problems and sum(float(v) for v in raw.values()) <= 0:
+            problems.append(Problem(src, "", "weight", "all weights are zero",
+                                    "give at least one criterion a positive weight"))
+        if problems:
+            raise ScoringError.from_problems("Cannot re-rank with these weights", problems)
+        profile = self.profile.with_weights({k: float(v) for k, v in raw.items()})
+        return self._rescored(profile, dict(profile.weights))
+
+    def _rescored(self, profile: Profile, weights: dict[str, float]) -> SitingResult:
+        ev_ids = list(self.evaluated_soft_ids)
+        total = sum(weights.get(c, 0.0) for c in ev_ids)
+        w = np.array([weights.get(c, 0.0) / total if total > 0 else 0.0 for c in ev_ids])
+        x = self.table[[f"value_{c}" for c in ev_ids]].to_numpy(dtype=float)
+        scores = score_values(x, w, profile.aggregation)
+        tbl = self.table.copy()
+        tbl["score"] = scores
+        tbl["rank"] = rank_order(self.verdict_codes, scores)
+        for j, c in enumerate(ev_ids):
+            tbl[f"contrib_{c}"] = x[:, j] * w[j] * 100.0
+        prov = dataclasses.replace(
+            self.provenance, profile_hash=profile.content_hash,
+            profile_toml=profile.to_toml(), weights=FrozenMap(weights), created_utc=utc_now())
+        memo = {"outcomes": self._memo["outcomes"]} if "outcomes" in self._memo else {}
+        return dataclasses.replace(self, table=tbl, profile=profile, provenance=prov,
+                                   weights=FrozenMap(weights), _memo=memo)
+
+    # ------------------------------------------------------------------ sensitivity
+    def sensitivity(self, n_draws: int = 2000, seed: int = 0, **kwargs: Any) -> Any:
+        """Rank acceptability (P(rank 1), P(top 3)) and a one-at-a-time weight sweep.
+
+        Delegates to :mod:`siting.scoring.sensitivity`; returns a
+        :class:`siting.scoring.exports.SensitivityReport`.
+        """
+        from siting.scoring.exports import sensitivity_report
+
+        return sensitivity_report(self, n_draws=n_draws, seed=seed, **kwargs)
+
+    # ------------------------------------------------------------------ exports
+    def provenance_json(self, indent: int | None = 2) -> str:
+        """The provenance as JSON text."""
+        return self.provenance.to_json(indent)
+
+    def to_csv(self, path: str | Path, lang: str | None = None, *,
+               swedish_excel: bool = False) -> Path:
+        """Write the table as UTF-8 CSV (with BOM, so Excel shows å, ä, ö); returns the path.
+
+        ``swedish_excel=True`` writes semicolons and decimal commas, as Excel with Swedish
+        settings expects.
+        """
+        from siting.scoring.exports import write_csv
+
+        return write_csv(self, path, _lang(lang or self.lang_default),
+                         swedish_excel=swedish_excel)
+
+    def to_geojson(self, path: str | Path, lang: str | None = None) -> Path:
+        """Write RFC 7946 GeoJSON (EPSG:4326) with a ``provenance`` foreign member."""
+        from siting.scoring.exports import write_geojson
+
+        return write_geojson(self, path, _lang(lang or self.lang_default))
+
+    def to_gpkg(self, path: str | Path, lang: str | None = None) -> Path:
+        """Write a GeoPackage: ``sites`` (EPSG:3006), ``hard_outcomes`` and ``provenance``."""
+        from siting.scoring.exports import write_gpkg
+
+        return write_gpkg(self, path, _lang(lang or self.lang_default))
+
+
+def _lang(lang: str) -> str:
+    if lang not in ("sv", "en"):
+        raise ScoringError.single("lang", f"unknown language {lang!r}", hint="use 'sv' or 'en'")
+    return lang

@@ -1,0 +1,463 @@
+"""Fast raster kernels for the suitability surface: exact-seed distances and disk sums.
+
+The surface evaluates metrics at cell centres of windows of up to a few million
+cells; these kernels keep that at a fraction of a microsecond per cell:
+
+* :func:`seed_distance` - Euclidean distance transform (``scipy.ndimage``,
+  indices only) to *seed cells* that carry an exact feature vertex and the
+  feature segment it lies on; the distance is then measured exactly from the
+  cell centre to that segment (not to the seed cell's centre, and never by
+  pixel growing), re-checking neighbouring seeds where seed regions meet.
+  Lines and polygon boundaries are densified to a quarter cell first; cells
+  whose centre lies inside a polygon get 0.
+* :func:`disk_sum` - sum of point weights within a true circular radius of each
+  cell centre (FFT convolution with a disk of cell centres within the radius).
+
+Both take a window grid plus a halo: only features within the halo can
+influence the window, so a surface computed in tiles equals one computed whole.
+
+Examples
+--------
+>>> import numpy as np
+>>> from siting.metrics.surface_ops import Grid
+>>> g = Grid.from_bounds((0, 0, 500, 300), 100)
+>>> d, _ = seed_distance(np.array([[250.0, 150.0]]), g, halo_m=1000)
+>>> float(d[1, 2])
+0.0
+>>> float(round(d[1, 0], 1))
+200.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numexpr as ne
+import numpy as np
+import rasterio.features
+import shapely
+from scipy import fft as sfft
+from scipy import ndimage
+
+from siting.core.gdal_lock import GDAL_LOCK
+from siting.metrics.surface_ops import Grid
+
+__all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "near_bands",
+           "polygon_interior",
+           "seed_distance", "segment_distance"]
+
+#: Neighbourhood (cells) in which seed-region borders are re-checked exactly: points,
+#: and lines (where segments meet at corners the border region is wider).
+_REACH = 1
+_REACH_LINES = 2
+
+
+def densify_vertices(geoms: np.ndarray, spacing_m: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Vertices of points, lines and polygon boundaries every ``spacing_m``, with their segments.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray, ndarray)
+        Vertex coordinates ``(n, 2)``, the index of the geometry each came from,
+        the segment ``(ax, ay, bx, by)`` of the original geometry each lies on
+        (a point is a segment of length 0), so distances can be measured to the
+        segment rather than to the vertex, and the segment's number.
+    """
+    if geoms.size == 0:
+        return (np.zeros((0, 2)), np.zeros(0, dtype=np.int64), np.zeros((0, 4)),
+                np.zeros(0, dtype=np.int64))
+    types = shapely.get_type_id(geoms)
+    lines = np.where(np.isin(types, (3, 6)), shapely.boundary(geoms), geoms)
+    parts, gidx = shapely.get_parts(lines, return_index=True)
+    coords, pidx = shapely.get_coordinates(parts, return_index=True)
+    single = np.bincount(pidx, minlength=parts.size) == 1  # points
+    same = pidx[1:] == pidx[:-1]
+    seg_a = np.concatenate([coords[:-1][same], coords[single[pidx]]])
+    seg_b = np.concatenate([coords[1:][same], coords[single[pidx]]])
+    seg_owner = np.concatenate([gidx[pidx[:-1][same]], gidx[pidx[single[pidx]]]])
+    length = np.hypot(*(seg_b - seg_a).T)
+    n = np.maximum(1, np.ceil(length / spacing_m)).astype(np.int64)
+    seg_id = np.repeat(np.arange(n.size), n + 1)
+    start = np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)
+    t = (np.arange(seg_id.size) - start) / n[seg_id]
+    xy = seg_a[seg_id] + t[:, None] * (seg_b - seg_a)[seg_id]
+    segs = np.column_stack([seg_a, seg_b])[seg_id]
+    return xy, seg_owner[seg_id].astype(np.int64), segs, seg_id.astype(np.int64)
+
+
+def segment_distance(qx: np.ndarray, qy: np.ndarray, segs: np.ndarray) -> np.ndarray:
+    """Euclidean distance from points ``(qx, qy)`` to segments ``(ax, ay, bx, by)`` (same shape)."""
+    ax, ay, bx, by = segs[..., 0], segs[..., 1], segs[..., 2], segs[..., 3]
+    dx, dy = bx - ax, by - ay
+    den = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(den > 0, ((qx - ax) * dx + (qy - ay) * dy) / np.where(den > 0, den, 1.0),
+                     0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy))
+
+
+class PolygonIndex:
+    """Polygons prepared for repeated rasterisation on tiles (spatial index, GeoJSON once).
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Any geometries; only polygons and multipolygons are kept.
+    """
+
+    def __init__(self, geoms: np.ndarray) -> None:
+        polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
+        self.geoms = polys
+        self.tree = shapely.STRtree(polys)
+        self._json: dict[int, dict] = {}
+
+    def interior(self, grid: Grid) -> np.ndarray:
+        """True where the cell centre of ``grid`` lies inside one of the polygons."""
+        if self.geoms.size == 0:
+            return np.zeros(grid.shape, dtype=bool)
+        hits = self.tree.query(shapely.box(*grid.bounds))
+        if hits.size == 0:
+            return np.zeros(grid.shape, dtype=bool)
+        shapes = []
+        for i in hits.tolist():
+            if i not in self._json:
+                self._json[i] = shapely.geometry.mapping(self.geoms[i])
+            shapes.append((self._json[i], 1))
+        with GDAL_LOCK:
+            burnt = rasterio.features.rasterize(shapes, out_shape=grid.shape,
+                                                transform=grid.transform, fill=0, dtype="uint8")
+        return burnt.astype(bool)
+
+
+def polygon_interior(geoms: np.ndarray, grid: Grid) -> np.ndarray:
+    """True where the cell centre lies inside one of the polygons among ``geoms``."""
+    return PolygonIndex(geoms).interior(grid)
+
+
+def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
+                  interior: np.ndarray | None = None, owner: np.ndarray | None = None,
+                  segments: np.ndarray | None = None, segment_id: np.ndarray | None = None,
+                  exact_bands: Sequence[tuple[float, float]] | None = None,
+                  nearest: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from every cell centre of ``grid`` to the nearest of the points ``xy``.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (n, 2)
+        Feature vertices in EPSG:3006 (points, or densified lines/boundaries).
+    grid : Grid
+        The window.
+    halo_m : float
+        Distances up to this are resolved exactly; cells with no vertex within
+        the window grown by ``halo_m`` get ``inf`` (the true distance is larger).
+    interior : ndarray of bool, optional
+        Cells of ``grid`` inside polygons (distance 0, nearest = -1 there unless a
+        vertex is in the cell).
+    owner : ndarray of int, optional
+        Feature index per vertex (default: the vertex index).
+    segments : ndarray, shape (n, 4), optional
+        The segment each vertex lies on (:func:`densify_vertices`); distances are
+        then measured to the segment (exact for lines), else to the vertex.
+    segment_id : ndarray of int, optional
+        The segment's number per vertex: cells whose neighbours' seeds lie on the
+        same segment need no re-check.
+    exact_bands : sequence of (lo_m, hi_m), optional
+        Distance intervals where a result depends on the exact distance (a hard
+        threshold ``(t, t)``, a value function's sloped band). The exact re-check
+        is then made only for cells whose distance may lie in one of them;
+        elsewhere the distance is the one to the transform's seed cell centre,
+        off by at most the seeds' offset from their cells' centres (a few
+        centimetres to a cell), which changes no verdict and no value. None:
+        exact everywhere.
+    nearest : bool
+        Also return the nearest feature (False: the second array is all -1).
+
+    Returns
+    -------
+    (ndarray float32, ndarray int64)
+        Distances in metres and the owner of the nearest vertex (-1 where none).
+    """
+    big, k = grid.expand(halo_m)
+    res = big.resolution_m
+    rows, cols = big.shape
+    dist = np.full(grid.shape, np.inf, dtype="float32")
+    near = np.full(grid.shape, -1, dtype=np.int64)
+    owner = np.arange(xy.shape[0]) if owner is None else owner
+    if xy.shape[0]:
+        c = np.floor((xy[:, 0] - big.transform.c) / res).astype(np.int64)
+        r = np.floor((big.transform.f - xy[:, 1]) / res).astype(np.int64)
+        ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+        if ok.any():
+            segs = (np.column_stack([xy, xy]) if segments is None else segments)[ok]
+            segs = segs[:, :2] if segments is None else segs
+            key = (np.arange(xy.shape[0]) if segment_id is None else segment_id)[ok]
+            r, c, pts, own = r[ok], c[ok], xy[ok], owner[ok]
+            # crop the window to the tile (plus the re-check margin) and the seeds: sides of
+            # the halo without seeds need no distance transform
+            reach = _REACH if segments is None else _REACH_LINES
+            m = min(reach, k)
+            r0 = int(min(k - m, r.min()))
+            c0 = int(min(k - m, c.min()))
+            r1 = int(max(k + grid.shape[0] + m, r.max() + 1))
+            c1 = int(max(k + grid.shape[1] + m, c.max() + 1))
+            big = big.window(r0, c0, r1 - r0, c1 - c0)
+            r, c = r - r0, c - c0
+            rows, cols = big.shape
+            flat = r * cols + c
+            # per seed cell keep the vertex nearest the cell centre (deterministic)
+            cx = big.transform.c + (c + 0.5) * res
+            cy = big.transform.f - (r + 0.5) * res
+            off = (pts[:, 0] - cx) ** 2 + (pts[:, 1] - cy) ** 2
+            # how far a seed may sit from its cell's centre bounds the transform's error
+            slack = 2.0 * math.sqrt(float(off.max())) + (0.0 if segments is None else res / 4.0)
+            order = np.lexsort((off, flat))
+            first = np.ones(order.size, dtype=bool)
+            first[1:] = flat[order][1:] != flat[order][:-1]
+            keep = order[first]
+            seed_of = np.full(rows * cols, -1, dtype=np.int32)  # EDT indices are int32 too
+            seed_of[flat[keep]] = keep
+            free = (seed_of < 0).reshape(rows, cols)
+            idx = ndimage.distance_transform_edt(free, return_distances=False,
+                                                 return_indices=True)
+            kr, kc = k - r0, k - c0
+            if exact_bands is not None or slack == 0.0:
+                d = _centre_distance(idx, grid, (kr, kc))
+                s, d = _band_refined(d, idx, seed_of, segs, key, grid, (kr, kc), cols,
+                                     points=segments is None, reach=m, bands=exact_bands,
+                                     slack_m=slack, need_seed=nearest)
+            else:
+                s, d = _refined_nearest(idx, seed_of, segs, key, grid, (kr, kc), cols,
+                                        points=segments is None, reach=m)
+            del idx
+            # a seed cell farther than the halo may hide a nearer feature outside the window
+            beyond = d > halo_m
+            dist[:] = np.where(beyond, np.inf, d)
+            if s is not None:
+                near[:] = np.where(beyond, -1, own[s])
+    if interior is not None and interior.any():
+        dist[interior] = 0.0
+    return dist, near
+
+
+def _centre_distance(idx: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
+    """Distance (m, float32) from each tile cell's centre to its seed cell's centre (one pass)."""
+    rows, cols = grid.shape
+    kr, kc = offset
+    out = np.empty(grid.shape, dtype="float32")
+    ne.evaluate("res * sqrt(((ir - r) * 1.0) ** 2 + ((ic - c) * 1.0) ** 2)", local_dict={
+        "ir": idx[0, kr:kr + rows, kc:kc + cols], "ic": idx[1, kr:kr + rows, kc:kc + cols],
+        "r": np.arange(kr, kr + rows, dtype=np.int32)[:, None],
+        "c": np.arange(kc, kc + cols, dtype=np.int32)[None, :],
+        "res": np.float64(grid.resolution_m)}, out=out, casting="same_kind")
+    return out
+
+
+def _local_seeds(segs: np.ndarray, grid: Grid, points: bool) -> tuple[np.ndarray, ...]:
+    """Seed coordinates local to the tile's top-left corner (float32 keeps centimetres)."""
+    x0, y0 = grid.transform.c, grid.transform.f
+    local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
+    return tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
+
+
+def _seed_dist(ends: tuple[np.ndarray, ...], qx: np.ndarray, qy: np.ndarray,
+               seeds: np.ndarray) -> np.ndarray:
+    """Exact distance from local points to the seeds' vertex (points) or segment (lines)."""
+    if len(ends) == 2:
+        return np.hypot(qx - ends[0][seeds], qy - ends[1][seeds])
+    return _segment_distance(qx, qy, *(e[seeds] for e in ends))
+
+
+def _centres_local(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    res = grid.resolution_m
+    rows, cols = grid.shape
+    return (((np.arange(cols) + 0.5) * res).astype("float32"),
+            (-(np.arange(rows) + 0.5) * res).astype("float32"))
+
+
+def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, segs: np.ndarray,
+                  key: np.ndarray, grid: Grid, offset: tuple[int, int], cols: int, *,
+                  points: bool, reach: int, bands: Sequence[tuple[float, float]] | None,
+                  slack_m: float, need_seed: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """The transform's distances ``d``, made exact only where a result can depend on them.
+
+    ``d`` is the distance to the nearest seed cell's centre; ``slack_m`` bounds
+    how far that is from the exact distance (twice the largest offset of a
+    seed from its cell's centre, plus the vertex spacing for lines). Cells
+    farther than the slack from every band keep it (no verdict or value can
+    change there); the others are measured exactly against their seed and,
+    where the neighbourhood holds other segments, those seeds too. A slack of
+    0 (points at cell centres) needs no exact measure at all.
+    """
+    rows, cols_t = grid.shape
+    kr, kc = offset
+    tile = (slice(kr, kr + rows), slice(kc, kc + cols_t))
+
+    def seed_at(r: Any, c: Any) -> np.ndarray:  # the transform's seed of window cells
+        assert idx is not None
+        return seed_of[idx[0, r, c] * np.int32(cols) + idx[1, r, c]]
+
+    if slack_m == 0.0 or bands is None:
+        return (seed_at(*tile) if need_seed else None), d
+    band = near_bands(d, bands, slack_m + 0.05)  # float32 coordinates: some centimetres more
+    if not band.any():
+        return (seed_at(*tile) if need_seed else None), d
+    m = min(reach, kr, kc)
+    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
+    s = sbig[m:m + rows, m:m + cols_t]
+    ends = _local_seeds(segs, grid, points)
+    x1, y1 = _centres_local(grid)
+    rr, cc = np.nonzero(band)  # exact distance to the cell's own seed
+    d[rr, cc] = _seed_dist(ends, x1[cc], y1[rr], s[rr, cc])
+    # ... and to the seeds around it where those belong to another segment
+    band &= _mixed_neighbourhood(sbig if points else key[sbig], m)[m:m + rows, m:m + cols_t]
+    _recheck(d, s, sbig, band, ends, x1, y1, m)
+    return (s.copy() if need_seed else None), d
+
+
+def _recheck(d: np.ndarray, s: np.ndarray, sbig: np.ndarray, where: np.ndarray,
+             ends: tuple[np.ndarray, ...], x1: np.ndarray, y1: np.ndarray, m: int) -> None:
+    """Where ``where``, compare the exact distances to every seed of the neighbourhood (in place)."""
+    rr, cc = np.nonzero(where)
+    if not rr.size:
+        return
+    qx, qy = x1[cc], y1[rr]
+    best_d, best_s = d[rr, cc], s[rr, cc]
+    for dr in range(-m, m + 1):
+        for dc in range(-m, m + 1):
+            if dr or dc:
+                cand = sbig[m + dr + rr, m + dc + cc]
+                dd = _seed_dist(ends, qx, qy, cand)
+                better = dd < best_d
+                best_d = np.where(better, dd, best_d)
+                best_s = np.where(better, cand, best_s)
+    d[rr, cc] = best_d
+    s[rr, cc] = best_s
+
+
+def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
+                     grid: Grid, offset: tuple[int, int], cols: int, *, points: bool = False,
+                     reach: int = _REACH) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest exact vertex per cell: the EDT's seed, re-checked near seed-region borders.
+
+    The transform picks the seed cell whose *centre* is nearest; the vertex
+    inside a neighbouring seed cell may be nearer. Cells whose
+    ``(2*reach+1)^2`` neighbourhood holds seeds of another segment (``key``)
+    compare the exact distances to all of those seeds. Coordinates are made
+    local to the tile (float32 keeps centimetres at these extents).
+    """
+    rows, cols_t = grid.shape
+    kr, kc = offset
+    m = min(reach, kr, kc)
+    ends = _local_seeds(segs, grid, points)
+    x1, y1 = _centres_local(grid)
+    ir = idx[0, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
+    ic = idx[1, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
+    sbig = seed_of[ir * np.int32(cols) + ic]
+    del ir, ic
+    kbig = sbig if points else key[sbig]
+    s = sbig[m:m + rows, m:m + cols_t].copy()
+    d = _seed_dist(ends, x1[None, :], y1[:, None], s)
+    _recheck(d, s, sbig, _mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t], ends, x1, y1,
+             m)
+    return s, d
+
+
+def near_bands(d: np.ndarray, bands: Sequence[tuple[float, float]], tol_m: float
+               ) -> np.ndarray:
+    """True where ``d`` lies within ``tol_m`` of one of the intervals ``(lo, hi)``."""
+    out = np.zeros(d.shape, dtype=bool)
+    for lo, hi in bands:
+        out |= (d >= lo - tol_m) & (d <= hi + tol_m)
+    return out
+
+
+def _mixed_neighbourhood(key: np.ndarray, m: int) -> np.ndarray:
+    """True where the ``(2m+1)^2`` neighbourhood of a cell holds more than one key."""
+    if m != 1:  # more than one key in the neighbourhood <=> its max and min differ
+        size = 2 * m + 1
+        return (ndimage.maximum_filter(key, size=size, mode="nearest")
+                != ndimage.minimum_filter(key, size=size, mode="nearest"))
+    out = np.zeros(key.shape, dtype=bool)
+    h = key[:, 1:] != key[:, :-1]
+    v = key[1:, :] != key[:-1, :]
+    d1 = key[1:, 1:] != key[:-1, :-1]
+    d2 = key[1:, :-1] != key[:-1, 1:]
+    out[:, 1:] |= h
+    out[:, :-1] |= h
+    out[1:, :] |= v
+    out[:-1, :] |= v
+    out[1:, 1:] |= d1
+    out[:-1, :-1] |= d1
+    out[1:, :-1] |= d2
+    out[:-1, 1:] |= d2
+    return out
+
+
+def _segment_distance(qx: np.ndarray, qy: np.ndarray, ax: np.ndarray, ay: np.ndarray,
+                      bx: np.ndarray, by: np.ndarray) -> np.ndarray:
+    dx, dy = bx - ax, by - ay
+    den = dx * dx + dy * dy
+    num = (qx - ax) * dx + (qy - ay) * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(np.where(den > 0, num / np.where(den > 0, den, 1), 0), 0, 1)
+    return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy))
+
+
+def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float,
+             cache: dict | None = None) -> np.ndarray:
+    """Sum of ``weights`` of the points within ``radius_m`` of each cell centre.
+
+    Points are binned into cells of a window grown by the radius, then
+    convolved with a true disk (cell centres within the radius). A point counts
+    when the centre of its cell is within the radius of the cell centre
+    measured, i.e. exact up to half a cell diagonal at the disk's rim.
+    ``cache`` (any dict kept by the caller) memoises the disk's spectrum
+    across tiles of one shape.
+    """
+    big, k = grid.expand(radius_m)
+    res = big.resolution_m
+    rows, cols = big.shape
+    out = np.zeros(grid.shape, dtype="float32")
+    if xy.shape[0] == 0:
+        return out
+    c = np.floor((xy[:, 0] - big.transform.c) / res).astype(np.int64)
+    r = np.floor((big.transform.f - xy[:, 1]) / res).astype(np.int64)
+    ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+    if not ok.any():
+        return out
+    dens = np.bincount(r[ok] * cols + c[ok], weights=weights[ok],
+                       minlength=rows * cols).reshape(rows, cols)
+    offs = np.arange(-k, k + 1) * res
+    kernel = (offs[None, :] ** 2 + offs[:, None] ** 2 <= radius_m ** 2 + 1e-6).astype("float64")
+    if np.count_nonzero(dens) * kernel.size < 4 * rows * cols * math.log2(rows * cols + 2):
+        summed = _sparse_stamp(dens, kernel, k)  # few points: stamp the disk directly
+    else:
+        summed = _fft_same(dens, kernel, k, {} if cache is None else cache)
+    inner = summed[k:k + grid.shape[0], k:k + grid.shape[1]]
+    # integers stay integers despite FFT round-off
+    return np.clip(np.round(inner, 6), 0.0, None).astype("float32")
+
+
+def _fft_same(dens: np.ndarray, kernel: np.ndarray, k: int, cache: dict) -> np.ndarray:
+    """``fftconvolve(dens, kernel, mode="same")`` for an odd square kernel, spectrum memoised."""
+    rows, cols = dens.shape
+    shape = (sfft.next_fast_len(rows + 2 * k, real=True),
+             sfft.next_fast_len(cols + 2 * k, real=True))
+    key = (shape, kernel.shape, float(kernel.sum()))
+    spec = cache.get(key)
+    if spec is None:
+        spec = cache[key] = sfft.rfft2(kernel, shape, workers=-1)
+    full = sfft.irfft2(sfft.rfft2(dens, shape, workers=-1) * spec, shape, workers=-1)
+    return full[k:k + rows, k:k + cols]
+
+
+def _sparse_stamp(dens: np.ndarray, kernel: np.ndarray, k: int) -> np.ndarray:
+    rows, cols = dens.shape
+    out = np.zeros((rows + 2 * k, cols + 2 * k))
+    for r, c in zip(*np.nonzero(dens), strict=True):
+        out[r:r + 2 * k + 1, c:c + 2 * k + 1] += dens[r, c] * kernel
+    return out[k:k + rows, k:k + cols]

@@ -1,0 +1,1 @@
+"""Views that lay out computed results: the interactive map and the reports (dossier, comparison)."""
