@@ -329,7 +329,7 @@ def _merge(parts: _Parts, surface: SurfaceResult, min_cells: int) -> gpd.GeoData
         r = int(root[lab - 1])
         if size[r] >= min_cells:
             pieces.setdefault(r, []).append(geom)
-    geoms = [shapely.make_valid(shapely.union_all(pieces[r])) for r in kept]  # any strips
+    geoms = [shapely.make_valid(shapely.union_all(pieces[int(r)])) for r in kept]  # any strips
     codes = np.asarray(surface.kommunkoder, dtype=object)
     names = np.asarray(surface.names, dtype=object)
     maj = majority[kept]

@@ -170,7 +170,8 @@ class SurfaceResult:
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
         if self.score is not None:
-            return self.score.shape  # type: ignore[return-value]
+            rows, cols = self.score.shape
+            return int(rows), int(cols)
         return self.grid_shape
 
     @property
@@ -495,7 +496,7 @@ def write_geotiff(result: SurfaceResult, path: str | Path) -> Path:
 def _finish_geotiff(out: Path, result: SurfaceResult) -> None:
     """Tags, band description and average overviews built from the written file."""
     rows, cols = result.shape
-    factors = []
+    factors: list[int] = []
     f = 2
     while min(rows, cols) // f >= 64 or (not factors and min(rows, cols) // f >= 1):
         factors.append(f)
