@@ -83,7 +83,7 @@ def run_case(profile_id: str, res_m: float, region: str, workers: int | None,
 
             cluster = stack.enter_context(LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None))
+                dashboard_address=":0"))
             address = cluster.scheduler_address
         t0, c0 = time.perf_counter(), _cpu()
         surf = suitability_surface(profile, ls, resolution_m=res_m, out_path=Path(tmp) / "s.tif",

@@ -185,7 +185,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     res = big.resolution_m
     rows, cols = big.shape
     dist = np.full(grid.shape, np.inf, dtype="float32")
-    near = np.full(grid.shape, -1, dtype=np.int64)
+    near = np.full(grid.shape if nearest else (1, 1), -1, dtype=np.int64)
     owner = np.arange(xy.shape[0]) if owner is None else owner
     if xy.shape[0]:
         c = np.floor((xy[:, 0] - big.transform.c) / res).astype(np.int64)
@@ -195,6 +195,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             segs = (np.column_stack([xy, xy]) if segments is None else segments)[ok]
             segs = segs[:, :2] if segments is None else segs
             key = (np.arange(xy.shape[0]) if segment_id is None else segment_id)[ok]
+            key = key.astype(np.int32)  # half the memory of the neighbourhood checks
             r, c, pts, own = r[ok], c[ok], xy[ok], owner[ok]
             # crop the window to the tile (plus the re-check margin) and the seeds: sides of
             # the halo without seeds need no distance transform

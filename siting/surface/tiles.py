@@ -325,6 +325,6 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             yield client
         return
     with LocalCluster(n_workers=int(workers or 1), threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.WARNING) as cluster, \
+                      dashboard_address=":0", silence_logs=logging.WARNING) as cluster, \
             Client(cluster) as client:
         yield client
