@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numexpr as ne
@@ -311,8 +311,8 @@ def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, se
     s = sbig[m:m + rows, m:m + cols_t]
     ends = _local_seeds(segs, grid, points)
     x1, y1 = _centres_local(grid)
-    rr, cc = np.nonzero(band)  # exact distance to the cell's own seed
-    d[rr, cc] = _seed_dist(ends, x1[cc], y1[rr], s[rr, cc])
+    for rr, cc in _cells_by_rows(band):  # exact distance to the cell's own seed
+        d[rr, cc] = _seed_dist(ends, x1[cc], y1[rr], s[rr, cc])
     # ... and to the seeds around it where those belong to another segment
     band &= _mixed_neighbourhood(sbig if points else key[sbig], m)[m:m + rows, m:m + cols_t]
     _recheck(d, s, sbig, band, ends, x1, y1, m)
@@ -322,21 +322,28 @@ def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, se
 def _recheck(d: np.ndarray, s: np.ndarray, sbig: np.ndarray, where: np.ndarray,
              ends: tuple[np.ndarray, ...], x1: np.ndarray, y1: np.ndarray, m: int) -> None:
     """Where ``where``, compare the exact distances to every seed of the neighbourhood (in place)."""
-    rr, cc = np.nonzero(where)
-    if not rr.size:
-        return
-    qx, qy = x1[cc], y1[rr]
-    best_d, best_s = d[rr, cc], s[rr, cc]
-    for dr in range(-m, m + 1):
-        for dc in range(-m, m + 1):
-            if dr or dc:
-                cand = sbig[m + dr + rr, m + dc + cc]
-                dd = _seed_dist(ends, qx, qy, cand)
-                better = dd < best_d
-                best_d = np.where(better, dd, best_d)
-                best_s = np.where(better, cand, best_s)
-    d[rr, cc] = best_d
-    s[rr, cc] = best_s
+    for rr, cc in _cells_by_rows(where):
+        qx, qy = x1[cc], y1[rr]
+        best_d, best_s = d[rr, cc], s[rr, cc]
+        for dr in range(-m, m + 1):
+            for dc in range(-m, m + 1):
+                if dr or dc:
+                    cand = sbig[m + dr + rr, m + dc + cc]
+                    dd = _seed_dist(ends, qx, qy, cand)
+                    better = dd < best_d
+                    best_d = np.where(better, dd, best_d)
+                    best_s = np.where(better, cand, best_s)
+        d[rr, cc] = best_d
+        s[rr, cc] = best_s
+
+
+def _cells_by_rows(mask: np.ndarray, block_rows: int = 256
+                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Row and column indices of the True cells, a block of rows at a time (bounded memory)."""
+    for r0 in range(0, mask.shape[0], block_rows):
+        rr, cc = np.nonzero(mask[r0:r0 + block_rows])
+        if rr.size:
+            yield rr + r0, cc
 
 
 def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
