@@ -151,9 +151,13 @@ def test_value_function_expressions_equal_the_functions() -> None:
     """The fused overlay's numexpr forms of the value functions give the same values."""
     import numexpr as ne
 
+    from siting.criteria.evaluator import soft_values
+    from siting.criteria.profiles import SoftCriterion
     from siting.criteria.valuefn import Step
 
     x = np.concatenate([np.linspace(-5_000, 40_000, 2001), [np.nan, np.inf, -np.inf]])
     for fn in (Linear(30_000, 1_000), Linear(0, 1_000), Step(5_000), Step(5_000, above=False)):
         got = ne.evaluate(fn.expression("x"), local_dict={"x": x})
         np.testing.assert_allclose(got, fn(x), rtol=0, atol=1e-12, err_msg=repr(fn))
+        crit = SoftCriterion(id="c", metric="m", weight=1.0, value_fn=fn, rationale="")
+        np.testing.assert_allclose(got, soft_values(crit, x)[0], rtol=0, atol=1e-12)
