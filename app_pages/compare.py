@@ -56,7 +56,7 @@ def _criteria_heatmap(state: AppState, codes: tuple[str, ...], names: dict[str, 
                                            state.weights.get(state.profile),
                                            strict=state.strict)
         matrix = criteria_matrix(result.values, result.passes,
-                                 result.table["kommunkod"].astype(str))
+                                 result.table["kommunkod"].astype(str), no_data=result.no_data)
         labels = {}
         for crit in result.profile.soft:
             try:

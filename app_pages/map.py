@@ -125,8 +125,7 @@ def _details(result: Any, state: AppState) -> None:
         name = row["name"] if isinstance(row["name"], str) else ""
         st.markdown(f"**{md(row['site_id'])}** {md(name)}")
         score = format_number(float(row["score"]), lang, decimals=1)
-        passes = bool(result.passes.loc[idx])
-        status = t("common.passes", lang) if passes else t("common.fails", lang)
+        status = t(f"verdict.{result.status.loc[idx]}", lang)
         st.markdown(f"{md(t('ranking.col_score', lang))}: **{md(score)}** / 100 · {md(status)}")
         reasons = result.reasons(lang).loc[idx]
         if reasons:
@@ -136,7 +135,8 @@ def _details(result: Any, state: AppState) -> None:
             st.success(t("map.no_reasons", lang))
         unchecked = row.get(f"not_checked_{lang}", "")
         if isinstance(unchecked, str) and unchecked:
-            st.warning(md(unchecked))
+            st.warning(f"**{md(t('verdict.to_confirm', lang))}**\n\n" + "\n".join(
+                f"- {md(u)}" for u in unchecked.split("; ")))
         for text in result.not_evaluated_texts(lang):
             st.caption(md(text))
         metrics = []

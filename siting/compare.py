@@ -1,15 +1,20 @@
 """Compare municipalities for one profile: a table, a criteria matrix, best sites.
 
+:func:`compare` gives a :class:`ComparisonResult`, the one comparison the CLI
+(``siting compare``, ``siting report compare``), the app and the comparison report
+lay out. One row per study municipality: its best candidate site, or, without
+sites, its best *candidate areas* of the suitability surface evaluated as sites;
+either way by the scoring engine (:func:`siting.scoring.evaluate`) and so by the
+one evaluator (:mod:`siting.criteria.evaluator`): the municipality's ``status``
+(pass / fail / unknown, or ``no_data``) is exactly its best site's. Also the share
+of its land failing no hard criterion, the key metrics (the profile's most weighted
+soft criteria) of that best site/area, its score (NaN = no data, never 0) and its
+rank by the ranking policy (failing municipalities last). Works on data without
+candidate sites (the real open-data pack).
+
 :func:`compare_municipalities` has two forms:
 
-* ``compare_municipalities(profile, layerset, municipalities="all", *, sites=None,
-  resolution_m=250.0)``: the full comparison. One row per study municipality:
-  its best candidate site (from the scoring engine, :func:`siting.scoring.evaluate`,
-  when a sites layer or ``sites`` is given) or else its best *candidate area*
-  from the suitability surface (:mod:`siting.surface.run`, :mod:`siting.surface.candidates`),
-  the share of its land passing every hard criterion, the key metrics (the
-  profile's most weighted soft criteria) of that best site/area, its score and
-  its rank. Works on data without candidate sites (the real open-data pack).
+* ``compare_municipalities(profile, layerset, ...)``: the table of :func:`compare`;
 * ``compare_municipalities(scores, passes, kommunkod, site_ids, names=None)``:
   the per-municipality summary of already scored sites used by the app
   (:func:`summarise_sites`).
@@ -21,6 +26,7 @@ point site per municipality at its representative point.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -130,19 +136,29 @@ def summarise_sites(
                            kind="stable").reset_index(drop=True)
 
 
-def criteria_matrix(values: pd.DataFrame, passes: pd.Series, kommunkod: pd.Series) -> pd.DataFrame:
+def criteria_matrix(values: pd.DataFrame, passes: pd.Series, kommunkod: pd.Series,
+                    no_data: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean criterion value (0..1) per municipality over its passing sites.
 
     Municipalities without passing sites use all their sites, so the matrix
-    still shows why they fall short. Rows: kommunkod; columns: criteria.
+    still shows why they fall short. Rows: kommunkod; columns: criteria. With
+    ``no_data`` (True where a site's value was not measured, e.g.
+    ``SitingResult.no_data``) those values are left out, and a criterion no site
+    of a municipality has data for is NaN ("no data"), never 0.
     """
     codes = kommunkod.astype(str).to_numpy()
     ok = passes.to_numpy(dtype=bool)
+    x = values.to_numpy(dtype=float).copy()
+    if no_data is not None:
+        x[no_data.reindex(index=values.index, columns=values.columns,
+                          fill_value=False).to_numpy(dtype=bool)] = np.nan
     rows = {}
     for code in sorted(set(codes)):
         mine = codes == code
         use = mine & ok if (mine & ok).any() else mine
-        rows[code] = values.to_numpy(dtype=float)[use].mean(axis=0)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN column: no data
+            rows[code] = np.nanmean(x[use], axis=0)
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(values.columns))
 
 
@@ -302,7 +318,8 @@ def compare(profile: Profile, layerset: LayerSet, municipalities: str | Sequence
         areas = _best_areas(surface, codes)
         result = (evaluate(areas, profile, layerset, sites_source="candidate areas",
                            strict=strict) if len(areas) else None)
-    table = municipality_table(result, layerset, codes, keys, surface=surface)
+    table = municipality_table(result, layerset, codes, keys, surface=surface,
+                               kind="site" if with_sites else "area")
     table.attrs.update(notes=notes, method=method, key_metrics=keys,
                        resolution_m=surface.resolution_m, strict=strict)
     return ComparisonResult(table, result, method, tuple(notes), tuple(keys),
@@ -325,16 +342,21 @@ def _matrix(result: SitingResult | None, codes: Sequence[str]) -> pd.DataFrame:
     if not values.shape[1] or not mine.any():
         return pd.DataFrame()
     return criteria_matrix(values, result.passes[mine],
-                           result.table["kommunkod"].astype(str)[mine])
+                           result.table["kommunkod"].astype(str)[mine],
+                           no_data=result.no_data[mine])
 
 
 def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: Sequence[str],
-                       keys: Sequence[str] = (), *, surface: SurfaceResult | None = None
-                       ) -> pd.DataFrame:
+                       keys: Sequence[str] = (), *, surface: SurfaceResult | None = None,
+                       kind: str = "site") -> pd.DataFrame:
     """Per municipality the best evaluated row by the ranking policy, ranked.
 
-    The one place that turns evaluated sites (or areas) into a municipality's verdict:
-    its best row that does not fail (highest score), else its best failing row.
+    The one place that turns evaluated sites (or areas, ``kind="area"``) into a
+    municipality's verdict: its best row that does not fail (highest score), else its
+    best failing row. ``n_sites`` counts the evaluated rows (for areas: the best few per
+    municipality), ``n_pass`` those that do not fail, ``n_unknown`` those with unknowns.
+    Without any row the status is ``fail`` when the surface measured the municipality
+    (no site or area of the minimum size fails nothing) and ``no_data`` otherwise.
     """
     names = dict(zip(layerset.region.kommunkoder, layerset.region.names, strict=True))
     rows: dict[str, dict[str, Any]] = {}
@@ -353,7 +375,6 @@ def municipality_table(result: SitingResult | None, layerset: LayerSet, codes: S
             rows[c]["status"] = "fail"
     if result is not None:
         tbl = result.table
-        kind = "area" if result.provenance.sites_source == "candidate areas" else "site"
         for code, grp in tbl.groupby(tbl["kommunkod"].astype(str), sort=False):
             if code not in rows:
                 continue

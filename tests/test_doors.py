@@ -134,3 +134,16 @@ def test_cli_compare_and_report_compare_agree(tmp_path: Path) -> None:
     words = {"pass": "passes", "fail": "fails", "unknown": "unknown"}
     for _, row in table[table["best_site"].notna()].iterrows():
         assert f"<td>{row['best_site']}</td><td>{words[row['status']]}</td>" in page
+
+
+def test_cli_compare_with_a_sites_file_uses_the_sites_door(tmp_path: Path, demo_ls) -> None:
+    src, csv = tmp_path / "sites.gpkg", tmp_path / "c.csv"
+    demo_ls.vector("sites").to_file(src, driver="GPKG")
+    assert main(["compare", "--profile", "battery_plant", "--region", ",".join(STUDY_AREA),
+                 "--sites", str(src), "--resolution", "1000", "--strict",
+                 "--out", str(csv)]) == 0
+    table = pd.read_csv(csv, dtype={"kommunkod": str})
+    strict = evaluate(None, load_profile("battery_plant"), demo_ls, strict=True)
+    by_id = strict.table.set_index("site_id")["status"]
+    for _, row in table[table["best_site"].notna()].iterrows():
+        assert row["status"] == by_id[row["best_site"]]

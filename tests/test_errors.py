@@ -52,3 +52,11 @@ def test_error_text_renders_every_problem_in_the_language():
         "Invalid catalogue", [Problem("a.toml", "", "kind", "bad", message_sv="fel")] * 2)
     assert many.text("sv") == ("Invalid catalogue (2 problem):\n"
                                "  - a.toml, fält 'kind': fel\n  - a.toml, fält 'kind': fel")
+
+
+def test_single_and_from_problems_return_the_subclass() -> None:
+    from siting.core.errors import Problem, ReportError
+
+    single = ReportError.single("report.pdf", "cannot write", hint="choose another folder")
+    many = ReportError.from_problems("Bad report", [Problem("a", "", "", "x")])
+    assert type(single) is ReportError and type(many) is ReportError

@@ -336,3 +336,12 @@ def test_outcomes_record_the_deciding_layer_and_feature_source() -> None:
         assert near.layer_id == lyr.spec.id and near.source == col[idx]
     area = next(o for o in res.outcomes.iloc[0] if o.criterion_id == "area")
     assert area.layer_id == "" and area.source == ""
+
+
+def test_provenance_records_the_deciding_layer_and_coverage_gap(covered_demo) -> None:
+    covered, _ = covered_demo
+    res = evaluate(None, load_profile("data_center"), covered)
+    note = res.provenance.metric_methods["dist_substation_130kv_m"]
+    assert note["layer_id"] == "substations" and "220" in note["coverage_gap"]
+    assert "grid owner" in note["decided_by"]
+    assert "coverage_gap" not in res.provenance.metric_methods["protected_share"]

@@ -212,3 +212,23 @@ def test_rank_and_score_core() -> None:
     assert score_values([[1.0, 0.0]], [0.0, 0.0], "topsis").tolist() == [0.0]
     np.testing.assert_allclose(score_values([[1.0, 0.0], [0.0, 1.0]], [1, 3], "cautious"),
                                [0.0, 100 * (1 - 1 / 3)])
+
+
+def test_a_site_without_any_soft_data_scores_no_data_not_zero() -> None:
+    from siting.compare import criteria_matrix
+
+    sites = _sites(4)
+    frame = _frame(sites, [50, 50, 50, 5], [400, np.nan, 100, 400],
+                   [1000, np.nan, 2000, 1000], [None, None, "industrial", "industrial"])
+    res = evaluate(sites, PROFILE, None, metrics_cache=frame)
+    score = res.table["score"]
+    assert np.isnan(score.iloc[1]) and score.drop(index=sites.index[1]).notna().all()
+    # ranked after the scored sites that do not fail, above the failing one (site 3: area)
+    assert res.table["status"].iloc[3] == "fail" and res.table["rank"].iloc[3] == 4
+    assert res.table["rank"].iloc[1] == 3
+    assert np.isnan(res.rerank(dict.fromkeys(res.weights, 1.0)).table["score"].iloc[1])
+    # the per-municipality matrix shows "no data" (NaN), not 0, for a criterion never measured
+    kommun = pd.Series(["0001", "0002", "0001", "0001"], index=sites.index)
+    matrix = criteria_matrix(res.values, res.passes, kommun, no_data=res.no_data)
+    assert matrix.loc["0002"].isna().all()
+    assert criteria_matrix(res.values, res.passes, kommun).loc["0002"].eq(0).all()

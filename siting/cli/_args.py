@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from siting.core.errors import Problem, ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.criteria.profiles import Profile
+    from siting.data.layerset import LayerSet
 
 __all__ = ["add_dataset_args", "default_region", "load_profile_and_layers", "parse_weights"]
 
@@ -46,7 +50,7 @@ def default_region(catalog_id: str) -> str | list[str]:
     return "all"
 
 
-def load_profile_and_layers(args: argparse.Namespace) -> tuple[Any, Any]:
+def load_profile_and_layers(args: argparse.Namespace) -> tuple[Profile, LayerSet]:
     """Load the profile and the LayerSet named by :func:`add_dataset_args` options.
 
     Returns

@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.core.errors import Problem, ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.data.layerset import LayerSet
+    from siting.scoring.result import SitingResult
 
 __all__ = ["register", "run_compare", "run_dossier"]
 
@@ -82,7 +86,7 @@ def _check_out(out: Path) -> None:
                                   hint="create the folder or choose another path")
 
 
-def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
+def _evaluate(args: argparse.Namespace) -> tuple[SitingResult, LayerSet]:
     from siting.criteria.profiles import load_profile
     from siting.scoring.sites import evaluate
 
@@ -90,7 +94,8 @@ def _evaluate(args: argparse.Namespace) -> tuple[Any, Any]:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+    own = ls.vector("sites")
+    if own is None or len(own) == 0:
         from siting.compare import municipality_sites
 
         sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))

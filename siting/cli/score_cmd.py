@@ -20,10 +20,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.core.errors import ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.scoring.result import SitingResult
 
 __all__ = ["parse_weights", "register", "run_score", "run_sensitivity"]
 
@@ -83,7 +86,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="language of reasons and output (default sv)")
 
 
-def _evaluate(args: argparse.Namespace) -> Any:
+def _evaluate(args: argparse.Namespace) -> SitingResult:
     from siting.criteria.profiles import load_profile
     from siting.data.sites import read_sites
     from siting.scoring.sites import evaluate
@@ -112,7 +115,7 @@ def _status_word(status: str, lang: str) -> str:
     return t(f"verdict.{status}", lang)
 
 
-def _print_table(result: Any, lang: str, top: int) -> None:
+def _print_table(result: SitingResult, lang: str, top: int) -> None:
     from siting.core.i18n import format_number
 
     tbl = result.table.sort_values("rank", kind="stable")
@@ -138,7 +141,7 @@ def _print_table(result: Any, lang: str, top: int) -> None:
         print("  ".join(cells) + "  " + row[-1])
 
 
-def _summary(result: Any, lang: str) -> str:
+def _summary(result: SitingResult, lang: str) -> str:
     n = len(result.table)
     ok = int(result.passes.sum())
     inc = int(result.hard_incomplete.sum())

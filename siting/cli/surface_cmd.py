@@ -23,10 +23,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers
 from siting.core.errors import ScoringError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.criteria.profiles import Profile
+    from siting.data.layerset import LayerSet
 
 __all__ = ["register", "run_compare", "run_suitability"]
 
@@ -82,7 +86,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, Any]:
+def _load(args: argparse.Namespace) -> tuple[Profile, LayerSet]:
     return load_profile_and_layers(args)
 
 
@@ -143,7 +147,7 @@ def run_compare(args: argparse.Namespace) -> int:
     profile, ls = _load(args)
     sites = None
     if args.sites is not None:
-        from siting.scoring.sites import read_sites
+        from siting.data.sites import read_sites
 
         sites = read_sites(args.sites)
     table = compare_region(profile, ls, args.municipalities, sites=sites,

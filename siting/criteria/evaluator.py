@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from siting.core.i18n import format_number, t
+from siting.core.i18n import t
 from siting.data.catalog import Coverage, LayerSpec
 from siting.metrics.spec import METRIC_KINDS
 from siting.metrics.spec import Evidence as Bias
@@ -357,15 +357,6 @@ def rank_order(verdict: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- texts
-def _shown(value: Any, unit: str, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("verdict.no_data", lang)
-    if isinstance(value, float) and math.isinf(value) and value > 0:
-        return t("verdict.none_in_reach", lang)
-    text = value if isinstance(value, str) else format_number(value, lang)
-    return f"{text} {unit}".rstrip()
-
-
 def reason(crit: HardCriterion, value: Any, code: int, evidence: Evidence | None,
            lang: str = "sv") -> str:
     """The sentence for one row and criterion.

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from siting.core.errors import Problem, ProfileError
 from siting.core.frozen import FrozenMap, freeze
-from siting.core.i18n import format_number
+from siting.core.i18n import format_number, t
 from siting.criteria.mcda import METHODS
 from siting.criteria.rules import (
     HARD_OPS,
@@ -83,10 +83,6 @@ _OP_WORDS = {
            "==": "exactly", "!=": "not", "in": "one of"},
 }
 _REQUIRED = {"sv": "krav", "en": "required"}
-_NO_DATA = {"sv": "uppgift saknas", "en": "no data"}
-#: Shown for an infinite distance: nothing matching within the study area and its buffer.
-_NONE_IN_REACH = {"sv": "inget inom studieområdet och buffertzonen",
-                  "en": "none within the study area and its buffer zone"}
 
 
 def _is_num(v: Any) -> bool:
@@ -165,9 +161,9 @@ class HardCriterion:
         unit = f" {self.unit}" if self.unit else ""
         missing = is_missing(value)
         if missing:
-            shown = _NO_DATA[lang]
+            shown = t("verdict.no_data", lang)
         elif isinstance(value, int | float) and math.isinf(value) and value > 0:
-            shown = _NONE_IN_REACH[lang]
+            shown = t("verdict.none_in_reach", lang)  # nothing within the study area + buffer
         else:
             shown = f"{_fmt(value, lang)}{unit}"
         thr = self.threshold

@@ -3,22 +3,25 @@
 A :class:`SitingResult` (built by :func:`siting.scoring.evaluate`) holds, for
 every candidate site and indexed like the sites,
 
-* ``table``: one row per site with ``site_id, name, kommunkod, passes_hard,
-  hard_incomplete, n_failed, failures_sv, failures_en, score, rank``, every
+* ``table``: one row per site with ``site_id, name, kommunkod, status``
+  (``pass``/``fail``/``unknown``), ``passes_hard, hard_incomplete, n_failed,
+  failures_sv, failures_en, not_checked_sv, not_checked_en`` (the unknown criteria
+  and what would decide them), ``unknown_criteria, score, rank``, every
   metric (``metric_<id>``), soft value (``value_<criterion>``, 0..1) and
   contribution (``contrib_<criterion>`` = weight x value x 100, in score points);
 * ``outcomes``: per site the :class:`HardOutcome` of every hard criterion
-  (pass / fail / not evaluated, with the measured value, the threshold and a
-  Swedish and English sentence);
+  (pass / fail / unknown, with the measured value, the threshold, a Swedish and
+  English sentence and the layer that decided it);
 * ``not_evaluated``: the criteria that could not be evaluated at all because
   their layer is missing (never silently passed);
 * ``provenance``: a :class:`siting.core.provenance.Provenance`.
 
-Scores are 0..100. Ranks put every site that passes the hard criteria above
-every site that fails them (passing sites by score, then failing sites by
-score; ties keep the input order). A site whose hard criteria could not all be
-checked (missing layer or missing value) keeps ``passes_hard`` from the
-criteria that were checked and is flagged ``hard_incomplete``.
+Scores are 0..100 (NaN "no data" for a site without any soft data). Ranks follow
+the policy of :func:`siting.criteria.evaluator.rank_order`: every site that
+fails a hard criterion ranks below all others; sites with unknown criteria rank
+with the passing ones by score, flagged (``status`` "unknown", ``hard_incomplete``);
+ties keep the input order. With ``strict`` (:meth:`SitingResult.with_strict`) an
+unknown counts as a fail.
 
 For the weighted sum the contributions add up to the score. For TOPSIS and
 the cautious aggregation they show weight x value only (the score is not a sum).
@@ -50,7 +53,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -68,10 +71,10 @@ from siting.criteria.evaluator import (
     UNKNOWN,
     Evidence,
     rank_order,
-    reason,
     row_verdict,
 )
 from siting.criteria.profiles import Profile
+from siting.scoring.records import HardOutcome, NotEvaluated, build_outcomes
 
 __all__ = [
     "STATUS_FAIL",
@@ -81,6 +84,7 @@ __all__ = [
     "HardOutcome",
     "NotEvaluated",
     "SitingResult",
+    "no_data_score",
     "rank_passing_first",
     "score_values",
 ]
@@ -90,78 +94,6 @@ __all__ = [
 STATUS_PASS, STATUS_FAIL, STATUS_UNKNOWN = PASS, FAIL, UNKNOWN
 STATUS_NOT_EVALUATED = STATUS_UNKNOWN
 _STATUS_NAMES = STATUS_NAMES
-
-Status = Literal["pass", "fail", "unknown"]
-
-
-@dataclass(frozen=True)
-class HardOutcome:
-    """The outcome of one hard criterion for one site.
-
-    Parameters
-    ----------
-    criterion_id : str
-        The hard criterion.
-    status : {"pass", "fail", "unknown"}
-        ``unknown`` when the layer or value is missing, or the layer does not cover what
-        the criterion asks (the text says what would decide it).
-    value : float, str or None
-        The measured metric value (None when not measured).
-    threshold : float, str or tuple
-        The criterion's threshold.
-    op : str
-        The comparison (``>=``, ``<=``, ``>``, ``<``, ``==``, ``!=``, ``in``).
-    text_sv, text_en : str
-        The outcome as a sentence, e.g. ``"Tillgänglig nätkapacitet inom 10 km: 35 MW,
-        krav minst 200 MW"``.
-    layer_id, source : str
-        Which catalogue layer decided it, and the deciding feature's ``source`` field when
-        the layer has one (else the layer's attribution; "" for metrics of the site).
-    """
-
-    criterion_id: str
-    status: Status
-    value: float | str | None
-    threshold: Any
-    op: str
-    text_sv: str
-    text_en: str
-    layer_id: str = ""
-    source: str = ""
-
-    def text(self, lang: str = "sv") -> str:
-        """The sentence in ``lang``."""
-        return self.text_sv if lang == "sv" else self.text_en
-
-
-@dataclass(frozen=True)
-class NotEvaluated:
-    """A criterion that could not be evaluated for any site (its layer is missing).
-
-    Parameters
-    ----------
-    criterion_id : str
-    kind : {"hard", "soft"}
-    metric : str
-        The metric the criterion reads.
-    layer_type : str
-        The canonical layer type that is missing.
-    text_sv, text_en : str
-        Explanation, e.g. ``"Avstånd till hamn: inte utvärderat – lagertypen 'ports'
-        saknas i data"``.
-    """
-
-    criterion_id: str
-    kind: Literal["hard", "soft"]
-    metric: str
-    layer_type: str
-    text_sv: str
-    text_en: str
-
-    def text(self, lang: str = "sv") -> str:
-        """The explanation in ``lang``."""
-        return self.text_sv if lang == "sv" else self.text_en
-
 
 # ----------------------------------------------------------------------------- numeric core
 def score_values(values: ArrayLike, weights: ArrayLike, method: str) -> NDArray[np.float64]:
@@ -192,6 +124,20 @@ def score_values(values: ArrayLike, weights: ArrayLike, method: str) -> NDArray[
     return np.clip(mcda.aggregate(x, w, method) * 100.0, 0.0, 100.0)
 
 
+def no_data_score(scores: NDArray[np.float64], nodata: NDArray[np.bool_] | None
+                  ) -> NDArray[np.float64]:
+    """Scores with NaN ("no data", never 0) where no scored criterion had data for the site.
+
+    Examples
+    --------
+    >>> no_data_score(np.array([40.0, 0.0]), np.array([[False, True], [True, True]])).tolist()
+    [40.0, nan]
+    """
+    if nodata is None:
+        return np.full(scores.shape, np.nan)
+    return np.where(np.asarray(nodata, dtype=bool).all(axis=1), np.nan, scores)
+
+
 def rank_passing_first(scores: ArrayLike, passes: ArrayLike) -> NDArray[np.int64]:
     """Ranks 1..n: passing sites by score, then failing sites by score; ties keep input order.
 
@@ -204,16 +150,6 @@ def rank_passing_first(scores: ArrayLike, passes: ArrayLike) -> NDArray[np.int64
     """
     ok = np.asarray(passes, dtype=bool)
     return rank_order(np.where(ok, PASS, FAIL), np.asarray(scores, dtype=float))
-
-
-def _cell(value: Any) -> float | str | None:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, int | np.integer) and not isinstance(value, bool):
-        return float(value)
-    return value if isinstance(value, str) else str(value)
 
 
 # ----------------------------------------------------------------------------- the result
@@ -407,38 +343,8 @@ class SitingResult:
     def outcomes(self) -> pd.Series:
         """Per site (indexed like the sites) the tuple of :class:`HardOutcome`, profile order."""
         if "outcomes" not in self._memo:
-            self._memo["outcomes"] = self._build_outcomes()
+            self._memo["outcomes"] = build_outcomes(self)
         return self._memo["outcomes"]
-
-    def _build_outcomes(self) -> pd.Series:
-        missing_layer = {n.criterion_id: n for n in self.not_evaluated_details
-                         if n.kind == "hard"}
-        rows: list[list[HardOutcome]] = [[] for _ in range(len(self.table))]
-        for crit in self.profile.hard:
-            codes = self.hard_status[crit.id].to_numpy()
-            col = f"metric_{crit.metric}"
-            vals = self.table[col].to_numpy(dtype=object) if col in self.table else \
-                np.full(len(self.table), None, dtype=object)
-            ne = missing_layer.get(crit.id)
-            src_col = f"source_{crit.metric}"
-            per_site = (self.table[src_col].to_numpy(dtype=object) if src_col in self.table
-                        else None)
-            for i, code in enumerate(codes):
-                v = _cell(vals[i])
-                ev = self.evidence.get(crit.metric)
-                if ne is not None:
-                    sv, en = ne.text_sv, ne.text_en
-                else:
-                    sv = reason(crit, v, int(code), ev, "sv")
-                    en = reason(crit, v, int(code), ev, "en")
-                rows[i].append(HardOutcome(
-                    crit.id, _STATUS_NAMES[int(code)],  # type: ignore[arg-type]
-                    v, crit.threshold, crit.op, sv, en,
-                    ev.layer_id if ev is not None else "",
-                    str(per_site[i]) if per_site is not None and isinstance(per_site[i], str)
-                    else (ev.layer_source if ev is not None else "")))
-        return pd.Series([tuple(r) for r in rows], index=self.table.index, dtype=object,
-                         name="outcomes")
 
     # ------------------------------------------------------------------ texts and frames
     def failures(self, lang: str | None = None) -> pd.Series:
@@ -545,7 +451,8 @@ class SitingResult:
         total = sum(weights.get(c, 0.0) for c in ev_ids)
         w = np.array([weights.get(c, 0.0) / total if total > 0 else 0.0 for c in ev_ids])
         x = self.table[[f"value_{c}" for c in ev_ids]].to_numpy(dtype=float)
-        scores = score_values(x, w, profile.aggregation)
+        scores = no_data_score(score_values(x, w, profile.aggregation),
+                               self.no_data[ev_ids].to_numpy(dtype=bool) if ev_ids else None)
         tbl = self.table.copy()
         tbl["score"] = scores
         tbl["rank"] = rank_order(self.verdict_codes, scores)

@@ -5,18 +5,21 @@ The wiring between the metrics (:mod:`siting.metrics`), the profile
 
 1. every metric of the profile is computed once for all sites
    (:func:`compute_metrics`); a metric whose layer type is not loaded is not
-   computed and every criterion on it is *not evaluated* (listed in the
-   result, with a Swedish and English explanation; never silently passed);
-2. hard criteria give a status per site: pass, fail (with a sentence naming
-   the measured value and the threshold, in Swedish and English) or not
-   evaluated (layer missing, or the metric is NaN for that site); a site with
-   any unchecked hard criterion is flagged ``hard_incomplete``;
+   computed and every criterion on it is *unknown* (listed in the result, with
+   a Swedish and English explanation; never silently passed);
+2. the evaluator (:mod:`siting.criteria.evaluator`, shared with the surface and
+   the comparison) decides every hard criterion per site: pass, fail (with a
+   sentence naming the measured value and the threshold) or unknown (layer,
+   field or value missing, or a layer that does not cover what the criterion
+   asks, with what would decide it); the ``status`` column is the site's verdict
+   and ``hard_incomplete`` flags sites with unknowns;
 3. soft criteria map metrics to values 0..1 through their value functions
-   (NaN -> 0, flagged "no data"); criteria not evaluated are left out of the
-   score and the remaining weights renormalised;
+   (NaN -> 0, flagged "no data"; a site with no soft data at all scores NaN);
+   criteria not evaluated are left out of the score and the weights renormalised;
 4. the values are aggregated per the profile (weighted sum, TOPSIS or the
-   cautious weighted minimum) into a score 0..100, and sites are ranked with
-   every passing site above every failing one.
+   cautious weighted minimum) into a score 0..100, and sites are ranked by the
+   policy of :func:`siting.criteria.evaluator.rank_order`: failing sites last,
+   sites with unknowns among the passing ones (``strict=True``: unknown fails).
 
 Examples
 --------
@@ -70,7 +73,7 @@ from siting.criteria.evaluator import (
 )
 from siting.criteria.profiles import Profile
 from siting.data.layerset import LayerSet
-from siting.scoring.result import NotEvaluated, SitingResult, score_values
+from siting.scoring.result import NotEvaluated, SitingResult, no_data_score, score_values
 
 __all__ = ["compute_metrics", "evaluate", "metric_evidence", "prepare_sites", "reproduce"]
 
@@ -411,6 +414,11 @@ def evaluate(
     metrics.attrs = {}  # pandas deep-copies attrs on every operation
     n = len(sites)
     evidence = metric_evidence(profile, layerset, missing, methods)
+    for mid, ev in evidence.items():  # which layer decided, and what it cannot tell
+        note = methods.setdefault(mid, {})
+        note.update(layer_id=ev.layer_id, layer_source=ev.layer_source)
+        if ev.bias != "none":
+            note.update(coverage_gap=ev.why_en, decided_by=ev.decide_en)
     sources = feature_sources(sites, profile, layerset, missing)
     codes, texts, not_eval = _decide_hard(profile, metrics, missing, methods, evidence)
     hard_status = pd.DataFrame(codes, index=sites.index, columns=[c.id for c in profile.hard],
@@ -423,7 +431,8 @@ def evaluate(
     total = sum(weights[c] for c in ev_ids)
     w = np.array([weights[c] / total if total > 0 else 0.0 for c in ev_ids])
     x = np.column_stack([values[c] for c in ev_ids]) if ev_ids else np.zeros((n, 0))
-    scores = score_values(x, w, profile.aggregation)
+    scores = no_data_score(score_values(x, w, profile.aggregation),
+                           np.column_stack([nodata[c] for c in ev_ids]) if ev_ids else None)
     cols: dict[str, Any] = {
         "site_id": sites["site_id"].astype("string"),
         "name": sites["name"],

@@ -329,7 +329,7 @@ def _surface(profile: Profile, layerset: LayerSet, *, resolution_m: float, tile_
         "profile_hash": profile.content_hash, "catalog": layerset.catalog.id,
         "region": region.label, "resolution_m": grid.resolution_m, "tile_px": int(tile_px),
         "shape": list(grid.shape), "transform": list(grid.transform)[:6],
-        "aggregation": profile.aggregation,
+        "aggregation": profile.aggregation, "strict": strict,
         "weights": {c.id: float(w) for c, w in zip(soft, weights, strict=True)},
         "workers": len(client.scheduler_info().get("workers", {})) if client else 1,
         "seconds": round(time.perf_counter() - t0, 3), "libraries": library_versions(),

@@ -132,7 +132,7 @@ def build_comparison(comparison: ComparisonResult | SitingResult, layerset: Laye
     sub = result.table[in_set]
     passes = result.passes[in_set]
     rows = tuple((f"{r['name']} ({r['kommunkod']})", str(int(r["n_sites"])),
-                  str(int(r["n_pass"])), _score_text(r["score"], lang),
+                  f"{int(r['n_pass'])} ({int(r['n_unknown'])})", _score_text(r["score"], lang),
                   str(r["best_site"] or "–"), _status_text(str(r["status"]), lang))
                  for _, r in tbl.iterrows())
     matrix = comp.matrix
