@@ -45,7 +45,7 @@ from scipy.sparse.csgraph import connected_components
 
 from siting.core.errors import ScoringError
 from siting.core.gdal_lock import GDAL_LOCK
-from siting.surface.run import NODATA, SurfaceResult
+from siting.surface.run import GDAL_CACHE_BYTES, NODATA, SurfaceResult
 from siting.surface.tiles import score_keys
 
 __all__ = ["STRIP_CELLS", "candidate_areas", "score_percentile"]
@@ -74,7 +74,8 @@ def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = F
     if surface.path is None or surface.municipality_path is None:
         raise ScoringError.single("surface", "the surface has neither arrays nor files",
                                   hint="compute it with in_memory=True or an out_path")
-    with rasterio.open(surface.path) as src, rasterio.open(surface.municipality_path) as mun:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(surface.path) as src, \
+            rasterio.open(surface.municipality_path) as mun:
         for r0 in range(0, rows, h):
             win = rasterio.windows.Window(0, r0, cols, min(h, rows - r0))
             score = src.read(1, window=win)

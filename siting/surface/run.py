@@ -80,7 +80,7 @@ from siting.surface.tiles import (
     run_tiles,
 )
 
-__all__ = ["MAX_TILE_PX", "NODATA", "SurfaceResult", "municipality_path", "suitability_surface",
+__all__ = ["GDAL_CACHE_BYTES", "MAX_TILE_PX", "NODATA", "SurfaceResult", "municipality_path", "suitability_surface",
            "write_geotiff"]
 
 #: Nodata value of the written GeoTIFF (the in-memory score uses NaN).
@@ -89,6 +89,9 @@ NODATA = -9999.0
 MAX_TILE_PX = 4096
 #: Internal block size of the written GeoTIFFs; grown tiles are multiples of it.
 BLOCK_PX = 256
+#: GDAL's block cache (bytes) while streaming, building overviews and reading back: the
+#: default (5 % of RAM) would grow with the grid; whole-block writes need little.
+GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -395,6 +398,7 @@ class _Sink:
         self.path = self.labels_path = None
         self._grid, self._profile_id = grid, profile_id
         self._dst: list[Any] = []
+        self._env: Any = None
         if in_memory:
             self.score = np.full(grid.shape, np.nan, dtype="float32")
             self.labels = np.full(grid.shape, -1, dtype="int16")
@@ -407,6 +411,8 @@ class _Sink:
     def __enter__(self) -> _Sink:
         if self.path is not None:
             assert self.labels_path is not None
+            self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
+            self._env.__enter__()
             self._dst = [_open_geotiff(self.path, self._grid, "float32", NODATA, count=2),
                          _open_geotiff(self.labels_path, self._grid, "int16", -1)]
         return self
@@ -430,6 +436,8 @@ class _Sink:
     def __exit__(self, *exc: object) -> None:
         for dst in self._dst:
             dst.close()
+        if self._env is not None:
+            self._env.__exit__(None, None, None)
 
 
 def _score_bands(score: np.ndarray, unknown: np.ndarray | None) -> np.ndarray:
@@ -501,7 +509,7 @@ def _finish_geotiff(out: Path, result: SurfaceResult) -> None:
     while min(rows, cols) // f >= 64 or (not factors and min(rows, cols) // f >= 1):
         factors.append(f)
         f *= 2
-    with rasterio.open(out, "r+") as dst:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(out, "r+") as dst:
         dst.update_tags(profile_id=result.profile_id, resolution_m=str(result.resolution_m),
                         units="score 0-100", created_utc=str(result.provenance.get(
                             "created_utc", "")))
