@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._learning import prefetch
 from app_pages._state import get_state
 from app_pages._widgets import sidebar
 from siting.core.i18n import t
@@ -19,6 +20,7 @@ st.set_page_config(page_title="Siting", page_icon="🏭", layout="wide")
 
 state = get_state()
 sidebar(state)
+prefetch(state.profile)  # lessons from the outcome log are worked out in the background
 lang = state.lang
 
 _PAGES = (

@@ -32,6 +32,7 @@ __all__ = [
     "file_stamp",
     "layerset",
     "municipalities",
+    "municipality_groups",
     "profile",
     "profile_choices",
     "surface",
@@ -85,6 +86,19 @@ def _layerset(name: str, data_dir: str | None, codes: tuple[str, ...], _stamp: f
 def layerset(name: str, data_dir: str | None, codes: tuple[str, ...]) -> Any:
     """The LayerSet of a region (cached)."""
     return _layerset(name, data_dir, tuple(codes), file_stamp(catalog(name).path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _groups(name: str, data_dir: str | None, _stamp: float) -> dict[str, Any]:
+    from siting.data.groups import municipality_groups
+
+    return municipality_groups(catalog(name), data_dir,
+                               municipalities(name, data_dir)["kommunkod"].astype(str))
+
+
+def municipality_groups(name: str, data_dir: str | None) -> dict[str, Any]:
+    """Counties and local labour-market regions of a dataset (:mod:`siting.data.groups`)."""
+    return _groups(name, data_dir, file_stamp(catalog(name).path))
 
 
 def user_profile_dir() -> Path:

@@ -23,8 +23,8 @@ def _weights_key(state: AppState) -> tuple[tuple[str, float], ...]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _dossier_pdf(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: str,
-                 lang: str) -> bytes:
+def _dossier(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: str,
+             lang: str, fmt: str) -> bytes:
     from siting.core.errors import SitingError
     from siting.views.report import build_dossier, render_dossier
     from siting.views.report.outcome_cases import load_cases
@@ -36,7 +36,7 @@ def _dossier_pdf(_result: Any, _layerset: Any, key: tuple[Any, ...], site_id: st
         cases, withheld = None, 0
     d = build_dossier(_result, site_id, _layerset, lang=lang, cases=cases,
                       confidential_withheld=withheld)
-    return render_dossier(d, "pdf")
+    return render_dossier(d, fmt)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -52,12 +52,19 @@ def dossier_button(result: Any, state: AppState, site_id: str) -> None:
     layerset = _data.layerset(state.catalog, state.data_dir, state.region_codes)
     key = (state.catalog, state.data_dir, tuple(state.region_codes), state.profile,
            _weights_key(state))
-    st.download_button(
+    pdf_col, html_col = st.columns(2)
+    pdf_col.download_button(
         tr("download_dossier", state.lang),
-        partial(_dossier_pdf, result, layerset, key, site_id, state.lang),
+        partial(_dossier, result, layerset, key, site_id, state.lang, "pdf"),
         file_name=f"dossier_{site_id}_{state.profile}_{state.lang}.pdf",
         mime="application/pdf", help=tr("download_help", state.lang), on_click="ignore",
         key=f"dossier_download_{state.lang}", icon=":material/picture_as_pdf:")
+    html_col.download_button(
+        tr("download_dossier_html", state.lang),
+        partial(_dossier, result, layerset, key, site_id, state.lang, "html"),
+        file_name=f"dossier_{site_id}_{state.profile}_{state.lang}.html",
+        mime="text/html", help=tr("download_help_html", state.lang), on_click="ignore",
+        key=f"dossier_html_download_{state.lang}", icon=":material/html:")
 
 
 def compare_report_button(result: Any, state: AppState, catalog: str,

@@ -7,11 +7,12 @@ explicitly; nothing else is kept in module globals.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import streamlit as st
 
-__all__ = ["STATE_KEY", "AppState", "get_state"]
+__all__ = ["STATE_KEY", "AppState", "default_dataset", "get_state"]
 
 STATE_KEY = "siting_app_state"
 
@@ -25,7 +26,8 @@ class AppState:
     lang : {"sv", "en"}
         UI language (Swedish by default).
     catalog : str
-        Catalogue name (``"demo"``) or path to a catalogue TOML.
+        Catalogue name (``"demo"``, ``"sweden_open"``) or path to a catalogue TOML;
+        by default :func:`default_dataset`.
     data_dir : str or None
         Data folder; None uses the catalogue's default.
     region_codes : tuple of str
@@ -47,7 +49,7 @@ class AppState:
     """
 
     lang: str = "sv"
-    catalog: str = "demo"
+    catalog: str = field(default_factory=lambda: default_dataset())
     data_dir: str | None = None
     region_codes: tuple[str, ...] = ()
     profile: str = "battery_plant"
@@ -57,8 +59,12 @@ class AppState:
     surface: bool = False
     strict: bool = False
     selected_site: str | None = None
-    compare_catalog: str = "demo"
     flash: str | None = None
+
+
+def default_dataset() -> str:
+    """The dataset the app opens on: ``$SITING_DATASET`` (e.g. ``sweden_open``) or the demo."""
+    return os.environ.get("SITING_DATASET", "").strip() or "demo"
 
 
 def get_state() -> AppState:

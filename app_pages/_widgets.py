@@ -20,10 +20,15 @@ from siting.data.catalog import available_catalogs
 
 __all__ = [
     "current_evaluation",
+    "dataset_title",
     "md",
     "run_page",
     "show_error",
     "problems_frame",
+    "ranking_columns",
+    "ranking_frame",
+    "site_status",
+    "soft_label",
     "show_problems",
     "sidebar",
 ]
@@ -44,13 +49,22 @@ def md(text: Any) -> str:
 
 
 def show_error(exc: SitingError, lang: str) -> None:
-    """Show a package error in plain language (summary + every problem), no traceback."""
-    summary = exc.summary
-    if len(exc.problems) == 1 and str(exc.problems[0]) == summary:
-        summary = _problem_text(exc.problems[0], lang)
-    lines = [f"**{md(t('common.error_title', lang))}:** {md(summary)}"]
-    lines.extend(f"- {md(_problem_text(p, lang))}" for p in exc.problems
-                 if str(p) != exc.summary)
+    """Show a package error in plain language (what is wrong, where, what to do), no traceback.
+
+    The problems are rendered in ``lang`` from their message keys; the summary,
+    free text written by the raiser, is shown only when it is not the one
+    problem itself and the page is in English.
+    """
+    problems = exc.problems
+    if len(problems) == 1:
+        head = _problem_text(problems[0], lang)
+    elif problems:
+        head = exc.summary if lang == "en" else t("problems.n_found", lang, n=len(problems))
+    else:
+        head = exc.summary
+    lines = [f"**{md(t('common.error_title', lang))}:** {md(head)}"]
+    if len(problems) > 1:
+        lines.extend(f"- {md(_problem_text(p, lang))}" for p in problems)
     st.error("\n".join(lines))
 
 
@@ -137,6 +151,15 @@ def sidebar(state: AppState) -> None:
             st.error(t("common.unexpected_error", lang))
 
 
+def dataset_title(name: str, lang: str) -> str:
+    """A dataset's human name (its catalogue title), never its file id."""
+    try:
+        cat = _data.catalog(name)
+    except SitingError:
+        return name
+    return str(cat.title(lang)) or name
+
+
 def _dataset_widgets(state: AppState, lang: str) -> None:
     catalogs = list(available_catalogs()) or ["demo"]
     if state.catalog not in catalogs and not state.catalog.endswith(".toml"):
@@ -144,7 +167,7 @@ def _dataset_widgets(state: AppState, lang: str) -> None:
     options = catalogs + ([state.catalog] if state.catalog not in catalogs else [])
     state.catalog = st.selectbox(
         t("common.dataset", lang), options, index=options.index(state.catalog), key=f"catalog_{lang}",
-        format_func=lambda c: t("common.dataset_demo", lang) if c == "demo" else c)
+        format_func=lambda c: dataset_title(c, lang), help=t("common.dataset_help", lang))
     with st.expander(t("common.dataset_custom", lang)):
         path = st.text_input(t("common.catalog_path", lang), value="", key="catalog_path")
         data_dir = st.text_input(t("common.data_dir", lang), value=state.data_dir or "",
@@ -194,32 +217,91 @@ def kommun_names(state: AppState) -> dict[str, str]:
     return dict(zip(muni["kommunkod"].astype(str), muni["name"].astype(str), strict=True))
 
 
-def ranking_frame(result: Any, state: AppState, names: dict[str, str],
-                  max_reasons: int = 2) -> pd.DataFrame:
-    """The ranking table with translated column names (plain text; Streamlit escapes cells).
+def site_status(result: Any) -> pd.Series:
+    """``pass`` / ``fail`` / ``unknown`` per site, as the evaluator decided it.
 
-    Passing sites first by score (rank among passing sites), then failing ones.
+    Hook: the evaluator's ``status`` column is laid out as it is. Until it exists
+    the page shows ``passes_hard`` (pass or fail) and decides nothing itself.
+    """
+    if "status" in result.table:
+        return result.table["status"].astype(str).rename("status")
+    return pd.Series(["pass" if ok else "fail" for ok in result.passes],
+                     index=result.table.index, name="status")
+
+
+def main_reasons(result: Any, lang: str, status: pd.Series, n_strongest: int = 2) -> list[str]:
+    """The one line that explains each site's status.
+
+    Failing: the first failed hard criterion. Unknown: what is still to confirm
+    (the evaluator's text of the unchecked criteria). Passing: the soft criteria
+    that contribute most to the score.
+    """
+    reasons = result.reasons(lang)
+    table = result.to_frame(lang)
+    unchecked = table["not_checked"] if "not_checked" in table else pd.Series("", table.index)
+    contrib = result.contributions
+    labels = {c.id: soft_label(result.profile, c.id, lang) for c in result.profile.soft}
+    out = []
+    for i, idx in enumerate(table.index):
+        code = status.iloc[i]
+        if code == "fail" and reasons.loc[idx]:
+            out.append(str(reasons.loc[idx][0]))
+        elif code == "unknown" and isinstance(unchecked.loc[idx], str) and unchecked.loc[idx]:
+            out.append(str(unchecked.loc[idx]))
+        elif code == "pass" and len(contrib.columns):
+            top = contrib.loc[idx].astype(float).nlargest(n_strongest)
+            items = ", ".join(labels.get(str(k), str(k)) for k, v in top.items() if v > 0)
+            out.append(t("ranking.reason_pass", lang, items=items) if items else "")
+        else:
+            out.append("")
+    return out
+
+
+def soft_label(profile: Any, soft_id: str, lang: str) -> str:
+    """Display label of soft criterion ``soft_id`` (its metric's label)."""
+    crit = next((c for c in profile.soft if c.id == soft_id), None)
+    try:
+        return str(profile.metric(crit.metric).label(lang)) if crit is not None else soft_id
+    except (KeyError, AttributeError):
+        return soft_id
+
+
+def ranking_frame(result: Any, state: AppState, names: dict[str, str]) -> pd.DataFrame:
+    """The ranking table as shown: status and main reason first, rank only for ranked sites.
+
+    Ranked (passing) sites first by score, then the others; plain text, Streamlit
+    escapes cells.
     """
     lang = state.lang
     tbl = result.to_frame(lang)
-    reasons = result.reasons(lang)
+    status = site_status(result)
+    rank = result.rank_passing
     out = pd.DataFrame({
-        t("ranking.col_rank", lang): result.rank_passing,
+        t("ranking.col_rank", lang): [str(int(r)) if pd.notna(r) else "" for r in rank],
+        t("ranking.col_status", lang): [t(f"ranking.status_{s}", lang) for s in status],
         t("ranking.col_site", lang): tbl["site_id"].astype(str),
-        t("ranking.col_name", lang): tbl["name"].fillna("").astype(str),
-        t("ranking.col_kommun", lang): [names.get(str(k), str(k)) for k in tbl["kommunkod"]],
+        t("ranking.col_reasons", lang): main_reasons(result, lang, status),
         t("ranking.col_score", lang): [format_number(x, lang, decimals=1)
                                        for x in tbl["score"].astype(float)],
-        t("ranking.col_pass", lang): result.passes.astype(bool),
-        t("verdict.status", lang): [t(f"verdict.{s}", lang) for s in result.status],
-        t("ranking.col_reasons", lang): ["; ".join(r[:max_reasons]) for r in reasons],
-        t("verdict.unknown_criteria", lang): tbl["not_checked"].fillna("").astype(str),
+        t("ranking.col_name", lang): tbl["name"].fillna("").astype(str),
+        t("ranking.col_kommun", lang): [names.get(str(k), str(k)) for k in tbl["kommunkod"]],
     })
     if "area_ha" in tbl:
-        out.insert(4, t("ranking.col_area", lang),
-                   [format_number(x, lang, decimals=1) for x in tbl["area_ha"].astype(float)])
+        out[t("ranking.col_area", lang)] = [format_number(x, lang, decimals=1)
+                                            for x in tbl["area_ha"].astype(float)]
     order = result.ranks.to_numpy().argsort(kind="stable")
     return out.iloc[order].reset_index(drop=True)
+
+
+def ranking_columns(lang: str) -> dict[str, Any]:
+    """Column widths for :func:`ranking_frame` (the reason gets the room)."""
+    return {
+        t("ranking.col_rank", lang): st.column_config.TextColumn(width=40),
+        t("ranking.col_status", lang): st.column_config.TextColumn(width=80),
+        t("ranking.col_site", lang): st.column_config.TextColumn(width=70),
+        t("ranking.col_reasons", lang): st.column_config.TextColumn(width="large"),
+        t("ranking.col_score", lang): st.column_config.TextColumn(width=55),
+    }
 
 
 def theme_options() -> Sequence[str]:

@@ -94,7 +94,7 @@ def _body(state: AppState) -> None:
     lang = state.lang
     st.title(t("data.title", lang))
     cat = _data.catalog(state.catalog)
-    st.markdown(md(t("data.catalog", lang, name=cat.title_sv if lang == "sv" else cat.title_en)))
+    st.markdown(md(t("data.catalog", lang, name=cat.title(lang))))
     st.subheader(t("data.layers", lang))
     with st.spinner(t("common.loading", lang)):
         table = _status_table(state)

@@ -2,43 +2,30 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages._learning import db_url, decided, learning, revision_count
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
 from siting.core.i18n import format_number, format_percent, t
 from siting.data.soft_factors import SOFT_FACTORS
+from siting.learn.result import MIN_CASES_PER_CLASS, MIN_LEARNABLE_PER_CLASS
 
 
-def _db_url() -> str:
-    return os.environ.get("SITING_DB_URL", "").strip()
+def _wait_for(job: Any, lang: str) -> None:
+    """Say that the lessons are being worked out; look again every two seconds."""
+    st.info(t("lessons.working", lang))
 
+    @st.fragment(run_every=2.0)
+    def poll() -> None:
+        if job.done():
+            st.rerun()
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _learn(url: str, profile_name: str, withdrawn_as_lost: bool, include_confidential: bool,
-           _revisions: int) -> Any:
-    from siting.learn.adapters import learn_from_store
-    from siting.outcomes import OutcomeStore
-
-    store = OutcomeStore.open(url or None)
-    return learn_from_store(store, _data.profile(profile_name),
-                            withdrawn_as_lost=withdrawn_as_lost,
-                            include_confidential=include_confidential)
-
-
-def _revision_count(url: str) -> int:
-    from siting.outcomes import OutcomeStore
-
-    store = OutcomeStore.open(url or None)
-    try:
-        return int(store.revision_count())
-    finally:
-        store.close()
+    poll()
 
 
 def _fmt_iv(value: float, iv: tuple[float, float], lang: str) -> str:
@@ -57,14 +44,24 @@ def _body(state: AppState) -> None:
     c1, c2 = st.columns(2)
     wal = c1.checkbox(t("lessons.withdrawn_as_lost", lang), key="learn_wal")
     conf = c2.checkbox(t("lessons.include_confidential", lang), key="learn_conf")
-    url = _db_url()
+    url = db_url()
     try:
         import siting.learn.adapters  # noqa: F401
     except ImportError:
         st.info(t("common.not_available", lang, what="siting.learn.adapters"))
         return
-    with st.spinner(t("common.loading", lang)):
-        res = _learn(url, state.profile, wal, conf, _revision_count(url))
+    won, lost = decided(url, state.profile, wal, conf, revision_count(url))
+    if min(won, lost) < MIN_LEARNABLE_PER_CLASS:
+        industry = t(f"industry_in_text.{prof.industry}", lang)
+        st.info(md(t("lessons.need_cases", lang, need=MIN_LEARNABLE_PER_CLASS, won=won,
+                     lost=lost, industry=industry)))
+        st.caption(md(t("lessons.thin", lang, n=MIN_CASES_PER_CLASS)))
+        return
+    job = learning((url, state.profile, wal, conf, revision_count(url)), prof)
+    if not job.done():
+        _wait_for(job, lang)
+        return
+    res = job.result()  # a LearningError is shown by run_page like any package error
     excl = sum(res.n_excluded_by_outcome.values())
     if res.indicative:
         st.warning(f"**{md(t('lessons.indicative', lang))}** – {md(res.message(lang))}")
@@ -105,10 +102,11 @@ def _body(state: AppState) -> None:
     st.dataframe(weights.map(lambda x: format_percent(x, lang, 1)), width="stretch")
 
     st.subheader(t("lessons.quality", lang))
-    rows = [{"model": "logit", t("lessons.auc", lang): _fmt_iv(res.cv_auc, res.cv_auc_interval,
+    model = t("lessons.model", lang)
+    rows = [{model: t("lessons.logit", lang), t("lessons.auc", lang): _fmt_iv(res.cv_auc, res.cv_auc_interval,
                                                                lang),
              t("lessons.brier", lang): _fmt_iv(res.brier, res.brier_interval, lang)}]
-    rows.extend({"model": m.name, t("lessons.auc", lang): _fmt_iv(m.auc, m.auc_interval, lang),
+    rows.extend({model: m.name, t("lessons.auc", lang): _fmt_iv(m.auc, m.auc_interval, lang),
                  t("lessons.brier", lang): _fmt_iv(m.brier, m.brier_interval, lang)}
                 for m in res.comparison)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

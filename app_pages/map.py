@@ -10,7 +10,8 @@ import streamlit as st
 from app_pages import _cache as _data
 from app_pages._report_buttons import dossier_button
 from app_pages._state import AppState
-from app_pages._widgets import current_evaluation, md, run_page, theme_options
+from app_pages._weights import weight_editor
+from app_pages._widgets import current_evaluation, md, run_page, soft_label, theme_options
 from siting.core.i18n import format_number, t
 from siting.views import map as mapview
 
@@ -88,7 +89,8 @@ def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profil
         rows, cols = surf.shape
         x0, y1, res = surf.transform.c, surf.transform.f, surf.resolution_m
         overlay = mapview.RasterOverlay(t("map.surface", lang), surf.score / 100.0,
-                                        (x0, y1 - rows * res, x0 + cols * res, y1))
+                                        (x0, y1 - rows * res, x0 + cols * res, y1),
+                                        unknown=surf.unknown)
     legend = None
     if sites is not None and sites["passes"].any():
         ok_scores = sites.loc[sites["passes"].astype(bool), "score"]
@@ -152,7 +154,7 @@ def _details(result: Any, state: AppState) -> None:
     with c2:
         st.markdown(f"**{md(t('map.contributions', lang))}**")
         contrib = result.contributions.loc[idx]
-        contrib.index = [_soft_label(result, c, lang) for c in contrib.index]
+        contrib.index = [soft_label(result.profile, c, lang) for c in contrib.index]
         st.bar_chart(contrib.rename(t("map.contributions", lang)), horizontal=True)
         dossier_button(result, state, str(row["site_id"]))
 
@@ -166,16 +168,6 @@ def _criterion_label(profile: Any, crit_id: str, lang: str) -> str:
             except KeyError:
                 return crit_id
     return crit_id
-
-
-def _soft_label(result: Any, soft_id: str, lang: str) -> str:
-    crit = next((c for c in result.profile.soft if c.id == soft_id), None)
-    if crit is None:
-        return soft_id
-    try:
-        return str(result.profile.metric(crit.metric).label(lang))
-    except KeyError:
-        return soft_id
 
 
 def _body(state: AppState) -> None:
@@ -213,7 +205,16 @@ def _body(state: AppState) -> None:
                      res=format_number(surf.resolution_m, lang),
                      items=", ".join(_criterion_label(prof, c, lang)
                                      for c in surf.not_evaluated) or "–"))
-    st.iframe(page, height=640)
+    if evaluation is not None or state.surface:  # weights change what the map shows
+        map_col, weight_col = st.columns([4, 1])
+        with weight_col.container(height=640, border=False):
+            st.markdown(f"**{md(t('ranking.weights', lang))}**")
+            weight_editor(_data.profile(state.profile), state, "map",
+                          effective=getattr(evaluation, "effective_weights", None))
+        with map_col:
+            st.iframe(page, height=640)
+    else:
+        st.iframe(page, height=640)
     skipped = _too_big(_data.layerset(state.catalog, state.data_dir, state.region_codes),
                        state.themes, lang)
     if skipped:

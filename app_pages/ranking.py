@@ -9,68 +9,26 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._state import AppState
-from app_pages._widgets import current_evaluation, kommun_names, md, ranking_frame, run_page
+from app_pages._weights import weight_editor
+from app_pages._widgets import (
+    current_evaluation,
+    kommun_names,
+    md,
+    ranking_columns,
+    ranking_frame,
+    run_page,
+    soft_label,
+)
 from siting.core.i18n import format_number, format_percent, t
 
 _TOP_N_CHART = 15
-
-
-def _soft_label(evaluation: Any, soft_id: str, lang: str) -> str:
-    prof = evaluation.profile
-    crit = next(c for c in prof.soft if c.id == soft_id)
-    try:
-        return str(prof.metric(crit.metric).label(lang))
-    except (KeyError, AttributeError):
-        return soft_id
-
-
-def _slider_key(state: AppState, soft_id: str) -> str:
-    return f"w_{state.profile}_{soft_id}"
+_TABLE_ROWS = 16  # rows visible without scrolling the table
 
 
 def _set_weights(state: AppState, weights: dict[str, float]) -> None:
-    """Store weights and push them into the slider widgets before they are drawn."""
+    """Button callback: use these weights (the sliders show them on the next run)."""
     total = sum(weights.values()) or 1.0
-    norm = {k: v / total for k, v in weights.items()}
-    state.weights[state.profile] = norm
-    for k, v in norm.items():
-        st.session_state[_slider_key(state, k)] = round(float(v), 3)
-
-
-def _weight_sliders(evaluation: Any, state: AppState) -> None:
-    lang = state.lang
-    st.subheader(t("ranking.weights", lang))
-    st.caption(t("ranking.weights_help", lang))
-    base = dict(evaluation.weights)
-    current = state.weights.get(state.profile) or base
-    raw: dict[str, float] = {}
-    cols = st.columns(2)
-    for i, crit in enumerate(evaluation.profile.soft):
-        key = _slider_key(state, crit.id)
-        if key not in st.session_state:
-            st.session_state[key] = round(float(current.get(crit.id, 0.0)), 3)
-        with cols[i % 2]:
-            raw[crit.id] = st.slider(md(_soft_label(evaluation, crit.id, lang)), 0.0, 1.0,
-                                     step=0.005, key=key, help=crit.rationale or None)
-    if sum(raw.values()) <= 0:
-        st.warning(t("ranking.weights_help", lang))
-        return
-    total = sum(raw.values())
-    norm = {k: v / total for k, v in raw.items()}
-    if any(abs(norm[k] - current.get(k, 0.0)) > 1e-9 for k in norm):
-        state.weights[state.profile] = norm
-    st.button(t("ranking.reset_weights", lang), key="reset_weights", on_click=_reset_weights,
-              args=(state,))
-
-
-def _reset_weights(state: AppState) -> None:
-    """Button callback (runs before the sliders are drawn): back to the profile's weights."""
-    from app_pages import _cache as _data
-
-    prof = _data.profile(state.profile)
-    state.weights.pop(state.profile, None)
-    for crit in prof.soft:
-        st.session_state[_slider_key(state, crit.id)] = round(float(prof.weights[crit.id]), 3)
+    state.weights[state.profile] = {k: v / total for k, v in weights.items()}
 
 
 def _ahp_editor(evaluation: Any, state: AppState) -> None:
@@ -80,7 +38,7 @@ def _ahp_editor(evaluation: Any, state: AppState) -> None:
     with st.expander(t("ranking.ahp", lang)):
         st.caption(t("ranking.ahp_help", lang))
         ids = [c.id for c in evaluation.profile.soft]
-        labels = [_soft_label(evaluation, i, lang) for i in ids]
+        labels = [soft_label(evaluation.profile, i, lang) for i in ids]
         prof_ahp = getattr(evaluation.profile, "ahp", None)
         n = len(ids)
         start = np.ones((n, n))
@@ -112,7 +70,7 @@ def _contributions(evaluation: Any, state: AppState) -> None:
     lang = state.lang
     st.subheader(t("ranking.contributions", lang))
     contrib = evaluation.contributions.copy()
-    contrib.columns = [_soft_label(evaluation, c, lang) for c in contrib.columns]
+    contrib.columns = [soft_label(evaluation.profile, c, lang) for c in contrib.columns]
     ok = evaluation.passes.to_numpy()
     ids = evaluation.site_ids.astype(str).to_numpy()
     scores = evaluation.scores.to_numpy()
@@ -156,7 +114,7 @@ def _sensitivity(evaluation: Any, state: AppState) -> None:
     for j, sid in enumerate(cols):
         takers = {int(sweep.lower_takeover[j]), int(sweep.upper_takeover[j])} - {-1}
         rows.append({
-            t("ranking.weights", lang): _soft_label(evaluation, sid, lang),
+            t("ranking.weights", lang): soft_label(evaluation.profile, sid, lang),
             t("ranking.sweep_current", lang): format_percent(sweep.weights[j], lang, 1),
             t("ranking.sweep_lower", lang): format_percent(sweep.lower[j], lang, 1),
             t("ranking.sweep_upper", lang): format_percent(sweep.upper[j], lang, 1),
@@ -191,21 +149,27 @@ def _body(state: AppState) -> None:
         return
     left, right = st.columns([3, 2])
     with right:
-        _weight_sliders(evaluation, state)
+        st.subheader(t("ranking.weights", lang))
+        st.caption(t("ranking.weights_help", lang))
+        weight_editor(evaluation.profile, state, "ranking", columns=2,
+                      effective=evaluation.effective_weights)
         _ahp_editor(evaluation, state)
-    evaluation = current_evaluation(state)  # re-ranked with the weights just set
     with left:
         st.subheader(t("ranking.table", lang))
         frame = ranking_frame(evaluation, state, kommun_names(state))
         if not evaluation.passes.any():
             st.warning(t("ranking.no_passing", lang))
         else:
-            top = frame.head(3)
+            rank_col = t("ranking.col_rank", lang)
+            top = frame[frame[rank_col] != ""].head(3)
             st.markdown(md(t("ranking.top", lang)) + ": " + ", ".join(
                 f"**{md(r[t('ranking.col_site', lang)])}** "
                 f"({md(r[t('ranking.col_score', lang)])})"
                 for _, r in top.iterrows()))
-        st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table")
+        st.dataframe(frame, hide_index=True, width="stretch", key="ranking_table",
+                     column_config=ranking_columns(lang),
+                     height=min(_TABLE_ROWS, len(frame) + 1) * 35 + 3)
+        st.caption(t("ranking.rank_note", lang))
         st.caption(evaluation.policy(lang))
         st.download_button(t("common.download_csv", lang),
                            frame.to_csv(index=False).encode("utf-8"),

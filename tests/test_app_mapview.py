@@ -254,3 +254,22 @@ def test_unknown_sites_are_drawn_unlike_pass_and_fail() -> None:
     assert styles["NV-02"]["fillColor"] == mapview.FAIL_COLOUR
     assert styles["NV-01"]["fillColor"] != mapview.FAIL_COLOUR  # scored like a pass
     assert "Unknown criteria" in page
+
+
+def test_surface_cells_resting_on_unknowns_get_their_own_layer() -> None:
+    arr = np.linspace(0, 1, 12).reshape(3, 4)
+    unknown = np.zeros((3, 4), dtype=bool)
+    unknown[1, 1:3] = True
+    bounds = (700_000, 7_150_000, 760_000, 7_200_000)
+    areas = gpd.GeoDataFrame({"status": ["unknown"]},
+                             geometry=[shapely.box(710_000, 7_160_000, 720_000, 7_170_000)],
+                             crs="EPSG:3006")
+    page = _render(overlay=mapview.RasterOverlay("Suitability", arr, bounds, unknown=unknown),
+                   candidate_areas=areas, lang="en")
+    assert page.count("L.imageOverlay(") == 2
+    assert "Unknown criteria" in page
+    plain = _render(overlay=mapview.RasterOverlay("Suitability", arr, bounds), lang="en")
+    assert plain.count("L.imageOverlay(") == 1 and "Unknown criteria" not in plain
+    from siting.views.mapstyle import UNKNOWN_COLOUR
+
+    assert UNKNOWN_COLOUR in page  # the unknown candidate area's outline

@@ -97,8 +97,9 @@ def test_profile_select_changes_the_ranking(app: AppTest) -> None:
     app.sidebar.selectbox(key="profile_sv").set_value("steelworks").run()
     _no_errors(app)
     steel = _ranking(app)
-    col_pass = t("ranking.col_pass", "sv")
-    assert battery[col_pass].sum() != steel[col_pass].sum() or \
+    status = t("ranking.col_status", "sv")
+    passing = t("ranking.status_pass", "sv")
+    assert (battery[status] == passing).sum() != (steel[status] == passing).sum() or \
         not battery.head(5).equals(steel.head(5))
     assert len(app.slider) != 0
 
@@ -109,13 +110,14 @@ def test_weight_slider_changes_scores(app: AppTest) -> None:
     before = _ranking(app)[col_score].to_numpy()
     top_before = _top3(app)
     slider = app.slider[0]
-    slider.set_value(1.0).run()
+    slider.set_value(100).run()  # percent: this criterion alone
     _no_errors(app)
     after = _ranking(app)[col_score].to_numpy()
     assert not (before == after).all()
     assert _top3(app) != top_before
+    assert sum(s.value for s in app.slider) == 100  # the others were shared out to 0
     # the reset button restores the profile's weights
-    app.button(key="reset_weights").click().run()
+    app.button(key="reset_weights_ranking").click().run()
     restored = _ranking(app)[col_score].to_numpy()
     assert (restored == before).all()
 
@@ -209,6 +211,15 @@ def test_seeded_log_feeds_the_lessons_page(app: AppTest) -> None:
     assert n_rows >= 30
     _goto(app, "lessons")
     _no_errors(app)
+    if not any(h.value == t("lessons.weights", "sv") for h in app.subheader):
+        # learning runs in the background: the page says so instead of waiting
+        assert any(i.value == t("lessons.working", "sv") for i in app.info)
+        from app_pages._learning import _registry
+
+        for job in list(_registry()._jobs.values()):
+            job.result(timeout=_TIMEOUT_S)
+        _goto(app, "lessons")
+        _no_errors(app)
     assert any(h.value == t("lessons.weights", "sv") for h in app.subheader)
     app.button(key="learn_apply").click().run()
     _no_errors(app)
@@ -222,8 +233,18 @@ def test_seeded_log_feeds_the_lessons_page(app: AppTest) -> None:
 def test_compare_and_data_pages_show_tables(app: AppTest) -> None:
     _goto(app, "compare")
     table = _frame_with(app, t("compare.best_site", "sv"))
-    assert len(table) == 5  # four study municipalities and the neighbour
-    assert table[t("ranking.col_rank", "sv")].tolist() == [1, 2, 3, 4, 5]
+    assert len(table) == 4  # the sidebar's study area
+    app.radio(key="compare_scope_sv").set_value("list").run()
+    app.multiselect(key="compare_list_demo").set_value(
+        ["9901", "9902", "9903", "9904", "9801"]).run()  # across the county border
+    _no_errors(app)
+    table = _frame_with(app, t("compare.best_site", "sv"))
+    assert len(table) == 5
+    ranks = table[t("ranking.col_rank", "sv")].tolist()
+    ranked = [r for r in ranks if r]
+    assert ranks == [str(i) for i in range(1, len(ranked) + 1)] + [""] * (5 - len(ranked))
+    best = table[t("compare.best", "sv")].tolist()
+    assert all(b == t("compare.no_result", "sv") for b, r in zip(best, ranks, strict=True) if r == "")
     assert table.iloc[0][t("compare.best_site", "sv")].startswith("NV-")
     _goto(app, "data")
     layers = _frame_with(app, t("data.col_status", "sv"))
@@ -231,10 +252,11 @@ def test_compare_and_data_pages_show_tables(app: AppTest) -> None:
 
 
 def test_compare_works_on_the_real_open_data(app: AppTest, shared_data: Path) -> None:
+    app.sidebar.selectbox(key="catalog_sv").set_value("sweden_open").run()
     _goto(app, "compare")
-    app.selectbox(key="compare_catalog_sv").set_value("sweden_open").run()
-    _no_errors(app)
-    app.selectbox(key="compare_county_sweden_open").set_value("25").run()  # Norrbotten
+    app.radio(key="compare_scope_sv").set_value("county").run()
+    box = app.selectbox(key="compare_county_sweden_open_sv")
+    box.select_index(next(i for i, o in enumerate(box.options) if "Norrbotten" in o)).run()
     _no_errors(app)
     table = _frame_with(app, t("compare.best_site", "sv"))
     assert len(table) == 14  # the 14 municipalities of Norrbotten

@@ -40,7 +40,7 @@ def test_sweref_metres_labelled_as_degrees() -> None:
     text = str(info.value)
     assert "pts.csv" in text
     assert "look like SWEREF 99 TM metres, not degrees" in text
-    assert 'declare crs = "EPSG:3006"' in text
+    assert 'crs = "EPSG:3006"' in text
 
 
 def test_swapped_lon_lat() -> None:

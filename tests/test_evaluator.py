@@ -345,3 +345,16 @@ def test_provenance_records_the_deciding_layer_and_coverage_gap(covered_demo) ->
     assert note["layer_id"] == "substations" and "220" in note["coverage_gap"]
     assert "grid owner" in note["decided_by"]
     assert "coverage_gap" not in res.provenance.metric_methods["protected_share"]
+
+
+def test_strict_mode_is_recorded_and_reproduced(covered_demo) -> None:
+    from siting.core.provenance import Provenance
+    from siting.scoring.sites import reproduce
+
+    demo = load_layerset("demo", region=list(STUDY_AREA))
+    res = evaluate(None, load_profile("battery_plant"), demo, strict=True)
+    assert res.provenance.strict and not res.with_strict(False).provenance.strict
+    back = Provenance.from_json(res.provenance_json())
+    assert back.strict is True
+    again = reproduce(back)
+    assert again.strict and again.table["status"].equals(res.table["status"])

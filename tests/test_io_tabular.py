@@ -77,7 +77,7 @@ def test_double_encoded_text_is_refused(tmp_path: Path) -> None:
 def test_declared_wrong_encoding(tmp_path: Path) -> None:
     path = tmp_path / "w.csv"
     path.write_bytes("namn\nÄlvby\n".encode("cp1252"))
-    with pytest.raises(DataError, match=r"w\.csv, line 2.*cannot be decoded as utf-8"):
+    with pytest.raises(DataError, match=r"w\.csv, line 2.*cannot be read with the character encoding utf-8"):
         read_csv(path, encoding="utf-8")
 
 

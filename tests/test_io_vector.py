@@ -35,7 +35,7 @@ def test_gpkg_with_two_layers(tmp_path: Path) -> None:
     assert read.n_total == 3
     with pytest.raises(DataError, match=r"2 layers and none was chosen.*areas"):
         read_vector(path)
-    with pytest.raises(DataError, match="no layer 'nope'"):
+    with pytest.raises(DataError, match="no layer called 'nope'"):
         read_vector(path, layer="nope")
 
 
@@ -93,7 +93,7 @@ def test_corrupt_files(tmp_path: Path) -> None:
         read_vector(truncated)
     text = tmp_path / "notgeo.geojson"
     text.write_text("this is not GeoJSON at all\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"notgeo\.geojson.*cannot be read as vector data"):
+    with pytest.raises(DataError, match=r"notgeo\.geojson.*cannot be read as map data"):
         read_vector(text)
     empty = tmp_path / "zero.geojson"
     empty.write_bytes(b"")

@@ -193,7 +193,7 @@ def test_ahp_weights_override_declared_weights() -> None:
 
 def test_hard_reason_follows_the_contract_format() -> None:
     h = HardCriterion("cap", "m", ">=", 200.0, "", "Nätkapacitet", "Grid capacity", "MW")
-    assert h.reason(1234.5, "sv") == "Nätkapacitet: 1\u00a0234 MW, krav minst 200 MW"
+    assert h.reason(1234.5, "sv") == "Nätkapacitet: 1\u00a0235 MW, krav minst 200 MW"  # halves round up (CLDR/Babel)
     assert h.reason(150, "en") == "Grid capacity: 150 MW, required at least 200 MW"
     assert h.reason(float("nan"), "en") == "Grid capacity: no data, required at least 200 MW"
     le = HardCriterion("s", "m", "<=", 5.0, "", "Lutning", "Slope", "%")

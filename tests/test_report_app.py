@@ -51,7 +51,9 @@ def test_button_makers_return_pdfs() -> None:
 
     ls = load_layerset("demo", region=list(STUDY_AREA))
     res = evaluate(None, load_profile("data_center"), ls)
-    pdf = _report_buttons._dossier_pdf(res, ls, ("demo", "test"), "NV-14", "en")
+    pdf = _report_buttons._dossier(res, ls, ("demo", "test"), "NV-14", "en", "pdf")
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    html = _report_buttons._dossier(res, ls, ("demo", "test"), "NV-14", "sv", "html")
+    assert html.startswith(b"<!DOCTYPE html") and b"Tre sk\xc3\xa4l att v\xc3\xa4lja" in html
     cmp_pdf = _report_buttons._compare_pdf(res, ls, ("demo", "test"), "sv")
     assert cmp_pdf.startswith(b"%PDF")

@@ -14,14 +14,15 @@ import pandas as pd
 import pytest
 
 import siting.views.report.dossier as dossier_mod
+import siting.views.report.dossier_parts as dossier_parts_mod
 import siting.views.report.maps as maps_mod
 from siting.core.errors import ReportError, ScoringError
 from siting.criteria.profiles import load_profile
 from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
 from siting.outcomes import cases_to_frame, demo_cases
+from siting.scoring import evaluate
 from siting.scoring.result import STATUS_FAIL, STATUS_NOT_EVALUATED, STATUS_PASS
-from siting.scoring.sites import evaluate
 from siting.views.report import build_dossier, filter_cases
 from siting.views.report.render import dossier_images, render_dossier, write_dossier
 
@@ -237,7 +238,7 @@ def test_value_text_units_and_languages() -> None:
     assert vt(0.05, "", "en", metric_id="flood_share") == "5.0%"
 
 
-@pytest.mark.parametrize("module", [dossier_mod, maps_mod])
+@pytest.mark.parametrize("module", [dossier_parts_mod, maps_mod])
 def test_docstring_examples_run(module) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0

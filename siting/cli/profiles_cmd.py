@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from siting.core.errors import ProfileError
-from siting.core.i18n import format_number
+from siting.core.i18n import format_number, t
 from siting.criteria.profiles import available_profiles, load_profile
 
 __all__ = ["register"]
@@ -74,7 +74,7 @@ def _run_show(args: argparse.Namespace) -> int:
           f"min {format_number(p.min_area_ha, lang)} ha)")
     print(p.description(lang))
     print()
-    print("Hårda krav" if lang == "sv" else "Hard criteria")
+    print(t("cli.hard_criteria", lang))
     for h in p.hard:
         label = h.label_sv if lang == "sv" else h.label_en
         thr = h.threshold
@@ -82,7 +82,7 @@ def _run_show(args: argparse.Namespace) -> int:
             thr if isinstance(thr, str) else format_number(thr, lang))
         print(f"  {h.id:22s} {label} {_OP_TEXT[h.op]} {shown} {h.unit}".rstrip())
     print()
-    head = "Mjuka kriterier (vikt)" if lang == "sv" else "Soft criteria (weight)"
+    head = t("cli.soft_criteria", lang)
     print(head + (f"  AHP CR {format_number(p.ahp_cr, lang, decimals=3)}"
                   if p.ahp_cr is not None else ""))
     for s in sorted(p.soft, key=lambda c: -p.weights[c.id]):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
 from siting.core.errors import ScoringError
+from siting.core.i18n import t
 
 if TYPE_CHECKING:  # pragma: no cover
     from siting.scoring.result import SitingResult
@@ -110,8 +111,6 @@ def _evaluate(args: argparse.Namespace) -> SitingResult:
 
 
 def _status_word(status: str, lang: str) -> str:
-    from siting.core.i18n import t
-
     return t(f"verdict.{status}", lang)
 
 
@@ -121,8 +120,8 @@ def _print_table(result: SitingResult, lang: str, top: int) -> None:
     tbl = result.table.sort_values("rank", kind="stable")
     if top > 0:
         tbl = tbl.head(top)
-    head = ("rang", "område", "namn", "kommun", "poäng", "status", "skäl") if lang == "sv" else \
-        ("rank", "site", "name", "kommun", "score", "status", "reasons")
+    head = tuple(t(f"cli.col_{c}", lang)
+                 for c in ("rank", "site", "name", "kommun", "score", "passes", "reasons"))
     rows = [head]
     fail_col = f"failures_{lang}"
     for _, r in tbl.iterrows():
@@ -146,14 +145,8 @@ def _summary(result: SitingResult, lang: str) -> str:
     ok = int(result.passes.sum())
     inc = int(result.hard_incomplete.sum())
     name = result.profile.name(lang)
-    if lang == "sv":
-        text = f"{name}: {ok} av {n} områden klarar skallkraven"
-        if inc:
-            text += f" ({inc} kunde inte kontrolleras helt)"
-    else:
-        text = f"{name}: {ok} of {n} sites pass the hard criteria"
-        if inc:
-            text += f" ({inc} could not be fully checked)"
+    text = t("cli.summary", lang, name=name, ok=ok, n=n)
+    text += (" " + t("cli.summary_unchecked", lang, n=inc) if inc else "")
     return f"{text}. {result.policy(lang)}"
 
 
@@ -207,7 +200,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     print(str(out))
     print(str(sweep_path))
     top = acc.head(5)
-    label = "P(rang 1)" if args.lang == "sv" else "P(rank 1)"
+    label = t("ranking.p_rank1", args.lang)
     for _, r in top.iterrows():
         if r["p_rank1"] > 0 or r["p_top3"] > 0:
             print(f"  {r['site_id']}: {label} = {r['p_rank1']:.3f}, P(top 3) = "

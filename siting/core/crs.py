@@ -54,14 +54,6 @@ _RT90_X = (1_200_000.0, 1_950_000.0)
 # How far (degrees) data may reach beyond Sweden and still count as Swedish data:
 # neighbourhood buffers and interconnectors reach into NO, FI, DK, DE, PL, LT.
 _MARGIN_DEG = 3.0
-_FIX_DECLARE = "declare the right CRS: add a .prj file next to the data or set crs = \"EPSG:...\" " \
-               "for this layer in the catalogue"
-_FIX_DECLARE_SV = "ange rätt koordinatsystem: lägg en .prj-fil bredvid datat eller ange " \
-                  "crs = \"EPSG:...\" för lagret i katalogen"
-_NO_CRS_SV = "datat saknar koordinatsystem (CRS)"
-_NO_CRS_HINT_SV = ("lägg till .prj-filen som hör till shapefilen, eller ange crs = \"EPSG:3006\" "
-                   "(SWEREF 99 TM) eller crs = \"EPSG:4326\" (lon/lat) för lagret i katalogen")
-
 
 def parse_crs(value: Any, source: str = "") -> CRS:
     """Parse a CRS given as ``"EPSG:3006"``, an integer code, WKT or a pyproj CRS.
@@ -74,13 +66,8 @@ def parse_crs(value: Any, source: str = "") -> CRS:
     try:
         return CRS.from_user_input(value)
     except (_PyprojCRSError, TypeError, ValueError) as exc:
-        raise CrsError.single(
-            source or "CRS", f"{value!r} is not a coordinate reference system",
-            hint="write it as an EPSG code, e.g. crs = \"EPSG:3006\" (SWEREF 99 TM) or "
-                 "\"EPSG:4326\" (WGS84 lon/lat)",
-            message_sv=f"{value!r} är inte ett koordinatsystem",
-            hint_sv="ange en EPSG-kod, t.ex. crs = \"EPSG:3006\" (SWEREF 99 TM) eller "
-                    "\"EPSG:4326\" (WGS84 lon/lat)") from exc
+        raise CrsError.keyed("problem.crs.not_a_crs", source or "CRS",
+                             value=repr(value)) from exc
 
 
 def crs_label(crs: Any) -> str | None:
@@ -138,72 +125,36 @@ def check_plausible(bounds: tuple[float, float, float, float], crs: Any, source:
     box = f"x {minx:,.6g}..{maxx:,.6g}, y {miny:,.6g}..{maxy:,.6g}"
 
     if parsed.is_geographic:
-        if looks_sweref:
-            raise CrsError.single(
-                source, f"the file is labelled {label} (degrees) but its coordinates ({box}) "
-                        "look like SWEREF 99 TM metres, not degrees",
-                hint="declare crs = \"EPSG:3006\" for this layer (or fix the .prj)",
-                message_sv=f"filen är märkt {label} (grader) men koordinaterna ({box}) ser ut "
-                           "som meter i SWEREF 99 TM, inte grader",
-                hint_sv="ange crs = \"EPSG:3006\" för lagret (eller rätta .prj-filen)")
-        if looks_rt90:
-            raise CrsError.single(
-                source, f"the file is labelled {label} (degrees) but its coordinates ({box}) "
-                        "look like RT90 2.5 gon V metres, not degrees",
-                hint="declare crs = \"EPSG:3021\" for this layer (or fix the .prj)",
-                message_sv=f"filen är märkt {label} (grader) men koordinaterna ({box}) ser ut "
-                           "som meter i RT90 2.5 gon V, inte grader",
-                hint_sv="ange crs = \"EPSG:3021\" för lagret (eller rätta .prj-filen)")
+        for looks, name, code in ((looks_sweref, "SWEREF 99 TM", "EPSG:3006"),
+                                  (looks_rt90, "RT90 2.5 gon V", "EPSG:3021")):
+            if looks:
+                raise CrsError.keyed("problem.crs.metres_labelled_degrees", source, label=label,
+                                     box=box, looks_like=name, code=code)
         if not looks_degrees:
-            raise CrsError.single(
-                source, f"the file is labelled {label} (degrees) but its coordinates ({box}) "
-                        "are not degrees", hint=_FIX_DECLARE,
-                message_sv=f"filen är märkt {label} (grader) men koordinaterna ({box}) "
-                           "är inte grader", hint_sv=_FIX_DECLARE_SV)
+            raise CrsError.keyed("problem.crs.not_degrees", source, label=label, box=box)
         lo_x, lo_y, hi_x, hi_y = SWEDEN_BOUNDS_LONLAT
         swapped = _in(xs, lo_y - 1, hi_y + 1) and _in(ys, lo_x - 1, hi_x + 1)
         if swapped and not (_in(xs, lo_x - 1, hi_x + 1) and _in(ys, lo_y - 1, hi_y + 1)):
-            raise CrsError.single(
-                source, f"longitude and latitude look swapped: x is {minx:.4g}..{maxx:.4g} "
-                        f"and y is {miny:.4g}..{maxy:.4g}, but in Sweden longitude (x) is "
-                        "10-24 and latitude (y) is 55-69",
-                hint="swap the coordinate columns (coords = { x = \"lon\", y = \"lat\" }) or "
-                     "fix the file's axis order",
-                message_sv=f"longitud och latitud verkar ha bytt plats: x är {minx:.4g}..{maxx:.4g} "
-                           f"och y är {miny:.4g}..{maxy:.4g}, men i Sverige är longitud (x) "
-                           "10–24 och latitud (y) 55–69",
-                hint_sv="byt plats på koordinatkolumnerna (coords = { x = \"lon\", y = \"lat\" }) "
-                        "eller rätta axelordningen i filen")
+            raise CrsError.keyed("problem.crs.swapped_axes", source,
+                                 x_range=f"{minx:.4g}..{maxx:.4g}",
+                                 y_range=f"{miny:.4g}..{maxy:.4g}")
     elif looks_degrees and not parsed.is_geographic:
-        raise CrsError.single(
-            source, f"the file is labelled {label} (metres) but its coordinates ({box}) "
-                    "look like lon/lat degrees",
-            hint="declare crs = \"EPSG:4326\" for this layer (or fix the .prj)",
-            message_sv=f"filen är märkt {label} (meter) men koordinaterna ({box}) ser ut som "
-                       "grader (lon/lat)",
-            hint_sv="ange crs = \"EPSG:4326\" för lagret (eller rätta .prj-filen)")
+        raise CrsError.keyed("problem.crs.degrees_labelled_metres", source, label=label, box=box)
 
     try:
         lonlat = transform_bounds((minx, miny, maxx, maxy), parsed, "EPSG:4326")
     except Exception as exc:  # pyproj raises several types for impossible transforms
-        raise CrsError.single(source, f"coordinates ({box}) cannot be transformed from {label}",
-                              hint=_FIX_DECLARE) from exc
+        raise CrsError.keyed("problem.crs.cannot_transform", source, label=label,
+                             box=box) from exc
     lo_x, lo_y, hi_x, hi_y = SWEDEN_BOUNDS_LONLAT
     m = _MARGIN_DEG
     disjoint = (lonlat[2] < lo_x - m or lonlat[0] > hi_x + m
                 or lonlat[3] < lo_y - m or lonlat[1] > hi_y + m
                 or not np.all(np.isfinite(lonlat)))
     if disjoint:
-        hint, hint_sv = _FIX_DECLARE, _FIX_DECLARE_SV
-        if label == ANALYSIS_CRS and looks_rt90:
-            hint = "these look like RT90 2.5 gon V metres: declare crs = \"EPSG:3021\""
-            hint_sv = "koordinaterna ser ut som meter i RT90 2.5 gon V: ange crs = \"EPSG:3021\""
-        raise CrsError.single(
-            source, f"in the declared CRS {label} the coordinates ({box}) fall outside Sweden",
-            hint=hint,
-            message_sv=f"i det angivna koordinatsystemet {label} hamnar koordinaterna ({box}) "
-                       "utanför Sverige",
-            hint_sv=hint_sv)
+        rt90 = label == ANALYSIS_CRS and looks_rt90
+        raise CrsError.keyed("problem.crs.outside_sweden_rt90" if rt90
+                             else "problem.crs.outside_sweden", source, label=label, box=box)
 
 
 def to_analysis_crs(gdf: gpd.GeoDataFrame, source: str = "", *,
@@ -235,11 +186,7 @@ def to_analysis_crs(gdf: gpd.GeoDataFrame, source: str = "", *,
     if declared is not None:
         gdf = gdf.set_crs(parse_crs(declared, source), allow_override=True)
     if gdf.crs is None:
-        raise CrsError.single(
-            source or "layer", "the data has no coordinate reference system (CRS)",
-            hint="add the .prj file that belongs to the shapefile, or set crs = \"EPSG:3006\" "
-                 "(SWEREF 99 TM) or crs = \"EPSG:4326\" (lon/lat) for this layer in the catalogue",
-            message_sv=_NO_CRS_SV, hint_sv=_NO_CRS_HINT_SV)
+        raise CrsError.keyed("problem.crs.missing", source or "layer")
     if check and len(gdf) and not gdf.geometry.is_empty.all():
         check_plausible(tuple(gdf.total_bounds), gdf.crs, source)
     if crs_label(gdf.crs) == ANALYSIS_CRS:

@@ -44,6 +44,12 @@ __all__ = [
 class Problem:
     """One problem found while validating input.
 
+    A problem is a message key with parameters, rendered in the reader's
+    language by :func:`siting.core.i18n.t` (``<key>.message`` and, when the
+    catalogue has one, ``<key>.hint``). Problems from older validators carry
+    their English text in ``message``/``hint`` and a Swedish one in
+    ``message_sv``/``hint_sv``; new code uses :meth:`of`.
+
     Parameters
     ----------
     source : str
@@ -54,13 +60,21 @@ class Problem:
     field : str
         The field/column/key concerned; empty when none.
     message : str
-        What is wrong, with the offending value.
+        What is wrong, with the offending value (English; filled from ``key``).
     hint : str
-        What to do about it; empty when obvious.
-    message_sv : str
-        Swedish version of ``message``; empty when not translated.
-    hint_sv : str
-        Swedish version of ``hint``; empty when not translated.
+        What to do about it; empty when obvious (English; filled from ``key``).
+    message_sv, hint_sv : str
+        Swedish texts of problems that have no key yet.
+    key : str
+        Message key in the locale catalogues (e.g. ``"problem.crs.missing"``).
+    params : tuple of (str, value) pairs
+        The key's parameters.
+
+    Examples
+    --------
+    >>> p = Problem.of("problem.crs.missing", "sites.csv")
+    >>> p.text("sv").startswith("sites.csv: datat saknar koordinatsystem")
+    True
     """
 
     source: str
@@ -70,30 +84,53 @@ class Problem:
     hint: str = ""
     message_sv: str = ""
     hint_sv: str = ""
+    key: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.key and not self.message:  # English text for str(), logs and old callers
+            message, hint = self._keyed("en")
+            object.__setattr__(self, "message", message)
+            object.__setattr__(self, "hint", self.hint or hint)
+
+    @classmethod
+    def of(cls, key: str, source: str, *, location: str = "", field: str = "",
+           **params: Any) -> Problem:
+        """A problem from a message key and its parameters."""
+        return cls(source=source, location=location, field=field, key=key,
+                   params=tuple(sorted(params.items())))
+
+    def _keyed(self, lang: str) -> tuple[str, str]:
+        from siting.core.i18n import has_key, t
+
+        kw = dict(self.params)
+        hint_key = f"{self.key}.hint"
+        hint = t(hint_key, lang, **kw) if has_key(hint_key, "en") else ""
+        return t(f"{self.key}.message", lang, **kw), hint
 
     def __str__(self) -> str:
         return self.text("en")
 
     def localized(self, lang: str = "en") -> tuple[str, str]:
-        """(message, hint) in ``lang``; Swedish falls back to English when untranslated."""
+        """(message, hint) in ``lang``; untranslated old problems fall back to English."""
+        if self.key:
+            return self._keyed(lang)
         if lang == "sv":
             return self.message_sv or self.message, self.hint_sv or self.hint
         return self.message, self.hint
 
     def text(self, lang: str = "en") -> str:
-        """Render the problem in ``lang`` (``"sv"`` or ``"en"``), like ``str()`` in English.
+        """Render the problem in ``lang`` (``"sv"`` or ``"en"``), like ``str()`` in English."""
+        from siting.core.i18n import t
 
-        Locations are kept as written; missing Swedish texts fall back to English.
-        """
-        sv = lang == "sv"
         message, hint = self.localized(lang)
         parts = [p for p in (self.source, self.location) if p]
         if self.field:
-            parts.append(f"{'fält' if sv else 'field'} '{self.field}'")
+            parts.append(t("problems.field_named", lang, field=self.field))
         head = ", ".join(parts)
         text = f"{head}: {message}" if head else message
         if hint:
-            text += f". {'Åtgärd:' if sv else 'Fix:'} {hint}"
+            text += ". " + t("problems.fix_with", lang, hint=hint)
         return text
 
 
@@ -128,14 +165,16 @@ class SitingError(Exception):
 
         The summary is kept as written unless it is the rendering of the single problem.
         """
+        from siting.core.i18n import t
+
         if lang != "sv":
             return self._render()
         if not self.problems:
             return self.summary
         if len(self.problems) == 1 and self.summary == str(self.problems[0]):
             return self.problems[0].text(lang)
-        n = len(self.problems)
-        lines = [f"{self.summary} ({n} problem):"]  # Swedish plural of 'problem' is 'problem'
+        lines = [t("problems.summary_count", lang, summary=self.summary,
+                   n=len(self.problems))]
         lines.extend(f"  - {p.text(lang)}" for p in self.problems)
         return "\n".join(lines)
 
@@ -143,6 +182,13 @@ class SitingError(Exception):
     def from_problems(cls, message: str, problems: Iterable[Problem]) -> Self:
         """Build the error (of the class it is called on) from a collection of problems."""
         return cls(message, tuple(problems))
+
+    @classmethod
+    def keyed(cls, key: str, source: str, *, location: str = "", field: str = "",
+              **params: Any) -> SitingError:
+        """Build the error from one problem given as a message key with parameters."""
+        problem = Problem.of(key, source, location=location, field=field, **params)
+        return cls(str(problem), (problem,))
 
     @classmethod
     def single(

@@ -175,7 +175,8 @@ class Provenance:
     """Everything a scoring result depends on (see the module docstring).
 
     All fields have defaults so partial provenance (e.g. sites scored
-    without a catalogue) is still explicit about what is unknown.
+    without a catalogue) is still explicit about what is unknown. ``strict``
+    records whether unknown hard criteria counted as failures.
     """
 
     profile_id: str = ""
@@ -198,6 +199,7 @@ class Provenance:
     metric_methods: Mapping[str, Mapping[str, Any]] = field(
         default_factory=FrozenMap)
     not_evaluated: tuple[str, ...] = ()
+    strict: bool = False
     package_version: str = __version__
     libraries: Mapping[str, str] = field(default_factory=FrozenMap)
     created_utc: str = ""
@@ -234,6 +236,8 @@ class Provenance:
                 kwargs[key] = float(value)
             elif key == "n_sites":
                 kwargs[key] = int(value)
+            elif key == "strict":
+                kwargs[key] = bool(value)
             else:
                 kwargs[key] = freeze(value)
         return cls(**kwargs)

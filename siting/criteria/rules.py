@@ -17,9 +17,7 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -150,57 +148,35 @@ def parse_ahp(raw: Any, soft_ids: list[str], bad: Any
 # Canonical TOML
 # ---------------------------------------------------------------------------
 
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _key(k: str) -> str:
-    return k if _BARE.match(k) else json.dumps(k, ensure_ascii=False)
-
-
-def _val(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v) if math.isfinite(v) else ("inf" if v > 0 else "-inf")
-    if isinstance(v, str):
-        # JSON escapes quotes, backslashes and C0 controls the way TOML basic strings do;
-        # TOML also forbids a raw DEL character
-        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007F")
+def _plain(v: Any) -> Any:
+    """Values as the TOML writer takes them: dicts, lists and Python scalars."""
     if isinstance(v, Mapping):
-        inner = ", ".join(f"{_key(str(k))} = {_val(x)}" for k, x in v.items())
-        return "{ " + inner + " }" if inner else "{}"
+        return {str(k): _plain(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
-        return "[" + ", ".join(_val(x) for x in v) + "]"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def _table(lines: list[str], header: str, items: Mapping[str, Any]) -> None:
-    lines.append("")
-    lines.append(header)
-    lines.extend(f"{_key(k)} = {_val(v)}" for k, v in items.items())
+        return [_plain(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def dump_profile_toml(profile: Profile) -> str:
-    """Canonical TOML text of a profile (stable key order, effective weights)."""
+    """Canonical TOML text of a profile (stable key order, effective weights), via tomli-w."""
+    import tomli_w
+
     p = profile
-    lines = ["# Establishment profile (canonical form written by siting).",
-             "", "[profile]"]
-    head = {"id": p.id, "name_sv": p.name_sv, "name_en": p.name_en, "industry": p.industry,
-            "aggregation": p.aggregation, "min_area_ha": p.min_area_ha,
-            "description_sv": p.description_sv, "description_en": p.description_en}
-    lines.extend(f"{k} = {_val(v)}" for k, v in head.items())
-    for m in p.metrics:
-        _table(lines, "[[metric]]", {"id": m.id, "kind": m.kind, **dict(m.params),
-                                     "unit": m.unit, "label_sv": m.label_sv,
-                                     "label_en": m.label_en})
-    for h in p.hard:
-        _table(lines, "[[hard]]", {"id": h.id, "metric": h.metric, "op": h.op,
-                                   "threshold": h.threshold, "rationale": h.rationale})
-    for s in p.soft:
-        _table(lines, "[[soft]]", {"id": s.id, "metric": s.metric, "weight": s.weight,
-                                   "value": s.value_fn.to_table(), "rationale": s.rationale})
+    doc: dict[str, Any] = {
+        "profile": {"id": p.id, "name_sv": p.name_sv, "name_en": p.name_en,
+                    "industry": p.industry, "aggregation": p.aggregation,
+                    "min_area_ha": p.min_area_ha, "description_sv": p.description_sv,
+                    "description_en": p.description_en},
+        "metric": [{"id": m.id, "kind": m.kind, **dict(m.params), "unit": m.unit,
+                    "label_sv": m.label_sv, "label_en": m.label_en} for m in p.metrics],
+        "hard": [{"id": h.id, "metric": h.metric, "op": h.op, "threshold": h.threshold,
+                  "rationale": h.rationale} for h in p.hard],
+        "soft": [{"id": s.id, "metric": s.metric, "weight": s.weight,
+                  "value": s.value_fn.to_table(), "rationale": s.rationale} for s in p.soft],
+    }
     if p.ahp is not None:
-        _table(lines, "[ahp]", {"criteria": p.ahp.criteria, "matrix": p.ahp.matrix})
-    return "\n".join(lines) + "\n"
+        doc["ahp"] = {"criteria": p.ahp.criteria, "matrix": p.ahp.matrix}
+    body = tomli_w.dumps(_plain(doc), multiline_strings=False)
+    return "# Establishment profile (canonical form written by siting).\n\n" + body

@@ -181,6 +181,10 @@ class Catalog:
     description: str = ""
     default_data_dir: str | None = None
 
+    def title(self, lang: str = "sv") -> str:
+        """The dataset's name in ``lang`` (what a user sees instead of the id)."""
+        return self.title_sv if lang == "sv" else self.title_en
+
     def layer(self, layer_id: str) -> LayerSpec:
         """Return the layer with id ``layer_id``.
 

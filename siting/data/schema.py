@@ -137,6 +137,26 @@ _TYPES = (
         id_field="kommunkod",
     ),
     LayerType(
+        "counties", "land", ("polygon", "table"),
+        (
+            _f("lanskod", "str", "2-digit county code", required=True, unique=True),
+            _f("name", "str", "county name, e.g. 'Norrbottens län'", required=True),
+        ),
+        id_field="lanskod",
+        description="Counties (län): names for choosing municipalities by county.",
+    ),
+    LayerType(
+        "labour_market_regions", "land", ("polygon", "table"),
+        (
+            _f("la_code", "str", "region code, e.g. 'LA2265'", required=True, unique=True),
+            _f("name", "str", "region name", required=True),
+            _f("kommunkoder", "str", "member kommunkoder separated by ';'", required=True),
+        ),
+        id_field="la_code",
+        description="Local labour-market regions (SCB LA): groups of municipalities that "
+                    "commute together, for comparing a region across county borders.",
+    ),
+    LayerType(
         "sites", "land", ("point", "polygon"),
         (
             _f("site_id", "str", "candidate site id", required=True, unique=True),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "cases_frame_from_store",
+    "decided_counts",
     "features_from_profile",
     "learn_from_store",
     "resolve_profile",
@@ -135,6 +136,30 @@ def cases_frame_from_store(
     cases = store.list(industry=industry, include_fictional=include_fictional,
                        confidentiality=levels)
     return cases_to_frame(cases)
+
+
+def decided_counts(
+    store: OutcomeStore,
+    profile: Profile | str | Path,
+    *,
+    include_confidential: bool = False,
+    withdrawn_as_lost: bool = False,
+    include_fictional: bool = True,
+) -> tuple[int, int]:
+    """(won, lost) decided cases of the profile's industry that learning would use.
+
+    Cheap (no model is fitted): the app uses it to explain what the log still
+    needs before :func:`learn_from_store` can run.
+    """
+    prof = resolve_profile(profile)
+    frame = cases_frame_from_store(store, industry=prof.industry,
+                                   include_confidential=include_confidential,
+                                   include_fictional=include_fictional)
+    if frame.empty:
+        return 0, 0
+    outcome = frame["outcome"].astype("string").str.strip().str.lower()
+    lost = {"lost", "withdrawn"} if withdrawn_as_lost else {"lost"}
+    return int((outcome == "won").sum()), int(outcome.isin(lost).sum())
 
 
 def learn_from_store(

@@ -41,7 +41,13 @@ from siting.learn.models import (
     make_tree_ensemble,
     suggested_weights_from_coef,
 )
-from siting.learn.result import MIN_CASES_PER_CLASS, FittedModel, LearningResult, ModelScore
+from siting.learn.result import (
+    MIN_CASES_PER_CLASS,
+    MIN_LEARNABLE_PER_CLASS,
+    FittedModel,
+    LearningResult,
+    ModelScore,
+)
 from siting.learn.validation import (
     auc_score,
     bootstrap_intervals,
@@ -73,10 +79,11 @@ def _check_table(table: FeatureTable) -> None:
         ("presence rows", "background rows") if table.mode == "presence_background"
         else ("won cases", "lost cases")
     )
-    if table.n_positive < 2:
-        problems.append(f"{table.n_positive} {what_pos} (at least 2 needed)")
-    if table.n_negative < 2:
-        problems.append(f"{table.n_negative} {what_neg} (at least 2 needed)")
+    need = MIN_LEARNABLE_PER_CLASS
+    if table.n_positive < need:
+        problems.append(f"{table.n_positive} {what_pos} (at least {need} needed)")
+    if table.n_negative < need:
+        problems.append(f"{table.n_negative} {what_neg} (at least {need} needed)")
     if not table.features:
         problems.append("no usable feature (" + "; ".join(
             f"{k}: {DROP_REASONS[v][1]}" for k, v in table.dropped.items()) + ")")

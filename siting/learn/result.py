@@ -13,10 +13,12 @@ from siting.core.i18n import format_number
 from siting.learn.features import DROP_REASONS, FeatureSpec
 from siting.learn.models import ShrunkLogit
 
-__all__ = ["MIN_CASES_PER_CLASS", "FittedModel", "LearningResult", "ModelScore", "render_table"]
+__all__ = ["MIN_CASES_PER_CLASS", "MIN_LEARNABLE_PER_CLASS", "FittedModel", "LearningResult", "ModelScore", "render_table"]
 
 #: Below this many cases in either class the result is flagged indicative only.
 MIN_CASES_PER_CLASS = 10
+#: Fewer decided cases than this in either class and nothing can be learned at all.
+MIN_LEARNABLE_PER_CLASS = 2
 
 
 @dataclass(frozen=True)

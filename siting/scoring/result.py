@@ -309,7 +309,8 @@ class SitingResult:
         """A copy with unknown criteria counted as failures (``strict=True``) or not."""
         if strict == self.strict:
             return self
-        res = dataclasses.replace(self, strict=strict, _memo={})
+        res = dataclasses.replace(self, strict=strict, _memo={},
+                                  provenance=dataclasses.replace(self.provenance, strict=strict))
         codes = res.verdict_codes
         tbl = self.table.copy()
         tbl["status"] = pd.array([STATUS_NAMES[int(c)] for c in codes], dtype="string")

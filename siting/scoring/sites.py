@@ -37,6 +37,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 import time
@@ -457,8 +458,9 @@ def evaluate(
     table = _site_table(cols, profile, metrics, values, nodata, x, w, ev_ids, sites.index)
     for mid, src in sources.items():
         table[f"source_{mid}"] = src
-    prov = _provenance(profile, layerset, sites, from_layerset, sites_source, methods,
-                       tuple(n.criterion_id for n in not_eval), weights)
+    prov = dataclasses.replace(
+        _provenance(profile, layerset, sites, from_layerset, sites_source, methods,
+                    tuple(n.criterion_id for n in not_eval), weights), strict=strict)
     nd = pd.DataFrame(nodata, index=sites.index, columns=[c.id for c in profile.soft],
                       dtype=bool)
     return SitingResult(
@@ -584,7 +586,8 @@ def reproduce(provenance: Provenance | str, *, sites: gpd.GeoDataFrame | None = 
         from siting.data.sites import read_sites
 
         sites = read_sites(path)
-    res = evaluate(sites, profile, ls, sites_source="" if sites is None else src)
+    res = evaluate(sites, profile, ls, sites_source="" if sites is None else src,
+                   strict=prov.strict)
     if check and res.provenance.sites_fingerprint != prov.sites_fingerprint:
         problems.append(Problem("sites", "", "sites_fingerprint",
                                 "the candidate sites differ from the recorded ones"))

@@ -4,7 +4,7 @@ The app, the dossier and anything else that draws a map use this module. It
 is pure: GeoDataFrames in EPSG:3006 in, a folium map (or its HTML) out; it
 never imports streamlit.
 
-Offline by construction: the map is an ``offlinefolium.Map`` whose only
+Offline by construction: the map is a ``folium.Map`` whose only
 JavaScript/CSS is Leaflet itself, embedded inline (no jQuery, Bootstrap or
 icon fonts, which folium would fetch from CDNs). Basemap tiles are off by
 default; the map stays readable without them (municipality outlines and
@@ -29,16 +29,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import folium as ofl
 import geopandas as gpd
 import numpy as np
-import offlinefolium as ofl
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
-from offlinefolium import elements as _ofl_elements
-from offlinefolium.template import Template
+from folium.template import Template
 
 from siting.core.i18n import format_number, t
+from siting.views.assets import leaflet_css, leaflet_js
 from siting.views.mapstyle import (
     BACKGROUND_COLOUR,
     FAIL_COLOUR,
@@ -75,12 +75,10 @@ __all__ = [
 ]
 
 _DISPLAY_CRS = "EPSG:4326"
-_LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-_LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
 
 
 class _OfflineMap(ofl.Map):
-    """An offlinefolium map that embeds only Leaflet (JS and CSS) inline.
+    """A folium map that embeds only Leaflet (JS and CSS, shipped as package data) inline.
 
     Leaflet is inserted as raw text: as a template, its 150 kB would be
     lexed by Jinja on every render.
@@ -91,10 +89,8 @@ class _OfflineMap(ofl.Map):
 
     def render(self, **kwargs: Any) -> None:
         header = self.get_root().header
-        header.add_child(_RawText(f"<script>{_ofl_elements._res[_LEAFLET_JS[1]]}</script>"),
-                         name=_LEAFLET_JS[0])
-        header.add_child(_RawText(f"<style>{_ofl_elements._res[_LEAFLET_CSS[1]]}</style>"),
-                         name=_LEAFLET_CSS[0])
+        header.add_child(_RawText(f"<script>{leaflet_js()}</script>"), name="leaflet")
+        header.add_child(_RawText(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
         super().render(**kwargs)
 
 
@@ -143,12 +139,16 @@ class RasterOverlay:
         2-D values in 0..1 (``nan`` transparent), north-up.
     bounds_3006 : tuple of float
         (minx, miny, maxx, maxy) in EPSG:3006.
+    unknown : numpy.ndarray of bool, optional
+        Same shape: cells whose verdict rests on unknown hard criteria, drawn as a
+        separate orange layer (``SurfaceResult.unknown``).
     """
 
     title: str
     array: np.ndarray
     bounds_3006: tuple[float, float, float, float]
     opacity: float = 0.6
+    unknown: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -502,7 +502,7 @@ def build_map(
 
     Returns
     -------
-    offlinefolium.Map
+    folium.Map
     """
     style = site_style or SiteStyle()
     if static is None:
@@ -521,9 +521,13 @@ def build_map(
         if group.legend_row is not None:
             legend_rows.append(group.legend_row)
     if overlay is not None:
-        _add_overlay(fmap, overlay)
+        unknown_title = f"{overlay.title} – {t('verdict.unknown_criteria', lang)}"
+        _add_overlay(fmap, overlay, unknown_title)
         legend_rows.append(f"<i style='background:linear-gradient(90deg,#440154,#21918c,"
                            f"#fde725)'></i>{_esc(overlay.title)}")
+        if overlay.unknown is not None and overlay.unknown.any():
+            legend_rows.append(f"<i style='background:{UNKNOWN_COLOUR};opacity:0.6'></i>"
+                               f"{_esc(unknown_title)}")
     if candidate_areas is not None and len(candidate_areas):
         unknown = (candidate_areas["status"].astype(str).to_numpy() == "unknown"
                    if "status" in candidate_areas else np.zeros(len(candidate_areas), bool))
@@ -662,7 +666,7 @@ def _add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteSty
     grp.add_to(fmap)
 
 
-def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
+def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay, unknown_title: str = "") -> None:
     rgba = score_rgba(overlay.array)
     minx, miny, maxx, maxy = overlay.bounds_3006
     corners = gpd.GeoSeries(shapely.points([minx, maxx], [miny, maxy]),
@@ -672,6 +676,14 @@ def _add_overlay(fmap: ofl.Map, overlay: RasterOverlay) -> None:
         rgba, bounds=[[lat0, lon0], [lat1, lon1]], opacity=overlay.opacity,
         name=html.escape(overlay.title), pixelated=False,
     ).add_to(fmap)
+    if unknown_title and overlay.unknown is not None and overlay.unknown.any():
+        r, g, b = (int(UNKNOWN_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
+        mask = np.zeros((*overlay.unknown.shape, 4), dtype=np.uint8)
+        mask[overlay.unknown] = (r, g, b, 150)
+        ofl.raster_layers.ImageOverlay(
+            mask, bounds=[[lat0, lon0], [lat1, lon1]], opacity=1.0,
+            name=html.escape(unknown_title), pixelated=True,
+        ).add_to(fmap)
 
 
 def build_case_map(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from siting.core.errors import DataError, format_locations
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = [
     "CSV_SUFFIXES",
@@ -98,13 +101,8 @@ def _decode(raw: bytes, source: str, encoding: str | None) -> tuple[str, str, li
             return raw.decode(encoding), encoding, notes
         except (UnicodeDecodeError, LookupError) as exc:
             line = raw[: getattr(exc, "start", 0)].count(b"\n") + 1
-            raise DataError.single(
-                source, f"cannot be decoded as {encoding}", location=f"line {line}",
-                hint="remove encoding = ... from the catalogue to let the encoding be detected, "
-                     "or save the file as UTF-8",
-                message_sv=f"kan inte avkodas som {encoding}",
-                hint_sv="ta bort encoding = ... ur katalogen så att teckenkodningen upptäcks "
-                        "automatiskt, eller spara filen som UTF-8") from exc
+            raise DataError.keyed("problem.table.wrong_encoding", source,
+                                  location=f"line {line}", encoding=encoding) from exc
     if raw.startswith(b"\xef\xbb\xbf"):
         notes.append("UTF-8 with byte-order mark")
         text, enc = raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -120,16 +118,8 @@ def _decode(raw: bytes, source: str, encoding: str | None) -> tuple[str, str, li
     match = _MOJIBAKE.search(text)
     if match:
         line = text[: match.start()].count("\n") + 1
-        raise DataError.single(
-            source, f"text looks double-encoded ('{text[match.start():match.end() + 4]}' "
-                    "where å/ä/ö were expected)", location=f"line {line}",
-            hint="the file was converted to UTF-8 twice; export it again from the original "
-                 "source, or set encoding = \"utf-8\" only if the text really is correct",
-            message_sv=f"texten verkar dubbelkodad ('{text[match.start():match.end() + 4]}' "
-                       "där å/ä/ö väntades)",
-            hint_sv="filen har konverterats till UTF-8 två gånger; exportera den igen från "
-                    "originalkällan, eller ange encoding = \"utf-8\" bara om texten verkligen "
-                    "är korrekt")
+        raise DataError.keyed("problem.table.double_encoded", source, location=f"line {line}",
+                              example=text[match.start():match.end() + 4])
     return text, enc, notes
 
 
@@ -263,17 +253,10 @@ def read_csv(path: str | Path, *, encoding: str | None = None,
     p = Path(path)
     src = str(p)
     if not p.is_file():
-        raise DataError.single(
-            src, "file not found",
-            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
-            message_sv="filen finns inte",
-            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
+        raise DataError.keyed("problem.file.not_found", src)
     raw = p.read_bytes()
     if not raw.strip():
-        raise DataError.single(src, "the file is empty",
-                               hint="export the table again with a header row and data rows",
-                               message_sv="filen är tom",
-                               hint_sv="exportera tabellen igen med en rubrikrad och datarader")
+        raise DataError.keyed("problem.table.empty", src)
     fmt = sniff_csv_bytes(raw, src, encoding)
     text = raw.decode(fmt.encoding)
     try:
@@ -281,16 +264,10 @@ def read_csv(path: str | Path, *, encoding: str | None = None,
                          na_values=list(MISSING_MARKERS), skipinitialspace=False,
                          engine="python")
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        raise DataError.single(
-            src, f"cannot be read as CSV ({str(exc).strip().splitlines()[0]})",
-            hint="check that every row has as many separators as the header",
-            message_sv=f"kan inte läsas som CSV ({str(exc).strip().splitlines()[0]})",
-            hint_sv="kontrollera att varje rad har lika många avgränsare som rubrikraden") from exc
+        _LOG.info("%s cannot be read as CSV: %s", src, exc)  # the parser's words: the log
+        raise DataError.keyed("problem.table.unparsable", src) from exc
     if df.empty:
-        raise DataError.single(src, "the file has a header but no data rows",
-                               hint="add the data rows or remove the layer from the catalogue",
-                               message_sv="filen har en rubrikrad men inga datarader",
-                               hint_sv="lägg till dataraderna eller ta bort lagret ur katalogen")
+        raise DataError.keyed("problem.table.no_rows", src)
     df.columns = [str(c).strip() for c in df.columns]
     keep_text = df[[c for c in df.columns if c in text_columns]]
     df, comma_cols = _infer_numeric(df)
@@ -308,21 +285,15 @@ def points_from_table(df: pd.DataFrame, x: str, y: str, crs: Any,
     """
     missing = [c for c in (x, y) if c not in df.columns]
     if missing:
-        raise DataError.single(
-            source, f"coordinate column(s) {', '.join(missing)} not in the file",
-            field=", ".join(missing),
-            hint=f"set coords = {{ x = ..., y = ... }} to columns of the file: "
-                 f"{', '.join(map(str, df.columns))}")
+        raise DataError.keyed("problem.table.no_coordinate_columns", source,
+                              field=", ".join(missing), missing=", ".join(missing),
+                              columns=", ".join(map(str, df.columns)))
     xs, bad_x = to_numeric_text(df[x])
     ys, bad_y = to_numeric_text(df[y])
     bad = bad_x | bad_y | xs.isna() | ys.isna()
     if bad.any():
         rows = format_locations([int(i) + 2 for i in np.flatnonzero(bad.to_numpy())], "row")
-        raise DataError.single(
-            source, f"{int(bad.sum())} row(s) have missing or non-numeric coordinates",
-            location=rows, field=f"{x}/{y}",
-            hint="fill in both coordinates as numbers, or delete those rows",
-            message_sv=f"{int(bad.sum())} rad(er) har saknade eller icke-numeriska koordinater",
-            hint_sv="fyll i båda koordinaterna som tal, eller ta bort de raderna")
+        raise DataError.keyed("problem.table.bad_coordinates", source, location=rows,
+                              field=f"{x}/{y}", n=int(bad.sum()))
     geometry = gpd.points_from_xy(xs.to_numpy(), ys.to_numpy())
     return gpd.GeoDataFrame(df.drop(columns=[x, y]), geometry=geometry, crs=crs, index=df.index)

@@ -12,6 +12,7 @@ has no ``.cpg``.
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ import pyogrio.errors
 
 from siting.core.crs import crs_label, transform_bounds
 from siting.core.errors import CrsError, DataError
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = ["VECTOR_SUFFIXES", "VectorRead", "gdal_path", "list_layers", "read_vector"]
 
@@ -97,16 +100,9 @@ def _codepage(path: Path, layer: str) -> str | None:
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise DataError.single(
-            str(path), "file not found",
-            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
-            message_sv="filen finns inte",
-            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
+        raise DataError.keyed("problem.file.not_found", str(path))
     if path.is_file() and path.stat().st_size == 0:
-        raise DataError.single(str(path), "the file is empty (0 bytes)",
-                               hint="export the layer again; the file holds no data",
-                               message_sv="filen är tom (0 byte)",
-                               hint_sv="exportera lagret igen; filen innehåller inga data")
+        raise DataError.keyed("problem.file.empty", str(path))
 
 
 def list_layers(path: str | Path) -> list[tuple[str, str]]:
@@ -126,14 +122,9 @@ def list_layers(path: str | Path) -> list[tuple[str, str]]:
 
 
 def _unreadable(path: Path, exc: BaseException) -> DataError:
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return DataError.single(
-        str(path), f"cannot be read as vector data ({detail})",
-        hint="the file may be truncated or not the format its name says; open it in QGIS, "
-             "or export it again as GeoPackage, GeoJSON or a zipped shapefile",
-        message_sv=f"kan inte läsas som vektordata ({detail})",
-        hint_sv="filen kan vara avkortad eller ha ett annat format än namnet anger; öppna den i "
-                "QGIS, eller exportera den igen som GeoPackage, GeoJSON eller zippad shapefil")
+    # the reader's own words (GDAL driver messages) go to the log, not to the user
+    _LOG.info("%s cannot be read as vector data: %s", path, exc)
+    return DataError.keyed("problem.vector.unreadable", str(path))
 
 
 def _refuse_mojibake(df: Any, path: Path, layer: str) -> None:
@@ -144,34 +135,25 @@ def _refuse_mojibake(df: Any, path: Path, layer: str) -> None:
             hits = values.astype("string").str.contains(_MOJIBAKE, regex=True).fillna(False)
             if hits.any():
                 first = hits.to_numpy().nonzero()[0][0]
-                raise DataError.single(
-                    str(path), f"text in column '{col}' looks garbled "
-                               f"({str(values.iloc[first])!r}: UTF-8 read with the wrong "
-                               "code page)",
+                raise DataError.keyed(
+                    "problem.vector.garbled_text", str(path),
                     location=f"layer '{layer}', feature {df.index[first]}", field=str(col),
-                    hint="add a .cpg file containing UTF-8 next to the shapefile, or set "
-                         "encoding = \"utf-8\" for this layer in the catalogue",
-                    message_sv=f"texten i kolumnen '{col}' ser förvanskad ut "
-                               f"({str(values.iloc[first])!r}: UTF-8 läst med fel teckentabell)",
-                    hint_sv="lägg en .cpg-fil med texten UTF-8 bredvid shapefilen, eller ange "
-                            "encoding = \"utf-8\" för lagret i katalogen")
+                    column=str(col), example=repr(str(values.iloc[first])))
 
 
 def _pick_layer(path: Path, layer: str | None) -> str:
     layers = list_layers(path)
     if not layers:
-        raise DataError.single(str(path), "the file contains no layers",
-                               hint="export the data again with at least one layer")
+        raise DataError.keyed("problem.vector.no_layers", str(path))
     names = [n for n, _ in layers]
     if layer is not None:
         if layer not in names:
-            raise DataError.single(str(path), f"no layer '{layer}' in the file",
-                                   field="layer", hint=f"use one of: {', '.join(names)}")
+            raise DataError.keyed("problem.vector.no_such_layer", str(path), field="layer",
+                                  layer=layer, names=", ".join(names))
         return layer
     if len(names) > 1:
-        raise DataError.single(
-            str(path), f"the file has {len(names)} layers and none was chosen", field="layer",
-            hint=f"set layer = one of {', '.join(names)} in the catalogue")
+        raise DataError.keyed("problem.vector.many_layers", str(path), field="layer",
+                              n=len(names), names=", ".join(names))
     return names[0]
 
 

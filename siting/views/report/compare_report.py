@@ -160,7 +160,7 @@ def build_comparison(comparison: ComparisonResult | SitingResult, layerset: Laye
     return Comparison(
         lang=lang, profile_id=str(result.profile.id), profile_name=result.profile.name(lang),
         profile_description=result.profile.description(lang),
-        dataset=cat.title_sv if lang == "sv" else cat.title_en,
+        dataset=cat.title(lang),
         region=", ".join(f"{names.get(c, c)} ({c})" for c in codes),
         is_fictional=cat.id == "demo" or "fictional" in cat.title_en.lower(),
         generated_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

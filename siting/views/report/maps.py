@@ -25,7 +25,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from siting.core.i18n import format_number
 from siting.views.report._texts import tr
-from siting.views.report.dossier import MapData
+from siting.views.report.dossier_model import MapData
 
 __all__ = ["add_north_arrow", "add_scale_bar", "nice_scale_length", "overview_map_png",
            "region_map_png", "site_map_png"]
@@ -283,8 +283,11 @@ def _points(ax: Axes, lyr: Mapping[str, gpd.GeoDataFrame], handles: list, lang: 
 def region_map_png(municipalities: gpd.GeoDataFrame, best_score: Mapping[str, float],
                    sites: gpd.GeoDataFrame | None, passes: pd.Series | None,
                    lang: str = "sv", *, dpi: int = 160,
-                   size_in: tuple[float, float] = (7.2, 5.6)) -> bytes:
+                   size_in: tuple[float, float] = (7.2, 5.6), labels: bool = True) -> bytes:
     """The comparison map: municipalities shaded by best score, sites pass/fail, names.
+
+    Municipalities without a score are grey and named in the legend as having no
+    passing site or area: never drawn as a score of 0.
 
     Parameters
     ----------
@@ -296,9 +299,12 @@ def region_map_png(municipalities: gpd.GeoDataFrame, best_score: Mapping[str, fl
         Candidate sites (drawn as points at their representative point).
     passes : Series, optional
         Pass flag per site, indexed like ``sites``.
+    labels : bool
+        Write each municipality's name and best score (off for large sets).
     """
     from matplotlib import colormaps
     from matplotlib.colors import Normalize, to_hex
+    from matplotlib.patches import Patch
 
     fig = Figure(figsize=size_in, layout="constrained")
     ax = fig.add_subplot()
@@ -325,7 +331,10 @@ def region_map_png(municipalities: gpd.GeoDataFrame, best_score: Mapping[str, fl
                            label=tr("legend_pass", lang)),
                     Line2D([], [], marker="o", color="#9e9e9e", ls="none", markersize=4,
                            label=tr("legend_fail", lang))]
-    for _, row in municipalities.iterrows():
+    if any(c not in best_score or not math.isfinite(best_score[c]) for c in codes):
+        handles.append(Patch(facecolor="#e0e0e0", edgecolor="#444444",
+                             label=tr("legend_no_result", lang)))
+    for _, row in municipalities.iterrows() if labels else ():
         p = row.geometry.representative_point()
         code = str(row["kommunkod"])
         score = best_score.get(code, float("nan"))

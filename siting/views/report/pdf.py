@@ -164,9 +164,9 @@ class ReportPDF(FPDF):
         self.image(io.BytesIO(data), x=x, w=w)
         self.ln(1)
 
-    def status_box(self, text: str, ok: bool, detail: str = "") -> None:
-        """A coloured verdict box."""
-        colour = _PASS if ok else _FAIL
+    def status_box(self, text: str, ok: bool, detail: str = "", *, warn: bool = False) -> None:
+        """A coloured verdict box (green pass, red fail, amber when undecided)."""
+        colour = _WARN if warn else _PASS if ok else _FAIL
         self.set_fill_color(*colour)
         self.set_text_color(255, 255, 255)
         self.set_font(_FAMILY, "B", 11)
@@ -209,6 +209,7 @@ def dossier_pdf(d: Dossier, images: Any) -> bytes:
     pdf.add_page()
     _cover(pdf, d, images)
     pdf.add_page()
+    _context(pdf, d, images)
     _summary(pdf, d, images)
     _criteria(pdf, d, images)
     _ranking(pdf, d)
@@ -220,6 +221,7 @@ def dossier_pdf(d: Dossier, images: Any) -> bytes:
 
 
 def _cover(pdf: ReportPDF, d: Dossier, images: Any) -> None:
+    """The pitch: site, verdict, three reasons to choose it, what to confirm, a map."""
     lang = d.lang
     pdf.set_font(_FAMILY, "", 9)
     pdf.set_text_color(*_MUTED)
@@ -231,26 +233,47 @@ def _cover(pdf: ReportPDF, d: Dossier, images: Any) -> None:
                    new_y=YPos.NEXT)
     pdf.set_font(_FAMILY, "", 13)
     pdf.set_text_color(*_ACCENT)
-    pdf.cell(0, 7, f"{d.municipality} {'kommun' if lang == 'sv' else 'municipality'} "
-                   f"({d.kommunkod})", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, tr("municipality_of", lang, name=d.municipality, code=d.kommunkod),
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
     pdf.ln(2)
     score = format_number(d.score, lang, decimals=1)
-    detail = f"{tr('score', lang)} {score} / 100 · {tr('rank', lang)} {d.rank_text}"
-    pdf.status_box(d.verdict, d.passes, detail)
+    detail = f"{d.verdict} · {tr('score', lang)} {score} / 100 · {tr('rank', lang)} {d.rank_text}"
+    status = d.status or ("pass" if d.passes else "fail")
+    pdf.status_box(tr(f"status_{status}", lang), d.passes, detail,
+                   warn=status == "unknown")
+    _bullets(pdf, tr("pitch_reasons", lang), d.reasons_to_choose,
+             tr("pitch_no_reasons", lang))
+    _bullets(pdf, tr("pitch_confirm", lang), d.to_confirm, tr("pitch_confirm_none", lang))
     if images.map_png:
-        pdf.png(images.map_png)
+        room_mm = pdf.h - pdf.b_margin - pdf.get_y() - 12
+        pdf.png(images.map_png, width_mm=min(pdf.content_width, max(room_mm, 60) * 1.25))
         pdf.para(tr("map_caption", lang), size=7.5, colour=_MUTED, h=3.8)
-    pdf.ln(1)
+    if d.is_fictional:
+        pdf.set_font(_FAMILY, "B", 8.5)
+        pdf.set_text_color(*_WARN)
+        pdf.multi_cell(0, 4.6, tr("demo_notice", lang), align="L", new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
+        pdf.set_text_color(*_INK)
+
+
+def _bullets(pdf: ReportPDF, heading: str, items: Sequence[str], empty: str) -> None:
+    pdf.h2(heading)
+    for item in items or (empty,):
+        pdf.para(f"•  {item}", size=9.3, h=4.8)
+
+
+def _context(pdf: ReportPDF, d: Dossier, images: Any) -> None:
+    """Profile, dataset, study area and an overview map (the second page's head)."""
+    lang = d.lang
     top = pdf.get_y()
     inset_w = 52.0
     overview = getattr(images, "overview_png", None)
     if overview:
         pdf.image(io.BytesIO(overview), x=pdf.w - pdf.r_margin - inset_w, y=top, w=inset_w)
     text_w = pdf.content_width - (inset_w + 4 if overview else 0)
-    rows = [(tr("profile", lang), f"{d.profile_name} ({d.profile_id})"),
-            (tr("dataset", lang), d.dataset), (tr("region", lang), d.region),
-            (tr("generated", lang), d.generated_utc)]
+    rows = [(tr("profile", lang), d.profile_name), (tr("dataset", lang), d.dataset),
+            (tr("region", lang), d.region), (tr("generated", lang), d.generated_utc)]
     pdf.set_font(_FAMILY, "", 8.5)
     for key, value in rows:
         pdf.set_text_color(*_MUTED)
@@ -258,13 +281,8 @@ def _cover(pdf: ReportPDF, d: Dossier, images: Any) -> None:
         pdf.set_text_color(*_INK)
         pdf.multi_cell(text_w - 38, 4.6, value, align="L", new_x=XPos.LMARGIN,
                        new_y=YPos.NEXT)
-    if d.is_fictional:
-        pdf.ln(2)
-        pdf.set_font(_FAMILY, "B", 8.5)
-        pdf.set_text_color(*_WARN)
-        pdf.multi_cell(text_w, 4.6, tr("demo_notice", lang), align="L", new_x=XPos.LMARGIN,
-                       new_y=YPos.NEXT)
-        pdf.set_text_color(*_INK)
+    if overview:
+        pdf.set_y(max(pdf.get_y(), top + inset_w * 1.1))
 
 
 def _summary(pdf: ReportPDF, d: Dossier, images: Any) -> None:
@@ -276,9 +294,6 @@ def _summary(pdf: ReportPDF, d: Dossier, images: Any) -> None:
     failing = [h for h in d.hard if h.status != "pass"]
     lines = [d.verdict + "."]
     lines += [f"– {h.sentence}" for h in failing if h.status == "fail"]
-    if d.to_confirm:
-        lines.append(f"{tr('to_confirm', lang)}:")
-        lines += [f"– {item}" for item in d.to_confirm]
     if d.policy:
         lines.append(d.policy)
     lines.append(f"{tr('score', lang)}: {format_number(d.score, lang, decimals=1)} / 100. "

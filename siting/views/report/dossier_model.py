@@ -1,7 +1,6 @@
-"""The display-ready rows of a site dossier (:class:`Dossier` and its parts).
+"""The site dossier's data model: frozen rows and the :class:`Dossier` (display-ready texts).
 
-Built by :func:`siting.views.report.dossier.build_dossier`, rendered by the HTML and PDF
-writers; texts are final, a few raw numbers are kept for charts.
+Built by :func:`siting.views.report.dossier.build_dossier`; laid out by the PDF and HTML renderers.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import geopandas as gpd
 __all__ = ["CaseRow", "CatchmentRow", "Dossier", "FactRow", "HardRow", "InfraRow", "Lessons",
            "MapData", "SoftRow", "SourceRow"]
 
-
+# ----------------------------------------------------------------------------- rows
 @dataclass(frozen=True)
 class FactRow:
     """One key fact: label, value with unit, and where it comes from (layer, vintage)."""
@@ -181,7 +180,8 @@ class Dossier:
     method: tuple[tuple[str, str], ...]
     not_evaluated: tuple[str, ...]
     map: MapData | None = field(default=None, repr=False, compare=False)
-    to_confirm: tuple[str, ...] = ()  # unknown hard criteria with what would decide them
+    status: str = ""
+    reasons_to_choose: tuple[str, ...] = ()
+    to_confirm: tuple[str, ...] = ()
     policy: str = ""
-
 
