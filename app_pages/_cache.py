@@ -37,6 +37,8 @@ __all__ = [
     "profile_choices",
     "surface",
     "user_profile_dir",
+    "workspace",
+    "workspace_content",
 ]
 
 
@@ -49,7 +51,7 @@ def file_stamp(path: str | Path | None) -> float:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _catalog(name: str, _stamp: float) -> Catalog:
+def _catalog(name: str, stamp: float) -> Catalog:
     return load_catalog(name)
 
 
@@ -61,13 +63,13 @@ def catalog(name: str) -> Catalog:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _municipalities(name: str, data_dir: str | None, _stamp: float) -> gpd.GeoDataFrame:
+def _municipalities(name: str, data_dir: str | None, stamp: float) -> gpd.GeoDataFrame:
     from siting.data.layers import read_layer
 
     cat = catalog(name)
     spec: LayerSpec = cat.of_type("municipalities")[0] if cat.of_type("municipalities") \
         else cat.layer("municipalities")
-    return read_layer(spec, cat.resolve_data_dir(data_dir)).data
+    return read_layer(spec, cat.search_dirs(data_dir)).data
 
 
 def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
@@ -76,7 +78,7 @@ def municipalities(name: str, data_dir: str | None) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
-def _layerset(name: str, data_dir: str | None, codes: tuple[str, ...], _stamp: float) -> Any:
+def _layerset(name: str, data_dir: str | None, codes: tuple[str, ...], stamp: float) -> Any:
     from siting.data.layers import load_layerset
 
     cat = catalog(name)
@@ -89,7 +91,7 @@ def layerset(name: str, data_dir: str | None, codes: tuple[str, ...]) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _groups(name: str, data_dir: str | None, _stamp: float) -> dict[str, Any]:
+def _groups(name: str, data_dir: str | None, stamp: float) -> dict[str, Any]:
     from siting.data.groups import municipality_groups
 
     return municipality_groups(catalog(name), data_dir,
@@ -117,7 +119,7 @@ def profile_choices() -> tuple[str, ...]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _profile(name: str, _stamp: float) -> Any:
+def _profile(name: str, stamp: float) -> Any:
     from siting.criteria.profiles import load_profile
 
     return load_profile(name)
@@ -131,32 +133,77 @@ def profile(name: str) -> Any:
     return _profile(name, file_stamp(path))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _workspace(url: str, organisation_id: str) -> Any:
+    from siting.outcomes.workspace_store import WorkspaceStore
+
+    return WorkspaceStore.open(url, organisation_id=organisation_id)
+
+
+def workspace(organisation_id: str = "local") -> Any:
+    """The organisation's workspace store on the outcome-log database (kept open)."""
+    from siting.outcomes.store import default_url
+
+    return _workspace(default_url(), organisation_id)
+
+
+def workspace_content() -> tuple[tuple[Any, ...], list[Any], list[Any]]:
+    """(stamp, kept sites, kept layers) of the workspace."""
+    ws = workspace()
+    return ws.stamp(), ws.list_sites(), ws.list_layers()
+
+
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                     profile_name: str, _stamp: tuple[float, float]) -> SitingResult:
-    return evaluate(None, profile(profile_name), layerset(name, data_dir, codes))
+                     profile_name: str, stamp: tuple[float, float],
+                     ws_stamp: tuple[Any, ...],
+                     lang: str = "sv") -> SitingResult:
+    prof, ls = profile(profile_name), layerset(name, data_dir, codes)
+    base = ls.vector("sites")
+    source = ""
+    if base is None or not len(base):
+        # real data has no sites layer: named candidate areas and industrial sites stand in
+        from siting.surface.candidate_sites import candidate_sites
+
+        base = candidate_sites(prof, ls, lang=lang)
+        source = "candidate areas and industrial sites"
+    _stamp_now, sites, layers = workspace_content()
+    if sites or layers:
+        from siting.scoring.workspace import evaluate_workspace
+
+        return evaluate_workspace(prof, ls, sites, layers, base_sites=base)
+    return evaluate(base if source else None, prof, ls, sites_source=source)
 
 
 def base_evaluation(name: str, data_dir: str | None, codes: tuple[str, ...],
-                    profile_name: str) -> SitingResult:
-    """The evaluation with the profile's own weights (metrics computed once, cached)."""
+                    profile_name: str, lang: str = "sv") -> SitingResult:
+    """The evaluation with the profile's own weights (metrics computed once, cached).
+
+    ``lang`` names the candidate sites made where the data has no sites layer. The workspace's
+    own sites and layers take part (see :mod:`siting.scoring.workspace`); any change to them is
+    a new cache entry.
+    """
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
-    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp)
+    lyr = layerset(name, data_dir, tuple(codes)).vector("sites")
+    named = "sv" if lyr is not None and len(lyr) else lang  # the catalogue's sites: one entry
+    return _base_evaluation(name, data_dir, tuple(codes), profile_name, stamp,
+                            workspace().stamp(), named)
 
 
 def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
-                   weights: dict[str, float] | None, *, strict: bool = False) -> SitingResult:
+                   weights: dict[str, float] | None, lang: str = "sv", *,
+                   strict: bool = False) -> SitingResult:
     """The evaluation re-ranked with ``weights`` (the profile's own when None); ``strict``
-    counts unknown hard criteria as failures."""
-    base = base_evaluation(name, data_dir, codes, profile_name)
+    counts unknown hard criteria as failures; ``lang`` names generated candidate sites."""
+    base = base_evaluation(name, data_dir, codes, profile_name, lang)
     return (base.rerank(weights) if weights else base).with_strict(strict)
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def _compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
                    weights: tuple[tuple[str, float], ...], resolution_m: float,
-                   _stamp: tuple[float, float], strict: bool = False) -> pd.DataFrame:
+                   stamp: tuple[float, float], strict: bool = False) -> pd.DataFrame:
     from siting.compare import compare_region
 
     prof = profile(profile_name)
@@ -180,7 +227,7 @@ def compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profi
 @st.cache_resource(show_spinner=False, max_entries=12)
 def _surface(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
              weights: tuple[tuple[str, float], ...], resolution_m: float,
-             _stamp: tuple[float, float]) -> tuple[Any, Any]:
+             stamp: tuple[float, float]) -> tuple[Any, Any]:
     from siting.surface.run import suitability_surface
 
     prof = profile(profile_name)

@@ -51,7 +51,7 @@ def dossier_button(result: Any, state: AppState, site_id: str) -> None:
     """A download button for the dossier of ``site_id`` with the current weights."""
     layerset = _data.layerset(state.catalog, state.data_dir, state.region_codes)
     key = (state.catalog, state.data_dir, tuple(state.region_codes), state.profile,
-           _weights_key(state))
+           _weights_key(state), _data.workspace().stamp())
     pdf_col, html_col = st.columns(2)
     pdf_col.download_button(
         tr("download_dossier", state.lang),

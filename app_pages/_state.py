@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -46,6 +47,8 @@ class AppState:
         Site id shown in the details panel.
     flash : str or None
         A success message to show once after the next rerun.
+    ws_drawn : dict or None
+        The shape last drawn on the workspace map and not saved yet (``t``, ``wkt``).
     """
 
     lang: str = "sv"
@@ -60,6 +63,7 @@ class AppState:
     strict: bool = False
     selected_site: str | None = None
     flash: str | None = None
+    ws_drawn: dict[str, Any] | None = None
 
 
 def default_dataset() -> str:

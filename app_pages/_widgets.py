@@ -202,13 +202,10 @@ def current_evaluation(state: AppState) -> Any:
         st.info(t("common.no_region", state.lang))
         return None
     with st.spinner(t("common.loading", state.lang)):
-        lset = _data.layerset(state.catalog, state.data_dir, state.region_codes)
-        if lset.vector("sites") is None or not len(lset.vector("sites")):
-            st.info(t("map.no_sites", state.lang))
-            return None
+        # without a sites layer (real data) the evaluation names candidate areas as sites
         return _data.evaluation_for(state.catalog, state.data_dir, state.region_codes,
                                     state.profile, state.weights.get(state.profile),
-                                    strict=state.strict)
+                                    state.lang, strict=state.strict)
 
 
 def kommun_names(state: AppState) -> dict[str, str]:

@@ -11,22 +11,24 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _cache as _data
+from app_pages import _workspace
 from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_problems
 from siting.core.errors import Problem, SitingError
 from siting.core.i18n import format_number, t
+from siting.data.workspace_import import file_layers
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _layer_status(catalog_name: str, data_dir: str | None, layer_id: str,
-                  _stamp: float) -> tuple[Any, tuple[Problem, ...], str]:
+                  stamp: float) -> tuple[Any, tuple[Problem, ...], str]:
     """(LoadedLayer or None, problems, summary) for one layer, read on its own."""
     from siting.data.layers import read_layer
 
     cat = _data.catalog(catalog_name)
     spec = cat.layer(layer_id)
     try:
-        return read_layer(spec, cat.resolve_data_dir(data_dir)), (), ""
+        return read_layer(spec, cat.search_dirs(data_dir)), (), ""
     except SitingError as exc:
         return None, exc.problems, exc.summary
 
@@ -76,9 +78,10 @@ def _upload(state: AppState) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         name = Path(up.name).name
         (Path(tmp) / name).write_bytes(up.getvalue())
-        trial = dataclasses.replace(spec, source=name)
         try:
-            loaded = read_layer(trial, Path(tmp))
+            # the catalogue's GeoPackage layer name applies only when the upload has it
+            layer = spec.layer if spec.layer in file_layers(Path(tmp) / name) else None
+            loaded = read_layer(dataclasses.replace(spec, source=name, layer=layer), Path(tmp))
         except SitingError as exc:
             st.error(f"{t('data.upload_bad', lang)} {md(exc.summary)}")
             if exc.problems:
@@ -100,6 +103,7 @@ def _body(state: AppState) -> None:
         table = _status_table(state)
     st.dataframe(table, hide_index=True, width="stretch", key="layers_table")
     _upload(state)
+    _workspace.section(state)
 
 
 run_page(_body)

@@ -11,6 +11,7 @@ from app_pages import _cache as _data
 from app_pages._learning import db_url, decided, learning, revision_count
 from app_pages._state import AppState
 from app_pages._widgets import md, run_page
+from siting.core.errors import SitingError
 from siting.core.i18n import format_number, format_percent, t
 from siting.data.soft_factors import SOFT_FACTORS
 from siting.learn.result import MIN_CASES_PER_CLASS, MIN_LEARNABLE_PER_CLASS
@@ -33,6 +34,44 @@ def _fmt_iv(value: float, iv: tuple[float, float], lang: str) -> str:
             f"[{format_number(iv[0], lang, decimals=2)}–{format_number(iv[1], lang, decimals=2)}]")
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _backtest(profile_name: str) -> Any:
+    from siting.backtest import backtest, cases_frame
+    from siting.data.layers import load_layerset
+    from siting.outcomes.seed import real_cases
+
+    return backtest(_data.profile(profile_name), load_layerset("sweden_open"),
+                    cases_frame(real_cases()))
+
+
+def _backtest_section(state: AppState, prof: Any) -> None:
+    """Backtest of the profile on real Sweden against the log's real seed cases (thin view)."""
+    lang = state.lang
+    st.caption(md(t("lessons.backtest_help", lang)))
+    if not st.button(t("lessons.backtest_run", lang), key="backtest_run"):
+        return
+    try:
+        with st.spinner(t("common.loading", lang)):
+            res = _backtest(state.profile)
+    except SitingError as exc:
+        st.info(md(str(exc)))
+        return
+    for key in ("profile_ranking", "learned_weights_loo"):
+        b = res.summary[key]
+        lo, hi = b["winners_ci95"]
+        st.markdown(md(t(f"lessons.backtest_{key}", lang,
+                         mean=format_number(b["winners_mean"], lang, decimals=2),
+                         lo=format_number(lo, lang, decimals=2),
+                         hi=format_number(hi, lang, decimals=2), n=b["n_winners"],
+                         losers=format_number(b["losers_mean"], lang, decimals=2),
+                         n_lost=b["n_losers"])))
+    cases = res.cases.assign(label=res.cases["name"] + " (" + res.cases["outcome"] + ")")
+    st.bar_chart(cases.set_index("label")[["percentile", "percentile_learned_loo"]].rename(
+        columns={"percentile": prof.name(lang),
+                 "percentile_learned_loo": t("lessons.backtest_loo", lang)}),
+        horizontal=True, stack=False, sort=False)
+
+
 def _body(state: AppState) -> None:
     lang = state.lang
     st.title(t("lessons.title", lang))
@@ -44,6 +83,8 @@ def _body(state: AppState) -> None:
     c1, c2 = st.columns(2)
     wal = c1.checkbox(t("lessons.withdrawn_as_lost", lang), key="learn_wal")
     conf = c2.checkbox(t("lessons.include_confidential", lang), key="learn_conf")
+    with st.expander(t("lessons.backtest", lang)):
+        _backtest_section(state, prof)
     url = db_url()
     try:
         import siting.learn.adapters  # noqa: F401

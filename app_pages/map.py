@@ -139,6 +139,9 @@ def _details(result: Any, state: AppState) -> None:
         if isinstance(unchecked, str) and unchecked:
             st.warning(f"**{md(t('verdict.to_confirm', lang))}**\n\n" + "\n".join(
                 f"- {md(u)}" for u in unchecked.split("; ")))
+        decided = row.get(f"decided_by_{lang}", "")
+        if isinstance(decided, str) and decided:
+            st.info(f"**{md(t('ws.decided_title', lang))}** {md(decided)}")
         for text in result.not_evaluated_texts(lang):
             st.caption(md(text))
         metrics = []

@@ -8,6 +8,7 @@ the reason, so the suite stays runnable anywhere.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -29,3 +30,12 @@ def chromium_path() -> str:
     """Path to Debian's Chromium for Playwright."""
     require_service(shutil.which(CHROMIUM) is not None, "Debian chromium (/usr/bin/chromium)")
     return CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def _private_default_database(tmp_path_factory: pytest.TempPathFactory,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that read the workspace/outcome log by default never touch the user's database."""
+    if not os.environ.get("SITING_DB_URL"):
+        path = tmp_path_factory.getbasetemp() / "default_outcomes.sqlite"
+        monkeypatch.setenv("SITING_DB_URL", f"sqlite:///{path}")

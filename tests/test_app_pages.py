@@ -263,6 +263,17 @@ def test_compare_works_on_the_real_open_data(app: AppTest, shared_data: Path) ->
     assert any(t("compare.no_sites", "sv") in i.value for i in app.info)
 
 
+def test_ranking_on_real_data_names_candidate_sites(app: AppTest, shared_data: Path) -> None:
+    app.selectbox(key="catalog_sv").set_value("sweden_open").run()
+    _no_errors(app)
+    app.multiselect(key="region_sweden_open").set_value(["2482"]).run()
+    _goto(app, "ranking")
+    _no_errors(app)
+    ranking = _ranking(app)
+    ids = " ".join(map(str, ranking.astype(str).to_numpy().ravel()))
+    assert "2482-O01" in ids and "2482-I01" in ids   # a candidate area and a brownfield site
+
+
 def test_package_errors_are_shown_plainly(app: AppTest) -> None:
     app.sidebar.text_input(key="catalog_path").input("/nonexistent/katalog.toml").run()
     assert not app.exception

@@ -102,6 +102,7 @@ def test_sweden_open_is_valid() -> None:
     cat = load_catalog("sweden_open")
     assert cat.of_type("municipalities")[0].id == "municipalities"
     assert {s.id for s in cat.layers} >= {"substations", "grid_lines", "roads", "railways",
-                                          "rail_terminals", "built_up_areas", "lm_kommuner"}
+                                          "rail_terminals", "built_up_areas", "population",
+                                          "labour_market_regions", "protected_areas"}
     for spec in cat.layers:
         assert spec.attribution and spec.licence and spec.vintage.year >= 2000

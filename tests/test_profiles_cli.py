@@ -35,5 +35,5 @@ def test_show_lists_weights_summing_to_100(capsys: pytest.CaptureFixture[str]) -
     assert "AHP CR" in out and "Hard criteria" in out
     shares = [float(line.split()[1]) for line in out.splitlines()
               if line.strip().endswith("]") and "%" in line]
-    assert len(shares) == 7
+    assert len(shares) == 9
     assert sum(shares) == pytest.approx(100, abs=0.5)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from types import MappingProxyType
 
 import geopandas as gpd
 import pytest
@@ -20,20 +22,32 @@ def sweden(shared_data: Path) -> LayerSet:
 
 def test_counts_and_crs(sweden: LayerSet) -> None:
     assert len(sweden.vector("municipalities")) == 290
-    assert len(sweden.vector("substations")) == 174
+    subs = sweden.vector("substations")
+    # 213 SvK + 174 ENTSO-E + 137 OSM station points, merged within 1 km
+    assert 300 < len(subs) < 213 + 174 + 137
+    assert set("+".join(subs["source"]).split("+")) == {"svk", "entsoe", "osm"}
     assert sweden.region.is_all and len(sweden.region.kommunkoder) == 290
     for lid, lyr in sweden.layers.items():
         if isinstance(lyr.data, gpd.GeoDataFrame):
             assert lyr.data.crs.to_epsg() == 3006, lid
     stats = sweden.table("municipality_stats")
     assert stats is not None and len(stats) == 290
-    assert stats.loc[stats["kommunkod"] == "0180", "population"].item() == 935_619
-    assert int(stats["population"].sum()) == 9_995_153
+    # SCB population 31 Dec 2019 (the first stats table wins over kommun_stats.csv's 2016)
+    assert stats.loc[stats["kommunkod"] == "0180", "population"].item() == 974_073
+    assert int(stats["population"].sum()) == 10_327_589
+    assert stats.loc[stats["kommunkod"] == "2482", "rental_share"].item() == pytest.approx(0.231,
+                                                                                         abs=1e-3)
+    assert stats.loc[stats["kommunkod"] == "2580", "upper_secondary_eligible_pct"].item() == 88.0
+    assert sweden.meta["missing_layers"] == {}
 
 
 def test_native_kommuner_zip(shared_data: Path) -> None:
     cat = load_catalog("sweden_open")
-    lyr = read_layer(cat.layer("lm_kommuner"), shared_data)
+    spec = dataclasses.replace(cat.layer("municipalities"), source="native/lm_kommuner_1milj.zip",
+                               fields=MappingProxyType({"kommunkod": "KOMMUNKOD",
+                                                        "name": "KOMMUNNAMN",
+                                                        "lanskod": "LANSKOD"}))
+    lyr = read_layer(spec, shared_data)
     codes = lyr.data["kommunkod"]
     assert codes.nunique() == 290 and len(codes) == 290
     assert "0114" in set(codes) and codes.str.len().eq(4).all()
@@ -93,4 +107,4 @@ def test_region_lulea_with_neighbourhood(shared_data: Path) -> None:
     assert munis.loc[munis["in_study_area"], "kommunkod"].tolist() == ["2580"]
     assert {"2582", "2581"} <= set(munis["kommunkod"])  # Boden, Piteå within 50 km
     assert "Lulea" in set(ls.vector("ports")["name"])
-    assert len(ls.vector("substations")) < 174
+    assert 0 < len(ls.vector("substations")) < 300

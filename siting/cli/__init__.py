@@ -25,10 +25,12 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "siting.cli.demo_cmd",
     "siting.cli.learn_cmd",
     "siting.cli.outcomes_cmd",
+    "siting.cli.sites_cmd",
     "siting.cli.score_cmd",
     "siting.cli.profiles_cmd",
     "siting.cli.surface_cmd",
     "siting.cli.report_cmd",
+    "siting.cli.backtest_cmd",
 )
 
 
@@ -53,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SitingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # commands with a message language (the workspace's) answer in it; others in English
+        print(f"error: {exc.text(getattr(args, 'error_lang', 'en'))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         print("interrupted", file=sys.stderr)

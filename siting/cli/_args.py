@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING
 from siting.core.errors import Problem, ScoringError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
     from siting.criteria.profiles import Profile
     from siting.data.layerset import LayerSet
 
-__all__ = ["add_dataset_args", "default_region", "load_profile_and_layers", "parse_weights"]
+__all__ = ["add_dataset_args", "add_sites_args", "default_region", "load_profile_and_layers",
+           "parse_weights", "sites_for"]
 
 
 def add_dataset_args(p: argparse.ArgumentParser) -> None:
@@ -31,14 +34,66 @@ def add_dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=None,
                    help="data folder (default: the catalogue's [catalog] data_dir)")
     p.add_argument("--region", default=None,
-                   help="municipalities: codes or names separated by commas, 'lan:NN' or "
-                        "'all' (default: the demo study area for the demo catalogue, else all)")
+                   help="municipalities: codes or names separated by commas, 'lan:NN', "
+                        "'la:NAME' (a local labour-market region) or 'all' (default: the demo "
+                        "study area for the demo catalogue, else all)")
     p.add_argument("--buffer-m", type=float, default=None,
                    help="neighbourhood buffer around the study area in metres (default 50000)")
     p.add_argument("--strict", action="store_true",
                    help="count a hard criterion that cannot be decided (no data, or a layer "
                         "that does not cover what it asks) as failed; by default such sites "
                         "rank with the passing ones, flagged 'unknown'")
+
+
+def add_sites_args(p: argparse.ArgumentParser) -> None:
+    """Add ``--sites FILE --layer NAME --sites-crs CRS --resolution M`` to a subcommand."""
+    p.add_argument("--sites", type=Path, default=None, metavar="FILE",
+                   help="candidate sites from a file (GeoPackage with any layer name, GeoJSON, "
+                        "zipped shapefile, or CSV with x/y or lon/lat columns) instead of the "
+                        "catalogue's sites layer; needs a site_id field. Without sites, the "
+                        "suitability surface's candidate areas and the large industrial sites "
+                        "of the study area become named candidate sites")
+    p.add_argument("--layer", default=None, metavar="NAME",
+                   help="the layer of a --sites file holding several (a GeoPackage)")
+    p.add_argument("--sites-crs", default=None, metavar="CRS",
+                   help="CRS of the --sites file, e.g. EPSG:3006 (overrides the file's own "
+                        "and the x/y -> EPSG:3006, lon/lat -> EPSG:4326 default of CSV files)")
+    p.add_argument("--area-resolution", type=float, default=None, metavar="M",
+                   help="cell size of the surface that candidate areas come from when there "
+                        "are no sites (default 100)")
+
+
+def sites_for(args: argparse.Namespace, profile: Profile, layerset: LayerSet
+              ) -> tuple[gpd.GeoDataFrame | None, str]:
+    """The sites to score: the ``--sites`` file, the catalogue's, or named candidate areas.
+
+    Returns
+    -------
+    (GeoDataFrame or None, str)
+        None means the catalogue's sites layer; the string names the source.
+    """
+    from siting.data.sites import read_sites
+
+    if getattr(args, "sites", None) is not None:
+        sites = read_sites(args.sites, layer=args.layer, crs=args.sites_crs)
+        return sites, str(args.sites.resolve())
+    lyr = layerset.vector("sites")
+    if lyr is not None and len(lyr):
+        return None, ""
+    from siting.surface.candidate_sites import DEFAULT_RESOLUTION_M, candidate_sites
+
+    res = getattr(args, "area_resolution", None) or DEFAULT_RESOLUTION_M
+    print(f"No candidate sites in the data: naming the candidate areas of the suitability "
+          f"surface ({res:g} m) and the large industrial sites ...", file=sys.stderr)
+    sites = candidate_sites(profile, layerset, resolution_m=res,
+                            lang=getattr(args, "lang", "sv"))
+    if not len(sites):
+        raise ScoringError.single(
+            "candidate sites", "the study area has no candidate areas and no industrial sites",
+            hint="choose a larger study area (--region), or give your own sites with --sites",
+            message_sv="studieområdet har inga kandidatområden och inga industriområden",
+            hint_sv="välj ett större studieområde (--region) eller ange egna områden med --sites")
+    return sites, f"candidate areas ({res:g} m surface) and industrial sites"
 
 
 def default_region(catalog_id: str) -> str | list[str]:

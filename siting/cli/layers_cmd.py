@@ -32,6 +32,7 @@ from siting.core.crs import ANALYSIS_CRS, check_plausible, crs_label, parse_crs
 from siting.core.errors import CrsError, DataError, GeometryError, SitingError
 from siting.data.fields import normalize_kommunkod
 from siting.data.io import file_format
+from siting.data.io.raster import open_checked
 from siting.data.io.tabular import points_from_table, read_csv
 from siting.data.io.vector import gdal_path, list_layers, read_vector
 from siting.data.layers import DEFAULT_BUFFER_M, load_layerset
@@ -81,6 +82,9 @@ def register(subparsers: Any) -> None:
     check.add_argument("--json", dest="check_json", action="store_true",
                        help="print JSON instead of text")
     check.set_defaults(func=_run_check)
+    from siting.cli.sites_cmd import register_layers
+
+    register_layers(sub)
 
 
 # ---------------------------------------------------------------- listing
@@ -129,6 +133,10 @@ def _run_list(args: argparse.Namespace) -> int:
     for lid, item in summary.items():
         for note in item["notes"]:
             print(f"note: {lid}: {note}", file=sys.stderr)
+    for lid, files in ls.meta.get("missing_layers", {}).items():
+        print(f"missing: {lid}: {', '.join(files)} not in the data folders "
+              f"({', '.join(ls.meta.get('data_dirs', ()))}); give the folder with --data-dir",
+              file=sys.stderr)
     return 0
 
 
@@ -266,7 +274,7 @@ def _check_table(path: Path, layer: str | None) -> dict[str, Any]:
 
 def _check_raster(path: Path, crs: str | None) -> list[dict[str, Any]]:
     try:
-        with rasterio.open(path) as src:
+        with open_checked(path) as src:
             use = parse_crs(crs, str(path)) if crs else src.crs
             if use is None:
                 raise CrsError.single(

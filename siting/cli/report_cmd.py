@@ -19,10 +19,18 @@ never used unless ``--include-confidential`` is given.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
+from siting.cli._args import (
+    add_dataset_args,
+    add_sites_args,
+    load_profile_and_layers,
+    parse_weights,
+    sites_for,
+)
+from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import Problem, ScoringError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,11 +49,10 @@ def register(subparsers: Any) -> None:
                     "contributions, rank and rank acceptability, labour pool, schools and "
                     "housing in the catchment, lessons from the outcome log, sources.")
     _common(dossier)
+    add_sites_args(dossier)
     dossier.add_argument("--site", required=True, metavar="SITE_ID",
-                         help="the candidate site's id, e.g. NV-01")
-    dossier.add_argument("--db", default=None, metavar="URL|FILE",
-                         help="outcome log (SQLAlchemy URL or SQLite file); default "
-                              "$SITING_DB_URL or the user's store when it exists")
+                         help="the candidate site's id, e.g. NV-01 or 2482-O01, or 'best' for "
+                              "the best-ranked site")
     dossier.add_argument("--no-outcomes", action="store_true",
                          help="leave the outcome log out of the dossier")
     dossier.add_argument("--include-confidential", action="store_true",
@@ -69,6 +76,7 @@ def register(subparsers: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
+    add_workspace_args(p, toggle=True)
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3")
     p.add_argument("--lang", choices=("sv", "en"), default="sv",
@@ -94,16 +102,30 @@ def _evaluate(args: argparse.Namespace) -> tuple[SitingResult, LayerSet]:
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    own = ls.vector("sites")
-    if own is None or len(own) == 0:
-        from siting.compare import municipality_sites
+    own_sites, own_layers = workspace_content(args) if getattr(args, "sites", None) is None \
+        else ([], [])
+    if own_sites or own_layers:
+        from siting.scoring.workspace import evaluate_workspace, with_workspace_layers
 
-        sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
-        result = evaluate(sites, profile, ls, lang_default=args.lang,
-                          sites_source="municipality representative points", strict=args.strict)
+        base, _source = sites_for(args, profile, ls)  # the catalogue's or candidate areas
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, base_sites=base,
+                                    lang_default=args.lang, strict=args.strict)
+        ls = with_workspace_layers(ls, own_layers)
+    elif getattr(args, "func", None) is run_compare:
+        if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+            from siting.compare import municipality_sites
+
+            sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
+            result = evaluate(sites, profile, ls, lang_default=args.lang,
+                              sites_source="municipality representative points",
+                              strict=args.strict)
+        else:
+            result = evaluate(None, profile, ls, lang_default=args.lang, progress=True,
+                              strict=args.strict)
     else:
-        result = evaluate(None, profile, ls, lang_default=args.lang, progress=True,
-                          strict=args.strict)
+        sites, source = sites_for(args, profile, ls)
+        result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
+                          sites_source=source, strict=args.strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     return result, ls
@@ -120,6 +142,9 @@ def run_dossier(args: argparse.Namespace) -> int:
     if args.draws < 1:
         raise ScoringError.single("--draws", f"must be at least 1, got {args.draws}")
     result, ls = _evaluate(args)
+    if args.site.casefold() in {"best", "bäst"} and len(result.ranks):
+        args.site = str(result.site_ids.loc[result.ranks.idxmin()])
+        print(f"best-ranked site: {args.site}", file=sys.stderr)
     try:
         result.site_index(args.site)
     except ScoringError as exc:

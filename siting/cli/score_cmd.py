@@ -22,7 +22,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from siting.cli._args import add_dataset_args, load_profile_and_layers, parse_weights
+from siting.cli._args import (
+    add_dataset_args,
+    add_sites_args,
+    load_profile_and_layers,
+    parse_weights,
+    sites_for,
+)
+from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import ScoringError
 from siting.core.i18n import t
 
@@ -73,13 +80,8 @@ def register(subparsers: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_dataset_args(p)
-    p.add_argument("--sites", type=Path, default=None, metavar="FILE",
-                   help="candidate sites from a file (GeoPackage, GeoJSON, zipped shapefile, or "
-                        "CSV with x/y or lon/lat columns) instead of the catalogue's sites "
-                        "layer; needs a site_id field")
-    p.add_argument("--sites-crs", default=None, metavar="CRS",
-                   help="CRS of the --sites file, e.g. EPSG:3006 (overrides the file's own "
-                        "and the x/y -> EPSG:3006, lon/lat -> EPSG:4326 default of CSV files)")
+    add_workspace_args(p, toggle=True)
+    add_sites_args(p)
     p.add_argument("--weights", default=None, metavar="ID=W,...",
                    help="override soft-criterion weights, e.g. labour=0.4,grid=0.3 (others keep "
                         "the profile's weight; all are renormalised)")
@@ -89,20 +91,24 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _evaluate(args: argparse.Namespace) -> SitingResult:
     from siting.criteria.profiles import load_profile
-    from siting.data.sites import read_sites
     from siting.scoring.sites import evaluate
 
     # Check --weights against the profile before loading any data.
     profile = load_profile(args.profile)
     overrides = parse_weights(args.weights, [c.id for c in profile.soft]) if args.weights else {}
     profile, ls = load_profile_and_layers(args)
-    sites = None
-    source = ""
-    if args.sites is not None:
-        sites = read_sites(args.sites, crs=args.sites_crs)
-        source = str(args.sites.resolve())
-    result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
-                      sites_source=source, strict=getattr(args, "strict", False))
+    strict = getattr(args, "strict", False)
+    own_sites, own_layers = workspace_content(args) if args.sites is None else ([], [])
+    if own_sites or own_layers:
+        from siting.scoring.workspace import evaluate_workspace
+
+        base, _source = sites_for(args, profile, ls)  # the catalogue's or candidate areas
+        result = evaluate_workspace(profile, ls, own_sites, own_layers, base_sites=base,
+                                    lang_default=args.lang, progress=True, strict=strict)
+    else:
+        sites, source = sites_for(args, profile, ls)
+        result = evaluate(sites, profile, ls, lang_default=args.lang, progress=True,
+                          sites_source=source, strict=strict)
     if overrides:
         result = result.rerank({**dict(result.weights), **overrides})
     for text in result.not_evaluated_texts(args.lang):

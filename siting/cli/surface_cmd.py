@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from siting.cli._args import add_dataset_args, load_profile_and_layers
+from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import ScoringError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,6 +78,7 @@ def register(subparsers: Any) -> None:
                       help="report only these study municipalities (codes/names, default all)")
     comp.add_argument("--sites", type=Path, default=None, metavar="FILE",
                       help="candidate sites from a file instead of the catalogue's sites layer")
+    add_workspace_args(comp, toggle=True)
     comp.add_argument("--out", type=Path, required=True, metavar="FILE.csv",
                       help="CSV file to write")
     comp.set_defaults(func=run_compare)
@@ -150,6 +152,13 @@ def run_compare(args: argparse.Namespace) -> int:
         from siting.data.sites import read_sites
 
         sites = read_sites(args.sites)
+    else:
+        own_sites, own_layers = workspace_content(args)
+        if own_sites or own_layers:
+            from siting.scoring.workspace import with_workspace_layers, workspace_sites
+
+            ls = with_workspace_layers(ls, own_layers)
+            sites = workspace_sites(ls, own_sites)
     table = compare_region(profile, ls, args.municipalities, sites=sites,
                            resolution_m=args.resolution, progress=True,
                            strict=getattr(args, "strict", False))

@@ -67,7 +67,11 @@ __all__ = [
 ]
 
 #: Folder holding the profiles shipped with the project.
-PROFILE_DIR = Path(__file__).resolve().parents[2] / "criteria"
+_REPO_CRITERIA = Path(__file__).resolve().parents[2] / "criteria"
+#: ``criteria/`` in a checkout; in an installed package ``siting/data/shipped_criteria``
+#: (a symlink to ``criteria/`` in the repository, so the wheel carries the files).
+PROFILE_DIR = (_REPO_CRITERIA if _REPO_CRITERIA.is_dir()
+               else Path(__file__).resolve().parents[1] / "data" / "shipped_criteria")
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"profile", "metric", "hard", "soft", "ahp"}

@@ -1,1 +1,2 @@
-"""Data in: catalogues, readers, field mapping, layer loading, study areas and candidate sites."""
+"""Data in: catalogues, readers, field mapping, layer loading, study areas, candidate sites
+and the workspace's own sites and layers."""

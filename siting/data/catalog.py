@@ -27,6 +27,17 @@ A layer entry looks like::
     x = "lon"
     y = "lat"
 
+A layer may instead be *built* from several files when the catalogue is
+loaded: ``build = "grid_stations"`` with ``inputs = { svk = "svk_stations.csv",
+osm = "osm_grid_nodes.geojson" }`` (builders in :mod:`siting.data.derived`;
+absent inputs are named in the load notes). ``user_data = true`` marks a layer
+whose licence does not allow shipping its file: it is read from the user's data
+folder and listed as missing (``LayerSet.meta["missing_layers"]``) when absent.
+``[catalog] package_data = "sweden"`` adds the national base bundled in
+``siting/data/sweden`` to the folders files are looked up in
+(:meth:`Catalog.search_dirs`). ``[[layer.coverage]]`` tables declare for which
+features a layer is complete (read by the evaluator).
+
 Coverage: a layer that holds only some of the real features declares what it is
 complete for (every problem of these entries is listed on load)::
 
@@ -75,13 +86,20 @@ __all__ = [
     "resolve_catalog_path",
 ]
 
-#: Folder holding the catalogues shipped with the project.
-CATALOG_DIR = Path(__file__).resolve().parents[2] / "layers"
+#: Folder of the data bundled with the package (``[catalog] package_data`` names a subfolder).
+BUNDLE_ROOT = Path(__file__).resolve().parent
+
+#: Folder holding the catalogues shipped with the project: ``layers/`` in a checkout; in an
+#: installed package the copy under ``siting/data/shipped_layers`` (a symlink to ``layers/``
+#: in the repository, so the wheel carries the files).
+_REPO_LAYERS = Path(__file__).resolve().parents[2] / "layers"
+CATALOG_DIR = _REPO_LAYERS if _REPO_LAYERS.is_dir() else BUNDLE_ROOT / "shipped_layers"
 
 _LAYER_KEYS = {
     "id", "type", "theme", "kind", "title_sv", "title_en", "source", "layer", "crs",
     "attribution", "licence", "vintage", "fields", "units", "coords", "description",
-    "encoding", "defaults", "allow_missing", "coverage", "complete",
+    "encoding", "defaults", "allow_missing", "coverage", "complete", "build", "inputs",
+    "user_data",
 }
 _COVERAGE_KEYS = {"field", "op", "value", "note"}
 #: Operators of a ``[[layer.coverage]]`` condition.
@@ -163,6 +181,9 @@ class LayerSpec:
     allow_missing: tuple[str, ...] = ()
     complete: bool = True
     coverage: tuple[Coverage, ...] = ()
+    build: str | None = None
+    inputs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    user_data: bool = False
 
     def title(self, lang: str = "sv") -> str:
         """The layer title in ``lang`` ('sv' or 'en')."""
@@ -180,6 +201,33 @@ class Catalog:
     layers: tuple[LayerSpec, ...]
     description: str = ""
     default_data_dir: str | None = None
+    package_data: str | None = None
+
+    def search_dirs(self, data_dir: str | Path | None = None) -> tuple[Path, ...]:
+        """Folders a layer's files are looked up in, first hit wins.
+
+        ``data_dir`` (the user's folder) first, then the national base bundled
+        with the package (``[catalog] package_data``), then the catalogue's
+        default ``data_dir`` when it exists (the full evaluation pack in a
+        checkout).
+
+        Raises
+        ------
+        CatalogError
+            When there is no folder at all.
+        """
+        dirs: list[Path] = []
+        if data_dir is not None:
+            dirs.append(Path(data_dir))
+        if self.package_data:
+            dirs.append(BUNDLE_ROOT / self.package_data)
+        if self.default_data_dir is not None:
+            default = (self.path.parent / self.default_data_dir).resolve()
+            if data_dir is None and (default.is_dir() or not dirs):
+                dirs.append(default)
+        if not dirs:
+            return (self.resolve_data_dir(data_dir),)
+        return tuple(dirs)
 
     def title(self, lang: str = "sv") -> str:
         """The dataset's name in ``lang`` (what a user sees instead of the id)."""
@@ -304,6 +352,7 @@ def load_catalog(name_or_path: str | Path) -> Catalog:
         layers=tuple(specs),
         description=str(head.get("description", "")),
         default_data_dir=head.get("data_dir"),
+        package_data=head.get("package_data"),
     )
 
 
@@ -321,6 +370,8 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
     for key in sorted(set(entry) - _LAYER_KEYS):
         bad(key, "unknown key", f"remove it or use one of: {', '.join(sorted(_LAYER_KEYS))}")
     for key in _REQUIRED_LAYER_KEYS:
+        if key == "source" and entry.get("build"):
+            continue
         if key not in entry or entry[key] in ("", None):
             bad(key, "missing", "every layer needs " + ", ".join(_REQUIRED_LAYER_KEYS))
 
@@ -399,6 +450,16 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         bad("crs", "coordinate columns need a declared CRS",
             'add crs = "EPSG:4326" for lon/lat or crs = "EPSG:3006" for SWEREF 99 TM x/y')
 
+    inputs = entry.get("inputs", {})
+    if not isinstance(inputs, dict) or not all(isinstance(v, str) for v in inputs.values()):
+        bad("inputs", "must be a table of role = \"file\"",
+            'e.g. inputs = { svk = "svk_stations.csv", osm = "osm_grid_nodes.geojson" }')
+        inputs = {}
+    if entry.get("build") and not inputs:
+        bad("inputs", "a built layer needs its input files", "add inputs = { role = \"file\" }")
+    if not isinstance(entry.get("user_data", False), bool):
+        bad("user_data", "must be true or false")
+
     if len(problems) > n_before:
         return None
     return LayerSpec(
@@ -408,7 +469,7 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         kind=kind,
         title_sv=str(entry["title_sv"]),
         title_en=str(entry["title_en"]),
-        source=source,
+        source=source or " + ".join(str(v) for v in inputs.values()),
         attribution=str(entry["attribution"]),
         licence=str(entry["licence"]),
         vintage=vintage,  # type: ignore[arg-type]  # checked above
@@ -423,6 +484,9 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         allow_missing=tuple(allow_missing),
         complete=bool(complete),
         coverage=coverage,
+        build=entry.get("build") or None,
+        inputs=MappingProxyType(dict(inputs)),
+        user_data=bool(entry.get("user_data", False)),
     )
 
 

@@ -197,6 +197,27 @@ def _closest(name: str, columns: Sequence[str], lang: str = "en") -> str:
     return f"did you mean {' or '.join(repr(c) for c in close)}? "
 
 
+def suggest_field_map(columns: Sequence[str], layer_type: LayerType | str) -> dict[str, str]:
+    """canonical field -> the closest of ``columns`` (same name ignoring case, or a near name).
+
+    Examples
+    --------
+    >>> suggest_field_map(["Name", "available_capacity", "spanning"], "substations")
+    {'name': 'Name', 'available_capacity_mw': 'available_capacity'}
+    """
+    ltype = LAYER_TYPES[layer_type] if isinstance(layer_type, str) else layer_type
+    lowered = {c.casefold(): c for c in columns}
+    out: dict[str, str] = {}
+    for spec in ltype.fields:
+        if spec.name.casefold() in lowered:
+            out[spec.name] = lowered[spec.name.casefold()]
+            continue
+        close = difflib.get_close_matches(spec.name.casefold(), list(lowered), n=1, cutoff=0.6)
+        if close and lowered[close[0]] not in out.values():
+            out[spec.name] = lowered[close[0]]
+    return out
+
+
 def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
                  fields: Mapping[str, str] | None = None,
                  defaults: Mapping[str, Any] | None = None,

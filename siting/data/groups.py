@@ -101,16 +101,16 @@ def municipality_groups(catalog: Catalog, data_dir: str | Path | None,
     codes : iterable of str
         The dataset's kommunkoder.
     """
-    from siting.data.layers import read_layer
+    from siting.data.layers import missing_inputs, read_layer
 
     codes = list(codes)
-    folder = catalog.resolve_data_dir(None if data_dir is None else str(data_dir))
+    dirs = catalog.search_dirs(None if data_dir is None else Path(data_dir))
 
     def table(layer_type: str) -> pd.DataFrame | None:
         specs = catalog.of_type(layer_type)
-        if not specs:
-            return None
-        data = read_layer(specs[0], folder).data
+        if not specs or (specs[0].user_data and missing_inputs(specs[0], dirs)):
+            return None  # a user-data layer absent from the data folders names nothing
+        data = read_layer(specs[0], dirs).data
         if not isinstance(data, pd.DataFrame):  # a raster cannot name municipalities
             return None
         return pd.DataFrame(data.drop(columns="geometry", errors="ignore"))

@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -54,7 +55,9 @@ from siting.data.io.vector import gdal_path, read_vector
 from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, Region
 from siting.data.region import RegionSpec, resolve_region
 
-__all__ = ["DEFAULT_BUFFER_M", "load_layerset", "read_layer"]
+__all__ = ["DEFAULT_BUFFER_M", "load_layerset", "missing_inputs", "read_layer"]
+
+logger = logging.getLogger(__name__)
 
 #: Default neighbourhood buffer around the study area, metres.
 DEFAULT_BUFFER_M = 50_000.0
@@ -63,9 +66,28 @@ _RASTER_UNITS = {"slope": "percent", "land_cover": "class"}
 _RASTER_RESAMPLING = {"slope": "bilinear"}
 
 
-def _path(spec: LayerSpec, data_dir: Path) -> Path:
-    p = Path(spec.source)
-    return p if p.is_absolute() else data_dir / p
+def _find(name: str, dirs: tuple[Path, ...]) -> Path | None:
+    """The first existing ``dirs[i] / name`` (or ``name`` itself when absolute)."""
+    p = Path(name)
+    if p.is_absolute():
+        return p if p.exists() else None
+    for d in dirs:
+        if (d / p).exists():
+            return d / p
+    return None
+
+
+def _path(spec: LayerSpec, dirs: Path | tuple[Path, ...]) -> Path:
+    """The layer's file in the first data folder holding it (else where it was expected)."""
+    dirs = (dirs,) if isinstance(dirs, Path) else dirs
+    found = _find(spec.source, dirs)
+    return found if found is not None else dirs[0] / spec.source
+
+
+def missing_inputs(spec: LayerSpec, dirs: tuple[Path, ...]) -> tuple[str, ...]:
+    """The files of a layer (its source, or a built layer's inputs) found in no data folder."""
+    names = tuple(spec.inputs.values()) if spec.build else (spec.source,)
+    return tuple(n for n in names if _find(n, dirs) is None)
 
 
 def _text_columns(spec: LayerSpec) -> tuple[str, ...]:
@@ -107,12 +129,17 @@ def _cached(cache: dict[tuple[Any, ...], Any] | None, key: tuple[Any, ...],
 
 
 def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
-                       invalid: InvalidPolicy, cache: dict[tuple[Any, ...], Any] | None = None
+                       invalid: InvalidPolicy, cache: dict[tuple[Any, ...], Any] | None = None,
+                       built: tuple[gpd.GeoDataFrame, list[str]] | None = None
                        ) -> tuple[gpd.GeoDataFrame, int, int, str | None, list[str]]:
     notes: list[str] = []
     src = str(path)
     bbox = tuple(extent.bounds) if extent is not None else None
-    if file_format(path) == "csv":
+    if built is not None:
+        gdf, more = built
+        notes.extend(more)
+        n_read, source_crs, word = len(gdf), "EPSG:3006", "feature"
+    elif file_format(path) == "csv":
         if spec.coords is None:
             raise CatalogError.single(
                 src, f"layer '{spec.id}' is a {spec.kind} layer read from CSV but has no coords",
@@ -189,11 +216,33 @@ def _read_table(spec: LayerSpec, path: Path, cache: dict[tuple[Any, ...], Any] |
     return pd.DataFrame(out), notes
 
 
-def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
+def _build(spec: LayerSpec, dirs: tuple[Path, ...], extent: BaseGeometry | None
+           ) -> tuple[gpd.GeoDataFrame, list[str]] | None:
+    """Run a built layer's builder over its inputs found in the data folders."""
+    from siting.data.derived import build_layer
+
+    inputs = {role: _find(name, dirs) for role, name in spec.inputs.items()}
+    gdf, notes = build_layer(str(spec.build), inputs,
+                             bbox_3006=tuple(extent.bounds) if extent is not None else None,
+                             source=f"layer '{spec.id}'")
+    return None if gdf is None else (gdf, notes)
+
+
+def _load(spec: LayerSpec, data_dir: Path | tuple[Path, ...], *, invalid: InvalidPolicy,
           extent: BaseGeometry | None,
           cache: dict[tuple[Any, ...], Any] | None = None) -> LoadedLayer:
-    path = _path(spec, data_dir)
+    dirs = (data_dir,) if isinstance(data_dir, Path) else data_dir
+    path = _path(spec, dirs)
     src = str(path)
+    built = None
+    if spec.build:
+        built = _build(spec, dirs, extent)
+        if built is None:
+            raise DataError.single(f"layer '{spec.id}'", "none of its input files was found",
+                                   field="inputs",
+                                   hint="put the files in the data folder (--data-dir): "
+                                        + ", ".join(spec.inputs.values()))
+        src = f"{spec.source} ({', '.join(spec.inputs.values())})"
     if spec.kind == "table":
         df, notes = _read_table(spec, path, cache)
         return LoadedLayer(spec=spec, data=df,
@@ -208,8 +257,8 @@ def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
                          read.notes)
         return LoadedLayer(spec=spec, data=read.data, report=rep)
 
-    gdf, n_read, n_prefiltered, source_crs, notes = _read_vector_layer(spec, path, extent,
-                                                                        invalid, cache)
+    gdf, n_read, n_prefiltered, source_crs, notes = _read_vector_layer(
+        spec, path, extent, invalid, cache, built)
     if spec.type == "sites":
         gdf, more = _site_areas(gdf)
         notes.extend(more)
@@ -223,7 +272,8 @@ def _load(spec: LayerSpec, data_dir: Path, *, invalid: InvalidPolicy,
             notes.append(f"{outside} of {n_read} features lie outside the region extent "
                          "(study area + buffer) and were left out")
     return LoadedLayer(spec=spec, data=gdf,
-                       report=LoadReport(src, n_read, len(gdf), source_crs, tuple(notes)))
+                       report=LoadReport(src if built else str(path), n_read, len(gdf),
+                                         source_crs, tuple(notes)))
 
 
 def _site_areas(sites: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -282,7 +332,7 @@ def _sites_in_study_area(sites: gpd.GeoDataFrame, region: Region
     return sites.loc[inside], notes
 
 
-def read_layer(spec: LayerSpec, data_dir: str | Path, *,
+def read_layer(spec: LayerSpec, data_dir: str | Path | tuple[Path, ...], *,
                invalid: InvalidPolicy = "repair") -> LoadedLayer:
     """Read one catalogue layer whole: EPSG:3006, canonical fields, clean geometry.
 
@@ -290,8 +340,9 @@ def read_layer(spec: LayerSpec, data_dir: str | Path, *,
     ----------
     spec : LayerSpec
         The catalogue entry.
-    data_dir : str or Path
-        The folder the entry's ``source`` is relative to.
+    data_dir : str, Path or tuple of Path
+        The folder the entry's ``source`` is relative to, or the folders to look
+        in, first hit wins (:meth:`siting.data.catalog.Catalog.search_dirs`).
     invalid : {"repair", "reject"}
         What to do with invalid geometries.
 
@@ -304,7 +355,8 @@ def read_layer(spec: LayerSpec, data_dir: str | Path, *,
     DataError, CrsError, GeometryError, CatalogError
         With file, row/feature, field and the fix.
     """
-    return _load(spec, Path(data_dir), invalid=invalid, extent=None)
+    dirs = data_dir if isinstance(data_dir, tuple) else Path(data_dir)
+    return _load(spec, dirs, invalid=invalid, extent=None)
 
 
 def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = None,
@@ -344,7 +396,8 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
     """
     t0 = time.perf_counter()
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
-    ddir = cat.resolve_data_dir(data_dir)
+    dirs = cat.search_dirs(data_dir)
+    ddir = dirs[0]
     muni_specs = cat.of_type("municipalities")
     if not muni_specs:
         raise CatalogError.single(
@@ -361,7 +414,7 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
                                       field="layers",
                                       hint=f"use ids from: {', '.join(s.id for s in cat.layers)}")
     cache: dict[tuple[Any, ...], Any] = {}
-    muni = _load(muni_spec, ddir, invalid=invalid, extent=None, cache=cache)
+    muni = _load(muni_spec, dirs, invalid=invalid, extent=None, cache=cache)
     muni_gdf = muni.data
     assert isinstance(muni_gdf, gpd.GeoDataFrame)
     reg = region if isinstance(region, Region) else resolve_region(muni_gdf, region, buffer_m)
@@ -376,6 +429,7 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
     munis_near["in_study_area"] = munis_near["kommunkod"].isin(study).to_numpy()
     loaded: dict[str, LoadedLayer] = {}
     errors: list[SitingError] = []
+    missing: dict[str, tuple[str, ...]] = {}
     for spec in cat.layers:
         if spec is muni_spec:
             rep = muni.report
@@ -384,8 +438,12 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
             continue
         if wanted is not None and spec.id not in wanted:
             continue
+        absent = missing_inputs(spec, dirs)
+        if spec.user_data and (len(absent) == (len(spec.inputs) if spec.build else 1)):
+            missing[spec.id] = absent
+            continue
         try:
-            lyr = _load(spec, ddir, invalid=invalid, extent=extent, cache=cache)
+            lyr = _load(spec, dirs, invalid=invalid, extent=extent, cache=cache)
             if spec.type == "sites" and isinstance(lyr.data, gpd.GeoDataFrame):
                 sites, more = _complete_sites(lyr.data, muni_gdf)
                 sites, outside = _sites_in_study_area(sites, reg)
@@ -409,7 +467,12 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
         "region": reg.label,
         "invalid": invalid,
         "load_seconds": round(time.perf_counter() - t0, 3),
+        "missing_layers": MappingProxyType(missing),
+        "data_dirs": tuple(str(d) for d in dirs),
     }
+    if missing:
+        logger.info("layers missing (files not in %s): %s", ", ".join(map(str, dirs)),
+                    ", ".join(missing))
     return LayerSet(catalog=cat, region=reg, layers=MappingProxyType(loaded),
                     municipalities=munis_near, data_dir=str(ddir),
                     meta=MappingProxyType(meta))

@@ -185,6 +185,19 @@ class LayerSet:
         found = self.all_of_type(type_name)
         return found[0] if found else None
 
+    def source_of(self, type_name: str, field: str | None = None) -> LoadedLayer | None:
+        """The layer a value of ``field`` comes from: the first loaded layer of the type
+        holding that field with a value (catalogue order, as :meth:`table` merges), else
+        the first layer of the type."""
+        found = self.all_of_type(type_name)
+        if field is not None:
+            for lyr in found:
+                data = lyr.data
+                if (not isinstance(data, RasterData) and field in data.columns
+                        and data[field].notna().any()):
+                    return lyr
+        return found[0] if found else None
+
     def vector(self, type_name: str) -> gpd.GeoDataFrame | None:
         """The GeoDataFrame of a vector layer type (EPSG:3006), or None."""
         lyr = self.get(type_name)

@@ -6,7 +6,14 @@ A region is given as text so it fits a CLI flag, a URL or a form field:
 - a code (``"2580"``, also ``"180"`` or ``180`` for ``"0180"``) or a name
   (``"Luleå"``, ``"lulea"``, ``"Upplands Väsby kommun"``; case-insensitive);
 - a list of codes/names, or a comma-separated string of them;
-- ``"lan:25"`` (a county by its 2-digit code; ``län:25`` works too).
+- ``"lan:25"`` (a county by its 2-digit code; ``län:25`` works too);
+- ``"la:Skellefteå"``, ``"la:LA2258"`` or ``"lokal arbetsmarknad Skellefteå"`` (an SCB
+  local labour-market region by name or code, or the region a named municipality
+  belongs to: ``"la:Norsjö"`` is the Skellefteå region), where the municipalities
+  layer carries ``la_code``/``la_name``.
+
+:func:`study_area_choices` lists the municipalities, counties and local
+labour-market regions of a dataset for a picker.
 
 Examples
 --------
@@ -27,18 +34,21 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from siting.core.errors import Problem, RegionError
 from siting.data.fields import normalize_code, normalize_kommunkod
 from siting.data.layerset import Region
 
-__all__ = ["RegionSpec", "parse_region_spec", "resolve_region"]
+__all__ = ["RegionSpec", "parse_region_spec", "resolve_region", "study_area_choices"]
 
 #: What a region may be given as.
 RegionSpec = str | int | Sequence[str | int] | None
 
 _COUNTY = re.compile(r"^(?:lan|län|county)\s*[:=]\s*(\S+)$", re.IGNORECASE)
+_LA = re.compile(r"^(?:la\s*[:=]|lokal arbetsmarknad\s*[:=]?|local labour market\s*[:=]?)"
+                 r"\s*(.+)$", re.IGNORECASE)
 _SUFFIXES = (" kommun", " stad", " municipality")
 
 
@@ -120,7 +130,16 @@ def resolve_region(municipalities: gpd.GeoDataFrame, spec: RegionSpec = "all",
     is_all = not items
     chosen: list[int] = []
     problems: list[Problem] = []
+    las = _la_lookup(municipalities)
     for item in items:
+        la = _LA.match(item)
+        if la:
+            hits = _la_members(la.group(1), las, by_name, codes)
+            if hits is None:
+                problems.append(_la_problem(la.group(1), las, source))
+            else:
+                chosen.extend(hits)
+            continue
         county = _COUNTY.match(item)
         if county:
             lan = normalize_code(county.group(1), 2)
@@ -161,6 +180,90 @@ def resolve_region(municipalities: gpd.GeoDataFrame, spec: RegionSpec = "all",
     return Region(kommunkoder=tuple(codes[i] for i in chosen),
                   names=tuple(names[i] for i in chosen),
                   geometry=geometry, buffer_m=float(buffer_m), is_all=is_all)
+
+
+def _la_lookup(municipalities: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    """(la_code, la_name) per municipality row; empty when the layer has no LA columns."""
+    if "la_code" not in municipalities.columns:
+        return []
+    names = (municipalities["la_name"] if "la_name" in municipalities.columns
+             else municipalities["la_code"])
+    return [(str(c), str(n)) for c, n in zip(municipalities["la_code"], names, strict=True)]
+
+
+def _la_members(item: str, las: list[tuple[str, str]], by_name: dict[str, list[int]],
+                codes: list[str]) -> list[int] | None:
+    """Rows of the LA region named by code, name, or one of its municipalities (None: unknown)."""
+    if not las:
+        return None
+    key = _fold(item)
+    target = {c for c, n in las if _fold(c) == key or _fold(n) == key}
+    if not target:
+        code = normalize_kommunkod(item) if item.isdigit() else None
+        rows = ([codes.index(code)] if code in codes else
+                by_name.get(key) or by_name.get(_fold(_strip_suffix(item))) or [])
+        target = {las[i][0] for i in rows}
+    if len(target) != 1:
+        return None
+    return [i for i, (c, _) in enumerate(las) if c in target]
+
+
+def _la_problem(item: str, las: list[tuple[str, str]], source: str) -> Problem:
+    if not las:
+        return Problem(source, "", "", "this dataset has no local labour-market regions",
+                       "use municipalities, 'lan:NN' or 'all', or a catalogue whose "
+                       "municipalities layer has la_code and la_name")
+    names = sorted({n for _, n in las})
+    close = difflib.get_close_matches(_fold(item), [_fold(n) for n in names], n=3, cutoff=0.6)
+    hint = ", ".join(n for n in names if _fold(n) in close) or ", ".join(names[:8]) + " ..."
+    return Problem(source, "", "", f"unknown local labour-market region '{item}'",
+                   f"closest: {hint}")
+
+
+def study_area_choices(municipalities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Every study area a user can pick: municipalities, counties and LA regions.
+
+    Parameters
+    ----------
+    municipalities : GeoDataFrame
+        Canonical municipalities layer (``kommunkod``, ``name``; optionally
+        ``lanskod``/``lan`` and ``la_code``/``la_name``).
+
+    Returns
+    -------
+    DataFrame
+        ``kind`` ("kommun", "lan", "la"), ``code``, ``name``, ``spec`` (what to
+        pass as ``region``), ``n_kommuner``; sorted by kind then name.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> m = gpd.GeoDataFrame({"kommunkod": ["2482", "2417"], "name": ["Skellefteå", "Norsjö"],
+    ...                       "la_code": ["LA2258"] * 2, "la_name": ["Skellefteå"] * 2},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=3006)
+    >>> study_area_choices(m)[["kind", "spec", "n_kommuner"]].values.tolist()
+    [['kommun', '2417', 1], ['kommun', '2482', 1], ['la', 'la:LA2258', 2], ['lan', 'lan:24', 2]]
+    """
+    codes = [normalize_kommunkod(c) or str(c) for c in municipalities["kommunkod"]]
+    names = [str(n) for n in municipalities.get("name", pd.Series(codes))]
+    rows = [{"kind": "kommun", "code": c, "name": n, "spec": c, "n_kommuner": 1}
+            for c, n in zip(codes, names, strict=True)]
+    lan_codes = ([normalize_code(v, 2) or c[:2] for v, c in
+                  zip(municipalities["lanskod"], codes, strict=True)]
+                 if "lanskod" in municipalities.columns else [c[:2] for c in codes])
+    lan_names = ([str(v) for v in municipalities["lan"]] if "lan" in municipalities.columns
+                 else lan_codes)
+    for code in sorted(set(lan_codes)):
+        members = [i for i, lc in enumerate(lan_codes) if lc == code]
+        rows.append({"kind": "lan", "code": code, "name": lan_names[members[0]],
+                     "spec": f"lan:{code}", "n_kommuner": len(members)})
+    for code, name in sorted(set(_la_lookup(municipalities))):
+        n = sum(1 for c, _ in _la_lookup(municipalities) if c == code)
+        rows.append({"kind": "la", "code": code, "name": name, "spec": f"la:{code}",
+                     "n_kommuner": n})
+    out = pd.DataFrame(rows, columns=["kind", "code", "name", "spec", "n_kommuner"])
+    return out.sort_values(["kind", "name", "code"], kind="stable").reset_index(drop=True)
 
 
 def _suggest(item: str, codes: list[str], names: list[str]) -> str:

@@ -61,6 +61,11 @@ _ASSESSMENT = {
 }
 
 # vacancy %, planned dwellings per 1 000 residents
+#: FICTIONAL per-kommun statistics: rental share of households, post-secondary share
+#: (25-64), grade-9 upper-secondary eligibility %, median income (kSEK), tax rate %.
+_STATS = {"9901": (0.34, 0.42, 86.5, 295.0, 22.4), "9902": (0.27, 0.33, 82.0, 281.0, 22.9),
+          "9903": (0.19, 0.26, 78.5, 262.0, 23.3), "9904": (0.16, 0.24, 80.0, 255.0, 23.5),
+          "9801": (0.38, 0.47, 88.0, 305.0, 22.1)}
 _HOUSING = {"9901": (1.2, 22.0), "9902": (2.5, 14.0), "9903": (4.8, 6.0),
             "9904": (6.5, 3.0), "9801": (0.6, 28.0)}
 
@@ -93,7 +98,7 @@ def schools(world: World) -> gpd.GeoDataFrame:
 
 
 def municipality_stats(world: World) -> pd.DataFrame:
-    """Population, working-age population, land area and price area per municipality."""
+    """Population, working-age population, land area, price area and (fictional) statistics."""
     grid = world.population_grid
     pop = grid.groupby("kommunkod")["population"].sum()
     work = grid.groupby("kommunkod")["working_age_population"].sum()
@@ -104,7 +109,10 @@ def municipality_stats(world: World) -> pd.DataFrame:
                      "folkmangd": int(pop[spec.kommunkod]),
                      "befolkning_20_64": int(work[spec.kommunkod]),
                      "landareal_km2": round(geom.difference(lakes).area / 1e6, 1),
-                     "elomrade": spec.price_area})
+                     "elomrade": spec.price_area,
+                     **dict(zip(("andel_hyresratt", "andel_eftergymnasial",
+                                 "gymnasiebehorighet_pct", "medianinkomst_tkr",
+                                 "kommunalskatt_pct"), _STATS[spec.kommunkod], strict=True))})
     return pd.DataFrame(rows)
 
 

@@ -7,6 +7,7 @@ fly (``rasterio.vrt.WarpedVRT``) to EPSG:3006; nodata becomes ``nan``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -52,6 +53,65 @@ def _open_error(path: Path, exc: BaseException) -> DataError:
                 "exportera den igen")
 
 
+#: At most this many GeoTIFF blocks are checked for truncation (the last ones, written last).
+_MAX_BLOCKS_CHECKED = 20_000
+
+
+def _truncated(path: Path, detail: str) -> DataError:
+    return DataError.single(
+        str(path), f"the GeoTIFF is truncated or corrupt ({detail})",
+        hint="the file is incomplete (an interrupted download or copy?): download or export "
+             "it again",
+        message_sv=f"GeoTIFF-filen är avkortad eller trasig ({detail})",
+        hint_sv="filen är ofullständig (avbruten nedladdning eller kopiering?): ladda ner eller "
+                "exportera den igen")
+
+
+def open_checked(path: Path) -> Any:
+    """``rasterio.open`` a raster and refuse it when truncated (:func:`check_complete`).
+
+    A truncated header makes GDAL warn that the file is not georeferenced; that
+    warning is silenced here because the truncation itself is reported.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        src = rasterio.open(path)
+    try:
+        check_complete(src, path)
+    except DataError:
+        src.close()
+        raise
+    return src
+
+
+def check_complete(src: Any, path: Path) -> None:
+    """Refuse a GeoTIFF whose data blocks end beyond the end of the file (truncated).
+
+    Reads only the TIFF block index (``BLOCK_OFFSET_x_y`` / ``BLOCK_SIZE_x_y``), not
+    the pixels, so it is cheap even for national rasters.
+
+    Raises
+    ------
+    DataError
+        Naming the file.
+    """
+    if src.driver != "GTiff":
+        return
+    size = path.stat().st_size
+    blocks = [ij for ij, _ in src.block_windows(1)][-_MAX_BLOCKS_CHECKED:]
+    for bidx in range(1, src.count + 1):
+        for row, col in blocks:
+            off = src.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=bidx)
+            length = src.get_tag_item(f"BLOCK_SIZE_{col}_{row}", "TIFF", bidx=bidx)
+            if off is None or length is None:
+                raise _truncated(path, "its block index cannot be read")
+            if int(off) + int(length) > size:
+                raise _truncated(path, f"data block {row},{col} of band {bidx} ends at byte "
+                                       f"{int(off) + int(length)} but the file has {size} bytes")
+        if src.interleaving is not None and src.interleaving.name == "PIXEL":
+            break
+
+
 def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, float] | None = None,
                 declared_crs: Any = None, band: int = 1,
                 resampling: ResamplingName = "nearest", units: str = "") -> RasterRead:
@@ -92,7 +152,7 @@ def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, flo
             hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
     notes: list[str] = []
     try:
-        with rasterio.open(p) as src:
+        with open_checked(p) as src:
             crs = parse_crs(declared_crs, str(p)) if declared_crs is not None else src.crs
             if crs is None:
                 raise CrsError.single(

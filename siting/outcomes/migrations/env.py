@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from siting.outcomes import workspace_models  # noqa: F401 - registers the workspace tables
 from siting.outcomes.models import Base
 
 VERSION_TABLE = "siting_outcomes_alembic_version"

@@ -116,8 +116,11 @@ def plain_text(value: Any) -> str:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _spec_label(layerset: Any, type_name: str, lang: str) -> str:
-    lyr = layerset.get(type_name) if layerset is not None else None
+def _spec_label(layerset: Any, type_name: str, lang: str, field: str | None = None) -> str:
+    if layerset is None:
+        return ""
+    lyr = (layerset.source_of(type_name, field) if hasattr(layerset, "source_of")
+           else layerset.get(type_name))
     if lyr is None:
         return ""
     return f"{lyr.spec.title(lang)} ({lyr.spec.vintage.isoformat()})"
@@ -172,10 +175,10 @@ def fact_rows(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
     if stats.get("population") is not None and plain_text(stats.get("population")):
         facts.append(FactRow(tr("fact_population", lang),
                              value_text(float(stats["population"]), "", lang),
-                             _spec_label(layerset, "municipality_stats", lang)))
+                             _spec_label(layerset, "municipality_stats", lang, "population")))
     if plain_text(stats.get("price_area")):
         facts.append(FactRow(tr("fact_price_area", lang), str(stats["price_area"]),
-                             _spec_label(layerset, "municipality_stats", lang)))
+                             _spec_label(layerset, "municipality_stats", lang, "price_area")))
     skip = {"zoning", "owner", "price_area"}
     for spec in result.profile.metrics:
         if spec.id in skip or spec.id in result.missing_metrics:
@@ -184,7 +187,13 @@ def fact_rows(result: Any, idx: Any, layerset: Any, lang: str) -> list[FactRow]:
         if col not in result.table.columns or spec.kind == "site_area":
             continue
         layer_type = spec.layer_type
-        source = _spec_label(layerset, layer_type, lang) if layer_type else src_sites
+        field = spec.params.get("field") if spec.kind == "municipality_attribute" else None
+        source = (_spec_label(layerset, layer_type, lang, field) if layer_type
+                  else src_sites)
+        decided = result.table.at[idx, f"source_{spec.id}"] \
+            if f"source_{spec.id}" in result.table.columns else None
+        if isinstance(decided, str) and decided.strip():  # local evidence decided this value
+            source = decided
         facts.append(FactRow(spec.label(lang),
                              value_text(result.table.at[idx, col], spec.unit, lang,
                                         metric_id=spec.id), source))
