@@ -32,15 +32,7 @@ from siting.data.catalog import Catalog, LayerSpec
 from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 from siting.metrics import RoadGraphCache, compute_metric
 from siting.metrics.labour import build_road_graph, labour_pool
-from siting.metrics.surface_ops import (
-    Grid,
-    compute_tiled,
-    distance_surface,
-    labour_pool_surface,
-    overlap_surface,
-    raster_stat_surface,
-    sum_within_surface,
-)
+from siting.metrics.surface_ops import Grid
 
 CRS = "EPSG:3006"
 X0, Y0, SIDE = 700_000.0, 7_130_000.0, 150_000.0
@@ -224,26 +216,19 @@ def main() -> None:
     if args.no_surface:
         return
 
+    from siting.surface.evaluate import prepare_metrics
+
     grid = Grid.from_bounds((X0, Y0, X0 + SIDE, Y0 + SIDE), args.surface_res)
-    subs = ls.vector("substations")
-    print(f"surface ops on {grid.shape[0]} x {grid.shape[1]} cells "
-          f"({args.surface_res:g} m), 512-cell tiles:")
-    ops = [
-        ("distance to substations", lambda: compute_tiled(distance_surface, grid, subs)),
-        ("distance to major roads", lambda: compute_tiled(
-            distance_surface, grid, roads[roads["road_class"] <= 2])),
-        ("capacity within 10 km", lambda: compute_tiled(
-            sum_within_surface, grid, subs, "available_capacity_mw", 10_000.0)),
-        ("protected-area mask", lambda: compute_tiled(
-            overlap_surface, grid, ls.vector("protected_areas"))),
-        ("slope mean", lambda: compute_tiled(raster_stat_surface, grid, ls.raster("slope"),
-                                             "mean")),
-        ("labour pool 45 min (disk)", lambda: compute_tiled(
-            labour_pool_surface, grid, pop, travel_time_min=45)),
-    ]
-    for label, op in ops:
-        _, cpu_s, wall_s = _timed(op)
-        print(f"  {label:<48}{cpu_s:9.3f}{wall_s:9.3f}")
+    print(f"surface kernels on {grid.shape[0]} x {grid.shape[1]} cells "
+          f"({args.surface_res:g} m), one tile, per metric of the battery-plant profile:")
+    from siting.criteria.profiles import load_profile
+
+    profile = load_profile("battery_plant")
+    metrics, _, _, _ = prepare_metrics(profile, ls, grid.resolution_m, {})
+    labels = np.zeros(grid.shape, dtype=np.int64)
+    for mid, metric in metrics.items():
+        _, cpu_s, wall_s = _timed(lambda m=metric: m.compute(grid, labels))
+        print(f"  {mid:<48}{cpu_s:9.3f}{wall_s:9.3f}")
     print(_load())
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from siting.core.errors import ScoringError
 from siting.criteria.profiles import load_profile
 from siting.data.layers import load_layerset
 from siting.demo import STUDY_AREA
-from siting.surface.candidates import candidate_areas, split_components
+from siting.surface.candidates import candidate_areas
 from siting.surface.run import SurfaceResult
 
 
@@ -30,12 +30,17 @@ def _surface(score: np.ndarray, muni: np.ndarray, res: float = 100.0,
         min_area_ha=min_area_ha, cells_study={}, cells_passing={})
 
 
-def test_split_components_uses_8_connectivity_and_min_size() -> None:
+def test_candidate_areas_use_8_connectivity_and_min_size() -> None:
     s = np.full((5, 5), np.nan)
     s[0, 0] = s[1, 1] = s[2, 2] = 90  # diagonal chain: one group of 3
     s[4, 4] = 90                       # single cell: dropped with min 2
-    labels, n = split_components(s, threshold=50, min_cells=2)
-    assert n == 1 and (labels > 0).sum() == 3 and labels[4, 4] == 0
+    areas = candidate_areas(_surface(s, np.zeros((5, 5)), min_area_ha=2.0), threshold=50)
+    assert list(areas["n_cells"]) == [3]
+    for strip_rows in (1, 2):  # the chain crosses strip edges diagonally
+        split = candidate_areas(_surface(s, np.zeros((5, 5)), min_area_ha=2.0), threshold=50,
+                                strip_rows=strip_rows)
+        assert list(split["n_cells"]) == [3]
+        assert split.geometry.iloc[0].equals(areas.geometry.iloc[0])
 
 
 def test_candidate_areas_respect_min_area_threshold_and_borders() -> None:

@@ -21,7 +21,8 @@ from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, 
 from siting.metrics.surface_ops import Grid
 from siting.scoring.result import score_values
 from siting.surface.kernels import densify_vertices, disk_sum, seed_distance, segment_distance
-from siting.surface.run import NODATA, _aggregate, suitability_surface
+from siting.surface.run import NODATA, suitability_surface
+from siting.surface.tiles import aggregate
 
 CRS = "EPSG:3006"
 X0, Y0 = 760_000.0, 7_200_000.0
@@ -362,8 +363,11 @@ def test_aggregation_matches_the_site_scoring_core() -> None:
     w = np.array([0.4, 0.3, 0.2, 0.1])
     for method in ("weighted_sum", "cautious", "topsis"):
         acc = {"sumsq": (x * x).sum(axis=0), "max": x.max(axis=0), "min": x.min(axis=0)}
-        got = _aggregate(list(x.T), w, method, acc)
-        np.testing.assert_allclose(got, score_values(x, w, method), atol=1e-9)
+        ok = np.ones(x.shape[0], dtype=bool)
+        ok[::7] = False  # excluded cells are NaN, the others as the site scoring core
+        got = aggregate(list(x.T), ok, w, method, acc)
+        assert np.isnan(got[~ok]).all()
+        np.testing.assert_allclose(got[ok], score_values(x, w, method)[ok], atol=2e-5)
 
 
 def test_bad_resolution_is_refused() -> None:
@@ -435,18 +439,21 @@ def test_mixed_neighbourhood_matches_the_min_max_definition() -> None:
     np.testing.assert_array_equal(_mixed_neighbourhood(key, 1), want)
 
 
-def test_concurrent_tile_evaluation_gives_the_same_surface():
-    """workers=1 (one criterion after another) and workers=3 give identical arrays."""
+def test_dask_local_cluster_of_two_processes_gives_the_serial_surface():
+    """Tiles on a local Dask cluster (2 worker processes) equal the serial run exactly."""
     from siting.criteria.profiles import load_profile
     from siting.data.layers import load_layerset
-    from siting.surface.run import suitability_surface
 
     ls = load_layerset("demo", region="9901,9902")
     profile = load_profile("battery_plant")
-    one = suitability_surface(profile, ls, resolution_m=400, workers=1)
-    many = suitability_surface(profile, ls, resolution_m=400, workers=3)
+    kw = {"resolution_m": 400, "tile_px": 16, "grow_tiles": False}
+    one = suitability_surface(profile, ls, **kw)
+    many = suitability_surface(profile, ls, workers=2, **kw)
+    assert many.provenance["workers"] == 2
     np.testing.assert_array_equal(one.score, many.score)
+    np.testing.assert_array_equal(one.municipality, many.municipality)
     assert np.isfinite(one.score).any()
+    assert one.cells_passing == many.cells_passing
     assert one.excluded_share.keys() == many.excluded_share.keys()
     np.testing.assert_array_equal([one.excluded_share[k] for k in one.excluded_share],
                                   [many.excluded_share[k] for k in one.excluded_share])

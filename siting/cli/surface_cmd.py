@@ -7,10 +7,14 @@ Examples
     siting suitability --profile battery_plant --out battery.tif --areas areas.gpkg
     siting suitability --profile data_center --catalog sweden_open --region lan:25 \\
         --resolution 250 --out dc_norrbotten.tif
+    siting suitability --profile battery_plant --catalog sweden_open --region all \\
+        --resolution 10 --out se10.tif --areas se10.gpkg --scheduler tcp://head:8786
     siting compare --profile battery_plant --region 9901,9902,9903,9904 --out compare.csv
     siting compare --profile steelworks --catalog sweden_open --region lan:25 --out nb.csv
 
-Defaults: catalogue ``demo``; region = the demo study area (9901-9904) for the
+The surface is streamed to the GeoTIFF tile by tile (with a companion
+``*.municipality.tif``) and candidate areas are read back strip by strip, so
+memory stays bounded by the tile size. Defaults: catalogue ``demo``; region = the demo study area (9901-9904) for the
 demo catalogue, ``all`` otherwise. Errors exit with code 2 and a plain message.
 """
 
@@ -54,6 +58,12 @@ def register(subparsers: Any) -> None:
                            "suitable cells)")
     suit.add_argument("--min-area-ha", type=float, default=None,
                       help="minimum candidate area (default: the profile's min_area_ha)")
+    suit.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="compute tiles on a local Dask cluster of N worker processes "
+                           "(default: in this process)")
+    suit.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                      help="compute tiles on the Dask cluster at ADDRESS (tcp://host:8786; "
+                           "default: $SITING_DASK_SCHEDULER)")
     suit.set_defaults(func=run_suitability)
 
     comp = subparsers.add_parser(
@@ -96,7 +106,8 @@ def run_suitability(args: argparse.Namespace) -> int:
                                   hint="use .gpkg, .geojson or .csv")
     profile, ls = _load(args)
     surface = suitability_surface(profile, ls, resolution_m=args.resolution, tile_px=args.tile,
-                                  out_path=args.out, progress=True,
+                                  out_path=args.out, progress=True, in_memory=False,
+                                  workers=args.workers, scheduler=args.scheduler,
                                   strict=getattr(args, "strict", False))
     rows, cols = surface.shape
     print(f"{profile.name_en}: {rows} x {cols} cells of {surface.resolution_m:g} m, "

@@ -111,6 +111,11 @@ class Linear:
         xf = _as_float(x)
         return _finish((xf - self.x0) / (self.x1 - self.x0))
 
+    def expression(self, var: str) -> str:
+        """The same function as a ``numexpr`` expression of the variable ``var`` (fused overlays)."""
+        t = f"(({var} - {float(self.x0)!r}) / {float(self.x1 - self.x0)!r})"
+        return f"where({t} != {t}, 0.0, where({t} < 0.0, 0.0, where({t} > 1.0, 1.0, {t})))"
+
     def to_table(self) -> dict[str, Any]:
         """The TOML inline table this function was parsed from."""
         return {"kind": self.kind, "x0": self.x0, "x1": self.x1}
@@ -135,6 +140,11 @@ class Step:
         with np.errstate(invalid="ignore"):
             hit = xf >= self.threshold if self.above else xf <= self.threshold
         return np.where(np.isnan(xf), 0.0, hit.astype(float))
+
+    def expression(self, var: str) -> str:
+        """The same function as a ``numexpr`` expression of the variable ``var`` (fused overlays)."""
+        cmp = ">=" if self.above else "<="
+        return f"where({var} {cmp} {float(self.threshold)!r}, 1.0, 0.0)"
 
     def to_table(self) -> dict[str, Any]:
         """The TOML inline table."""

@@ -6,79 +6,252 @@ suitable cells), covering at least the profile's minimum area. Each becomes a
 polygon (EPSG:3006) with its area, mean and maximum score and the municipality
 holding most of its cells.
 
+The surface is read in strips of rows (from its arrays, or from the streamed
+GeoTIFFs), so memory is bounded by the strip, not the grid: each strip is
+labelled on its own, groups that touch across a strip edge are joined
+(a union of labels over the seam), and the areas' statistics and polygons are
+merged per joined group. The result does not depend on the strip height.
+
 Examples
 --------
 >>> import numpy as np
+>>> from affine import Affine
+>>> from siting.surface.run import SurfaceResult
 >>> s = np.full((4, 6), np.nan, dtype="float32")
 >>> s[0:2, 0:2] = 80; s[3, 3:6] = 60
->>> split_components(s, threshold=50, min_cells=3)[1]
-2
+>>> surf = SurfaceResult(s, Affine(100, 0, 0, 0, -100, 400), 100.0,
+...                      np.zeros((4, 6), dtype="int16"), ("9901",), ("A",), {}, {}, (),
+...                      3.0, {}, {})
+>>> list(candidate_areas(surf, threshold=50)["n_cells"])
+[4, 3]
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 import rasterio.features
+import rasterio.windows
 import shapely
 from affine import Affine
 from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from siting.core.errors import ScoringError
 from siting.core.gdal_lock import GDAL_LOCK
-from siting.surface.run import SurfaceResult
+from siting.surface.run import GDAL_CACHE_BYTES, NODATA, SurfaceResult
+from siting.surface.tiles import score_keys
 
-__all__ = ["candidate_areas", "split_components"]
+__all__ = ["STRIP_CELLS", "candidate_areas", "score_percentile"]
 
 _EIGHT = np.ones((3, 3), dtype=bool)
+#: Cells per strip read at a time (memory bound of candidate areas).
+STRIP_CELLS = 1 << 24
 
 
-def split_components(score: np.ndarray, *, threshold: float, min_cells: int,
-                     zones: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-    """Label 8-connected cells with ``score >= threshold``; drop groups under ``min_cells``.
+def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = False
+            ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+    """``(row0, score (NaN: not suitable), municipality index, unknown)`` strip by strip.
 
-    With ``zones`` (an integer zone per cell, -1 for none), cells of different
-    zones are never connected: groups stop at municipal borders.
-
-    Returns
-    -------
-    (ndarray of int32, int)
-        Labels 1..n (0: not part of a kept group) and n.
+    The unknown mask (verdict resting on unknown criteria) is read only when asked.
     """
-    with np.errstate(invalid="ignore"):
-        mask = np.isfinite(score) & (score >= threshold)
+    rows, cols = surface.shape
+    h = strip_rows or max(256, (STRIP_CELLS // max(cols, 1)) // 256 * 256)
+    if surface.score is not None and surface.municipality is not None:
+        for r0 in range(0, rows, h):
+            unk = None
+            if unknown:
+                unk = (surface.unknown[r0:r0 + h] if surface.unknown is not None
+                       else np.zeros(surface.score[r0:r0 + h].shape, dtype=bool))
+            yield r0, surface.score[r0:r0 + h], surface.municipality[r0:r0 + h], unk
+        return
+    if surface.path is None or surface.municipality_path is None:
+        raise ScoringError.single("surface", "the surface has neither arrays nor files",
+                                  hint="compute it with in_memory=True or an out_path")
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(surface.path) as src, \
+            rasterio.open(surface.municipality_path) as mun:
+        for r0 in range(0, rows, h):
+            win = rasterio.windows.Window(0, r0, cols, min(h, rows - r0))
+            score = src.read(1, window=win)
+            score[score == np.float32(NODATA)] = np.nan
+            unk = (src.read(2, window=win) == 1.0) if unknown and src.count >= 2 else \
+                (np.zeros(score.shape, dtype=bool) if unknown else None)
+            yield r0, score, mun.read(1, window=win), unk
+
+
+def score_percentile(surface: SurfaceResult, percentile: float,
+                     strip_rows: int | None = None) -> float:
+    """The ``percentile`` of the suitable cells' scores (linear interpolation), strip by strip.
+
+    Exact: a histogram of the upper 16 bits of each float32 score finds the
+    bins holding the order statistics needed, a second one of their lower 16
+    bits finds the values (the first comes with the surface when it was
+    computed; else a pass over the strips). 0.0 when no cell is suitable.
+    """
+    hist = surface.score_hist16
+    if hist is None:
+        hist = np.zeros(1 << 16, dtype=np.int64)
+        for _, score, _, _ in _strips(surface, strip_rows):
+            hist += np.bincount(score_keys(score[np.isfinite(score)]) >> 16, minlength=1 << 16)
+    n = int(hist.sum())
+    if n == 0:
+        return 0.0
+    pos = percentile / 100.0 * (n - 1)
+    lo = int(np.floor(pos))
+    ranks = sorted({lo, min(lo + 1, n - 1)})
+    cum = np.cumsum(hist)
+    bins = {k: int(np.searchsorted(cum, k, side="right")) for k in ranks}
+    low_hist = {b: np.zeros(1 << 16, dtype=np.int64) for b in set(bins.values())}
+    for _, score, _, _ in _strips(surface, strip_rows):
+        keys = score_keys(score[np.isfinite(score)])
+        for b, hb in low_hist.items():
+            hb += np.bincount(keys[(keys >> 16) == b] & 0xFFFF, minlength=1 << 16)
+    vals = {}
+    for k, b in bins.items():
+        before = int(cum[b - 1]) if b > 0 else 0
+        low = int(np.searchsorted(np.cumsum(low_hist[b]), k - before, side="right"))
+        vals[k] = float(np.array([(b << 16) | low], dtype=np.uint32).view(np.float32)[0])
+    a, b_ = vals[ranks[0]], vals[ranks[-1]]
+    t = pos - lo
+    return a + (b_ - a) * t if t < 0.5 else b_ - (b_ - a) * (1.0 - t)
+
+
+def _label(mask: np.ndarray, zones: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """8-connected labels 1..n of ``mask``; with ``zones`` groups never cross a zone border."""
     if zones is None:
         labels, n = ndimage.label(mask, structure=_EIGHT)
-    else:
-        labels = np.zeros(score.shape, dtype=np.int32)
-        n = 0
-        for z, box in enumerate(ndimage.find_objects(np.asarray(zones, dtype=np.int64) + 1)):
-            if box is None:
-                continue
-            sub, k = ndimage.label(mask[box] & (zones[box] == z), structure=_EIGHT)
-            hit = sub > 0
-            labels[box][hit] = sub[hit] + n
-            n += int(k)
-    if n == 0:
-        return labels.astype(np.int32), 0
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    keep = sizes >= max(1, int(min_cells))
-    keep[0] = False
-    new_id = np.zeros(n + 1, dtype=np.int32)
-    new_id[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
-    return new_id[labels], int(keep.sum())
+        return labels, int(n)
+    labels = np.zeros(mask.shape, dtype=np.int32)
+    n = 0
+    for z, box in enumerate(ndimage.find_objects(np.asarray(zones, dtype=np.int64) + 1)):
+        if box is None:
+            continue
+        sub, k = ndimage.label(mask[box] & (zones[box] == z), structure=_EIGHT)
+        hit = sub > 0
+        labels[box][hit] = sub[hit] + n
+        n += int(k)
+    return labels, n
+
+
+@dataclass
+class _Parts:
+    """Per strip label (global id): statistics, first cell, polygon pieces; seam edges."""
+
+    n_cells: list[np.ndarray] = field(default_factory=list)
+    total: list[np.ndarray] = field(default_factory=list)
+    unknown: list[np.ndarray] = field(default_factory=list)
+    top: list[np.ndarray] = field(default_factory=list)
+    first: list[np.ndarray] = field(default_factory=list)
+    muni: list[np.ndarray] = field(default_factory=list)  # (label, muni, count) rows
+    edges: list[np.ndarray] = field(default_factory=list)
+    pieces: list[tuple[int, shapely.Geometry]] = field(default_factory=list)
+    count: int = 0
+
+
+def _scan(surface: SurfaceResult, threshold: float, min_cells: int, by_municipality: bool,
+          strip_rows: int | None) -> _Parts:
+    parts = _Parts()
+    prev: tuple[np.ndarray, np.ndarray] | None = None  # last row's global labels and zones
+    for r0, score, muni, unk in _strips(surface, strip_rows, unknown=True):
+        with np.errstate(invalid="ignore"):
+            mask = np.isfinite(score) & (score >= threshold)
+        lab, n = _label(mask, muni if by_municipality else None)
+        glab = np.where(lab > 0, lab + parts.count, 0)
+        if prev is not None:
+            parts.edges.append(_seam(prev, glab[0], muni[0], by_municipality))
+        prev = (glab[-1], muni[-1])
+        if n:
+            _collect(parts, lab, n, score, muni, unk, r0, min_cells, surface.transform)
+        parts.count += n
+    return parts
+
+
+def _seam(prev: tuple[np.ndarray, np.ndarray], row: np.ndarray, zones: np.ndarray,
+          by_municipality: bool) -> np.ndarray:
+    """Pairs of labels 8-connected across a strip edge."""
+    above, z_above = prev
+    out = []
+    for dc in (-1, 0, 1):
+        a = above[max(0, -dc):len(above) - max(0, dc)]
+        b = row[max(0, dc):len(row) - max(0, -dc)]
+        hit = (a > 0) & (b > 0)
+        if by_municipality:
+            za = z_above[max(0, -dc):len(above) - max(0, dc)]
+            zb = zones[max(0, dc):len(row) - max(0, -dc)]
+            hit &= za == zb
+        out.append(np.column_stack([a[hit], b[hit]]))
+    return np.concatenate(out)
+
+
+def _collect(parts: _Parts, lab: np.ndarray, n: int, score: np.ndarray, muni: np.ndarray,
+             unknown: np.ndarray | None, r0: int, min_cells: int, transform: Affine) -> None:
+    """Statistics and polygon pieces of one strip's labels."""
+    sel = lab > 0
+    lv = lab[sel]
+    vals = score[sel].astype("float64")
+    size = np.bincount(lv, minlength=n + 1)[1:]
+    parts.n_cells.append(size)
+    parts.total.append(np.bincount(lv, weights=vals, minlength=n + 1)[1:])
+    unk = np.zeros(lv.shape) if unknown is None else unknown[sel].astype("float64")
+    parts.unknown.append(np.bincount(lv, weights=unk, minlength=n + 1)[1:])
+    top = np.full(n + 1, -np.inf)
+    np.maximum.at(top, lv, vals)
+    parts.top.append(top[1:])
+    flat = np.flatnonzero(sel)  # raster order
+    first_flat = np.full(n + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_flat, lv, flat)
+    cols = lab.shape[1]
+    first = np.column_stack([r0 + first_flat[1:] // cols, first_flat[1:] % cols])
+    parts.first.append(first)
+    parts.muni.append(_muni_counts(lv, muni[sel].astype(np.int64), n, size, parts.count))
+    # a label under the minimum size that touches neither strip edge cannot grow: no polygon
+    edge = np.zeros(n + 1, dtype=bool)
+    edge[lab[0]] = edge[lab[-1]] = True
+    wanted = (size >= min_cells) | edge[1:]
+    if not wanted.any():
+        return
+    keep = np.concatenate([[False], wanted])[lab]
+    t = transform @ Affine.translation(0, r0)
+    with GDAL_LOCK:
+        shapes = list(rasterio.features.shapes(lab, mask=keep, transform=t, connectivity=8))
+    parts.pieces.extend((int(v) + parts.count, shapely.geometry.shape(g)) for g, v in shapes)
+
+
+def _muni_counts(lv: np.ndarray, mv: np.ndarray, n: int, size: np.ndarray, offset: int
+                 ) -> np.ndarray:
+    """(global label, municipality, cells) rows; labels within one municipality take no sort."""
+    lo = np.full(n + 1, np.iinfo(np.int64).max)
+    hi = np.full(n + 1, -1, dtype=np.int64)
+    np.minimum.at(lo, lv, mv)
+    np.maximum.at(hi, lv, mv)
+    single = np.flatnonzero(lo[1:] == hi[1:]) + 1
+    rows = [np.column_stack([single + offset, lo[single], size[single - 1]])]
+    mixed = lo != hi
+    mixed[0] = False
+    if mixed.any():
+        pick = mixed[lv]
+        pair, cnt = np.unique(lv[pick].astype(np.int64) * 65_536 + (mv[pick] + 1),
+                              return_counts=True)
+        rows.append(np.column_stack([pair // 65_536 + offset, pair % 65_536 - 1, cnt]))
+    return np.concatenate(rows)
 
 
 def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
                     threshold: float | None = None, percentile: float = 50.0,
-                    max_areas: int | None = None, by_municipality: bool = False
-                    ) -> gpd.GeoDataFrame:
+                    max_areas: int | None = None, by_municipality: bool = False,
+                    strip_rows: int | None = None) -> gpd.GeoDataFrame:
     """Candidate areas of a surface, best first.
 
     Parameters
     ----------
     surface : SurfaceResult
+        In memory, or streamed to files (read strip by strip).
     min_area_ha : float, optional
         Minimum contiguous area; default the surface's ``min_area_ha`` (the
         profile's, raised by a site-area criterion).
@@ -90,6 +263,9 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
         Keep only the best ones.
     by_municipality : bool
         Split areas at municipal borders (each area then lies in one municipality).
+    strip_rows : int, optional
+        Rows read at a time (default: about :data:`STRIP_CELLS` cells); the
+        result does not depend on it.
 
     Returns
     -------
@@ -98,50 +274,18 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
         ``area_ha``, ``score_mean``, ``score_max``, ``n_cells``, ``kommunkod``,
         ``name``, ``unknown_share`` (share of its cells whose verdict rests on unknown
         hard criteria), ``status`` (``"unknown"`` when that share is above 0, else
-        ``"pass"``), geometry. Ranked by mean score, then size. Attributes
-        ``attrs["threshold"]`` and ``attrs["min_area_ha"]`` record the choices.
+        ``"pass"``), geometry. Ranked by mean score, then size, then the position of
+        the first cell (row, column). Attributes ``attrs["threshold"]`` and
+        ``attrs["min_area_ha"]`` record the choices.
     """
     if not 0 <= percentile <= 100:
         raise ScoringError.single("percentile", f"must be within 0..100, got {percentile}")
-    score = surface.score
-    suitable = np.isfinite(score)
     min_ha = float(surface.min_area_ha if min_area_ha is None else min_area_ha)
     if threshold is None:
-        threshold = float(np.percentile(score[suitable], percentile)) if suitable.any() else 0.0
+        threshold = score_percentile(surface, percentile, strip_rows)
     min_cells = max(1, int(np.ceil(min_ha / surface.cell_area_ha - 1e-9)))
-    labels, n = split_components(score, threshold=float(threshold), min_cells=min_cells,
-                                 zones=surface.municipality if by_municipality else None)
-    cols = ["area_id", "rank", "area_ha", "score_mean", "score_max", "n_cells", "kommunkod",
-            "name", "unknown_share", "status"]
-    if n == 0:
-        out = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=surface.crs)
-        out.attrs.update(threshold=float(threshold), min_area_ha=min_ha)
-        return out
-    flat = labels.ravel()
-    sel = flat > 0
-    lab = flat[sel]
-    vals = score.ravel()[sel].astype("float64")
-    n_cells = np.bincount(lab, minlength=n + 1)[1:]
-    mean = np.bincount(lab, weights=vals, minlength=n + 1)[1:] / n_cells
-    mx = np.full(n + 1, -np.inf)
-    np.maximum.at(mx, lab, vals)
-    muni = surface.municipality.ravel()[sel].astype(np.int64)
-    n_muni = max(1, len(surface.kommunkoder))
-    pair = np.bincount(lab * (n_muni + 1) + (muni + 1), minlength=(n + 1) * (n_muni + 1))
-    majority = pair.reshape(n + 1, n_muni + 1)[1:, 1:].argmax(axis=1)
-    geoms = _polygons(labels, n, surface.transform)
-    codes = np.asarray(surface.kommunkoder, dtype=object)
-    names = np.asarray(surface.names, dtype=object)
-    unk = (surface.unknown.ravel()[sel].astype("float64") if surface.unknown is not None
-           else np.zeros(lab.shape))
-    unknown_share = np.bincount(lab, weights=unk, minlength=n + 1)[1:] / n_cells
-    frame = pd.DataFrame({
-        "area_ha": n_cells * surface.cell_area_ha, "score_mean": mean, "score_max": mx[1:],
-        "n_cells": n_cells, "kommunkod": codes[majority] if codes.size else "",
-        "name": names[majority] if names.size else "", "unknown_share": unknown_share,
-        "status": np.where(unknown_share > 0, "unknown", "pass")})
-    gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=surface.crs)
-    gdf = gdf.sort_values(["score_mean", "area_ha"], ascending=False, kind="stable")
+    parts = _scan(surface, float(threshold), min_cells, by_municipality, strip_rows)
+    gdf = _merge(parts, surface, min_cells)
     if max_areas is not None:
         gdf = gdf.head(int(max_areas))
     gdf = gdf.reset_index(drop=True)
@@ -154,17 +298,66 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
     return gdf
 
 
-def _polygons(labels: np.ndarray, n: int, transform: Affine) -> list[shapely.Geometry]:
-    """One (multi)polygon per label, traced within each component's bounding box."""
-    out: list[shapely.Geometry] = []
-    for i, box in enumerate(ndimage.find_objects(labels, max_label=n), start=1):
-        if box is None:
-            out.append(shapely.Polygon())
-            continue
-        sub = (labels[box] == i).astype("uint8")
-        t = transform @ Affine.translation(box[1].start, box[0].start)
-        with GDAL_LOCK:
-            parts = [shapely.geometry.shape(g) for g, v in rasterio.features.shapes(
-                sub, mask=sub.astype(bool), transform=t, connectivity=8) if v == 1]
-        out.append(parts[0] if len(parts) == 1 else shapely.union_all(parts))
+def _merge(parts: _Parts, surface: SurfaceResult, min_cells: int) -> gpd.GeoDataFrame:
+    """Join labels connected across strips; statistics and polygons per joined group."""
+    cols = ["area_ha", "score_mean", "score_max", "n_cells", "kommunkod", "name",
+            "unknown_share", "status"]
+    n = parts.count
+    if n == 0:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=surface.crs)
+    edges = np.concatenate(parts.edges) if parts.edges else np.zeros((0, 2), dtype=np.int64)
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0] - 1, edges[:, 1] - 1)), shape=(n, n))
+    _, root = connected_components(graph, directed=False)
+    n_roots = int(root.max()) + 1
+    size = np.bincount(root, weights=np.concatenate(parts.n_cells), minlength=n_roots)
+    total = np.bincount(root, weights=np.concatenate(parts.total), minlength=n_roots)
+    n_unknown = np.bincount(root, weights=np.concatenate(parts.unknown), minlength=n_roots)
+    top = np.full(n_roots, -np.inf)
+    np.maximum.at(top, root, np.concatenate(parts.top))
+    first = np.concatenate(parts.first)
+    order = np.lexsort((first[:, 1], first[:, 0]))
+    first_of = np.full((n_roots, 2), -1, dtype=np.int64)
+    seen = np.zeros(n_roots, dtype=bool)
+    for i in order:  # first cell of each group in raster order
+        if not seen[root[i]]:
+            seen[root[i]] = True
+            first_of[root[i]] = first[i]
+    trip = np.concatenate(parts.muni)
+    majority = _majority(root[trip[:, 0] - 1], trip[:, 1], trip[:, 2], n_roots)
+    kept = np.flatnonzero(size >= min_cells)
+    pieces: dict[int, list[shapely.Geometry]] = {}
+    for lab, geom in parts.pieces:
+        r = int(root[lab - 1])
+        if size[r] >= min_cells:
+            pieces.setdefault(r, []).append(geom)
+    geoms = [shapely.make_valid(shapely.union_all(pieces[int(r)])) for r in kept]  # any strips
+    codes = np.asarray(surface.kommunkoder, dtype=object)
+    names = np.asarray(surface.names, dtype=object)
+    maj = majority[kept]
+    frame = pd.DataFrame({
+        "area_ha": size[kept] * surface.cell_area_ha, "score_mean": total[kept] / size[kept],
+        "score_max": top[kept], "n_cells": size[kept].astype(np.int64),
+        "kommunkod": codes[np.maximum(maj, 0)] if codes.size else "",
+        "name": names[np.maximum(maj, 0)] if names.size else "",
+        "unknown_share": n_unknown[kept] / size[kept],
+        "status": np.where(n_unknown[kept] > 0, "unknown", "pass"),
+        "_r": first_of[kept, 0], "_c": first_of[kept, 1]})
+    gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=surface.crs)
+    gdf = gdf.sort_values(["score_mean", "area_ha", "_r", "_c"],
+                          ascending=[False, False, True, True], kind="stable")
+    return gdf.drop(columns=["_r", "_c"])
+
+
+def _majority(group: np.ndarray, muni: np.ndarray, count: np.ndarray, n: int) -> np.ndarray:
+    """Per group the municipality holding most cells (ties: the lower index; -1 none)."""
+    key = group * 65_536 + (muni + 1)
+    uniq, inv = np.unique(key, return_inverse=True)
+    summed = np.bincount(inv, weights=count)
+    g, m = uniq // 65_536, uniq % 65_536 - 1
+    order = np.lexsort((m, -summed, g))
+    out = np.full(n, -1, dtype=np.int64)
+    g_sorted = g[order]
+    firsts = np.ones(order.size, dtype=bool)
+    firsts[1:] = g_sorted[1:] != g_sorted[:-1]
+    out[g_sorted[firsts]] = m[order][firsts]
     return out

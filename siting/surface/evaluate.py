@@ -2,7 +2,7 @@
 
 :func:`prepare_metrics` reads and filters each layer once (by canonical type,
 like :func:`siting.metrics.compute_metric`); :func:`evaluate_metric` computes
-a metric on one tile; :func:`hard_fails` and :func:`soft_values` apply the
+a metric on one tile; :func:`hard_status` and :func:`soft_values` apply the
 profile's criteria with the same semantics as :mod:`siting.scoring.sites` (a NaN
 metric fails no hard criterion but is *not evaluated*; a NaN soft value is 0).
 
@@ -42,6 +42,7 @@ __all__ = [
     "Indexed",
     "PreparedMetric",
     "evaluate_metric",
+    "exact_bands",
     "hard_status",
     "prepare_metrics",
     "relevance_caps",
@@ -108,10 +109,53 @@ def relevance_caps(profile: Profile) -> dict[str, float]:
     return caps
 
 
+def exact_bands(profile: Profile) -> dict[str, list[tuple[float, float]] | None]:
+    """Per metric id: the value intervals where some criterion's result depends on the value.
+
+    A hard threshold ``t`` gives ``(t, t)``; a value function its sloped band
+    (``(min(x0, x1), max(x0, x1))`` for linear, the breakpoints' span for
+    piecewise, ``ideal +- zero_at`` for ideal, the threshold for a step).
+    Outside every interval each criterion is constant on either side, so a
+    distance known to within a cell there needs no exact re-check. None: some
+    criterion is not of these forms (a text or set threshold, categories), so
+    the value matters everywhere.
+    """
+    bands: dict[str, list[tuple[float, float]] | None] = {}
+
+    def add(mid: str, band: tuple[float, float] | None) -> None:
+        if band is None or not all(np.isfinite(band)):
+            bands[mid] = None
+        elif bands.setdefault(mid, []) is not None:
+            bands[mid].append((float(min(band)), float(max(band))))  # type: ignore[union-attr]
+
+    for h in profile.hard:
+        thr = h.threshold
+        for t in thr if isinstance(thr, tuple) else (thr,):
+            numeric = isinstance(t, int | float) and not isinstance(t, bool)
+            add(h.metric, (float(t), float(t)) if numeric else None)
+    for c in profile.soft:
+        fn = c.value_fn
+        if isinstance(fn, Linear):
+            add(c.metric, (fn.x0, fn.x1))
+        elif isinstance(fn, Step):
+            add(c.metric, (fn.threshold, fn.threshold))
+        elif isinstance(fn, Piecewise):
+            add(c.metric, (fn.points[0][0], fn.points[-1][0]))
+        elif isinstance(fn, Ideal):
+            add(c.metric, (fn.ideal - fn.zero_at, fn.ideal + fn.zero_at))
+        else:
+            add(c.metric, None)
+    return bands
+
+
 def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
-                    caps: Mapping[str, float]
+                    caps: Mapping[str, float], *, refine_where_needed: bool = True
                     ) -> tuple[dict[str, PreparedMetric], dict[str, str], list[str], float]:
     """Prepare every metric some criterion uses.
+
+    With ``refine_where_needed`` distances are re-checked exactly only where a
+    criterion's result can depend on it (:func:`exact_bands`); False re-checks
+    every cell (same verdicts and values, more work).
 
     Returns
     -------
@@ -124,6 +168,7 @@ def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
     why: dict[str, str] = {}
     notes: list[str] = []
     min_area = float(profile.min_area_ha)
+    bands = exact_bands(profile)
     for spec in profile.metrics:
         if spec.id not in used:
             continue
@@ -137,7 +182,9 @@ def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
                            "(skipped on the surface)"
             continue
         fn, note, missing, halo = _prepare_one(spec.id, spec.kind, params, layerset,
-                                               resolution_m, caps.get(spec.id))
+                                               resolution_m, caps.get(spec.id),
+                                               bands.get(spec.id) if refine_where_needed
+                                               else None)
         if missing:
             why[spec.id] = missing
             continue
@@ -159,7 +206,8 @@ def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
 
 
 def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet, res: float,
-                 cap: float | None) -> tuple[Callable[..., Any] | None, str, str, float]:
+                 cap: float | None, bands: list[tuple[float, float]] | None
+                 ) -> tuple[Callable[..., Any] | None, str, str, float]:
     if kind == "labour_pool":
         pop = layerset.vector("population_grid")
         if pop is None:
@@ -234,8 +282,8 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet
             if geoms_ok.size == 0:  # nothing within reach: farther than any threshold
                 return np.full(tile.shape, np.float32(halo), dtype="float32")
             d, _ = seed_distance(xy, tile, halo_m=halo, owner=owner, segments=segs,
-                                 segment_id=seg_id,
-                                 interior=polys.interior(tile))
+                                 segment_id=seg_id, interior=polys.interior(tile),
+                                 exact_bands=bands, nearest=False)
             # beyond the halo every criterion is constant: any value above the cap will do
             return np.where(np.isinf(d), np.float32(halo), d).astype("float32")
         return dist_fn, "", "", halo

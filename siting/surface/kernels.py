@@ -31,7 +31,10 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
+from typing import Any
 
+import numexpr as ne
 import numpy as np
 import rasterio.features
 import shapely
@@ -41,7 +44,8 @@ from scipy import ndimage
 from siting.core.gdal_lock import GDAL_LOCK
 from siting.metrics.surface_ops import Grid
 
-__all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "polygon_interior",
+__all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "near_bands",
+           "polygon_interior",
            "seed_distance", "segment_distance"]
 
 #: Neighbourhood (cells) in which seed-region borders are re-checked exactly: points,
@@ -136,8 +140,9 @@ def polygon_interior(geoms: np.ndarray, grid: Grid) -> np.ndarray:
 
 def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
                   interior: np.ndarray | None = None, owner: np.ndarray | None = None,
-                  segments: np.ndarray | None = None, segment_id: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  segments: np.ndarray | None = None, segment_id: np.ndarray | None = None,
+                  exact_bands: Sequence[tuple[float, float]] | None = None,
+                  nearest: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Distance from every cell centre of ``grid`` to the nearest of the points ``xy``.
 
     Parameters
@@ -160,6 +165,16 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     segment_id : ndarray of int, optional
         The segment's number per vertex: cells whose neighbours' seeds lie on the
         same segment need no re-check.
+    exact_bands : sequence of (lo_m, hi_m), optional
+        Distance intervals where a result depends on the exact distance (a hard
+        threshold ``(t, t)``, a value function's sloped band). The exact re-check
+        is then made only for cells whose distance may lie in one of them;
+        elsewhere the distance is the one to the transform's seed cell centre,
+        off by at most the seeds' offset from their cells' centres (a few
+        centimetres to a cell), which changes no verdict and no value. None:
+        exact everywhere.
+    nearest : bool
+        Also return the nearest feature (False: the second array is all -1).
 
     Returns
     -------
@@ -170,7 +185,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     res = big.resolution_m
     rows, cols = big.shape
     dist = np.full(grid.shape, np.inf, dtype="float32")
-    nearest = np.full(grid.shape, -1, dtype=np.int64)
+    near = np.full(grid.shape if nearest else (1, 1), -1, dtype=np.int64)
     owner = np.arange(xy.shape[0]) if owner is None else owner
     if xy.shape[0]:
         c = np.floor((xy[:, 0] - big.transform.c) / res).astype(np.int64)
@@ -180,6 +195,7 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             segs = (np.column_stack([xy, xy]) if segments is None else segments)[ok]
             segs = segs[:, :2] if segments is None else segs
             key = (np.arange(xy.shape[0]) if segment_id is None else segment_id)[ok]
+            key = key.astype(np.int32)  # half the memory of the neighbourhood checks
             r, c, pts, own = r[ok], c[ok], xy[ok], owner[ok]
             # crop the window to the tile (plus the re-check margin) and the seeds: sides of
             # the halo without seeds need no distance transform
@@ -197,6 +213,8 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             cx = big.transform.c + (c + 0.5) * res
             cy = big.transform.f - (r + 0.5) * res
             off = (pts[:, 0] - cx) ** 2 + (pts[:, 1] - cy) ** 2
+            # how far a seed may sit from its cell's centre bounds the transform's error
+            slack = 2.0 * math.sqrt(float(off.max())) + (0.0 if segments is None else res / 4.0)
             order = np.lexsort((off, flat))
             first = np.ones(order.size, dtype=bool)
             first[1:] = flat[order][1:] != flat[order][:-1]
@@ -206,16 +224,126 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             free = (seed_of < 0).reshape(rows, cols)
             idx = ndimage.distance_transform_edt(free, return_distances=False,
                                                  return_indices=True)
-            s, d = _refined_nearest(idx, seed_of, segs, key, grid, (k - r0, k - c0), cols,
-                                    points=segments is None, reach=m)
+            kr, kc = k - r0, k - c0
+            if exact_bands is not None or slack == 0.0:
+                d = _centre_distance(idx, grid, (kr, kc))
+                s, d = _band_refined(d, idx, seed_of, segs, key, grid, (kr, kc), cols,
+                                     points=segments is None, reach=m, bands=exact_bands,
+                                     slack_m=slack, need_seed=nearest)
+            else:
+                s, d = _refined_nearest(idx, seed_of, segs, key, grid, (kr, kc), cols,
+                                        points=segments is None, reach=m)
             del idx
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
             dist[:] = np.where(beyond, np.inf, d)
-            nearest[:] = np.where(beyond, -1, own[s])
+            if s is not None:
+                near[:] = np.where(beyond, -1, own[s])
     if interior is not None and interior.any():
         dist[interior] = 0.0
-    return dist, nearest
+    return dist, near
+
+
+def _centre_distance(idx: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
+    """Distance (m, float32) from each tile cell's centre to its seed cell's centre (one pass)."""
+    rows, cols = grid.shape
+    kr, kc = offset
+    out = np.empty(grid.shape, dtype="float32")
+    ne.evaluate("res * sqrt(((ir - r) * 1.0) ** 2 + ((ic - c) * 1.0) ** 2)", local_dict={
+        "ir": idx[0, kr:kr + rows, kc:kc + cols], "ic": idx[1, kr:kr + rows, kc:kc + cols],
+        "r": np.arange(kr, kr + rows, dtype=np.int32)[:, None],
+        "c": np.arange(kc, kc + cols, dtype=np.int32)[None, :],
+        "res": np.float64(grid.resolution_m)}, out=out, casting="same_kind")
+    return out
+
+
+def _local_seeds(segs: np.ndarray, grid: Grid, points: bool) -> tuple[np.ndarray, ...]:
+    """Seed coordinates local to the tile's top-left corner (float32 keeps centimetres)."""
+    x0, y0 = grid.transform.c, grid.transform.f
+    local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
+    return tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
+
+
+def _seed_dist(ends: tuple[np.ndarray, ...], qx: np.ndarray, qy: np.ndarray,
+               seeds: np.ndarray) -> np.ndarray:
+    """Exact distance from local points to the seeds' vertex (points) or segment (lines)."""
+    if len(ends) == 2:
+        return np.hypot(qx - ends[0][seeds], qy - ends[1][seeds])
+    return _segment_distance(qx, qy, *(e[seeds] for e in ends))
+
+
+def _centres_local(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    res = grid.resolution_m
+    rows, cols = grid.shape
+    return (((np.arange(cols) + 0.5) * res).astype("float32"),
+            (-(np.arange(rows) + 0.5) * res).astype("float32"))
+
+
+def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, segs: np.ndarray,
+                  key: np.ndarray, grid: Grid, offset: tuple[int, int], cols: int, *,
+                  points: bool, reach: int, bands: Sequence[tuple[float, float]] | None,
+                  slack_m: float, need_seed: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """The transform's distances ``d``, made exact only where a result can depend on them.
+
+    ``d`` is the distance to the nearest seed cell's centre; ``slack_m`` bounds
+    how far that is from the exact distance (twice the largest offset of a
+    seed from its cell's centre, plus the vertex spacing for lines). Cells
+    farther than the slack from every band keep it (no verdict or value can
+    change there); the others are measured exactly against their seed and,
+    where the neighbourhood holds other segments, those seeds too. A slack of
+    0 (points at cell centres) needs no exact measure at all.
+    """
+    rows, cols_t = grid.shape
+    kr, kc = offset
+    tile = (slice(kr, kr + rows), slice(kc, kc + cols_t))
+
+    def seed_at(r: Any, c: Any) -> np.ndarray:  # the transform's seed of window cells
+        assert idx is not None
+        return seed_of[idx[0, r, c] * np.int32(cols) + idx[1, r, c]]
+
+    if slack_m == 0.0 or bands is None:
+        return (seed_at(*tile) if need_seed else None), d
+    band = near_bands(d, bands, slack_m + 0.05)  # float32 coordinates: some centimetres more
+    if not band.any():
+        return (seed_at(*tile) if need_seed else None), d
+    m = min(reach, kr, kc)
+    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
+    s = sbig[m:m + rows, m:m + cols_t]
+    ends = _local_seeds(segs, grid, points)
+    x1, y1 = _centres_local(grid)
+    for rr, cc in _cells_by_rows(band):  # exact distance to the cell's own seed
+        d[rr, cc] = _seed_dist(ends, x1[cc], y1[rr], s[rr, cc])
+    # ... and to the seeds around it where those belong to another segment
+    band &= _mixed_neighbourhood(sbig if points else key[sbig], m)[m:m + rows, m:m + cols_t]
+    _recheck(d, s, sbig, band, ends, x1, y1, m)
+    return (s.copy() if need_seed else None), d
+
+
+def _recheck(d: np.ndarray, s: np.ndarray, sbig: np.ndarray, where: np.ndarray,
+             ends: tuple[np.ndarray, ...], x1: np.ndarray, y1: np.ndarray, m: int) -> None:
+    """Where ``where``, compare the exact distances to every seed of the neighbourhood (in place)."""
+    for rr, cc in _cells_by_rows(where):
+        qx, qy = x1[cc], y1[rr]
+        best_d, best_s = d[rr, cc], s[rr, cc]
+        for dr in range(-m, m + 1):
+            for dc in range(-m, m + 1):
+                if dr or dc:
+                    cand = sbig[m + dr + rr, m + dc + cc]
+                    dd = _seed_dist(ends, qx, qy, cand)
+                    better = dd < best_d
+                    best_d = np.where(better, dd, best_d)
+                    best_s = np.where(better, cand, best_s)
+        d[rr, cc] = best_d
+        s[rr, cc] = best_s
+
+
+def _cells_by_rows(mask: np.ndarray, block_rows: int = 256
+                   ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Row and column indices of the True cells, a block of rows at a time (bounded memory)."""
+    for r0 in range(0, mask.shape[0], block_rows):
+        rr, cc = np.nonzero(mask[r0:r0 + block_rows])
+        if rr.size:
+            yield rr + r0, cc
 
 
 def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key: np.ndarray,
@@ -232,40 +360,27 @@ def _refined_nearest(idx: np.ndarray, seed_of: np.ndarray, segs: np.ndarray, key
     rows, cols_t = grid.shape
     kr, kc = offset
     m = min(reach, kr, kc)
+    ends = _local_seeds(segs, grid, points)
+    x1, y1 = _centres_local(grid)
     ir = idx[0, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
     ic = idx[1, kr - m:kr + rows + m, kc - m:kc + cols_t + m]
     sbig = seed_of[ir * np.int32(cols) + ic]
     del ir, ic
     kbig = sbig if points else key[sbig]
     s = sbig[m:m + rows, m:m + cols_t].copy()
-    x0, y0 = grid.transform.c, grid.transform.f
-    local = (segs - np.array([x0, y0, x0, y0])[:segs.shape[1]]).astype("float32")
-    ends = tuple(np.ascontiguousarray(local[:, j]) for j in range(2 if points else 4))
-    res = grid.resolution_m
-    x1 = ((np.arange(cols_t) + 0.5) * res).astype("float32")
-    y1 = (-(np.arange(rows) + 0.5) * res).astype("float32")
-
-    def dist(qx: np.ndarray, qy: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        if points:
-            return np.hypot(qx - ends[0][seeds], qy - ends[1][seeds])
-        return _segment_distance(qx, qy, *(e[seeds] for e in ends))
-
-    d = dist(x1[None, :], y1[:, None], s)
-    shifts = [(dr, dc) for dr in range(-m, m + 1) for dc in range(-m, m + 1) if dr or dc]
-    differs = _mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t]
-    rr, cc = np.nonzero(differs)
-    if rr.size:
-        qx, qy = x1[cc], y1[rr]
-        best_d, best_s = d[rr, cc], s[rr, cc]
-        for dr, dc in shifts:
-            cand = sbig[m + dr + rr, m + dc + cc]
-            dc_ = dist(qx, qy, cand)
-            better = dc_ < best_d
-            best_d = np.where(better, dc_, best_d)
-            best_s = np.where(better, cand, best_s)
-        d[rr, cc] = best_d
-        s[rr, cc] = best_s
+    d = _seed_dist(ends, x1[None, :], y1[:, None], s)
+    _recheck(d, s, sbig, _mixed_neighbourhood(kbig, m)[m:m + rows, m:m + cols_t], ends, x1, y1,
+             m)
     return s, d
+
+
+def near_bands(d: np.ndarray, bands: Sequence[tuple[float, float]], tol_m: float
+               ) -> np.ndarray:
+    """True where ``d`` lies within ``tol_m`` of one of the intervals ``(lo, hi)``."""
+    out = np.zeros(d.shape, dtype=bool)
+    for lo, hi in bands:
+        out |= (d >= lo - tol_m) & (d <= hi + tol_m)
+    return out
 
 
 def _mixed_neighbourhood(key: np.ndarray, m: int) -> np.ndarray:

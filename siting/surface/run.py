@@ -54,41 +54,44 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import rasterio
-import rasterio.features
-import shapely
+import rasterio.windows
 from affine import Affine
 from rasterio.enums import Resampling
 from tqdm import tqdm
 
 from siting.core.errors import ScoringError
-from siting.core.gdal_lock import GDAL_LOCK
 from siting.core.provenance import library_versions, utc_now
-from siting.criteria.evaluator import FAIL, UNKNOWN, evidence_for
+from siting.criteria.evaluator import evidence_for
 from siting.criteria.profiles import Profile
 from siting.data.layerset import LayerSet
 from siting.metrics.surface_ops import Grid
-from siting.surface.evaluate import (
-    PreparedMetric,
-    evaluate_metric,
-    hard_status,
-    prepare_metrics,
-    relevance_caps,
-    soft_values,
+from siting.surface.evaluate import prepare_metrics, relevance_caps
+from siting.surface.tiles import (
+    MunicipalityIndex,
+    TileContext,
+    TileOut,
+    dask_client,
+    run_tiles,
 )
 
-__all__ = ["MAX_TILE_PX", "NODATA", "SurfaceResult", "suitability_surface", "write_geotiff"]
+__all__ = ["GDAL_CACHE_BYTES", "MAX_TILE_PX", "NODATA", "SurfaceResult", "municipality_path", "suitability_surface",
+           "write_geotiff"]
 
 #: Nodata value of the written GeoTIFF (the in-memory score uses NaN).
 NODATA = -9999.0
 #: Largest tile edge (cells) that ``grow_tiles`` may choose (bounds memory per tile).
-MAX_TILE_PX = 1600
+MAX_TILE_PX = 4096
+#: Internal block size of the written GeoTIFFs; grown tiles are multiples of it.
+BLOCK_PX = 256
+#: GDAL's block cache (bytes) while streaming, building overviews and reading back: the
+#: default (5 % of RAM) would grow with the grid; whole-block writes need little.
+GDAL_CACHE_BYTES = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -97,16 +100,17 @@ class SurfaceResult:
 
     Attributes
     ----------
-    score : ndarray of float32
+    score : ndarray of float32 or None
         Score 0..100 per cell; NaN outside the study area and where a hard
-        criterion fails.
+        criterion fails. None when the surface was streamed to :attr:`path`.
     transform : affine.Affine
         Cell-to-EPSG:3006 transform (north-up, square cells).
     resolution_m : float
         Cell size in metres.
-    municipality : ndarray of int16
+    municipality : ndarray of int16 or None
         Index into :attr:`kommunkoder` of the study municipality holding the
-        cell centre; -1 outside the study area.
+        cell centre; -1 outside the study area. None when streamed to
+        :attr:`municipality_path`.
     kommunkoder, names : tuple of str
         Study municipalities (codes and names), the order used by :attr:`municipality`.
     excluded_share : Mapping[str, float]
@@ -124,6 +128,7 @@ class SurfaceResult:
     unknown : ndarray of bool or None
         True where the cell fails nothing but its verdict rests on an unknown hard
         criterion (no data, or a layer that does not cover what the criterion asks).
+        None when streamed (band 2 of the GeoTIFF).
     cells_unknown : Mapping[str, int]
         Per kommunkod: such cells.
     strict : bool
@@ -132,12 +137,19 @@ class SurfaceResult:
         The GeoTIFF written, if any.
     provenance : Mapping
         Profile id and hash, catalogue, region, grid, timing, library versions.
+    grid_shape : tuple of int
+        (rows, cols) of the grid (also when the arrays were streamed).
+    municipality_path : Path or None
+        The streamed municipality-index raster (int16, nodata -1), if any.
+    score_hist16 : ndarray or None
+        Count of scored cells per upper 16 bits of their float32 score
+        (:func:`siting.surface.candidates.score_percentile` starts from it).
     """
 
-    score: np.ndarray
+    score: np.ndarray | None
     transform: Affine
     resolution_m: float
-    municipality: np.ndarray
+    municipality: np.ndarray | None
     kommunkoder: tuple[str, ...]
     names: tuple[str, ...]
     excluded_share: Mapping[str, float]
@@ -153,11 +165,17 @@ class SurfaceResult:
     unknown: np.ndarray | None = None
     cells_unknown: Mapping[str, int] = field(default_factory=dict)
     strict: bool = False
+    grid_shape: tuple[int, int] = (0, 0)
+    municipality_path: Path | None = None
+    score_hist16: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
-        return self.score.shape  # type: ignore[return-value]
+        if self.score is not None:
+            rows, cols = self.score.shape
+            return int(rows), int(cols)
+        return self.grid_shape
 
     @property
     def cell_area_ha(self) -> float:
@@ -178,7 +196,8 @@ class SurfaceResult:
 def suitability_surface(profile: Profile, layerset: LayerSet, *, resolution_m: float = 100.0,
                         tile_px: int = 1024, out_path: str | Path | None = None,
                         progress: bool = False, grow_tiles: bool = True,
-                        workers: int | None = None, strict: bool = False) -> SurfaceResult:
+                        workers: int | None = None, scheduler: str | None = None,
+                        in_memory: bool = True, strict: bool = False) -> SurfaceResult:
     """Evaluate ``profile`` on a raster grid over the LayerSet's study area.
 
     Parameters
@@ -197,14 +216,21 @@ def suitability_surface(profile: Profile, layerset: LayerSet, *, resolution_m: f
         the tiles themselves; the result is the same.
     out_path : str or Path, optional
         Write the score as a GeoTIFF here (EPSG:3006, float32, nodata -9999,
-        tiled, deflate, overviews).
+        tiled, deflate, overviews); each tile is written as it finishes.
     progress : bool
         Show a tqdm progress bar over tiles on stderr.
     workers : int, optional
-        Threads that compute a tile's criterion rasters concurrently (the distance
-        transforms and array arithmetic release the GIL). Default: the number of
-        CPUs, at most 4; 1 computes them one after another. Results do not depend
-        on it.
+        Worker processes of a local Dask cluster computing tiles in parallel;
+        None or 1 computes them in this process. Results do not depend on it.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``) to run the tiles on;
+        default the environment variable ``SITING_DASK_SCHEDULER``.
+    in_memory : bool
+        Keep the score and municipality arrays (``score``, ``municipality``).
+        False (needs ``out_path``) streams them to the GeoTIFF and a companion
+        ``*.municipality.tif``, so memory is bounded by the tile size; the
+        result then has ``score = municipality = None`` and
+        :func:`siting.surface.candidates.candidate_areas` reads the files strip by strip.
     strict : bool
         Count a cell whose verdict rests on an unknown criterion as failing (excluded);
         by default it is scored like a passing cell and marked in ``SurfaceResult.unknown``.
@@ -216,7 +242,8 @@ def suitability_surface(profile: Profile, layerset: LayerSet, *, resolution_m: f
     Raises
     ------
     ScoringError
-        Bad resolution or tile size, or no soft criterion can be evaluated per cell.
+        Bad resolution, tile size or workers, streaming without ``out_path``, or no
+        soft criterion can be evaluated per cell.
     """
     if not (resolution_m > 0 and math.isfinite(resolution_m)):
         raise ScoringError.single("resolution_m", f"must be a positive number of metres, got "
@@ -225,27 +252,18 @@ def suitability_surface(profile: Profile, layerset: LayerSet, *, resolution_m: f
         raise ScoringError.single("tile_px", f"must be at least 16, got {tile_px}")
     if workers is not None and workers < 1:
         raise ScoringError.single("workers", f"must be at least 1, got {workers}")
-    n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+    if not in_memory and out_path is None:
+        raise ScoringError.single("in_memory", "streaming the surface needs an output file",
+                                  hint="give out_path=... .tif, or keep in_memory=True")
+    with dask_client(workers, scheduler) as client:
         return _surface(profile, layerset, resolution_m=resolution_m, tile_px=tile_px,
                         out_path=out_path, progress=progress, grow_tiles=grow_tiles,
-                        strict=strict,
-                        pool=pool if n_workers > 1 else None)
-
-
-def _prefill(metrics: list[Any], tile: Grid, labels: np.ndarray, cache: dict[str, Any],
-             pool: ThreadPoolExecutor | None) -> None:
-    """Compute the tile's missing criterion rasters, concurrently when a pool is given."""
-    todo = list({m.id: m for m in metrics if m.id not in cache}.values())
-    if pool is None or len(todo) < 2:
-        return
-    for m, value in zip(todo, pool.map(lambda m: m.compute(tile, labels), todo), strict=True):
-        cache[m.id] = value
+                        client=client, in_memory=in_memory, strict=strict)
 
 
 def _surface(profile: Profile, layerset: LayerSet, *, resolution_m: float, tile_px: int,
-             out_path: str | Path | None, progress: bool, grow_tiles: bool,
-             pool: ThreadPoolExecutor | None, strict: bool = False) -> SurfaceResult:
+             out_path: str | Path | None, progress: bool, grow_tiles: bool, client: Any,
+             in_memory: bool, strict: bool) -> SurfaceResult:
     """The body of :func:`suitability_surface` (arguments already checked)."""
     t0 = time.perf_counter()
     region = layerset.region
@@ -268,88 +286,41 @@ def _surface(profile: Profile, layerset: LayerSet, *, resolution_m: float, tile_
     w_total = sum(profile.weights[c.id] for c in soft)
     weights = np.array([profile.weights[c.id] / w_total if w_total > 0 else 1.0 / len(soft)
                         for c in soft])
-
-    munis = layerset.municipalities
-    codes_all = [str(c) for c in munis["kommunkod"]]
     study_codes = tuple(region.kommunkoder)
-    study_names = tuple(region.names)
-    study_pos = {c: i for i, c in enumerate(study_codes)}
-    muni_geoms = np.asarray(munis.geometry.values, dtype=object)
-    in_study = [i for i, c in enumerate(codes_all) if c in study_pos and muni_geoms[i] is not None
-                and not muni_geoms[i].is_empty]
-    # the study municipality index per loaded municipality row (-1: neighbour)
-    row_to_study = np.array([study_pos.get(c, -1) for c in codes_all], dtype=np.int64)
-
-    muni_index = _MunicipalityIndex(muni_geoms[in_study], row_to_study[in_study])
-    score = np.full(grid.shape, np.nan, dtype="float32")
-    labels = np.full(grid.shape, -1, dtype="int16")
-    unknown = np.zeros(grid.shape, dtype=bool)
-    n_unknown = np.zeros(len(study_codes), dtype=np.int64)
-    n_study = np.zeros(len(study_codes), dtype=np.int64)
-    n_pass = np.zeros(len(study_codes), dtype=np.int64)
-    n_fail = dict.fromkeys((c.id for c in hard), 0)
-    topsis = profile.aggregation == "topsis"
-    acc: dict[str, np.ndarray] | None = None
-    if topsis:
-        acc = {"sumsq": np.zeros(len(soft)), "max": np.full(len(soft), -np.inf),
-               "min": np.full(len(soft), np.inf)}
+    ctx = TileContext(grid, metrics, tuple(hard), tuple(soft), weights, profile.aggregation,
+                      _municipality_index(layerset, study_codes), len(study_codes), evidence,
+                      unknown_all, strict)
     if grow_tiles:
         halo_px = max((math.ceil(m.halo_m / grid.resolution_m) for m in metrics.values()),
                       default=0)
         tile_px = max(tile_px, min(MAX_TILE_PX, 4 * halo_px))
+        tile_px = -(-tile_px // BLOCK_PX) * BLOCK_PX  # whole blocks: each written once
         if halo_px and max(grid.shape) <= 1.25 * MAX_TILE_PX:
             tile_px = max(grid.shape)  # one tile: a halo as wide as the grid is paid once
-    tiles = list(grid.tiles(tile_px))
-    passes_needed = 2 if topsis else 1
-    bar = tqdm(total=len(tiles) * passes_needed, desc="surface", unit="tile", file=sys.stderr,
-               disable=None if progress else True, leave=False)
-    for pass_no in range(passes_needed):
-        for slices, tile in tiles:
+    windows = [(sl[0].start, sl[1].start, t.shape[0], t.shape[1])
+               for sl, t in grid.tiles(tile_px)]
+    topsis = profile.aggregation == "topsis"
+    bar = tqdm(total=len(windows) * (2 if topsis else 1), desc="surface", unit="tile",
+               file=sys.stderr, disable=None if progress else True, leave=False)
+    acc = _topsis_sums(ctx, windows, client, bar) if topsis else None
+    n_study = np.zeros(len(study_codes), dtype=np.int64)
+    n_pass = np.zeros(len(study_codes), dtype=np.int64)
+    n_unknown = np.zeros(len(study_codes), dtype=np.int64)
+    n_fail = dict.fromkeys((c.id for c in hard), 0)
+    hist = np.zeros(1 << 16, dtype=np.int64)
+    sink = _Sink(grid, in_memory, None if in_memory else out_path, profile.id)
+    with sink:
+        for tile in run_tiles(ctx, windows, client, acc):
             bar.update(1)
-            if pass_no == 0:
-                lab = muni_index.labels(tile)
-                labels[slices] = lab
-            else:
-                lab = labels[slices].astype(np.int64)
-            study = lab >= 0
-            if not study.any():
-                continue
-            cache: dict[str, PreparedMetric | Any] = {}
-            _prefill([metrics[c.metric] for c in hard], tile, lab, cache, pool)
-            ok = study.copy()
-            unk = study & unknown_all
-            if pass_no == 0:
-                n_study += np.bincount(lab[study], minlength=len(study_codes))
-            for crit in hard:
-                codes = hard_status(crit, evaluate_metric(metrics[crit.metric], tile, lab, cache),
-                                    evidence.get(crit.metric))
-                fails = (codes == FAIL) & study
-                unk |= codes == UNKNOWN
-                if pass_no == 0:
-                    n_fail[crit.id] += int(fails.sum())
-                ok &= ~fails
-            if strict:
-                ok &= ~unk
-            unk &= ok
-            if pass_no == 0:
-                n_pass += np.bincount(lab[ok], minlength=len(study_codes))
-                n_unknown += np.bincount(lab[unk], minlength=len(study_codes))
-                unknown[slices] = unk
-            if not ok.any():
-                continue
-            _prefill([metrics[c.metric] for c in soft], tile, lab, cache, pool)
-            vals = [soft_values(c, evaluate_metric(metrics[c.metric], tile, lab, cache))[ok]
-                    for c in soft]
-            if topsis and pass_no == 0:
-                assert acc is not None
-                for j, v in enumerate(vals):
-                    acc["sumsq"][j] += float(np.dot(v, v))
-                    acc["max"][j] = max(acc["max"][j], float(v.max()))
-                    acc["min"][j] = min(acc["min"][j], float(v.min()))
-                continue
-            out = np.full(tile.shape, np.nan, dtype="float32")
-            out[ok] = _aggregate(vals, weights, profile.aggregation, acc)
-            score[slices] = out
+            sink.put(tile)
+            n_study += tile.n_study
+            n_pass += tile.n_pass
+            if tile.n_unknown is not None:
+                n_unknown += tile.n_unknown
+            if tile.hist is not None:
+                hist += tile.hist
+            for cid, n in tile.n_fail.items():
+                n_fail[cid] += n
     bar.close()
     cells_total = int(n_study.sum())
     excluded = {cid: (n / cells_total if cells_total else float("nan"))
@@ -363,88 +334,140 @@ def _surface(profile: Profile, layerset: LayerSet, *, resolution_m: float, tile_
         "shape": list(grid.shape), "transform": list(grid.transform)[:6],
         "aggregation": profile.aggregation, "strict": strict,
         "weights": {c.id: float(w) for c, w in zip(soft, weights, strict=True)},
+        "workers": len(client.scheduler_info().get("workers", {})) if client else 1,
         "seconds": round(time.perf_counter() - t0, 3), "libraries": library_versions(),
     }
     result = SurfaceResult(
-        score=score, transform=grid.transform, resolution_m=grid.resolution_m,
-        municipality=labels, kommunkoder=study_codes, names=study_names,
+        score=sink.score, transform=grid.transform, resolution_m=grid.resolution_m,
+        municipality=sink.labels, kommunkoder=study_codes, names=tuple(region.names),
         excluded_share=excluded, not_evaluated=dict(not_eval), notes=tuple(notes),
         min_area_ha=min_area,
         cells_study={c: int(n) for c, n in zip(study_codes, n_study, strict=True)},
         cells_passing={c: int(n) for c, n in zip(study_codes, n_pass, strict=True)},
-        profile_id=profile.id, provenance=prov, unknown=unknown,
+        profile_id=profile.id, provenance=prov, grid_shape=grid.shape,
+        municipality_path=sink.labels_path, score_hist16=hist, unknown=sink.unknown,
         cells_unknown={c: int(n) for c, n in zip(study_codes, n_unknown, strict=True)},
         strict=strict)
-    if out_path is not None:
-        path = write_geotiff(result, out_path)
-        result = _with_path(result, path)
+    if in_memory and out_path is not None:
+        return replace(result, path=write_geotiff(result, out_path))
+    if not in_memory:
+        assert sink.path is not None
+        _finish_geotiff(sink.path, result)
+        return replace(result, path=sink.path)
     return result
 
 
-def _with_path(result: SurfaceResult, path: Path) -> SurfaceResult:
-    from dataclasses import replace
-
-    return replace(result, path=path)
-
-
-class _MunicipalityIndex:
-    """Study municipalities rasterised tile by tile (spatial index, GeoJSON converted once)."""
-
-    def __init__(self, geoms: np.ndarray, values: np.ndarray) -> None:
-        self.geoms = geoms
-        self.values = values
-        self.tree = shapely.STRtree(geoms)
-        self._json: dict[int, dict] = {}
-
-    def labels(self, tile: Grid) -> np.ndarray:
-        hits = self.tree.query(shapely.box(*tile.bounds)) if self.geoms.size else []
-        if len(hits) == 0:
-            return np.full(tile.shape, -1, dtype=np.int64)
-        shapes = []
-        for i in np.sort(hits).tolist():
-            if i not in self._json:
-                self._json[i] = shapely.geometry.mapping(self.geoms[i])
-            shapes.append((self._json[i], int(self.values[i])))
-        with GDAL_LOCK:
-            burnt = rasterio.features.rasterize(shapes, out_shape=tile.shape,
-                                                transform=tile.transform, fill=-1,
-                                                dtype="int32")
-        return burnt.astype(np.int64)
+def _municipality_index(layerset: LayerSet, study_codes: tuple[str, ...]) -> MunicipalityIndex:
+    """The study municipalities' polygons, valued by their position in ``study_codes``."""
+    munis = layerset.municipalities
+    codes_all = [str(c) for c in munis["kommunkod"]]
+    study_pos = {c: i for i, c in enumerate(study_codes)}
+    geoms = np.asarray(munis.geometry.values, dtype=object)
+    in_study = [i for i, c in enumerate(codes_all) if c in study_pos and geoms[i] is not None
+                and not geoms[i].is_empty]
+    row_to_study = np.array([study_pos.get(c, -1) for c in codes_all], dtype=np.int64)
+    return MunicipalityIndex(geoms[in_study], row_to_study[in_study])
 
 
-def _aggregate(vals: list[np.ndarray], weights: np.ndarray, method: str,
-               acc: Mapping[str, np.ndarray] | None) -> np.ndarray:
-    """Scores 0..100 of the cells (rows) from criterion values 0..1, as siting.criteria.mcda does."""
-    if method == "weighted_sum":
-        total = np.zeros(vals[0].shape, dtype="float64")
-        for v, w in zip(vals, weights, strict=True):
-            total += w * v
-        return np.clip(total * 100.0, 0.0, 100.0)
-    if method == "cautious":
-        wn = weights / weights.max()
-        out = np.ones(vals[0].shape, dtype="float64")
-        for v, w in zip(vals, wn, strict=True):
-            np.minimum(out, np.maximum(1.0 - w, v), out=out)
-        return np.clip(out * 100.0, 0.0, 100.0)
-    assert acc is not None  # topsis: global normalisation from the first pass
-    norm = np.sqrt(acc["sumsq"])
-    norm = np.where(norm > 0, norm, 1.0)
-    scale = weights / norm
-    best, worst = acc["max"] * scale, acc["min"] * scale
-    d_plus = np.zeros(vals[0].shape)
-    d_minus = np.zeros(vals[0].shape)
-    for j, v in enumerate(vals):
-        x = v * scale[j]
-        d_plus += (x - best[j]) ** 2
-        d_minus += (x - worst[j]) ** 2
-    d_plus, d_minus = np.sqrt(d_plus), np.sqrt(d_minus)
-    denom = d_plus + d_minus
-    with np.errstate(invalid="ignore", divide="ignore"):
-        closeness = np.where(denom > 0, d_minus / np.where(denom > 0, denom, 1.0), 0.5)
-    return np.clip(closeness * 100.0, 0.0, 100.0)
+def _topsis_sums(ctx: TileContext, windows: list[tuple[int, int, int, int]], client: Any,
+                 bar: Any) -> dict[str, np.ndarray]:
+    """TOPSIS' global normalisation: sums over the tiles, added in window order (deterministic)."""
+    parts: dict[tuple[int, int, int, int], dict[str, np.ndarray]] = {}
+    for tile in run_tiles(ctx, windows, client, first_pass=True):
+        bar.update(1)
+        if tile.sums is not None:
+            parts[tile.window] = tile.sums
+    n = len(ctx.soft)
+    acc = {"sumsq": np.zeros(n), "max": np.full(n, -np.inf), "min": np.full(n, np.inf)}
+    for w in windows:
+        if w in parts:
+            acc["sumsq"] += parts[w]["sumsq"]
+            acc["max"] = np.maximum(acc["max"], parts[w]["max"])
+            acc["min"] = np.minimum(acc["min"], parts[w]["min"])
+    return acc
 
 
-def write_geotiff(result: SurfaceResult, path: str | Path, *, block_px: int = 256) -> Path:
+class _Sink:
+    """Where finished tiles go: arrays in memory, or windowed writes to GeoTIFFs."""
+
+    def __init__(self, grid: Grid, in_memory: bool, path: str | Path | None,
+                 profile_id: str) -> None:
+        self.score: np.ndarray | None = None
+        self.labels: np.ndarray | None = None
+        self.unknown: np.ndarray | None = None
+        self.path = self.labels_path = None
+        self._grid, self._profile_id = grid, profile_id
+        self._dst: list[Any] = []
+        self._env: Any = None
+        if in_memory:
+            self.score = np.full(grid.shape, np.nan, dtype="float32")
+            self.labels = np.full(grid.shape, -1, dtype="int16")
+            self.unknown = np.zeros(grid.shape, dtype=bool)
+        else:
+            assert path is not None
+            self.path = Path(path)
+            self.labels_path = municipality_path(self.path)
+
+    def __enter__(self) -> _Sink:
+        if self.path is not None:
+            assert self.labels_path is not None
+            self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
+            self._env.__enter__()
+            self._dst = [_open_geotiff(self.path, self._grid, "float32", NODATA, count=2),
+                         _open_geotiff(self.labels_path, self._grid, "int16", -1)]
+        return self
+
+    def put(self, tile: TileOut) -> None:
+        """Place a finished tile."""
+        if self.score is not None and self.labels is not None and self.unknown is not None:
+            if tile.score is not None:
+                self.score[tile.slices] = tile.score
+            if tile.unknown is not None:
+                self.unknown[tile.slices] = tile.unknown
+            self.labels[tile.slices] = tile.labels
+            return
+        r0, c0, rows, cols = tile.window
+        win = rasterio.windows.Window(c0, r0, cols, rows)
+        score = (np.full((rows, cols), np.nan, dtype="float32") if tile.score is None
+                 else tile.score)
+        self._dst[0].write(_score_bands(score, tile.unknown), window=win)
+        self._dst[1].write(tile.labels, 1, window=win)
+
+    def __exit__(self, *exc: object) -> None:
+        for dst in self._dst:
+            dst.close()
+        if self._env is not None:
+            self._env.__exit__(None, None, None)
+
+
+def _score_bands(score: np.ndarray, unknown: np.ndarray | None) -> np.ndarray:
+    """The GeoTIFF's two bands: score (nodata -9999) and 1 where the verdict rests on unknowns."""
+    nodata = np.isnan(score)
+    unk = np.zeros(score.shape, dtype="float32") if unknown is None else \
+        unknown.astype("float32")
+    return np.stack([np.where(nodata, np.float32(NODATA), score),
+                     np.where(nodata, np.float32(NODATA), unk)]).astype("float32")
+
+
+def municipality_path(score_path: str | Path) -> Path:
+    """The companion raster of study-municipality indices next to a streamed score GeoTIFF."""
+    p = Path(score_path)
+    return p.with_name(p.stem + ".municipality.tif")
+
+
+def _open_geotiff(path: Path, grid: Grid, dtype: str, nodata: float, *, count: int = 1,
+                  block_px: int = BLOCK_PX) -> Any:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows, cols = grid.shape
+    return rasterio.open(
+        path, "w", driver="GTiff", width=cols, height=rows, count=count, dtype=dtype,
+        crs="EPSG:3006", transform=grid.transform, nodata=nodata, tiled=True,
+        blockxsize=block_px, blockysize=block_px, compress="deflate",
+        predictor=3 if dtype == "float32" else 2, BIGTIFF="IF_SAFER",
+        NUM_THREADS=os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS"))  # threaded compression
+
+
+def write_geotiff(result: SurfaceResult, path: str | Path) -> Path:
     """Write the score as a GeoTIFF: EPSG:3006, float32, nodata -9999, tiled, deflate, overviews.
 
     Band 1 is the score; band 2 marks the scored cells whose verdict rests on unknown
@@ -453,47 +476,45 @@ def write_geotiff(result: SurfaceResult, path: str | Path, *, block_px: int = 25
     Parameters
     ----------
     result : SurfaceResult
+        An in-memory surface.
     path : str or Path
         Output file (``.tif``); parent folders are created.
-    block_px : int
-        Internal tile size (multiple of 16).
 
     Returns
     -------
     Path
     """
+    if result.score is None:
+        raise ScoringError.single("surface", "the surface was streamed to a file; it has no "
+                                  "score array to write", hint=f"use {result.path}")
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     rows, cols = result.shape
-    profile = {
-        "driver": "GTiff", "width": cols, "height": rows, "count": 2, "dtype": "float32",
-        "crs": "EPSG:3006", "transform": result.transform, "nodata": NODATA,
-        "tiled": True, "blockxsize": block_px, "blockysize": block_px,
-        "compress": "deflate", "predictor": 3, "BIGTIFF": "IF_SAFER",
-    }
-    with rasterio.open(out, "w", **profile) as dst:
-        step = block_px * 8
+    grid = Grid(result.transform, (rows, cols))
+    with _open_geotiff(out, grid, "float32", NODATA, count=2) as dst:
+        step = 2048
         for r0 in range(0, rows, step):
             chunk = result.score[r0:r0 + step]
-            data = np.where(np.isnan(chunk), np.float32(NODATA), chunk).astype("float32")
-            win = rasterio.windows.Window(0, r0, cols, chunk.shape[0])
-            dst.write(data, 1, window=win)
-            unk = (result.unknown[r0:r0 + step] if result.unknown is not None
-                   else np.zeros(chunk.shape, dtype=bool))
-            dst.write(np.where(np.isnan(chunk), np.float32(NODATA),
-                               unk.astype("float32")).astype("float32"), 2, window=win)
+            unk = None if result.unknown is None else result.unknown[r0:r0 + step]
+            dst.write(_score_bands(chunk, unk),
+                      window=rasterio.windows.Window(0, r0, cols, chunk.shape[0]))
+    _finish_geotiff(out, result)
+    return out
+
+
+def _finish_geotiff(out: Path, result: SurfaceResult) -> None:
+    """Tags, band description and average overviews built from the written file."""
+    rows, cols = result.shape
+    factors: list[int] = []
+    f = 2
+    while min(rows, cols) // f >= 64 or (not factors and min(rows, cols) // f >= 1):
+        factors.append(f)
+        f *= 2
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(out, "r+") as dst:
         dst.update_tags(profile_id=result.profile_id, resolution_m=str(result.resolution_m),
                         units="score 0-100", created_utc=str(result.provenance.get(
                             "created_utc", "")))
         dst.set_band_description(1, f"suitability score 0-100 ({result.profile_id})")
         dst.set_band_description(2, "verdict rests on unknown hard criteria (1) or not (0)")
-    factors = []
-    f = 2
-    while min(rows, cols) // f >= 64 or (not factors and min(rows, cols) // f >= 1):
-        factors.append(f)
-        f *= 2
-    if factors:
-        with rasterio.open(out, "r+") as dst:
+        if factors:
             dst.build_overviews(factors, Resampling.average)
             dst.update_tags(ns="rio_overview", resampling="average")
-    return out
