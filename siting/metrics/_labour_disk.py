@@ -25,6 +25,8 @@ pair; only the order of summation differs.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import shapely
 
@@ -168,7 +170,7 @@ def _disk_pool(geoms: np.ndarray, idx: np.ndarray, cell_xy: np.ndarray, pop: np.
     has_in &= w_in >= 0
     base = r_of * stride
 
-    def _pos(x: np.ndarray, side: str) -> np.ndarray:
+    def _pos(x: np.ndarray, side: Literal["left", "right"]) -> np.ndarray:
         return np.searchsorted(key, base + np.clip(x - x0, 0.0, stride - 1.0), side=side)
 
     a_out = _pos(px - w_out, "left")

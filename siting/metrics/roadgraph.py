@@ -99,7 +99,7 @@ class RoadGraph:
     off_b: np.ndarray
     chain: np.ndarray
     n_roads: int
-    tree: cKDTree = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    tree: cKDTree = field(repr=False, compare=False, default=None)
 
     @property
     def n_nodes(self) -> int:

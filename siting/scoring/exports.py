@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -115,7 +115,12 @@ def outcomes_frame(result: SitingResult) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- explanation
-_WORDS = {
+#: The words of :func:`explain_site` in one language ("status": per outcome status).
+_Words = TypedDict("_Words", {"pass": str, "fail": str, "incomplete": str, "score": str,
+                              "rank": str, "hard": str, "soft": str, "ne": str, "nodata": str,
+                              "status": dict[str, str]})
+
+_WORDS: dict[str, _Words] = {
     "sv": {"pass": "klarar skallkraven", "fail": "klarar inte skallkraven",
            "incomplete": "okända skallkrav: att bekräfta", "score": "Poäng",
            "rank": "Rang", "hard": "Skallkrav", "soft": "Bidrag till poängen",

@@ -90,6 +90,15 @@ def with_workspace_layers(layerset: LayerSet, layers: Sequence[WorkspaceLayer]) 
     return dataclasses.replace(layerset, layers={**dict(layerset.layers), **extra})
 
 
+def _local_layer(layerset: LayerSet, layer: WorkspaceLayer
+                 ) -> tuple[LoadedLayer, gpd.GeoDataFrame]:
+    """The workspace layer as :func:`with_workspace_layers` loads it, and its features."""
+    loaded = with_workspace_layers(layerset, [layer]).layers[_spec(layer).id]
+    if not isinstance(loaded.data, gpd.GeoDataFrame):  # layer_frame always gives one
+        raise TypeError(f"workspace layer {layer.layer_id} is not a vector layer")
+    return loaded, loaded.data
+
+
 def _only(layerset: LayerSet, loaded: LoadedLayer, data: gpd.GeoDataFrame) -> LayerSet:
     """``layerset`` with ``data`` (under ``loaded``'s spec) as the only layer of its type."""
     kept = {k: v for k, v in layerset.layers.items() if v.spec.type != loaded.spec.type}
@@ -126,8 +135,8 @@ def decision_layerset(layerset: LayerSet, layers: Sequence[WorkspaceLayer]) -> L
     """
     out = layerset
     for layer in layers:
-        loaded = with_workspace_layers(layerset, [layer]).layers[_spec(layer).id]
-        local = loaded.data.copy()
+        loaded, features = _local_layer(layerset, layer)
+        local = features.copy()
         local["source"] = t("ws.local_source", "en", title=layer.title, source=layer.source)
         national = out.get(layer.type)
         if national is None or not isinstance(national.data, gpd.GeoDataFrame):
@@ -192,8 +201,7 @@ def local_metrics(sites: gpd.GeoDataFrame, profile: Any, layerset: LayerSet,
     out = metrics.copy()
     decided: Decided = {}
     for layer in layers:
-        loaded = with_workspace_layers(layerset, [layer]).layers[_spec(layer).id]
-        local = loaded.data
+        loaded, local = _local_layer(layerset, layer)
         specs = [m for m in profile.metrics if m.layer_type == layer.type]
         eligible = _coverage_mask(layer, sites)
         if not specs or not eligible.any() or not len(local):
@@ -354,9 +362,9 @@ def _local_verdicts(result: SitingResult, profile: Any,
             hit = decided.get((pos, crit.metric))
             if hit is None:
                 continue
-            ev = Evidence(crit.metric, layer_id="workspace", layer_source=hit[1])
+            local_ev = Evidence(crit.metric, layer_id="workspace", layer_source=hit[1])
             value = metrics[f"metric_{crit.metric}"].iloc[pos]
-            codes[pos, j] = hard_codes(crit, np.array([value], dtype=object), ev)[0]
+            codes[pos, j] = hard_codes(crit, np.array([value], dtype=object), local_ev)[0]
     table = metrics.copy()
     evidence = dict(getattr(result, "evidence", {}) or {})
     for pos in rows:
@@ -391,8 +399,7 @@ def _local_verdicts(result: SitingResult, profile: Any,
     table["rank"] = rank_order(verdict, table["score"].to_numpy(dtype=float))
     hard_status = pd.DataFrame(codes, index=result.hard_status.index,
                                columns=result.hard_status.columns, dtype=np.int8)
-    return dataclasses.replace(result, table=table, hard_status=hard_status,
-                               **({"_memo": {}} if hasattr(result, "_memo") else {}))
+    return dataclasses.replace(result, table=table, hard_status=hard_status, _memo={})
 
 
 def _with_decided_by(result: SitingResult, sites: gpd.GeoDataFrame, profile: Any,

@@ -197,7 +197,8 @@ def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
         if spec.kind == "site_area" and h.op in (">=", ">") and isinstance(h.threshold, int | float):
             min_area = max(min_area, float(h.threshold))
     crit_why: dict[str, str] = {}
-    for c in (*profile.hard, *profile.soft):
+    crits: tuple[HardCriterion | SoftCriterion, ...] = (*profile.hard, *profile.soft)
+    for c in crits:
         if c.metric in why:
             crit_why[c.id] = why[c.metric]
     for cid, text in crit_why.items():
@@ -212,14 +213,13 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet
         pop = layerset.vector("population_grid")
         if pop is None:
             return None, "", _NO_LAYER.format("population_grid"), 0.0
-        kw = {"travel_time_min": float(params["travel_time_min"]),
-              "speed_kmh": float(params.get("speed_kmh", DEFAULT_SPEED_KMH)),
-              "detour_factor": float(params.get("detour_factor", DEFAULT_DETOUR_FACTOR)),
-              "field": str(params.get("field", DEFAULT_LABOUR_FIELD))}
-        pxy, pval, _ = population_points(pop, kw["field"])
-        radius = kw["speed_kmh"] * 1000.0 / 60.0 * kw["travel_time_min"] / kw["detour_factor"]
-        note = (f"{mid}: straight-line travel ({kw['speed_kmh']:g} km/h, detour factor "
-                f"{kw['detour_factor']:g}, radius {radius / 1000:.1f} km); the road network is "
+        travel_time_min = float(params["travel_time_min"])
+        speed_kmh = float(params.get("speed_kmh", DEFAULT_SPEED_KMH))
+        detour_factor = float(params.get("detour_factor", DEFAULT_DETOUR_FACTOR))
+        pxy, pval, _ = population_points(pop, str(params.get("field", DEFAULT_LABOUR_FIELD)))
+        radius = speed_kmh * 1000.0 / 60.0 * travel_time_min / detour_factor
+        note = (f"{mid}: straight-line travel ({speed_kmh:g} km/h, detour factor "
+                f"{detour_factor:g}, radius {radius / 1000:.1f} km); the road network is "
                 "not used on the surface")
         spectra: dict = {}
         return (lambda tile, _lab: disk_sum(pxy, pval, tile, radius, spectra)), note, "", radius
@@ -272,9 +272,11 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet
     # distance / nearest_attribute
     geoms_ok = geoms[ok]
     polys = PolygonIndex(geoms_ok)
-    xy, owner, segs, seg_id = densify_vertices(geoms_ok, res / 4.0)
-    if np.isin(shapely.get_type_id(geoms_ok), (0, 4)).all():
-        segs = seg_id = None  # points: distances to the vertices themselves
+    xy, owner, dense_segs, dense_seg_id = densify_vertices(geoms_ok, res / 4.0)
+    # points: distances to the vertices themselves (no segments)
+    points_only = bool(np.isin(shapely.get_type_id(geoms_ok), (0, 4)).all())
+    segs = None if points_only else dense_segs
+    seg_id = None if points_only else dense_seg_id
     halo = (cap if cap is not None else DEFAULT_CAP_M) + 2.0 * res
     tree = shapely.STRtree(geoms_ok)
     if kind == "distance":
