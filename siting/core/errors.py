@@ -185,7 +185,7 @@ class SitingError(Exception):
 
     @classmethod
     def keyed(cls, key: str, source: str, *, location: str = "", field: str = "",
-              **params: Any) -> SitingError:
+              **params: Any) -> Self:
         """Build the error from one problem given as a message key with parameters."""
         problem = Problem.of(key, source, location=location, field=field, **params)
         return cls(str(problem), (problem,))

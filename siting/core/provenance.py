@@ -142,12 +142,13 @@ class LayerRecord:
 def layer_records(layerset: Any, *, hash_files: bool = True) -> tuple[LayerRecord, ...]:
     """One :class:`LayerRecord` per loaded layer of a :class:`siting.data.layerset.LayerSet`."""
     out: list[LayerRecord] = []
+    data_dir: Any = getattr(layerset, "data_dir", "")
     for lid, lyr in getattr(layerset, "layers", {}).items():
         spec = lyr.spec
         source = str(getattr(lyr.report, "source", "") or spec.source)
         path = Path(source)
-        if not path.is_absolute() and getattr(layerset, "data_dir", ""):
-            path = Path(layerset.data_dir) / spec.source
+        if not path.is_absolute() and data_dir:
+            path = Path(data_dir) / spec.source
         out.append(LayerRecord(
             id=str(lid), type=str(spec.type), source=str(path),
             vintage=spec.vintage.isoformat() if spec.vintage else "",

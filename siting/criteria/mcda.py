@@ -54,7 +54,8 @@ FloatArray = NDArray[np.float64]
 
 def _normalised(weights: ArrayLike) -> FloatArray:
     w = np.asarray(weights, dtype=float)
-    return w / w.sum()
+    total: np.float64 = w.sum()
+    return w / total
 
 
 def weighted_sum(values: ArrayLike, weights: ArrayLike) -> FloatArray:
@@ -135,7 +136,8 @@ def weighted_minimum(values: ArrayLike, weights: ArrayLike) -> FloatArray:
     """
     w = np.asarray(weights, dtype=float)
     w = w / w.max()
-    return np.maximum(1.0 - w, np.asarray(values, dtype=float)).min(axis=1)
+    scores: FloatArray = np.maximum(1.0 - w, np.asarray(values, dtype=float)).min(axis=1)
+    return scores
 
 
 def owa(values: ArrayLike, order_weights: ArrayLike) -> FloatArray:

@@ -28,7 +28,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
@@ -89,7 +89,7 @@ _OP_WORDS = {
 _REQUIRED = {"sv": "krav", "en": "required"}
 
 
-def _is_num(v: Any) -> bool:
+def _is_num(v: Any) -> TypeGuard[float]:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -373,9 +373,7 @@ def parse_profile(text: str, source: str = "<profile>", path: Path | None = None
     hard = _parse_hard(raw.get("hard", []), by_id, broken, bad)
     soft_raw = _parse_soft(raw.get("soft", []), by_id, broken, "ahp" in raw, source, problems,
                            bad)
-    declared = {sec: [e["id"] for e in (raw.get(sec) if isinstance(raw.get(sec), list) else [])
-                      if isinstance(e, dict) and isinstance(e.get("id"), str)]
-                for sec in ("hard", "soft")}
+    declared = {sec: _declared_ids(raw.get(sec)) for sec in ("hard", "soft")}
     seen: set[str] = set()
     for cid in declared["hard"] + declared["soft"]:
         if cid in seen:
@@ -396,6 +394,12 @@ def parse_profile(text: str, source: str = "<profile>", path: Path | None = None
         **head, metrics=tuple(metrics), hard=tuple(hard), soft=soft,
         weights=FrozenMap(weights), ahp=ahp, ahp_cr=cr, source_path=path)
     return dataclasses.replace(profile, content_hash=_hash(profile.to_toml()))
+
+
+def _declared_ids(section: Any) -> list[str]:
+    """The text ids of the tables of one array section, as written (duplicates kept)."""
+    entries = section if isinstance(section, list) else []
+    return [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
 
 
 def _parse_head(head: Any, bad: Any) -> dict[str, Any]:
@@ -495,6 +499,8 @@ def _parse_hard(raw: Any, metrics: Mapping[str, MetricSpec], broken: set[str],
             check_threshold(op, thr, metric.is_text, loc, bad)
         if not isinstance(entry.get("rationale", ""), str):
             bad(loc, "rationale", "must be text")
+        if thr is None:
+            continue  # missing threshold: reported above and the profile is rejected
         threshold = tuple(thr) if isinstance(thr, list) else thr
         out.append(HardCriterion(
             hid, str(entry.get("metric")), str(op), threshold, str(entry.get("rationale", "")),
@@ -510,6 +516,7 @@ def _ref_metric(entry: Mapping[str, Any], metrics: Mapping[str, MetricSpec], loc
         bad(loc, "metric", f"unknown metric {ref!r}",
             f"define it in a [[metric]] table; known: {', '.join(metrics) or 'none'}")
         return None
+    assert isinstance(ref, str)  # every metric id is a str
     return metrics[ref]
 
 

@@ -128,9 +128,10 @@ def parse_ahp(raw: Any, soft_ids: list[str], bad: Any
         return None, None, None
     a = np.array(mat, dtype=float)
     if not is_reciprocal(a):
-        i, j = np.unravel_index(int(np.argmax(np.abs(np.log(a * a.T)))), a.shape)
-        bad(loc, "matrix", f"not reciprocal: a[{crit[i]}][{crit[j]}] = {a[i, j]:g} but "
-            f"a[{crit[j]}][{crit[i]}] = {a[j, i]:g}", "a_ji must be 1/a_ij and the diagonal 1")
+        row, col = np.unravel_index(int(np.argmax(np.abs(np.log(a * a.T)))), a.shape)
+        bad(loc, "matrix", f"not reciprocal: a[{crit[row]}][{crit[col]}] = {a[row, col]:g} but "
+            f"a[{crit[col]}][{crit[row]}] = {a[col, row]:g}",
+            "a_ji must be 1/a_ij and the diagonal 1")
         return None, None, None
     w, cr = ahp_weights(a)
     if cr > CR_LIMIT:

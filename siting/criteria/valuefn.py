@@ -300,6 +300,7 @@ def parse_value_fn(
             bad(f"unknown value function kind {kind!r}",
                 f"use one of {', '.join(VALUE_FN_KINDS)}", "kind")
         else:
+            assert isinstance(kind, str)  # every key of VALUE_FN_KINDS is a str
             required, optional = VALUE_FN_KINDS[kind]
             for key in required:
                 if key not in table:

@@ -69,7 +69,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 from siting.core.errors import CatalogError, Problem
 from siting.data.schema import GEOMETRY_KINDS, LAYER_TYPES, THEMES, GeometryKind, Theme
@@ -381,13 +381,16 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         bad("type", f"unknown layer type {type_name!r}",
             f"use one of: {', '.join(sorted(LAYER_TYPES))}")
 
-    theme = entry.get("theme", ltype.theme if ltype else None)
-    if theme is not None and theme not in THEMES:
-        bad("theme", f"unknown theme {theme!r}", f"use one of: {', '.join(THEMES)}")
+    raw_theme = entry.get("theme", ltype.theme if ltype else None)
+    theme: Theme | None = raw_theme if _is_theme(raw_theme) else None
+    if raw_theme is not None and theme is None:
+        bad("theme", f"unknown theme {raw_theme!r}", f"use one of: {', '.join(THEMES)}")
 
-    kind = entry.get("kind")
-    if kind is not None and kind not in GEOMETRY_KINDS:
-        bad("kind", f"unknown geometry kind {kind!r}", f"use one of: {', '.join(GEOMETRY_KINDS)}")
+    raw_kind = entry.get("kind")
+    kind: GeometryKind | None = raw_kind if _is_geometry_kind(raw_kind) else None
+    if raw_kind is not None and kind is None:
+        bad("kind", f"unknown geometry kind {raw_kind!r}",
+            f"use one of: {', '.join(GEOMETRY_KINDS)}")
     elif ltype is not None and kind is not None and kind not in ltype.kinds:
         bad("kind", f"a '{ltype.name}' layer cannot be '{kind}'",
             f"use one of: {', '.join(ltype.kinds)}")
@@ -460,7 +463,8 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
     if not isinstance(entry.get("user_data", False), bool):
         bad("user_data", "must be true or false")
 
-    if len(problems) > n_before:
+    # a missing theme, kind or vintage has been reported above
+    if len(problems) > n_before or theme is None or kind is None or vintage is None:
         return None
     return LayerSpec(
         id=lid,
@@ -472,7 +476,7 @@ def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> L
         source=source or " + ".join(str(v) for v in inputs.values()),
         attribution=str(entry["attribution"]),
         licence=str(entry["licence"]),
-        vintage=vintage,  # type: ignore[arg-type]  # checked above
+        vintage=vintage,
         layer=entry.get("layer"),
         crs=entry.get("crs"),
         encoding=entry.get("encoding"),
@@ -532,6 +536,14 @@ def _parse_coverage(raw: Any, ltype: Any, bad: Any) -> tuple[Coverage, ...]:
                                 float(value) if isinstance(value, int | float) else str(value),
                                 str(note)))
     return tuple(out)
+
+
+def _is_theme(value: object) -> TypeGuard[Theme]:
+    return value in THEMES
+
+
+def _is_geometry_kind(value: object) -> TypeGuard[GeometryKind]:
+    return value in GEOMETRY_KINDS
 
 
 def _parse_date(value: Any) -> dt.date | None:

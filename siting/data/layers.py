@@ -49,7 +49,7 @@ from siting.data.catalog import Catalog, LayerSpec, load_catalog
 from siting.data.fields import canonicalize, normalize_kommunkod
 from siting.data.io import file_format
 from siting.data.io.clean import InvalidPolicy, clean_geometries
-from siting.data.io.raster import read_raster
+from siting.data.io.raster import ResamplingName, read_raster
 from siting.data.io.tabular import points_from_table, read_csv
 from siting.data.io.vector import gdal_path, read_vector
 from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, Region
@@ -63,7 +63,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_BUFFER_M = 50_000.0
 
 _RASTER_UNITS = {"slope": "percent", "land_cover": "class"}
-_RASTER_RESAMPLING = {"slope": "bilinear"}
+_RASTER_RESAMPLING: dict[str, ResamplingName] = {"slope": "bilinear"}
 
 
 def _find(name: str, dirs: tuple[Path, ...]) -> Path | None:
@@ -135,6 +135,7 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
     notes: list[str] = []
     src = str(path)
     bbox = tuple(extent.bounds) if extent is not None else None
+    source_crs: str | None
     if built is not None:
         gdf, more = built
         notes.extend(more)
@@ -150,7 +151,7 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
     else:
         read = _cached(cache, ("vector", src, spec.layer, spec.encoding, spec.crs, bbox),
                        lambda: read_vector(path, layer=spec.layer,
-                                           bbox_3006=bbox,  # type: ignore[arg-type]
+                                           bbox_3006=bbox,
                                            encoding=spec.encoding, declared_crs=spec.crs))
         gdf, n_read, word = read.data, read.n_total, "feature"
         source_crs = crs_label(spec.crs) if spec.crs else read.source_crs
@@ -458,8 +459,8 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
         raise errors[0]
     if errors:
         problems: list[Problem] = []
-        for exc in errors:
-            problems.extend(exc.problems or (Problem(source=str(cat.path), message=str(exc)),))
+        for err in errors:
+            problems.extend(err.problems or (Problem(source=str(cat.path), message=str(err)),))
         raise DataError.from_problems(
             f"{len(errors)} layers of catalogue '{cat.id}' could not be loaded", problems)
     meta: dict[str, Any] = {

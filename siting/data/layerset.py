@@ -89,7 +89,7 @@ class RasterData:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
-        return self.array.shape  # type: ignore[return-value]
+        return self.array.shape
 
     @property
     def resolution_m(self) -> float:

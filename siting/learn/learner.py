@@ -398,14 +398,14 @@ def _learn(
         comparison=tuple(comparison),
         features=feats,
         intercept=full.intercept,
-        coefficients=FrozenMap(zip(feats, full.coef.tolist(), strict=True)),
-        coefficients_per_value_unit=FrozenMap(
-            zip(feats, full.coef_per_value_unit.tolist(), strict=True)),
+        coefficients=FrozenMap(dict(zip(feats, full.coef.tolist(), strict=True))),
+        coefficients_per_value_unit=FrozenMap(dict(
+            zip(feats, full.coef_per_value_unit.tolist(), strict=True))),
         expert_scale=full.expert_scale,
         prior_strength=lam,
-        permutation_importance=FrozenMap(zip(feats, imp_mean.tolist(), strict=True)),
-        permutation_importance_std=FrozenMap(zip(feats, imp_std.tolist(), strict=True)),
-        suggested_weights=FrozenMap(zip(feats, sugg.tolist(), strict=True)),
+        permutation_importance=FrozenMap(dict(zip(feats, imp_mean.tolist(), strict=True))),
+        permutation_importance_std=FrozenMap(dict(zip(feats, imp_std.tolist(), strict=True))),
+        suggested_weights=FrozenMap(dict(zip(feats, sugg.tolist(), strict=True))),
         suggested_weights_interval=FrozenMap({
             f: (float(lo), float(hi)) for f, lo, hi in zip(feats, sugg_lo, sugg_hi, strict=True)
         }),

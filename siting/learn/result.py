@@ -165,7 +165,7 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _fmt(x: float, lang: str, decimals: int = 2) -> str:
+def _fmt(x: float | None, lang: str, decimals: int = 2) -> str:
     return format_number(x, lang, decimals=decimals)
 
 
