@@ -67,8 +67,12 @@ class AppState:
 
 
 def default_dataset() -> str:
-    """The dataset the app opens on: ``$SITING_DATASET`` (e.g. ``sweden_open``) or the demo."""
-    return os.environ.get("SITING_DATASET", "").strip() or "demo"
+    """The dataset the app opens on: ``$SITING_DATASET``, else real Sweden (``sweden_open``).
+
+    The national base ships with the package, so real Sweden is there on every install; the
+    fictional *Demolän* (``demo``) stays selectable as the training dataset.
+    """
+    return os.environ.get("SITING_DATASET", "").strip() or "sweden_open"
 
 
 def get_state() -> AppState:

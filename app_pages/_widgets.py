@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -118,7 +119,20 @@ def run_page(body: Callable[[AppState], None]) -> None:
 
 
 def _default_region(muni: pd.DataFrame) -> tuple[str, ...]:
+    """The study area a new session opens on.
+
+    ``$SITING_KOMMUN`` (a kommunkod or a name, e.g. ``2482`` or ``Skellefteå``) names the user's
+    own municipality; a small dataset (the demo) opens on its whole county; otherwise the first
+    municipality, which the user replaces in the sidebar.
+    """
     codes = sorted(muni["kommunkod"].astype(str))
+    wanted = os.environ.get("SITING_KOMMUN", "").strip()
+    if wanted:
+        names = dict(zip(muni["name"].astype(str).str.casefold(),
+                         muni["kommunkod"].astype(str), strict=True))
+        code = wanted if wanted in codes else names.get(wanted.casefold())
+        if code:
+            return (code,)
     if len(codes) <= 12:
         county = Counter(c[:2] for c in codes).most_common(1)[0][0]
         return tuple(c for c in codes if c.startswith(county))

@@ -17,6 +17,10 @@ from _services import CHROMIUM, PG_URL, REPO, SHARED_DATA, in_ci, require_servic
 
 __all__ = ["CHROMIUM", "PG_URL", "REPO", "SHARED_DATA", "in_ci", "require_service"]
 
+# The app opens on real Sweden; its tests (and the app servers the browser tests start, which
+# inherit this environment) open on the demo unless a test chooses otherwise.
+os.environ.setdefault("SITING_DATASET", "demo")
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

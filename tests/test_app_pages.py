@@ -280,3 +280,20 @@ def test_package_errors_are_shown_plainly(app: AppTest) -> None:
     errors = [e.value for e in app.error]
     assert errors and "nonexistent" in errors[0] and "no such catalogue" in errors[0]
     assert "Traceback" not in errors[0]
+
+
+def test_app_opens_on_real_sweden_at_the_users_municipality(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """Without SITING_DATASET the app opens on the bundled real data; SITING_KOMMUN picks the
+    user's municipality by name; Demolän stays selectable."""
+    monkeypatch.delenv("SITING_DATASET", raising=False)
+    monkeypatch.setenv("SITING_KOMMUN", "Skellefteå")
+    monkeypatch.setenv("SITING_DB_URL", f"sqlite:///{tmp_path / 'outcomes.sqlite'}")
+    monkeypatch.setenv("SITING_USER_DIR", str(tmp_path / "user"))
+    at = AppTest.from_file(APP, default_timeout=_TIMEOUT_S)
+    at.run()
+    _no_errors(at)
+    assert at.sidebar.selectbox(key="catalog_sv").value == "sweden_open"
+    assert at.multiselect(key="region_sweden_open").value == ["2482"]
+    assert any(o.startswith("Demolän") for o in at.sidebar.selectbox(key="catalog_sv").options)
