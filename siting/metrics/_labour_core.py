@@ -209,6 +209,11 @@ def _network_pool(
     the chain is reached through one end, or none through either; only the
     rest are tested cell by cell. Direct legs add the cells the network
     does not reach.
+
+    Long because: snapping sites and cells to the graph, the off-road share, the chain groups and
+    the chunked shortest-path loop share the same index arrays (site rows, cell rows, nodes); the
+    heavy steps are already functions (``_group_cells``, ``_source_dist``), and what remains is
+    the bookkeeping that ties their arrays together.
     """
     n = len(geoms)
     out = np.zeros(n)

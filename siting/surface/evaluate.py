@@ -209,6 +209,12 @@ def prepare_metrics(profile: Profile, layerset: LayerSet, resolution_m: float,
 def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet, res: float,
                  cap: float | None, bands: list[tuple[float, float]] | None
                  ) -> tuple[Callable[..., Any] | None, str, str, float]:
+    """The per-tile kernel of one metric: (kernel or None, note, why not evaluated, halo in m).
+
+    Long because: it is one flat dispatch with a short branch per metric kind the surface can
+    compute per cell; each branch is read on its own, and splitting them into functions would
+    only move the shared argument list around.
+    """
     if kind == "labour_pool":
         pop = layerset.vector("population_grid")
         if pop is None:

@@ -264,7 +264,12 @@ def suitability_surface(profile: Profile, layerset: LayerSet, *, resolution_m: f
 def _surface(profile: Profile, layerset: LayerSet, *, resolution_m: float, tile_px: int,
              out_path: str | Path | None, progress: bool, grow_tiles: bool, client: Any,
              in_memory: bool, strict: bool) -> SurfaceResult:
-    """The body of :func:`suitability_surface` (arguments already checked)."""
+    """The body of :func:`suitability_surface` (arguments already checked).
+
+    Long because: it is the one place that wires the grid, the per-cell metrics, the tile
+    context, the tile loop (serial, processes or Dask) and the streamed or in-memory output;
+    the steps share a dozen locals and each is a call of its own already.
+    """
     t0 = time.perf_counter()
     region = layerset.region
     grid = Grid.from_bounds(region.geometry.bounds, resolution_m)
