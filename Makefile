@@ -29,11 +29,13 @@ app: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check siting tests app.py app_pages bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check siting tests app.py app_pages bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run_all.py
