@@ -164,15 +164,7 @@ def build_dossier(
     acc = sens.acceptability
     p1 = float(acc.at[idx, "p_rank1"]) if idx in acc.index else None
     p3 = float(acc.at[idx, "p_top3"]) if idx in acc.index else None
-    sweep_rows: list[tuple[str, str]] = []
-    top_site = ""
-    if len(sens.sweep):
-        top_site = str(sens.sweep["top_site"].iloc[0])
-        for _, s in sens.sweep.iterrows():
-            sweep_rows.append((str(s[f"label_{lang}"]), tr(
-                "sweep_range", lang, low=format_percent(s["lower"], lang, 0),
-                high=format_percent(s["upper"], lang, 0), now=format_percent(s["weight"], lang,
-                                                                              0))))
+    sweep_rows, top_site = _sweep_rows(sens.sweep, lang)
     intro, total, catch_rows, schools_heading, schools = catchment_rows(data, layerset, lang,
                                                                         names)
     if total is None:
@@ -182,13 +174,7 @@ def build_dossier(
         "population_grid", "schools", "housing", "municipality_stats"}
     cat = layerset.catalog
     prov = result.provenance
-    method = (  # what a reader needs to trace the result; no local paths or commands
-        (tr("profile", lang), profile.name(lang)),
-        (tr("profile_hash", lang), prov.profile_hash[:16]),
-        (tr("catalog", lang), cat.title(lang)),
-        (tr("region", lang), prov.region_label or ", ".join(prov.region_codes)),
-        (tr("buffer", lang), f"{format_number(prov.buffer_m / 1000.0, lang)} km"),
-    )
+    method = _method_rows(result, layerset, lang)
     hard = tuple(hard_rows(result, idx, lang))
     soft = tuple(soft_rows(result, idx, lang))
     return Dossier(
@@ -220,3 +206,29 @@ def build_dossier(
         to_confirm=to_confirm(hard, soft, lang), policy=result.policy(lang),
     )
 
+
+def _sweep_rows(sweep: pd.DataFrame, lang: str) -> tuple[list[tuple[str, str]], str]:
+    """Each weight's range that keeps the top site, and that top site ("" without a sweep)."""
+    sweep_rows: list[tuple[str, str]] = []
+    top_site = ""
+    if len(sweep):
+        top_site = str(sweep["top_site"].iloc[0])
+        for _, s in sweep.iterrows():
+            sweep_rows.append((str(s[f"label_{lang}"]), tr(
+                "sweep_range", lang, low=format_percent(s["lower"], lang, 0),
+                high=format_percent(s["upper"], lang, 0), now=format_percent(s["weight"], lang,
+                                                                              0))))
+    return sweep_rows, top_site
+
+
+def _method_rows(result: SitingResult, layerset: LayerSet, lang: str
+                 ) -> tuple[tuple[str, str], ...]:
+    """What a reader needs to trace the result; no local paths or commands."""
+    prov = result.provenance
+    return (
+        (tr("profile", lang), result.profile.name(lang)),
+        (tr("profile_hash", lang), prov.profile_hash[:16]),
+        (tr("catalog", lang), layerset.catalog.title(lang)),
+        (tr("region", lang), prov.region_label or ", ".join(prov.region_codes)),
+        (tr("buffer", lang), f"{format_number(prov.buffer_m / 1000.0, lang)} km"),
+    )
