@@ -118,3 +118,38 @@ def test_package_never_imports_streamlit() -> None:
             if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
                 offenders.append(name)
     assert offenders == []
+
+
+def _code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function after its docstring (the docstring's length is not the code's)."""
+    body = node.body
+    first = body[0]
+    has_doc = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+               and isinstance(first.value.value, str))
+    start = first.end_lineno + 1 if has_doc and first.end_lineno else node.lineno
+    return (node.end_lineno or start) - start + 1
+
+
+def test_function_length_counts_code_not_docstring() -> None:
+    tree = ast.parse('def f():\n    """Doc.\n\n    More.\n    """\n    a = 1\n    return a\n')
+    func = tree.body[0]
+    assert isinstance(func, ast.FunctionDef)
+    assert _code_lines(func) == 2
+
+
+def test_modules_are_small() -> None:
+    big = {name: n for name, path in _modules().items()
+           if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert big == {}, f"modules over {MAX_MODULE_LINES} lines: {big}"
+
+
+def test_long_functions_say_why() -> None:
+    """A function of more than 80 lines of code states in its docstring why it is one piece."""
+    unexplained = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
+                    and _code_lines(node) > MAX_FUNCTION_LINES \
+                    and "Long because" not in (ast.get_docstring(node) or ""):
+                unexplained.append(f"{name}.{node.name} ({_code_lines(node)} lines)")
+    assert unexplained == [], "long functions without a reason: " + ", ".join(unexplained)

@@ -357,6 +357,14 @@ def load_catalog(name_or_path: str | Path) -> Catalog:
 
 
 def _parse_layer(src: str, index: int, entry: Any, problems: list[Problem]) -> LayerSpec | None:
+    """One ``[[layer]]`` table of a catalogue, checked; None when it cannot be used.
+
+    Every problem is appended to ``problems`` (the caller raises them all at once).
+
+    Long because: one short check per catalogue key, in the order the catalogue documents them;
+    the checks share the entry, its location text and the problem list, and collecting every
+    problem in one pass is the house rule for catalogues.
+    """
     if not isinstance(entry, dict):
         problems.append(Problem(src, f"layer #{index}", "", "must be a table"))
         return None

@@ -256,6 +256,10 @@ def canonicalize(df: pd.DataFrame, layer_type: LayerType | str, *,
     ------
     DataError
         With every problem found.
+
+    Long because: renaming, defaults, coercion and the per-field checks (missing, non-numeric,
+    duplicate ids, codes) all append to the one problem list that is raised once; splitting them
+    would thread the frame, the layer type and that list through every step.
     """
     ltype = LAYER_TYPES[layer_type] if isinstance(layer_type, str) else layer_type
     mapping = dict(fields or {})

@@ -394,6 +394,10 @@ def load_layerset(catalog: Catalog | str | Path, data_dir: str | Path | None = N
         Unknown municipalities in ``region``.
     DataError
         Problems in one or more layers, all of them at once.
+
+    Long because: it is the one entry that resolves the catalogue, the study area and its buffer,
+    loads every layer (derived, raster, vector, table) and records what is missing; each of those
+    steps is a call already, and the remaining lines are their shared bookkeeping.
     """
     t0 = time.perf_counter()
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)

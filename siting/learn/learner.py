@@ -284,6 +284,12 @@ def _learn(
     compare_trees: bool,
     seed: int,
 ) -> LearningResult:
+    """The learning behind :func:`learn` (arguments already checked).
+
+    Long because: the fit, the cross-validated scores, the bootstrap, the suggested weights, the
+    quality warnings and the result are one pipeline over the same design matrix, folds and fitted
+    model; every heavy step is a function of its own, and what stays here is their wiring.
+    """
     feats = table.features
     x = table.x.to_numpy(dtype=float)
     y = table.y.to_numpy(dtype=int)
