@@ -28,10 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from siting.core.errors import StoreError
 from siting.outcomes.access import LEVELS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from siting.outcomes.store import OutcomeStore
 
 __all__ = ["register", "run"]
 
@@ -388,6 +391,30 @@ def _trail(store: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(store: OutcomeStore, args: argparse.Namespace) -> int:
+    revisions = store.history(args.case_id)
+    if args.json:
+        _json([{"revision_no": r.revision_no, "action": r.action,
+                "changed_by": r.changed_by, "changed_at": r.changed_at.isoformat(),
+                "comment": r.comment, "snapshot": r.snapshot} for r in revisions])
+        return 0
+    rows = []
+    for i, r in enumerate(revisions):
+        changed = r.changed_fields(revisions[i - 1] if i else None)
+        shown = ", ".join(changed[:6]) + (" …" if len(changed) > 6 else "")
+        rows.append([str(r.revision_no), r.action, r.changed_by,
+                     f"{r.changed_at:%Y-%m-%d %H:%M:%S}",
+                     "(new case)" if i == 0 else shown, r.comment])
+    print(_table(rows, ["rev", "action", "by", "at (UTC)", "changed", "comment"]))
+    from siting.outcomes.trail import redactions
+
+    for red in redactions(store, args.case_id):
+        print(f"redacted {', '.join(red.fields)} of revisions 1..{red.up_to_revision} "
+              f"by {red.redacted_by} at {red.redacted_at:%Y-%m-%d %H:%M} UTC: "
+              f"{red.reason}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute one ``siting outcomes`` action; returns the exit code."""
     from siting.outcomes import OutcomeStore, export_cases, seed_store
@@ -425,29 +452,10 @@ def run(args: argparse.Namespace) -> int:
                 print(_show(case))
             return 0
         if act == "history":
-            revisions = store.history(args.case_id)
-            if args.json:
-                _json([{"revision_no": r.revision_no, "action": r.action,
-                        "changed_by": r.changed_by, "changed_at": r.changed_at.isoformat(),
-                        "comment": r.comment, "snapshot": r.snapshot} for r in revisions])
-            else:
-                rows = []
-                for i, r in enumerate(revisions):
-                    changed = r.changed_fields(revisions[i - 1] if i else None)
-                    shown = ", ".join(changed[:6]) + (" …" if len(changed) > 6 else "")
-                    rows.append([str(r.revision_no), r.action, r.changed_by,
-                                 f"{r.changed_at:%Y-%m-%d %H:%M:%S}",
-                                 "(new case)" if i == 0 else shown, r.comment])
-                print(_table(rows, ["rev", "action", "by", "at (UTC)", "changed", "comment"]))
-                from siting.outcomes.trail import redactions
-
-                for red in redactions(store, args.case_id):
-                    print(f"redacted {', '.join(red.fields)} of revisions 1..{red.up_to_revision} "
-                          f"by {red.redacted_by} at {red.redacted_at:%Y-%m-%d %H:%M} UTC: "
-                          f"{red.reason}")
-            return 0
+            return _history(store, args)
         if act == "restore":
             case = store.restore(args.case_id, args.revision, comment=args.comment)
+            assert case.meta is not None  # a stored case always carries its meta
             print(f"restored {case.case_id} to revision {args.revision} "
                   f"(now version {case.meta.version})")
             return 0

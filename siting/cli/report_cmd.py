@@ -35,6 +35,8 @@ from siting.cli.sites_cmd import add_workspace_args, workspace_content
 from siting.core.errors import Problem, ScoringError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from siting.data.layerset import LayerSet
     from siting.scoring.result import SitingResult
 
@@ -113,7 +115,8 @@ def _evaluate(args: argparse.Namespace) -> tuple[SitingResult, LayerSet]:
                                     lang_default=args.lang, strict=args.strict)
         ls = with_workspace_layers(ls, own_layers)
     elif getattr(args, "func", None) is run_compare:
-        if ls.vector("sites") is None or len(ls.vector("sites")) == 0:
+        catalogue_sites = ls.vector("sites")
+        if catalogue_sites is None or len(catalogue_sites) == 0:
             from siting.compare import municipality_sites
 
             sites = municipality_sites(ls.municipalities, list(ls.region.kommunkoder))
@@ -154,7 +157,8 @@ def run_dossier(args: argparse.Namespace) -> int:
             "--site", "", "site_id", f"no candidate site '{args.site}' in the study area",
             f"{hint + '; ' if hint else ''}a site outside the study area needs --region "
             f"(e.g. --region all)")]) from None
-    cases, own = None, ()
+    cases: pd.DataFrame | None = None
+    own: tuple[str, ...] = ()
     if not args.no_outcomes:
         cases, own = load_cases(args.db, industry=str(result.profile.industry),
                                 include_internal=args.include_internal)

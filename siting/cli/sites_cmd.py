@@ -58,7 +58,9 @@ def _default_store_exists() -> bool:
     url = make_url(default_url()) if "://" in default_url() else None
     if url is None or url.get_backend_name() != "sqlite":
         return True
-    return bool(url.database) and Path(url.database).is_file()
+    if not url.database:
+        return False
+    return Path(url.database).is_file()
 
 
 def workspace_content(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:

@@ -65,8 +65,13 @@ class UpsertReport:
 class BulkWrites:
     """Upserts of many cases (mixed into :class:`~siting.outcomes.store.OutcomeStore`)."""
 
-    url: str
-    dialect: str
+    if TYPE_CHECKING:  # pragma: no cover - provided read-only by OutcomeStore
+        @property
+        def url(self) -> str: ...
+
+        @property
+        def dialect(self) -> str: ...
+
     _tx: Callable[..., AbstractContextManager[Session]]
     _access: Callable[[Session], Access]
     _author: Callable[[str | None, Access], str]

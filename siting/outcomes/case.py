@@ -43,6 +43,20 @@ from shapely.geometry.base import BaseGeometry
 from siting.core.errors import Problem, StoreError
 from siting.data.soft_factors import factor_ids
 from siting.outcomes.access import LEVELS, is_org_id
+from siting.outcomes.field_checks import (
+    SWEDEN_EXTENT_3006,
+    ProblemCollector,
+    check_bool,
+    check_choice,
+    check_geometry,
+    check_kommunkod,
+    check_number,
+    check_text,
+    is_blank,
+    normalise_wkt,
+    split_list,
+    to_float,
+)
 
 __all__ = [
     "CONFIDENTIALITY",
@@ -66,14 +80,9 @@ OUTCOMES: tuple[str, ...] = ("won", "lost", "withdrawn", "ongoing")
 #: Secrecy levels (see :mod:`siting.outcomes.access`); a new case is ``internal``.
 CONFIDENTIALITY: tuple[str, ...] = LEVELS
 
-#: Bounding box of Sweden in EPSG:3006 (xmin, ymin, xmax, ymax), with a small margin.
-SWEDEN_EXTENT_3006: tuple[float, float, float, float] = (180_000.0, 6_100_000.0,
-                                                         1_090_000.0, 7_700_000.0)
 _MIN_YEAR = 1950
 _CASE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,79}$")
-_KOMMUNKOD_RE = re.compile(r"^\d{4}$")
 _IDENT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
 
 
 @dataclass(frozen=True)
@@ -211,225 +220,8 @@ _MAX_LEN = {"title": 300, "profile": 80, "metrics_vintage": 200, "organisation":
             "notes": 100_000, "source": 100_000}
 
 
-def normalise_wkt(wkt: str) -> str:
-    """Re-write WKT at millimetre precision (idempotent), e.g. for exact round trips."""
-    return shapely.to_wkt(shapely.from_wkt(wkt), rounding_precision=3, trim=True)
-
-
-def to_float(value: Any) -> float | None:
-    """Coerce a number, or text written the Swedish or English way, to float.
-
-    Empty text and None give None; ``"1 234,5"``, ``"1.234,5"``, ``"1,234.5"`` and
-    ``"1234.5"`` give 1234.5.
-    Raises ``ValueError`` for anything else.
-    """
-    if value is None or isinstance(value, bool):
-        if isinstance(value, bool):
-            raise ValueError(f"{value!r} is not a number")
-        return None
-    if isinstance(value, int | float):
-        x = float(value)
-        return None if math.isnan(x) else x
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("\u2212", "-")
-    if not text:
-        return None
-    if "," in text and "." in text:  # the last separator is the decimal one
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        text = text.replace(",", ".")
-    x = float(text)
-    return None if math.isnan(x) else x
-
-
-def is_blank(value: Any) -> bool:
-    """True for None, NaN and empty or whitespace-only text (an empty cell)."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-class _Collector:
-    """Collects problems for one case, all of them."""
-
-    def __init__(self, source: str, location: str) -> None:
-        self.source = source
-        self.location = location
-        self.problems: list[Problem] = []
-
-    def add(self, fld: str, message: str, hint: str = "", message_sv: str = "",
-            hint_sv: str = "") -> None:
-        self.problems.append(Problem(self.source, self.location, fld, message, hint,
-                                     message_sv, hint_sv))
-
-
-def _text(data: Mapping[str, Any], key: str, col: _Collector, max_len: int = 10_000) -> str:
-    value = data.get(key)
-    if is_blank(value):
-        return ""
-    text = str(value).strip()
-    if "\x00" in text:
-        col.add(key, "text holds a NUL character (\\x00), which the database cannot store",
-                "remove the NUL characters (often left by a binary copy-paste)",
-                "texten innehåller ett NUL-tecken (\\x00), som databasen inte kan lagra",
-                "ta bort NUL-tecknen (ofta kvar efter kopiering från binär fil)")
-    if len(text) > max_len:
-        col.add(key, f"text is {len(text)} characters long", f"shorten it to {max_len}",
-                f"texten är {len(text)} tecken lång", f"korta den till {max_len} tecken")
-    return text
-
-
-def _number(data: Mapping[str, Any], key: str, col: _Collector, *, integer: bool = False,
-            lo: float | None = None, hi: float | None = None) -> Any:
-    value = data.get(key)
-    try:
-        x = to_float(value)
-    except (TypeError, ValueError):
-        col.add(key, f"{value!r} is not a number", "write a number, e.g. 12.5 or 12,5",
-                f"{value!r} är inte ett tal", "skriv ett tal, t.ex. 12,5 eller 12.5")
-        return None
-    if x is None:
-        return None
-    if not math.isfinite(x):
-        col.add(key, f"{value!r} is not a finite number", "", f"{value!r} är inte ett ändligt tal")
-        return None
-    if integer and not x.is_integer():
-        col.add(key, f"{value!r} is not a whole number", "", f"{value!r} är inte ett heltal")
-        return None
-    if lo is not None and x < lo:
-        col.add(key, f"{value!r} is below {lo:g}", f"give a value of at least {lo:g}",
-                f"{value!r} är mindre än {lo:g}", f"ange ett värde som är minst {lo:g}")
-        return None
-    if hi is not None and x > hi:
-        col.add(key, f"{value!r} is above {hi:g}", f"give a value of at most {hi:g}",
-                f"{value!r} är större än {hi:g}", f"ange ett värde som är högst {hi:g}")
-        return None
-    return int(x) if integer else x
-
-
-def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...], col: _Collector,
-            default: str | None = None) -> str:
-    value = data.get(key)
-    if is_blank(value):
-        if default is not None:
-            return default
-        col.add(key, "is required", f"one of {', '.join(allowed)}",
-                "måste anges", f"ett av {', '.join(allowed)}")
-        return ""
-    text = str(value).strip().lower()
-    if text not in allowed:
-        col.add(key, f"{value!r} is not allowed", f"use one of {', '.join(allowed)}",
-                f"{value!r} är inte tillåtet", f"använd ett av {', '.join(allowed)}")
-    return text
-
-
-def _kommunkod(value: Any, key: str, col: _Collector) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        col.add(key, f"{value!r} is a number; municipality codes are 4-character text",
-                "write the code as text with its leading zero, e.g. '0480'",
-                f"{value!r} är ett tal; kommunkoder är text med fyra tecken",
-                "skriv koden som text med inledande nolla, t.ex. '0480'")
-        return ""
-    text = str(value).strip()
-    if not _KOMMUNKOD_RE.match(text):
-        col.add(key, f"{value!r} is not a 4-digit municipality code",
-                "write the code as 4 digits with leading zeros, e.g. '0480' or '2482'",
-                f"{value!r} är inte en fyrsiffrig kommunkod",
-                "skriv koden som fyra siffror med inledande nollor, t.ex. '0480' eller '2482'")
-        return ""
-    return text
-
-
-def _string_list(value: Any) -> list[str]:
-    if is_blank(value):
-        return []
-    if isinstance(value, str):
-        return [p.strip() for p in value.split(";") if p.strip()]
-    return [str(p).strip() for p in value if not is_blank(p)]
-
-
-def _bool(data: Mapping[str, Any], key: str, col: _Collector) -> bool:
-    value = data.get(key)
-    if is_blank(value):
-        return False
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"true", "1", "yes", "ja", "sant", "1.0"}:
-        return True
-    if text in {"false", "0", "no", "nej", "falskt", "0.0"}:
-        return False
-    col.add(key, f"{value!r} is not true/false", "write true or false",
-            f"{value!r} är inte sant/falskt", "skriv true eller false")
-    return False
-
-
-def _geometry(value: Any, col: _Collector, *, fictional: bool = False) -> str | None:
-    if is_blank(value):
-        return None
-    key = "geometry_wkt"
-    try:
-        geom = value if isinstance(value, BaseGeometry) else shapely.from_wkt(str(value))
-    except shapely.errors.GEOSException as exc:
-        col.add(key, f"not readable as WKT ({exc})", "write e.g. 'POINT (750000 7200000)'")
-        return None
-    if geom is None or geom.is_empty:
-        col.add(key, "geometry is empty", "leave the field empty or give a point or polygon",
-                "geometrin är tom", "lämna fältet tomt eller ange en punkt eller polygon")
-        return None
-    if geom.geom_type not in _GEOM_TYPES:
-        col.add(key, f"geometry type {geom.geom_type} is not supported",
-                "give a Point, Polygon or MultiPolygon")
-        return None
-    if not geom.is_valid:
-        col.add(key, f"invalid geometry ({shapely.is_valid_reason(geom)})",
-                "repair it (e.g. shapely.make_valid or QGIS 'Fix geometries')",
-                f"ogiltig geometri ({shapely.is_valid_reason(geom)})",
-                "reparera den (t.ex. med shapely.make_valid eller QGIS 'Fix geometries')")
-        return None
-    xmin, ymin, xmax, ymax = geom.bounds
-    exmin, eymin, exmax, eymax = SWEDEN_EXTENT_3006
-    if xmin < exmin or ymin < eymin or xmax > exmax or ymax > eymax:
-        hint = "give coordinates in EPSG:3006 (SWEREF 99 TM, metres)"
-        hint_sv = "ange koordinater i EPSG:3006 (SWEREF 99 TM, meter)"
-        if abs(xmin) <= 180 and abs(ymin) <= 90:
-            hint = "the coordinates look like degrees; " + hint + " or use the lon/lat columns"
-            hint_sv = ("koordinaterna ser ut som grader; " + hint_sv
-                       + " eller använd kolumnerna lon/lat")
-        col.add(key, f"geometry bounds ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}) lie "
-                "outside Sweden in EPSG:3006", hint,
-                f"geometrins utbredning ({xmin:.0f}, {ymin:.0f}, {xmax:.0f}, {ymax:.0f}) ligger "
-                "utanför Sverige i EPSG:3006", hint_sv)
-        return None
-    # fictional (demo) cases lie in the fictional Demolän, not in the real country
-    if not fictional and not _inside_outline(geom):
-        col.add(key, "the site lies outside Sweden's outline (in a neighbouring country or "
-                "far out at sea)", "check the coordinates (EPSG:3006, SWEREF 99 TM, metres)",
-                "platsen ligger utanför Sveriges gräns (i ett grannland eller långt ut till "
-                "havs)", "kontrollera koordinaterna (EPSG:3006, SWEREF 99 TM, meter)")
-        return None
-    return shapely.to_wkt(geom, rounding_precision=3, trim=True)
-
-
-def _inside_outline(geom: BaseGeometry) -> bool:
-    """Within Sweden's outline (kommun polygons incl. sea areas, 1 km tolerance).
-
-    Uses :func:`siting.data.outline.inside_sweden`, the one outline test of the
-    package; where that module is not installed only the bounding box above is
-    checked.
-    """
-    try:
-        from siting.data.outline import inside_sweden
-    except ImportError:  # pragma: no cover - the outline ships with the real-data bundle
-        return True
-    return bool(inside_sweden([geom])[0])
-
-
-def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dict[str, str]]:
+def _soft(data: Mapping[str, Any],
+          col: ProblemCollector) -> tuple[dict[str, int], dict[str, str]]:
     known = set(factor_ids())
     scores: dict[str, int] = {}
     evidence: dict[str, str] = {}
@@ -447,7 +239,7 @@ def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dic
                     f"use one of {', '.join(factor_ids())}",
                     f"okänd mjuk faktor {factor!r}", f"använd en av {', '.join(factor_ids())}")
             continue
-        score = _number({key: value}, key, col, integer=True)
+        score = check_number({key: value}, key, col, integer=True)
         if score is None:
             continue
         if not 1 <= score <= 5:
@@ -463,12 +255,12 @@ def _soft(data: Mapping[str, Any], col: _Collector) -> tuple[dict[str, int], dic
                     f"okänd mjuk faktor {factor!r}", f"använd en av {', '.join(factor_ids())}")
             continue
         if not is_blank(text):
-            evidence[factor] = _text({key: text}, key, col, max_len=100_000)
+            evidence[factor] = check_text({key: text}, key, col, max_len=100_000)
     return ({f: scores[f] for f in factor_ids() if f in scores},
             {f: evidence[f] for f in factor_ids() if f in evidence})
 
 
-def _metrics(data: Mapping[str, Any], col: _Collector) -> dict[str, float]:
+def _metrics(data: Mapping[str, Any], col: ProblemCollector) -> dict[str, float]:
     raw = data.get("metrics") or {}
     if not isinstance(raw, Mapping):
         col.add("metrics", f"expected a table of metric id -> number, got {type(raw).__name__}")
@@ -480,7 +272,7 @@ def _metrics(data: Mapping[str, Any], col: _Collector) -> dict[str, float]:
             col.add(key, f"metric id {metric_id!r} is not snake case",
                     "use lower-case letters, digits and underscores, e.g. dist_rail_m")
             continue
-        x = _number({key: value}, key, col)
+        x = check_number({key: value}, key, col)
         if x is not None:
             out[str(metric_id)] = float(x)
     return dict(sorted(out.items()))
@@ -504,7 +296,7 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     (Case or None, list of Problem)
         The case is None when there is any problem.
     """
-    col = _Collector(source, location)
+    col = ProblemCollector(source, location)
     for key in data:
         if key not in CONTENT_FIELDS and key != "meta":
             col.add(str(key), "unknown field", f"known fields: {', '.join(CONTENT_FIELDS)}",
@@ -520,7 +312,7 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
                 "använd bokstäver, siffror och . _ : - (högst 80 tecken), t.ex. SE-2018-NV-ETT")
     values: dict[str, Any] = {"case_id": case_id}
     for key in _TEXT_FIELDS:
-        values[key] = _text(data, key, col, max_len=_MAX_LEN.get(key, 100_000))
+        values[key] = check_text(data, key, col, max_len=_MAX_LEN.get(key, 100_000))
     if values["organisation"] and not is_org_id(values["organisation"]):
         col.add("organisation", f"{values['organisation']!r} is not an organisation id",
                 "use the id of a member organisation, e.g. skelleftea "
@@ -533,15 +325,16 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
                 "use the profile file's id, e.g. battery_plant",
                 f"{values['profile']!r} är inte ett profil-id",
                 "använd profilfilens id, t.ex. battery_plant")
-    values["industry"] = _choice(data, "industry", INDUSTRIES, col)
-    values["outcome"] = _choice(data, "outcome", OUTCOMES, col)
-    values["confidentiality"] = _choice(data, "confidentiality", CONFIDENTIALITY, col,
+    values["industry"] = check_choice(data, "industry", INDUSTRIES, col)
+    values["outcome"] = check_choice(data, "outcome", OUTCOMES, col)
+    values["confidentiality"] = check_choice(data, "confidentiality", CONFIDENTIALITY, col,
                                         default="internal")
-    values["kommunkod"] = "" if is_blank(data.get("kommunkod")) else _kommunkod(
+    values["kommunkod"] = "" if is_blank(data.get("kommunkod")) else check_kommunkod(
         data["kommunkod"], "kommunkod", col)
     this_year = dt.date.today().year
     for key in _YEAR_FIELDS:
-        values[key] = _number(data, key, col, integer=True, lo=_MIN_YEAR, hi=this_year + 1)
+        values[key] = check_number(data, key, col, integer=True, lo=_MIN_YEAR,
+                                   hi=this_year + 1)
     started, decided = values["year_started"], values["year_decided"]
     if started is not None and decided is not None and decided < started:
         col.add("year_decided", f"decided {decided} before it started {started}",
@@ -553,12 +346,12 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
                 "ett pågående ärende har inget beslutsår",
                 "lämna year_decided tomt eller ange utfallet")
     for key in _FLOAT_FIELDS:
-        values[key] = _number(data, key, col, lo=0)
+        values[key] = check_number(data, key, col, lo=0)
     for key in _INT_FIELDS:
-        values[key] = _number(data, key, col, integer=True, lo=0)
+        values[key] = check_number(data, key, col, integer=True, lo=0)
     competing = []
-    for code in _string_list(data.get("competing_kommuner")):
-        checked = _kommunkod(code, "competing_kommuner", col)
+    for code in split_list(data.get("competing_kommuner")):
+        checked = check_kommunkod(code, "competing_kommuner", col)
         if checked and checked == values["kommunkod"]:
             col.add("competing_kommuner", f"{checked} is the case's own municipality",
                     "list only the other municipalities",
@@ -566,12 +359,12 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
         elif checked and checked not in competing:
             competing.append(checked)
     values["competing_kommuner"] = tuple(competing)
-    tags = [_text({"decisive_factors": t}, "decisive_factors", col, max_len=200)
-            for t in _string_list(data.get("decisive_factors"))]
+    tags = [check_text({"decisive_factors": t}, "decisive_factors", col, max_len=200)
+            for t in split_list(data.get("decisive_factors"))]
     values["decisive_factors"] = tuple(dict.fromkeys(tags))
-    values["is_fictional"] = _bool(data, "is_fictional", col)
-    values["geometry_wkt"] = _geometry(data.get("geometry_wkt"), col,
-                                       fictional=values["is_fictional"])
+    values["is_fictional"] = check_bool(data, "is_fictional", col)
+    values["geometry_wkt"] = check_geometry(data.get("geometry_wkt"), col,
+                                            fictional=values["is_fictional"])
     values["soft"], values["soft_evidence"] = _soft(data, col)
     values["metrics"] = _metrics(data, col)
     if col.problems:

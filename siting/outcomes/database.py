@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -137,6 +137,13 @@ def _sqlite_backup(engine: Engine, current: str) -> Path | None:
     return target
 
 
+def _raw_execute(conn: Connection, sql: str) -> None:
+    """Run ``sql`` on the DBAPI connection under ``conn``, outside SQLAlchemy's transaction."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # an open Connection always holds its DBAPI connection
+    raw.execute(sql)
+
+
 def upgrade_schema(engine: Engine, revision: str = "head", *, confirmed: bool = False) -> None:
     """Apply the shipped Alembic migrations up to (or down to) ``revision``.
 
@@ -152,6 +159,9 @@ def upgrade_schema(engine: Engine, revision: str = "head", *, confirmed: bool = 
     where = engine.url.render_as_string(hide_password=True)
     scripts = ScriptDirectory(str(MIGRATIONS))
     target = scripts.get_current_head() if revision == "head" else revision
+    if target is None:  # only a broken install ships no migrations
+        raise StoreError.single(str(MIGRATIONS), "no schema migrations are shipped",
+                                hint="reinstall siting")
     with engine.connect() as conn:
         current = _current_revision(conn)
     _check_known(current, where)
@@ -172,7 +182,7 @@ def upgrade_schema(engine: Engine, revision: str = "head", *, confirmed: bool = 
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             # batch migrations copy tables: foreign keys off so no ON DELETE CASCADE fires
-            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+            _raw_execute(conn, "PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
                 if conn.dialect.name == "postgresql":
@@ -188,7 +198,7 @@ def upgrade_schema(engine: Engine, revision: str = "head", *, confirmed: bool = 
                     command.upgrade(cfg, target)
         finally:
             if conn.dialect.name == "sqlite":
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                _raw_execute(conn, "PRAGMA foreign_keys=ON")
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -82,8 +82,10 @@ def cases_to_frame(cases: Iterable[Case]) -> pd.DataFrame:
     for key in ("case_id", "title", "industry", "profile", "kommunkod", "outcome",
                 "confidentiality", "organisation"):
         frame[key] = frame[key].astype("str")
-    for key in ("year_started", "year_decided"):
-        frame[key] = pd.array([pd.NA if v is None else int(v) for v in data[key]],
+    years: dict[str, list[int | None]] = {"year_started": [c.year_started for c in cases],
+                                          "year_decided": [c.year_decided for c in cases]}
+    for key, values in years.items():
+        frame[key] = pd.array([pd.NA if v is None else int(v) for v in values],
                               dtype="Int64")
     frame["is_fictional"] = frame["is_fictional"].astype(bool)
     float_cols = ["x", "y", *soft_cols, *metric_cols, *FRAME_TAIL_COLUMNS]

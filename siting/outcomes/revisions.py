@@ -182,9 +182,9 @@ def apply_case_to_row(case: Case, row: CaseRow) -> None:
 
     factors = sorted(set(case.soft) | set(case.soft_evidence))
     existing_soft = {a.factor: a for a in row.soft_assessments}
-    for factor, item in existing_soft.items():
+    for factor, stale in existing_soft.items():
         if factor not in factors:
-            row.soft_assessments.remove(item)
+            row.soft_assessments.remove(stale)
     for factor in factors:
         item = existing_soft.get(factor)
         if item is None:
@@ -194,9 +194,9 @@ def apply_case_to_row(case: Case, row: CaseRow) -> None:
         item.evidence = case.soft_evidence.get(factor, "")
 
     existing_metrics = {m.metric_id: m for m in row.metric_snapshots}
-    for metric_id, item in existing_metrics.items():
+    for metric_id, stale_snap in existing_metrics.items():
         if metric_id not in case.metrics:
-            row.metric_snapshots.remove(item)
+            row.metric_snapshots.remove(stale_snap)
     for metric_id, value in case.metrics.items():
         snap = existing_metrics.get(metric_id)
         if snap is None:

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import getpass
 import logging
@@ -445,7 +446,7 @@ class OutcomeStore(BulkWrites):
             access = self._access(session)
             return [case_from_row(r) for r in session.scalars(stmt) if self._readable(access, r)]
 
-    def history(self, case_id: str) -> list[Revision]:
+    def history(self, case_id: str) -> builtins.list[Revision]:
         """Every revision of a case, oldest first (redacted text shows as redacted)."""
         with self._tx(write=False) as session:
             row = self._require_row(session, self._access(session), case_id, lock=False)

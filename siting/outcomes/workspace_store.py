@@ -28,7 +28,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -56,6 +56,9 @@ from siting.outcomes.workspace_models import (
 __all__ = ["WorkspaceStore"]
 
 Item = WorkspaceSite | WorkspaceLayer
+
+_R = TypeVar("_R", WorkspaceSiteRow, WorkspaceLayerRow)
+_V = TypeVar("_V", SiteRevisionRow, LayerRevisionRow)
 
 
 def _meta(row: Any) -> ItemMeta:
@@ -107,19 +110,19 @@ def _apply_layer(item: WorkspaceLayer, row: WorkspaceLayerRow) -> None:
 
 
 @dataclass(frozen=True)
-class _Kind:
-    """How one kind of workspace item maps onto its tables."""
+class _Kind(Generic[_R, _V]):
+    """How one kind of workspace item maps onto its tables (item rows ``_R``, revisions ``_V``)."""
 
     word: str
-    row: type
-    revision: type
+    row: type[_R]
+    revision: type[_V]
     id_column: str
     prefix: str
-    content: Callable[[Any], dict[str, Any]]
+    content: Callable[[_R], dict[str, Any]]
     apply: Callable[[Any, Any], None]
     build: Callable[[dict[str, Any], ItemMeta | None], Any]
 
-    def item(self, row: Any) -> Any:
+    def item(self, row: _R) -> Any:
         return self.build(self.content(row), _meta(row))
 
 
@@ -166,14 +169,14 @@ class WorkspaceStore:
         self.close()
 
     # ----------------------------------------------------------- internals
-    def _rows(self, session: Session, kind: _Kind, *, lock: bool = False) -> list[Any]:
+    def _rows(self, session: Session, kind: _Kind[_R, _V], *, lock: bool = False) -> list[_R]:
         stmt = select(kind.row).where(kind.row.organisation_id == self.organisation_id) \
             .order_by(kind.row.id)
         if lock and self._store.dialect == "postgresql":
             stmt = stmt.with_for_update()
         return list(session.scalars(stmt))
 
-    def _require(self, session: Session, kind: _Kind, item_id: str) -> Any:
+    def _require(self, session: Session, kind: _Kind[_R, _V], item_id: str) -> _R:
         stmt = select(kind.row).where(kind.row.organisation_id == self.organisation_id,
                                       getattr(kind.row, kind.id_column) == item_id)
         if self._store.dialect == "postgresql":
@@ -183,7 +186,7 @@ class WorkspaceStore:
             raise ws_error(StoreError, [problem(self.url, item_id, kind.id_column, f"no_{kind.word}", id=item_id)])
         return row
 
-    def _revise(self, session: Session, kind: _Kind, row: Any, action: str, user: str,
+    def _revise(self, session: Session, kind: _Kind[_R, _V], row: _R, action: str, user: str,
                 comment: str, when: dt.datetime) -> Any:
         if action not in ACTIONS:
             raise ValueError(f"unknown revision action {action!r}")
@@ -197,8 +200,8 @@ class WorkspaceStore:
         session.flush()
         return kind.item(row)
 
-    def _insert_many(self, kind: _Kind, items: Sequence[Any], user: str | None, comment: str,
-                     action: str, source: str = "") -> list[Any]:
+    def _insert_many(self, kind: _Kind[_R, _V], items: Sequence[Any], user: str | None,
+                     comment: str, action: str, source: str = "") -> list[Any]:
         who = _who(user)
         with self._store._tx() as session:
             existing = self._rows(session, kind, lock=True)
@@ -234,8 +237,8 @@ class WorkspaceStore:
         if problems:
             raise ws_error(StoreError, problems)
 
-    def _change(self, kind: _Kind, item_id: str, action: str, user: str | None, comment: str,
-                mutate: Callable[[Session, Any], None]) -> Any:
+    def _change(self, kind: _Kind[_R, _V], item_id: str, action: str, user: str | None,
+                comment: str, mutate: Callable[[Session, _R], None]) -> Any:
         with self._store._tx() as session:
             row = self._require(session, kind, item_id)
             mutate(session, row)
@@ -245,9 +248,9 @@ class WorkspaceStore:
             row.updated_at = when
             return self._revise(session, kind, row, action, row.updated_by, comment, when)
 
-    def _set_deleted(self, kind: _Kind, item_id: str, deleted: bool, user: str | None,
+    def _set_deleted(self, kind: _Kind[_R, _V], item_id: str, deleted: bool, user: str | None,
                      comment: str) -> Any:
-        def mutate(_session: Session, row: Any) -> None:
+        def mutate(_session: Session, row: _R) -> None:
             if (row.deleted_at is not None) == deleted:
                 key = "already_deleted" if deleted else "not_deleted"
                 raise ws_error(StoreError, [problem(self.url, item_id, kind.id_column,
@@ -257,9 +260,9 @@ class WorkspaceStore:
         return self._change(kind, item_id, "delete" if deleted else "undelete", user, comment,
                             mutate)
 
-    def _restore(self, kind: _Kind, item_id: str, revision_no: int, user: str | None,
+    def _restore(self, kind: _Kind[_R, _V], item_id: str, revision_no: int, user: str | None,
                  comment: str) -> Any:
-        def mutate(session: Session, row: Any) -> None:
+        def mutate(session: Session, row: _R) -> None:
             old = session.scalars(select(kind.revision).where(
                 kind.revision.item_pk == row.id,
                 kind.revision.revision_no == revision_no)).one_or_none()
@@ -282,16 +285,16 @@ class WorkspaceStore:
         return self._change(kind, item_id, "restore", user,
                             comment or f"restored revision {revision_no}", mutate)
 
-    def _list(self, kind: _Kind, include_deleted: bool) -> list[Any]:
+    def _list(self, kind: _Kind[_R, _V], include_deleted: bool) -> list[Any]:
         with self._store._tx(write=False) as session:
             return [kind.item(r) for r in self._rows(session, kind)
                     if include_deleted or r.deleted_at is None]
 
-    def _get(self, kind: _Kind, item_id: str) -> Any:
+    def _get(self, kind: _Kind[_R, _V], item_id: str) -> Any:
         with self._store._tx(write=False) as session:
             return kind.item(self._require(session, kind, item_id))
 
-    def _history(self, kind: _Kind, item_id: str) -> list[Revision]:
+    def _history(self, kind: _Kind[_R, _V], item_id: str) -> list[Revision]:
         with self._store._tx(write=False) as session:
             row = self._require(session, kind, item_id)
             revs = session.scalars(select(kind.revision).where(kind.revision.item_pk == row.id)
