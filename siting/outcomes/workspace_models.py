@@ -113,7 +113,21 @@ class WorkspaceLayerRow(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
-class SiteRevisionRow(Base):
+class _RevisionColumns:
+    """The columns every workspace revision table shares (the audit trail of one item)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation_id: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[str] = mapped_column(String(80))
+    revision_no: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class SiteRevisionRow(_RevisionColumns, Base):
     """One write to a workspace site: who, when, what, and the full state after it."""
 
     __tablename__ = "workspace_site_revision"
@@ -122,20 +136,11 @@ class SiteRevisionRow(Base):
         CheckConstraint(_ACTION_CHECK, name="ck_workspace_site_revision_action"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("workspace_site.id", ondelete="RESTRICT",
                                                     name="fk_workspace_site_revision_site"))
-    organisation_id: Mapped[str] = mapped_column(Text)
-    item_id: Mapped[str] = mapped_column(String(80))
-    revision_no: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(20))
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    changed_by: Mapped[str] = mapped_column(String(200))
-    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    comment: Mapped[str] = mapped_column(Text, default="")
 
 
-class LayerRevisionRow(Base):
+class LayerRevisionRow(_RevisionColumns, Base):
     """One write to a workspace layer: who, when, what, and the full state after it."""
 
     __tablename__ = "workspace_layer_revision"
@@ -144,14 +149,5 @@ class LayerRevisionRow(Base):
         CheckConstraint(_ACTION_CHECK, name="ck_workspace_layer_revision_action"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("workspace_layer.id", ondelete="RESTRICT",
                                                     name="fk_workspace_layer_revision_layer"))
-    organisation_id: Mapped[str] = mapped_column(Text)
-    item_id: Mapped[str] = mapped_column(String(80))
-    revision_no: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(20))
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    changed_by: Mapped[str] = mapped_column(String(200))
-    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    comment: Mapped[str] = mapped_column(Text, default="")
