@@ -192,8 +192,9 @@ def _body(state: AppState) -> None:
         state.surface = st.toggle(t("map.surface_toggle", lang), value=state.surface,
                                   key="surface", help=t("map.surface_help", lang))
     if evaluation is not None:
-        n_pass = int(evaluation.passes.sum())
-        st.caption(t("map.n_sites", lang, n=len(evaluation.sites), n_pass=n_pass))
+        status = evaluation.status.value_counts()
+        st.caption(t("map.n_sites", lang, n=len(evaluation.sites),
+                     n_pass=int(status.get("pass", 0)), n_unknown=int(status.get("unknown", 0))))
     weights = tuple(sorted((state.weights.get(state.profile) or {}).items()))
     with st.spinner(t("common.loading", lang)):
         page = _map_html(state.catalog, state.data_dir, state.region_codes, state.profile,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -297,3 +298,12 @@ def test_app_opens_on_real_sweden_at_the_users_municipality(tmp_path: Path,
     assert at.sidebar.selectbox(key="catalog_sv").value == "sweden_open"
     assert at.multiselect(key="region_sweden_open").value == ["2482"]
     assert any(o.startswith("Demolän") for o in at.sidebar.selectbox(key="catalog_sv").options)
+
+
+def test_map_caption_counts_passing_and_unclear_sites_as_the_ranking_does(app: AppTest) -> None:
+    caption = next(c.value for c in app.caption if "kandidatplatser" in c.value)
+    n_pass, n_unknown = (int(x) for x in re.findall(r"(\d+) (?:klarar|oklara)", caption))
+    _goto(app, "ranking")
+    column = _frame_with(app, t("ranking.col_status", "sv"))[t("ranking.col_status", "sv")]
+    assert n_pass == int((column == t("ranking.status_pass", "sv")).sum())
+    assert n_unknown == int((column == t("ranking.status_unknown", "sv")).sum())
