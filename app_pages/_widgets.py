@@ -28,7 +28,6 @@ __all__ = [
     "problems_frame",
     "ranking_columns",
     "ranking_frame",
-    "site_status",
     "soft_label",
     "show_problems",
     "sidebar",
@@ -228,18 +227,6 @@ def kommun_names(state: AppState) -> dict[str, str]:
     return dict(zip(muni["kommunkod"].astype(str), muni["name"].astype(str), strict=True))
 
 
-def site_status(result: Any) -> pd.Series:
-    """``pass`` / ``fail`` / ``unknown`` per site, as the evaluator decided it.
-
-    Hook: the evaluator's ``status`` column is laid out as it is. Until it exists
-    the page shows ``passes_hard`` (pass or fail) and decides nothing itself.
-    """
-    if "status" in result.table:
-        return result.table["status"].astype(str).rename("status")
-    return pd.Series(["pass" if ok else "fail" for ok in result.passes],
-                     index=result.table.index, name="status")
-
-
 def main_reasons(result: Any, lang: str, status: pd.Series, n_strongest: int = 2) -> list[str]:
     """The one line that explains each site's status.
 
@@ -285,11 +272,11 @@ def ranking_frame(result: Any, state: AppState, names: dict[str, str]) -> pd.Dat
     """
     lang = state.lang
     tbl = result.to_frame(lang)
-    status = site_status(result)
+    status = result.status
     rank = result.rank_passing
     out = pd.DataFrame({
         t("ranking.col_rank", lang): [str(int(r)) if pd.notna(r) else "" for r in rank],
-        t("ranking.col_status", lang): [t(f"ranking.status_{s}", lang) for s in status],
+        t("ranking.col_status", lang): [t(f"verdict.{s}", lang) for s in status],
         t("ranking.col_site", lang): tbl["site_id"].astype(str),
         t("ranking.col_reasons", lang): main_reasons(result, lang, status),
         t("ranking.col_score", lang): [format_number(x, lang, decimals=1)

@@ -99,7 +99,7 @@ def test_profile_select_changes_the_ranking(app: AppTest) -> None:
     _no_errors(app)
     steel = _ranking(app)
     status = t("ranking.col_status", "sv")
-    passing = t("ranking.status_pass", "sv")
+    passing = t("verdict.pass", "sv")
     assert (battery[status] == passing).sum() != (steel[status] == passing).sum() or \
         not battery.head(5).equals(steel.head(5))
     assert len(app.slider) != 0
@@ -305,5 +305,5 @@ def test_map_caption_counts_passing_and_unclear_sites_as_the_ranking_does(app: A
     n_pass, n_unknown = (int(x) for x in re.findall(r"(\d+) (?:klarar|oklara)", caption))
     _goto(app, "ranking")
     column = _frame_with(app, t("ranking.col_status", "sv"))[t("ranking.col_status", "sv")]
-    assert n_pass == int((column == t("ranking.status_pass", "sv")).sum())
-    assert n_unknown == int((column == t("ranking.status_unknown", "sv")).sum())
+    assert n_pass == int((column == t("verdict.pass", "sv")).sum())
+    assert n_unknown == int((column == t("verdict.unknown", "sv")).sum())
