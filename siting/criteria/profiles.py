@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from siting.core.errors import Problem, ProfileError
 from siting.core.frozen import FrozenMap, freeze
 from siting.core.i18n import format_number, t
+from siting.core.shipped import resolve_toml, shipped_dir, shipped_names
 from siting.criteria.mcda import METHODS
 from siting.criteria.rules import (
     HARD_OPS,
@@ -66,12 +67,10 @@ __all__ = [
     "resolve_profile_path",
 ]
 
-#: Folder holding the profiles shipped with the project.
-_REPO_CRITERIA = Path(__file__).resolve().parents[2] / "criteria"
-#: ``criteria/`` in a checkout; in an installed package ``siting/data/shipped_criteria``
-#: (a symlink to ``criteria/`` in the repository, so the wheel carries the files).
-PROFILE_DIR = (_REPO_CRITERIA if _REPO_CRITERIA.is_dir()
-               else Path(__file__).resolve().parents[1] / "data" / "shipped_criteria")
+#: Folder holding the profiles shipped with the project: ``criteria/`` in a checkout; in an
+#: installed package ``siting/data/shipped_criteria`` (a symlink to ``criteria/`` in the
+#: repository, so the wheel carries the files).
+PROFILE_DIR = shipped_dir("criteria")
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_KEYS = {"profile", "metric", "hard", "soft", "ahp"}
@@ -303,20 +302,12 @@ def _hash(text: str) -> str:
 
 def available_profiles() -> tuple[str, ...]:
     """Ids of the profiles shipped in ``criteria/``."""
-    return tuple(sorted(p.stem for p in PROFILE_DIR.glob("*.toml")))
+    return shipped_names(PROFILE_DIR)
 
 
 def resolve_profile_path(name_or_path: str | Path) -> Path:
     """Turn a profile name (``battery_plant``) or a path into an existing file path."""
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" and candidate.is_file():
-        return candidate
-    shipped = PROFILE_DIR / f"{name_or_path}.toml"
-    if shipped.is_file():
-        return shipped
-    raise ProfileError.single(
-        str(name_or_path), "no such profile",
-        hint=f"name one of {', '.join(available_profiles())} or give a path to a .toml file")
+    return resolve_toml(name_or_path, PROFILE_DIR, ProfileError, "profile")
 
 
 def load_profile(name_or_path: str | Path) -> Profile:

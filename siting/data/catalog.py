@@ -72,6 +72,7 @@ from types import MappingProxyType
 from typing import Any, TypeGuard
 
 from siting.core.errors import CatalogError, Problem
+from siting.core.shipped import resolve_toml, shipped_dir, shipped_names
 from siting.data.schema import GEOMETRY_KINDS, LAYER_TYPES, THEMES, GeometryKind, Theme
 
 __all__ = [
@@ -92,8 +93,7 @@ BUNDLE_ROOT = Path(__file__).resolve().parent
 #: Folder holding the catalogues shipped with the project: ``layers/`` in a checkout; in an
 #: installed package the copy under ``siting/data/shipped_layers`` (a symlink to ``layers/``
 #: in the repository, so the wheel carries the files).
-_REPO_LAYERS = Path(__file__).resolve().parents[2] / "layers"
-CATALOG_DIR = _REPO_LAYERS if _REPO_LAYERS.is_dir() else BUNDLE_ROOT / "shipped_layers"
+CATALOG_DIR = shipped_dir("layers")
 
 _LAYER_KEYS = {
     "id", "type", "theme", "kind", "title_sv", "title_en", "source", "layer", "crs",
@@ -269,7 +269,7 @@ class Catalog:
 
 def available_catalogs() -> tuple[str, ...]:
     """Names of the catalogues shipped in ``layers/``."""
-    return tuple(sorted(p.stem for p in CATALOG_DIR.glob("*.toml")))
+    return shipped_names(CATALOG_DIR)
 
 
 def resolve_catalog_path(name_or_path: str | Path) -> Path:
@@ -280,15 +280,7 @@ def resolve_catalog_path(name_or_path: str | Path) -> Path:
     CatalogError
         When neither a shipped catalogue nor a file of that name exists.
     """
-    candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" and candidate.is_file():
-        return candidate
-    shipped = CATALOG_DIR / f"{name_or_path}.toml"
-    if shipped.is_file():
-        return shipped
-    raise CatalogError.single(
-        str(name_or_path), "no such catalogue",
-        hint=f"name one of {', '.join(available_catalogs())} or give a path to a .toml file")
+    return resolve_toml(name_or_path, CATALOG_DIR, CatalogError, "catalogue")
 
 
 def load_catalog(name_or_path: str | Path) -> Catalog:
