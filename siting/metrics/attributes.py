@@ -40,7 +40,9 @@ def normalise_kommunkod(codes: pd.Series) -> pd.Series:
         if text == "":
             return pd.NA
         return text.zfill(4) if text.isdigit() else text
-    return pd.Series([one(v) for v in codes], index=codes.index, dtype="string")
+    keys, uniques = pd.factorize(pd.Series(codes, dtype=object), use_na_sentinel=True)
+    done = np.array([one(v) for v in uniques] + [pd.NA], dtype=object)  # -1 -> missing
+    return pd.Series(done[keys], index=codes.index, dtype="string")
 
 
 def municipality_attribute(sites: gpd.GeoDataFrame, table: pd.DataFrame, field: str, *,
@@ -98,7 +100,18 @@ def assign_kommunkod(sites: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame) 
         tree = shapely.STRtree(mgeoms)
         ok = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
         idx = np.flatnonzero(ok)
-        (qi, ti), _ = tree.query_nearest(pts[idx], max_distance=1000.0, return_distance=True,
-                                         all_matches=False)
-        out[idx[qi]] = codes[ti]
+        # inside (or on the edge of) a municipality: a prepared point-in-polygon test;
+        # on a shared edge the first municipality in the layer's order
+        qi, ti = tree.query(pts[idx], predicate="intersects")
+        first = np.full(idx.size, -1, dtype=np.int64)
+        order = np.lexsort((ti, qi))
+        qi, ti = qi[order], ti[order]
+        lead = np.r_[True, qi[1:] != qi[:-1]] if qi.size else np.zeros(0, dtype=bool)
+        first[qi[lead]] = ti[lead]
+        out[idx[first >= 0]] = codes[first[first >= 0]]
+        rest = idx[first < 0]
+        if rest.size:  # outside every municipality: the nearest within 1 km
+            (qi, ti), _ = tree.query_nearest(pts[rest], max_distance=1000.0,
+                                             return_distance=True, all_matches=False)
+            out[rest[qi]] = codes[ti]
     return pd.Series(out, index=sites.index, name="kommunkod", dtype="string")

@@ -80,10 +80,12 @@ def nearest_distance(sites: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *,
     Returns
     -------
     pandas.Series
-        float metres, NaN when the layer has no features.
+        float metres, NaN when the layer has no features. ``attrs["nearest_position"]``
+        (a list): the row position in ``layer`` of the nearest feature (-1 when none), so
+        callers can look up what decided the distance without a second query.
     """
-    _, dist = nearest(sites, layer)
-    return as_series(dist, sites, name)
+    pos, dist = nearest(sites, layer)
+    return as_series(dist, sites, name, nearest_position=pos.tolist())
 
 
 def nearest_attribute(sites: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, field: str, *,

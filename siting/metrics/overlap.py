@@ -1,9 +1,13 @@
 """Share of each site inside the polygons of a layer (protected areas, flood zones).
 
-The overlay layer is dissolved once (so overlapping polygons are not counted
-twice) and split into its disjoint parts; every (site, part) pair found by
-the spatial index adds its intersection area. Point sites get 1 when inside
-(or on the edge of) a polygon, else 0.
+Overlapping polygons are not counted twice: the covered area of a site is the
+area of the union of its intersections with the polygons. The layer itself is
+never dissolved (a national layer takes seconds to union): one spatial-index
+query finds the (site, polygon) pairs; a site covered by one polygon is fully
+inside (share 1, no intersection computed); a site touching one polygon adds
+that intersection's area; only a site touching several polygons unions its
+few intersection pieces. Point sites get 1 when inside (or on the edge of) a
+polygon, else 0.
 
 Examples
 --------
@@ -32,33 +36,7 @@ from siting.metrics._base import (
     valid_geometry_mask,
 )
 
-__all__ = ["dissolve_parts", "overlap_share"]
-
-
-def dissolve_parts(layer: gpd.GeoDataFrame) -> np.ndarray:
-    """The polygons of ``layer`` dissolved and split into disjoint single polygons.
-
-    Invalid polygons are repaired with ``make_valid`` first (only polygonal
-    pieces are kept). Raises :class:`DataError` for a non-polygon layer.
-    """
-    geoms = np.asarray(layer.geometry.values, dtype=object)
-    geoms = geoms[valid_geometry_mask(geoms)]
-    if geoms.size == 0:
-        return np.array([], dtype=object)
-    if not polygonal_mask(geoms).all():
-        kinds = sorted(set(shapely.get_type_id(geoms).tolist()) - {3, 6})
-        raise DataError.single(
-            "layer", f"overlap needs polygons, found geometry type id(s) {kinds}",
-            hint="use a polygon layer (protected_areas, flood_zones, ...) for overlap_share",
-        )
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = [_polygonal(g) for g in shapely.make_valid(geoms[invalid])]
-    merged = shapely.union_all(geoms)
-    parts = shapely.get_parts(merged)
-    parts = parts[polygonal_mask(parts) & ~shapely.is_empty(parts)]
-    return parts
+__all__ = ["overlap_share"]
 
 
 def overlap_share(sites: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *,
@@ -82,27 +60,74 @@ def overlap_share(sites: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, *,
     sgeoms = site_geometries(sites)
     svalid = valid_geometry_mask(sgeoms)
     share[~svalid] = np.nan
-    parts = dissolve_parts(layer)
-    if parts.size == 0 or not svalid.any():
+    polys = _polygons(layer)
+    if polys.size == 0 or not svalid.any():
         return as_series(share, sites, name)
-    tree = shapely.STRtree(parts)
+    tree = shapely.STRtree(polys)
     idx = np.flatnonzero(svalid)
     qi, pi = tree.query(sgeoms[idx], predicate="intersects")
     si = idx[qi]
-    poly = polygonal_mask(sgeoms)
     area = shapely.area(sgeoms)
-    is_area = poly & (area > 0)
-    pair_area = is_area[si]
-    if pair_area.any():
-        a_si, a_pi = si[pair_area], pi[pair_area]
-        inter = shapely.area(shapely.intersection(sgeoms[a_si], parts[a_pi]))
-        covered = np.bincount(a_si, weights=inter, minlength=n)
-        share[is_area] = np.clip(covered[is_area] / area[is_area], 0.0, 1.0)
+    is_area = polygonal_mask(sgeoms) & (area > 0)
     hit = np.zeros(n, dtype=bool)
-    hit[si[~pair_area]] = True
+    hit[si] = True
     point_like = svalid & ~is_area
     share[point_like] = hit[point_like].astype("float64")
+    keep = is_area[si]
+    si, pi = si[keep], pi[keep]
+    if si.size:
+        share[is_area] = np.clip(_covered_m2(sgeoms, polys, si, pi, tree, n)[is_area]
+                                 / area[is_area], 0.0, 1.0)
     return as_series(share, sites, name)
+
+
+def _polygons(layer: gpd.GeoDataFrame) -> np.ndarray:
+    """The layer's non-empty polygons, invalid ones repaired (:class:`DataError` for others)."""
+    geoms = np.asarray(layer.geometry.values, dtype=object)
+    geoms = geoms[valid_geometry_mask(geoms)]
+    if geoms.size == 0:
+        return np.array([], dtype=object)
+    if not polygonal_mask(geoms).all():
+        kinds = sorted(set(shapely.get_type_id(geoms).tolist()) - {3, 6})
+        raise DataError.single(
+            "layer", f"overlap needs polygons, found geometry type id(s) {kinds}",
+            hint="use a polygon layer (protected_areas, flood_zones, ...) for overlap_share",
+        )
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = [_polygonal(g) for g in shapely.make_valid(geoms[invalid])]
+        geoms = geoms[~shapely.is_empty(geoms)]
+    return geoms
+
+
+def _covered_m2(sgeoms: np.ndarray, polys: np.ndarray, si: np.ndarray, pi: np.ndarray,
+                tree: shapely.STRtree, n: int) -> np.ndarray:
+    """Area (m²) of each areal site covered by the union of the polygons it intersects.
+
+    ``(si, pi)`` are the intersecting (site, polygon) pairs of areal sites.
+    """
+    covered = np.zeros(n)
+    inside = np.zeros(n, dtype=bool)
+    ci, _ = tree.query(sgeoms[np.unique(si)], predicate="covered_by")
+    inside[np.unique(si)[ci]] = True
+    covered[inside] = shapely.area(sgeoms[inside])
+    rest = ~inside[si]
+    si, pi = si[rest], pi[rest]
+    pairs = np.bincount(si, minlength=n)
+    single = pairs[si] == 1
+    covered += np.bincount(si[single], minlength=n,
+                           weights=shapely.area(shapely.intersection(sgeoms[si[single]],
+                                                                     polys[pi[single]])))
+    many_si, many_pi = si[~single], pi[~single]
+    if many_si.size:
+        order = np.argsort(many_si, kind="stable")
+        many_si, many_pi = many_si[order], many_pi[order]
+        pieces = shapely.intersection(sgeoms[many_si], polys[many_pi])
+        sites_, starts = np.unique(many_si, return_index=True)
+        for site, chunk in zip(sites_, np.split(pieces, starts[1:]), strict=True):
+            covered[site] = shapely.area(shapely.union_all(chunk))
+    return covered
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -154,7 +154,8 @@ def validate_params(kind: str, params: Mapping[str, Any], *, source: str = "metr
 
 def compute_metric(kind: str, sites: gpd.GeoDataFrame, layerset: LayerSet,
                    params: Mapping[str, Any], *, name: str | None = None,
-                   graph_cache: RoadGraphCache | None = None) -> pd.Series:
+                   graph_cache: RoadGraphCache | None = None,
+                   table_cache: dict[str, pd.DataFrame | None] | None = None) -> pd.Series:
     """Compute one metric for all sites from a LayerSet.
 
     Parameters
@@ -173,6 +174,10 @@ def compute_metric(kind: str, sites: gpd.GeoDataFrame, layerset: LayerSet,
         Reuse road graphs across the labour-pool metrics of an evaluation:
         create one per evaluation and pass it to every call (without it the
         graph is rebuilt for each labour-pool metric).
+    table_cache : dict, optional
+        Reuse the tables of table layer types across the metrics of an evaluation
+        (:meth:`LayerSet.table` merges the layers of a type on every call): pass the
+        same empty dict to every call.
 
     Returns
     -------
@@ -216,7 +221,12 @@ def compute_metric(kind: str, sites: gpd.GeoDataFrame, layerset: LayerSet,
         return raster_stat(sites, raster, params["stat"], classes=params.get("classes"),
                            name=label)
     if spec.layer == "table":
-        table = layerset.table(layer_type)
+        if table_cache is None:
+            table = layerset.table(layer_type)
+        elif layer_type in table_cache:
+            table = table_cache[layer_type]
+        else:
+            table = table_cache[layer_type] = layerset.table(layer_type)
         if table is None:
             raise MissingLayer(layer_type, kind)
         _require_fields(table, layer_type, kind, params)

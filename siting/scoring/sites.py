@@ -61,13 +61,11 @@ from siting.core.provenance import (
 )
 from siting.criteria.evaluator import (
     FAIL,
-    PASS,
     UNKNOWN,
     Evidence,
     evidence_for,
     hard_matrix,
     rank_order,
-    reason,
     row_verdict,
     soft_values,
     status_names,
@@ -75,6 +73,7 @@ from siting.criteria.evaluator import (
 from siting.criteria.profiles import Profile
 from siting.data.layerset import LayerSet
 from siting.scoring.result import NotEvaluated, SitingResult, no_data_score, score_values
+from siting.scoring.texts import hard_texts, join_flags
 
 __all__ = ["compute_metrics", "evaluate", "metric_evidence", "prepare_sites", "reproduce"]
 
@@ -182,6 +181,7 @@ def compute_metrics(
     *,
     cache: pd.DataFrame | None = None,
     progress: bool = False,
+    nearest_positions: dict[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[str, Any]]]:
     """Compute every metric of ``profile`` once for all sites.
 
@@ -197,6 +197,9 @@ def compute_metrics(
         ``cache.attrs["metric_params"]``) its kind and parameters too.
     progress : bool
         Show a tqdm progress bar on stderr.
+    nearest_positions : dict, optional
+        Filled with metric id -> row position of the nearest feature (in the filtered
+        layer) for the distance metrics computed here (see :func:`feature_sources`).
 
     Returns
     -------
@@ -209,8 +212,10 @@ def compute_metrics(
     from siting.metrics.roadgraph import RoadGraphCache
 
     graph_cache = RoadGraphCache()  # one road graph shared by this run's labour-pool metrics
+    table_cache: dict[str, pd.DataFrame | None] = {}  # merged table layers, once per type
 
     cols: dict[str, pd.Series] = {}
+    positions = nearest_positions if nearest_positions is not None else {}
     missing: dict[str, str] = {}
     methods: dict[str, dict[str, Any]] = {}
     cached_params = dict(cache.attrs.get("metric_params", {})) if cache is not None else {}
@@ -231,14 +236,17 @@ def compute_metrics(
         params = {**dict(spec.params), "id": spec.id}
         try:
             series = compute_metric(spec.kind, sites, layerset, params, name=spec.id,
-                                    graph_cache=graph_cache)
+                                    graph_cache=graph_cache, table_cache=table_cache)
         except MissingLayer as exc:
             missing[spec.id] = exc.layer_type
             if exc.field is not None:  # the layer is loaded but lacks the field
                 methods[spec.id] = {"kind": spec.kind, "missing_field": exc.field}
             continue
         note: dict[str, Any] = {"kind": spec.kind}
-        note.update(_small_attrs(getattr(series, "attrs", {})))
+        attrs = getattr(series, "attrs", {})
+        if isinstance(attrs.get("nearest_position"), list):
+            positions[spec.id] = np.asarray(attrs["nearest_position"], dtype=np.int64)
+        note.update(_small_attrs(attrs))
         series = pd.Series(series, index=sites.index, name=spec.id)
         note["seconds"] = round(time.perf_counter() - t0, 4)
         series.attrs = {}
@@ -269,14 +277,14 @@ def _missing_texts(label_sv: str, label_en: str, layer: str, kind: str,
     return sv, en
 
 
-def _join(parts: list[str]) -> str:
-    return "; ".join(parts)
-
-
 def feature_sources(sites: gpd.GeoDataFrame, profile: Profile, layerset: LayerSet | None,
-                    missing: Mapping[str, str]) -> dict[str, pd.Series]:
+                    missing: Mapping[str, str],
+                    positions: Mapping[str, np.ndarray] | None = None) -> dict[str, pd.Series]:
     """Per distance / nearest-attribute metric whose layer has a ``source`` field: the
-    ``source`` of the nearest (filtered) feature per site, i.e. which source decided it."""
+    ``source`` of the nearest (filtered) feature per site, i.e. which source decided it.
+
+    ``positions`` (metric id -> row position of the nearest feature in the filtered
+    layer, as the distance metric found it) saves the second nearest-feature query."""
     from siting.metrics.filters import apply_filter
 
     out: dict[str, pd.Series] = {}
@@ -291,8 +299,12 @@ def feature_sources(sites: gpd.GeoDataFrame, profile: Profile, layerset: LayerSe
         layer = apply_filter(layer, m.params.get("filter"), source=f"metric '{m.id}'")
         if not len(layer):
             continue
-        _, pos = layer.sindex.nearest(sites.geometry, return_all=False)
-        src = layer["source"].astype("string").to_numpy()[pos]
+        pos = (positions or {}).get(m.id)
+        if pos is None or len(pos) != len(sites):
+            _, pos = layer.sindex.nearest(sites.geometry, return_all=False)
+        src = pd.array(layer["source"].astype("string").to_numpy()[np.maximum(pos, 0)],
+                       dtype="string")
+        src[np.asarray(pos) < 0] = pd.NA
         out[m.id] = pd.Series(src, index=sites.index, dtype="string")
     return out
 
@@ -307,36 +319,28 @@ def metric_evidence(profile: Profile, layerset: LayerSet | None, missing: Mappin
 
 def _decide_hard(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, str],
                  methods: Mapping[str, Mapping[str, Any]], evidence: Mapping[str, Evidence]
-                 ) -> tuple[np.ndarray, dict[str, list[list[str]]], list[NotEvaluated]]:
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray], list[NotEvaluated]]:
     """Codes (sites x hard criteria) from the evaluator, plus the fail/unknown sentences."""
     n = len(metrics)
-    codes = hard_matrix(profile.hard, {c: metrics[c] for c in metrics.columns}, n, evidence)
-    texts: dict[str, list[list[str]]] = {k: [[] for _ in range(n)]
-                                         for k in ("fail_sv", "fail_en", "unk_sv", "unk_en")}
+    cols = {c: metrics[c] for c in metrics.columns}
+    codes = hard_matrix(profile.hard, cols, n, evidence)
     not_eval: list[NotEvaluated] = []
-    for j, crit in enumerate(profile.hard):
-        ev = evidence.get(crit.metric)
+    for crit in profile.hard:
         if crit.metric in missing:
             sv, en = _missing_texts(crit.label_sv or crit.metric, crit.label_en or crit.metric,
                                     missing[crit.metric], "hard",
                                     methods.get(crit.metric, {}).get("missing_field"))
             not_eval.append(NotEvaluated(crit.id, "hard", crit.metric, missing[crit.metric],
                                          sv, en))
-        vals = (metrics[crit.metric].to_numpy(dtype=object) if crit.metric in metrics.columns
-                else np.full(n, None, dtype=object))
-        memo: dict[Any, tuple[str, str]] = {}
-        for i in np.flatnonzero(codes[:, j] != PASS):
-            v = vals[i]
-            v = None if v is pd.NA or (isinstance(v, float) and v != v) else v
-            key = (v, int(codes[i, j]))
-            pair = memo.get(key)
-            if pair is None:
-                pair = memo[key] = (reason(crit, v, key[1], ev, "sv"),
-                                    reason(crit, v, key[1], ev, "en"))
-            prefix = "fail" if codes[i, j] == FAIL else "unk"
-            texts[f"{prefix}_sv"][i].append(pair[0])
-            texts[f"{prefix}_en"][i].append(pair[1])
-    return codes, texts, not_eval
+    values = {c: _reason_values(cols[c]) for c in {h.metric for h in profile.hard} if c in cols}
+    return codes, hard_texts(profile.hard, values, codes, dict(evidence)), not_eval
+
+
+def _reason_values(col: pd.Series) -> np.ndarray:
+    """A metric column as float64 (NaN missing) when numeric, else object."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return np.asarray(col.to_numpy(dtype="float64", na_value=np.nan))
+    return np.asarray(col.to_numpy(dtype=object))
 
 
 def _decide_soft(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, str],
@@ -410,8 +414,9 @@ def evaluate(
                                   hint="use 'sv' or 'en'")
     from_layerset = sites is None
     sites = prepare_sites(sites, layerset, source=sites_source or "sites")
+    positions: dict[str, np.ndarray] = {}
     metrics, missing, methods = compute_metrics(sites, profile, layerset, cache=metrics_cache,
-                                                progress=progress)
+                                                progress=progress, nearest_positions=positions)
     metrics.attrs = {}  # pandas deep-copies attrs on every operation
     n = len(sites)
     evidence = metric_evidence(profile, layerset, missing, methods)
@@ -420,7 +425,7 @@ def evaluate(
         note.update(layer_id=ev.layer_id, layer_source=ev.layer_source)
         if ev.bias != "none":
             note.update(coverage_gap=ev.why_en, decided_by=ev.decide_en)
-    sources = feature_sources(sites, profile, layerset, missing)
+    sources = feature_sources(sites, profile, layerset, missing, positions)
     codes, texts, not_eval = _decide_hard(profile, metrics, missing, methods, evidence)
     hard_status = pd.DataFrame(codes, index=sites.index, columns=[c.id for c in profile.hard],
                                dtype=np.int8)
@@ -447,11 +452,11 @@ def evaluate(
         "hard_incomplete": (codes == UNKNOWN).any(axis=1),
         "n_failed": (codes == FAIL).sum(axis=1).astype(np.int64),
         "n_not_evaluated": (codes == UNKNOWN).sum(axis=1).astype(np.int64),
-        "failures_sv": [_join(f) for f in texts["fail_sv"]],
-        "failures_en": [_join(f) for f in texts["fail_en"]],
-        "not_checked_sv": [_join(f) for f in texts["unk_sv"]],
-        "not_checked_en": [_join(f) for f in texts["unk_en"]],
-        "unknown_criteria": _ids_where(profile, codes == UNKNOWN),
+        "failures_sv": texts["fail_sv"],
+        "failures_en": texts["fail_en"],
+        "not_checked_sv": texts["unk_sv"],
+        "not_checked_en": texts["unk_en"],
+        "unknown_criteria": join_flags([c.id for c in profile.hard], codes == UNKNOWN),
         "score": scores,
         "rank": rank_order(verdict, scores),
     })
@@ -470,12 +475,6 @@ def evaluate(
         evidence=FrozenMap(evidence))
 
 
-def _ids_where(profile: Profile, mask: np.ndarray) -> list[str]:
-    """Per row the comma-joined ids of the hard criteria where ``mask`` is set."""
-    ids = np.array([c.id for c in profile.hard], dtype=object)
-    return [", ".join(ids[row]) if row.any() else "" for row in mask]
-
-
 def _site_table(cols: dict[str, Any], profile: Profile, metrics: pd.DataFrame,
                 values: Mapping[str, np.ndarray], nodata: Mapping[str, np.ndarray],
                 x: np.ndarray, w: np.ndarray, ev_ids: list[str], idx: pd.Index) -> pd.DataFrame:
@@ -490,10 +489,9 @@ def _site_table(cols: dict[str, Any], profile: Profile, metrics: pd.DataFrame,
     for c in profile.soft:
         cols[f"contrib_{c.id}"] = (x[:, pos[c.id]] * w[pos[c.id]] * 100.0 if c.id in pos
                                    else np.zeros(n))
-    names = np.array([c.id for c in profile.soft], dtype=object)
     nd = np.column_stack([nodata[c.id] for c in profile.soft]) if profile.soft else \
         np.zeros((n, 0), dtype=bool)
-    cols["no_data"] = [", ".join(names[row]) if row.any() else "" for row in nd]
+    cols["no_data"] = join_flags([c.id for c in profile.soft], nd)
     table = pd.DataFrame(cols, index=idx)
     for col in ("failures_sv", "failures_en", "not_checked_sv", "not_checked_en", "no_data",
                 "unknown_criteria"):
