@@ -350,10 +350,31 @@ def rank_order(verdict: np.ndarray, scores: np.ndarray) -> np.ndarray:
     by score, NaN scores after scored rows; ties keep the input order."""
     s = np.asarray(scores, dtype=float)
     key_score = np.where(np.isnan(s), np.inf, -s)
-    order = np.lexsort((np.arange(s.shape[0]), key_score, np.asarray(verdict) == FAIL))
+    order = _stable_order(key_score)
+    fail = (np.asarray(verdict) == FAIL)[order]
+    order = np.concatenate([order[~fail], order[fail]])  # a stable partition keeps the order
     ranks = np.empty(s.shape[0], dtype=np.int64)
     ranks[order] = np.arange(1, s.shape[0] + 1)
     return ranks
+
+
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """Indices sorting ``key`` (float, no NaN), ties in index order: a stable argsort.
+
+    numpy's unstable sort plus a second sort of the tied entries only (a stable sort of
+    100 000 floats takes ~5x longer).
+    """
+    order = np.argsort(key)
+    ks = key[order]
+    tied = ks[1:] == ks[:-1]
+    if not tied.any():
+        return order
+    group = np.cumsum(np.r_[True, ~tied]) - 1
+    pos = np.flatnonzero(np.r_[tied, False] | np.r_[False, tied])
+    # (group, index) is unique, so any sort of it is the stable order within groups
+    fix = np.argsort(group[pos].astype(np.int64) * key.shape[0] + order[pos])
+    order[pos] = order[pos][fix]
+    return order
 
 
 # ----------------------------------------------------------------------------- texts
