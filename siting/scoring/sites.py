@@ -243,13 +243,12 @@ def compute_metrics(
                 methods[spec.id] = {"kind": spec.kind, "missing_field": exc.field}
             continue
         note: dict[str, Any] = {"kind": spec.kind}
-        attrs = getattr(series, "attrs", {})
+        attrs, series.attrs = dict(getattr(series, "attrs", {})), {}  # pandas deep-copies attrs
         if isinstance(attrs.get("nearest_position"), list):
             positions[spec.id] = np.asarray(attrs["nearest_position"], dtype=np.int64)
         note.update(_small_attrs(attrs))
         series = pd.Series(series, index=sites.index, name=spec.id)
         note["seconds"] = round(time.perf_counter() - t0, 4)
-        series.attrs = {}
         cols[spec.id] = series
         methods[spec.id] = note
     table = pd.DataFrame(cols, index=sites.index)
@@ -492,12 +491,11 @@ def _site_table(cols: dict[str, Any], profile: Profile, metrics: pd.DataFrame,
     nd = np.column_stack([nodata[c.id] for c in profile.soft]) if profile.soft else \
         np.zeros((n, 0), dtype=bool)
     cols["no_data"] = join_flags([c.id for c in profile.soft], nd)
-    table = pd.DataFrame(cols, index=idx)
     for col in ("failures_sv", "failures_en", "not_checked_sv", "not_checked_en", "no_data",
-                "unknown_criteria"):
-        table[col] = table[col].astype("string")
-    table["name"] = table["name"].astype("string").fillna("")
-    return table
+                "unknown_criteria"):  # text columns made once (not inferred, then converted)
+        cols[col] = pd.array(cols[col], dtype="string")
+    cols["name"] = pd.Series(cols["name"], index=idx).astype("string").fillna("")
+    return pd.DataFrame(cols, index=idx)
 
 
 def _provenance(profile: Profile, layerset: LayerSet | None, sites: gpd.GeoDataFrame, from_layerset: bool,

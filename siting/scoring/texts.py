@@ -94,18 +94,22 @@ def column_reasons(crit: HardCriterion, values: np.ndarray, codes: np.ndarray,
 
 
 def join_columns(columns: Sequence[np.ndarray], sep: str) -> np.ndarray:
-    """Per row, the non-None texts of ``columns`` (object arrays) joined with ``sep``."""
-    n = len(columns[0]) if columns else 0
-    acc = np.full(n, "", dtype=object)
-    started = np.zeros(n, dtype=bool)
-    for col in columns:
-        has = np.asarray(np.not_equal(col, None), dtype=bool)
-        both = has & started
-        acc[both] = acc[both] + sep + col[both]
-        first = has & ~started
-        acc[first] = col[first]
-        started |= has
-    return acc
+    """Per row, the non-None texts of ``columns`` (object arrays) joined with ``sep``.
+
+    Rows with one text take it as is; only rows with several are joined in Python.
+    """
+    n = len(columns[0]) if len(columns) else 0
+    out = np.full(n, "", dtype=object)
+    if not len(columns):
+        return out
+    texts = np.column_stack(columns)
+    has = np.asarray(np.not_equal(texts, None), dtype=bool)
+    count = has.sum(axis=1)
+    one = np.flatnonzero(count == 1)
+    out[one] = texts[one, has[one].argmax(axis=1)]
+    many = np.flatnonzero(count > 1)
+    out[many] = [sep.join([v for v in row if v is not None]) for row in texts[many]]
+    return out
 
 
 def join_flags(names: Sequence[str], mask: np.ndarray) -> np.ndarray:
@@ -152,9 +156,10 @@ def hard_texts(hard: Sequence[HardCriterion], values: dict[str, np.ndarray], cod
         for lang in ("sv", "en"):
             texts = column_reasons(crit, sub, code, evidence.get(crit.metric), lang)
             for prefix, which in (("fail", FAIL), ("unk", UNKNOWN)):
-                col = np.full(n, None, dtype=object)
                 pick = code == which
-                col[rows[pick]] = texts[pick]
-                cols[f"{prefix}_{lang}"].append(col)
+                if pick.any():
+                    col = np.full(n, None, dtype=object)
+                    col[rows[pick]] = texts[pick]
+                    cols[f"{prefix}_{lang}"].append(col)
     return {k: join_columns(v, "; ") if v else np.full(n, "", dtype=object)
             for k, v in cols.items()}
