@@ -492,8 +492,8 @@ def _site_table(cols: dict[str, Any], profile: Profile, metrics: pd.DataFrame,
         np.zeros((n, 0), dtype=bool)
     cols["no_data"] = join_flags([c.id for c in profile.soft], nd)
     for col in ("failures_sv", "failures_en", "not_checked_sv", "not_checked_en", "no_data",
-                "unknown_criteria"):  # text columns made once (not inferred, then converted)
-        cols[col] = pd.array(cols[col], dtype="string")
+                "unknown_criteria"):  # dtype "string" over the Python objects: no copy to
+        cols[col] = pd.array(cols[col], dtype=pd.StringDtype("python"))  # Arrow (~40x)
     cols["name"] = pd.Series(cols["name"], index=idx).astype("string").fillna("")
     return pd.DataFrame(cols, index=idx)
 

@@ -25,7 +25,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,28 +64,28 @@ def column_reasons(crit: HardCriterion, values: np.ndarray, codes: np.ndarray,
     lang : {"sv", "en"}
     """
     out = np.empty(len(values), dtype=object)
-    memo: dict[tuple[Any, int], str] = {}
-
-    def slow(rows: np.ndarray) -> None:
-        for i in rows:
-            v = values[i]
-            v = None if v is pd.NA or (isinstance(v, float) and v != v) else v
-            key = (v, int(codes[i]))
-            text = memo.get(key)
-            if text is None:
-                text = memo[key] = reason(crit, v, key[1], ev, lang)
-            out[i] = text
-
-    if values.dtype.kind != "f":
-        slow(np.arange(len(values)))
+    if values.dtype.kind != "f":  # text and other values: one sentence per distinct value
+        keys, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        for code in np.unique(codes):
+            pick = codes == code
+            for k in np.unique(keys[pick]):
+                v = None if k < 0 else uniques[k]
+                out[pick & (keys == k)] = reason(crit, v, int(code), ev, lang)
         return out
     finite = np.isfinite(values)
-    slow(np.flatnonzero(~finite))
-    for code in np.unique(codes[finite]):
-        rows = np.flatnonzero(finite & (codes == code))
+    for code in np.unique(codes):
+        at = codes == code
+        for kind, rows in (("nan", at & np.isnan(values)), ("inf", at & (values == np.inf)),
+                           ("-inf", at & (values == -np.inf))):
+            if rows.any():  # missing and infinite values: one sentence each
+                out[rows] = reason(crit, None if kind == "nan" else float(kind), int(code),
+                                   ev, lang)
+        rows = np.flatnonzero(at & finite)
+        if not rows.size:
+            continue
         parts = _template(crit, int(code), ev, lang)
-        if parts is None:
-            slow(rows)
+        if parts is None:  # the sentence does not carry the value once: ask per row
+            out[rows] = [reason(crit, float(v), int(code), ev, lang) for v in values[rows]]
             continue
         head, tail = parts
         out[rows] = [f"{head}{num}{tail}" for num in format_numbers(values[rows], lang)]
@@ -113,13 +112,17 @@ def join_columns(columns: Sequence[np.ndarray], sep: str) -> np.ndarray:
 
 
 def join_flags(names: Sequence[str], mask: np.ndarray) -> np.ndarray:
-    """Per row the ``names`` whose column of ``mask`` (rows x names) is set, joined by ", "."""
-    cols = []
-    for j, name in enumerate(names):
-        col = np.full(mask.shape[0], None, dtype=object)
-        col[mask[:, j]] = name
-        cols.append(col)
-    return join_columns(cols, ", ") if cols else np.full(mask.shape[0], "", dtype=object)
+    """Per row the ``names`` whose column of ``mask`` (rows x names) is set, joined by ", ".
+
+    Rows share few distinct patterns: each pattern is joined once.
+    """
+    n = mask.shape[0]
+    if not len(names):
+        return np.full(n, "", dtype=object)
+    patterns, inverse = np.unique(np.asarray(mask, dtype=bool), axis=0, return_inverse=True)
+    texts = np.array([", ".join(np.asarray(names, dtype=object)[row]) for row in patterns],
+                     dtype=object)
+    return texts[np.asarray(inverse).reshape(n)]
 
 
 def hard_texts(hard: Sequence[HardCriterion], values: dict[str, np.ndarray], codes: np.ndarray,
