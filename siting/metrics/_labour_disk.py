@@ -69,6 +69,14 @@ def _site_tables(g: np.ndarray) -> tuple[np.ndarray, ...]:
     if big.any():
         verts[big] = shapely.convex_hull(g[big])
     coords, owner = shapely.get_coordinates(verts, return_index=True)
+    # a ring repeats its first vertex at the end: one copy is enough for the tables
+    again = np.r_[False, (owner[1:] == owner[:-1]) & (coords[1:] == coords[:-1]).all(axis=1)]
+    closing = np.zeros(owner.size, dtype=bool)
+    firsts = np.searchsorted(owner, np.arange(n))
+    ring_end = np.r_[firsts[1:], owner.size] - 1
+    closing[ring_end] = (coords[ring_end] == coords[firsts]).all(axis=1) & (ring_end > firsts)
+    keep = ~(again | closing)
+    coords, owner = coords[keep], owner[keep]
     first = np.searchsorted(owner, np.arange(n))  # every valid site has coordinates
     w = coords - pxy[owner]
     m = np.hypot(w[:, 0], w[:, 1])
