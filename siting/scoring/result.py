@@ -128,9 +128,9 @@ def score_values(values: ArrayLike, weights: ArrayLike, method: str, *,
         return np.zeros(x.shape[0] if x.ndim else 0)
     if validate:
         return np.clip(mcda.aggregate(x, w, method) * 100.0, 0.0, 100.0)
-    core = {"weighted_sum": mcda.weighted_sum, "topsis": mcda.topsis,
-            "cautious": mcda.weighted_minimum}[method]
-    return np.clip(core(x, w) * 100.0, 0.0, 100.0)
+    raw = (mcda.weighted_sum(x, w) if method == "weighted_sum" else
+           mcda.topsis(x, w) if method == "topsis" else mcda.weighted_minimum(x, w))
+    return np.clip(raw * 100.0, 0.0, 100.0)
 
 
 def no_data_score(scores: NDArray[np.float64], nodata: NDArray[np.bool_] | None

@@ -102,7 +102,7 @@ def join_columns(columns: Sequence[np.ndarray], sep: str) -> np.ndarray:
     if not len(columns):
         return out
     texts = np.column_stack(columns)
-    has = np.asarray(np.not_equal(texts, None), dtype=bool)
+    has = texts != None  # noqa: E711 - elementwise test of an object array
     count = has.sum(axis=1)
     one = np.flatnonzero(count == 1)
     out[one] = texts[one, has[one].argmax(axis=1)]
