@@ -41,7 +41,7 @@ from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import get_minus_sign_symbol
 
 __all__ = ["LANGS", "Lang", "format_date", "format_money", "format_number", "format_numbers",
-           "format_percent", "has_key", "strings", "t"]
+           "format_numbers_in", "format_percent", "has_key", "strings", "t"]
 
 Lang = Literal["sv", "en"]
 LANGS: tuple[Lang, ...] = ("sv", "en")
@@ -144,9 +144,20 @@ def format_numbers(values: Any, lang: str = "sv") -> list[str]:
     >>> format_numbers([1234567.891, -2.5, 0.000123, float("nan")], "sv")
     ['1\xa0234\xa0568', '\u22122,5', '0,000123', '–']
     """
-    table = _separators(lang)
+    return format_numbers_in(values, (lang,))[lang]
+
+
+def format_numbers_in(values: Any, langs: tuple[str, ...] = LANGS) -> dict[str, list[str]]:
+    """:func:`format_numbers` in several languages at once (each number is rounded once).
+
+    Examples
+    --------
+    >>> format_numbers_in([1234.5], ("sv", "en"))
+    {'sv': ['1\xa0235'], 'en': ['1,235']}
+    """
+    tables = {lang: _separators(lang) for lang in langs}
     quantum = [decimal.Decimal(1).scaleb(-k) for k in range(0, 40)]
-    out: list[str] = []
+    out: dict[str, list[str]] = {lang: [] for lang in langs}
     with decimal.localcontext() as ctx:
         ctx.rounding = decimal.ROUND_HALF_UP
         ctx.prec = 60
@@ -154,18 +165,19 @@ def format_numbers(values: Any, lang: str = "sv") -> list[str]:
             try:
                 x = float(value)
             except (TypeError, ValueError):
-                out.append(format_number(value, lang))
-                continue
+                x = math.nan
             decimals = _auto_decimals(x)[0] if abs(x) < _BATCH_MAX else len(quantum)
-            if decimals >= len(quantum):  # NaN, infinite, huge or tiny: the reference path
-                out.append(format_number(value, lang))
+            if decimals >= len(quantum):  # NaN, infinite, huge, tiny, text: the reference
+                for lang in langs:
+                    out[lang].append(format_number(value, lang))
                 continue
             text = format(decimal.Decimal(repr(x)).quantize(quantum[decimals]), ",f")
             if decimals and "." in text:
                 text = text.rstrip("0").rstrip(".")
             if text.startswith("-") and not text.strip("-0,."):
                 text = text[1:]  # a negative that rounds to zero is zero
-            out.append(text.translate(table))
+            for lang in langs:
+                out[lang].append(text.translate(tables[lang]))
     return out
 
 

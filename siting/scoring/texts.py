@@ -5,7 +5,7 @@ unknown. Calling it for every failing site and criterion formats two numbers wit
 Babel each time (about 55 µs), which dominated the scoring of 10 000 sites. Here the
 sentence of a criterion is asked of :func:`reason` once per verdict code with a
 placeholder for the measured value, the measured values are formatted in one batch
-(:func:`siting.core.i18n.format_numbers`, the same rules), and the placeholder is
+(:func:`siting.core.i18n.format_numbers_in`, the rules of ``format_number``), and the placeholder is
 replaced; missing, infinite and text values still go through :func:`reason` itself
 (memoised by value). The result is identical to calling :func:`reason` per site (a test
 checks it on random tables).
@@ -15,7 +15,7 @@ Examples
 >>> import numpy as np
 >>> from siting.criteria.profiles import HardCriterion
 >>> crit = HardCriterion("area", "a", ">=", 50.0, "", "Yta", "Area", "ha")
->>> column_reasons(crit, np.array([42.0, 7.25]), np.array([0, 0]), None, "en").tolist()
+>>> column_reasons(crit, np.array([42.0, 7.25]), np.array([0, 0]), None)["en"].tolist()
 ['Area: 42 ha, required at least 50 ha', 'Area: 7.25 ha, required at least 50 ha']
 >>> join_columns([np.array(["a", None], dtype=object), np.array(["b", "c"], dtype=object)],
 ...              "; ").tolist()
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from siting.core.i18n import format_numbers
+from siting.core.i18n import format_numbers_in
 from siting.criteria.evaluator import FAIL, UNKNOWN, Evidence, reason
 from siting.criteria.profiles import HardCriterion
 
@@ -50,8 +50,9 @@ def _template(crit: HardCriterion, code: int, ev: Evidence | None,
 
 
 def column_reasons(crit: HardCriterion, values: np.ndarray, codes: np.ndarray,
-                   ev: Evidence | None, lang: str) -> np.ndarray:
-    """:func:`reason` for every row of one criterion (object array, same length).
+                   ev: Evidence | None, langs: tuple[str, ...] = ("sv", "en")
+                   ) -> dict[str, np.ndarray]:
+    """:func:`reason` for every row of one criterion, per language (object arrays).
 
     Parameters
     ----------
@@ -61,16 +62,17 @@ def column_reasons(crit: HardCriterion, values: np.ndarray, codes: np.ndarray,
     codes : numpy.ndarray
         The verdict code of each row (FAIL or UNKNOWN; PASS rows get the measured sentence).
     ev : Evidence or None
-    lang : {"sv", "en"}
+    langs : tuple of str
     """
-    out = np.empty(len(values), dtype=object)
+    out = {lang: np.empty(len(values), dtype=object) for lang in langs}
     if values.dtype.kind != "f":  # text and other values: one sentence per distinct value
         keys, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
         for code in np.unique(codes):
             pick = codes == code
             for k in np.unique(keys[pick]):
                 v = None if k < 0 else uniques[k]
-                out[pick & (keys == k)] = reason(crit, v, int(code), ev, lang)
+                for lang in langs:
+                    out[lang][pick & (keys == k)] = reason(crit, v, int(code), ev, lang)
         return out
     finite = np.isfinite(values)
     for code in np.unique(codes):
@@ -78,17 +80,22 @@ def column_reasons(crit: HardCriterion, values: np.ndarray, codes: np.ndarray,
         for kind, rows in (("nan", at & np.isnan(values)), ("inf", at & (values == np.inf)),
                            ("-inf", at & (values == -np.inf))):
             if rows.any():  # missing and infinite values: one sentence each
-                out[rows] = reason(crit, None if kind == "nan" else float(kind), int(code),
-                                   ev, lang)
+                v = None if kind == "nan" else float(kind)
+                for lang in langs:
+                    out[lang][rows] = reason(crit, v, int(code), ev, lang)
         rows = np.flatnonzero(at & finite)
         if not rows.size:
             continue
-        parts = _template(crit, int(code), ev, lang)
-        if parts is None:  # the sentence does not carry the value once: ask per row
-            out[rows] = [reason(crit, float(v), int(code), ev, lang) for v in values[rows]]
-            continue
-        head, tail = parts
-        out[rows] = [f"{head}{num}{tail}" for num in format_numbers(values[rows], lang)]
+        parts = {lang: _template(crit, int(code), ev, lang) for lang in langs}
+        nums = format_numbers_in(values[rows], langs)
+        for lang in langs:
+            tpl = parts[lang]
+            if tpl is None:  # the sentence does not carry the value once: ask per row
+                out[lang][rows] = [reason(crit, float(v), int(code), ev, lang)
+                                   for v in values[rows]]
+                continue
+            head, tail = tpl
+            out[lang][rows] = [f"{head}{num}{tail}" for num in nums[lang]]
     return out
 
 
@@ -119,9 +126,14 @@ def join_flags(names: Sequence[str], mask: np.ndarray) -> np.ndarray:
     n = mask.shape[0]
     if not len(names):
         return np.full(n, "", dtype=object)
-    patterns, inverse = np.unique(np.asarray(mask, dtype=bool), axis=0, return_inverse=True)
-    texts = np.array([", ".join(np.asarray(names, dtype=object)[row]) for row in patterns],
-                     dtype=object)
+    mask = np.asarray(mask, dtype=bool)
+    labels = np.asarray(names, dtype=object)
+    if len(names) > 62:
+        return np.array([", ".join(labels[row]) for row in mask], dtype=object)
+    bits = mask.astype(np.int64) @ (np.int64(1) << np.arange(len(names), dtype=np.int64))
+    patterns, inverse = np.unique(bits, return_inverse=True)
+    texts = np.array([", ".join(labels[(int(p) >> np.arange(len(names))) & 1 == 1])
+                      for p in patterns], dtype=object)
     return texts[np.asarray(inverse).reshape(n)]
 
 
@@ -156,8 +168,8 @@ def hard_texts(hard: Sequence[HardCriterion], values: dict[str, np.ndarray], cod
         vals = values.get(crit.metric)
         sub = vals[rows] if vals is not None else np.full(rows.size, None, dtype=object)
         code = codes[rows, j]
-        for lang in ("sv", "en"):
-            texts = column_reasons(crit, sub, code, evidence.get(crit.metric), lang)
+        both = column_reasons(crit, sub, code, evidence.get(crit.metric))
+        for lang, texts in both.items():
             for prefix, which in (("fail", FAIL), ("unk", UNKNOWN)):
                 pick = code == which
                 if pick.any():
