@@ -343,10 +343,10 @@ def import_file(store: OutcomeStore, path: str | Path, *, user: str | None = Non
                 if batch:
                     yield batch
                     batch = []
+        report(checks.n_rows, max(total, checks.n_rows))
         checks.raise_if_bad()  # inside the transaction: rolls back what was written
         if batch:
             yield batch
-        report(checks.n_rows, max(total, checks.n_rows))
 
     return store.upsert_batches(batches, user=user, action="import",
                                 comment=f"imported from {path.name}", validated=True)
