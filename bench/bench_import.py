@@ -1,13 +1,18 @@
 """Benchmark a large CSV import into the outcome log: time and peak memory.
 
 Writes a CSV of ``--rows`` fictional cases (default 2 000 000), then imports it
-with :func:`siting.outcomes.import_file` (validate every row, then write in
-batches, one transaction, a revision and its hash per case) into a fresh SQLite
-log, or a PostgreSQL schema with ``--pg URL``. A *plain* baseline reads the same
-file with :mod:`csv` and inserts the raw rows with ``sqlite3.executemany`` into
-one table (no validation, no audit trail): the floor any importer pays.
-Each stage runs in its own process, interleaved (plain, siting, plain, siting
-when ``--repeat 2``), so each peak RSS is its own.
+with :func:`siting.outcomes.import_file` into a fresh SQLite log, or a fresh
+PostgreSQL schema with ``--pg URL``: a fast pass counts the rows, then every row
+is validated and the good ones written by the bulk path (SQLAlchemy Core
+executemany per batch of 2 000, all in one transaction, a revision row with its
+field digests and chained hash per case). On PostgreSQL the import runs as a
+real non-superuser *editor* role of a fresh organisation, so the row-level
+security policies check every inserted row (``--pg-owner`` imports as the
+connecting owner instead). A *plain* baseline reads the same file with
+:mod:`csv` and inserts the raw rows with ``sqlite3.executemany`` into one table
+(no validation, no audit trail): the floor any importer pays. Each stage runs
+in its own process, interleaved (plain, siting, plain, siting when
+``--repeat 2``), so each peak RSS is its own.
 
 Usage::
 
@@ -104,24 +109,42 @@ def _child(stage: str, csv_path: Path, target: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _pg_schema_url(base: str) -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    from sqlalchemy import create_engine, text
+_EDITOR_PASSWORD = "bench-editor-pw"
 
+
+def _pg_schema_url(base: str, as_editor: bool) -> tuple[str, str, str | None]:
+    """A fresh schema (and, ``as_editor``, an organisation with an editor role):
+    the URL to import with, the schema and the editor role to drop afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from siting.outcomes import OutcomeStore, people
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
     engine = create_engine(base)
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options={quote(f'-csearch_path={schema},public')}", schema
+    owner = f"{base}{sep}options={quote(f'-csearch_path={schema},public')}"
+    if not as_editor:
+        return owner, schema, None
+    role = f"bench_editor_{schema[6:]}"
+    with OutcomeStore.open(owner) as store:
+        people.add_organisation(store, "bench-kommun", "Bench kommun")
+        people.add_user(store, role, "bench-kommun", "editor", password=_EDITOR_PASSWORD)
+    url = make_url(owner).set(username=role, password=_EDITOR_PASSWORD)
+    return url.render_as_string(hide_password=False), schema, role
 
 
-def _drop_schema(base: str, schema: str) -> None:
+def _drop_schema(base: str, schema: str, role: str | None) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(base)
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if role:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
     engine.dispose()
 
 
@@ -130,6 +153,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument("--pg-owner", action="store_true",
+                        help="import as the connecting owner (no row-level security)")
     parser.add_argument("--stage", choices=("siting", "plain"), help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
@@ -150,16 +175,16 @@ def main() -> None:
               f"; load average {os.getloadavg()[0]:.1f}")
         for k in range(args.repeat):
             results["plain"].append(_child("plain", csv_path, str(folder / f"plain{k}.sqlite")))
-            schema = None
+            schema = role = None
             if args.pg:
-                url, schema = _pg_schema_url(args.pg)
+                url, schema, role = _pg_schema_url(args.pg, not args.pg_owner)
             else:
                 url = f"sqlite:///{folder / f'siting{k}.sqlite'}"
             try:
                 results["siting"].append(_child("siting", csv_path, url))
             finally:
                 if schema:
-                    _drop_schema(args.pg, schema)
+                    _drop_schema(args.pg, schema, role)
             for name in ("plain", "siting"):
                 r = results[name][-1]
                 print(f"  {name:<7} {r['rows']:>10,.0f} rows  wall {r['wall_s']:8.1f} s  "
@@ -168,6 +193,7 @@ def main() -> None:
     best = {k: min(v, key=lambda r: r["wall_s"]) for k, v in results.items()}
     summary = {"rows": args.rows, "csv_mb": round(size_mb, 1),
                "backend": "postgresql" if args.pg else "sqlite",
+               "as": ("owner" if args.pg_owner else "editor (RLS)") if args.pg else "file owner",
                "siting_wall_s": round(best["siting"]["wall_s"], 1),
                "siting_cpu_s": round(best["siting"]["cpu_s"], 1),
                "siting_peak_rss_mb": round(best["siting"]["peak_rss_mb"]),

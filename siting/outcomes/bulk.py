@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, any_, bindparam, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -180,7 +181,12 @@ class BulkWrites:
         """The stored rows among ``ids`` (with children), locked on PostgreSQL when writable."""
         existing: dict[str, CaseRow] = {}
         for start in range(0, len(ids), _ID_CHUNK):
-            stmt = select(CaseRow).where(CaseRow.case_id.in_(ids[start:start + _ID_CHUNK]))
+            chunk = ids[start:start + _ID_CHUNK]
+            if self.dialect == "postgresql":  # one array parameter, not thousands
+                stmt = select(CaseRow).where(CaseRow.case_id == any_(
+                    bindparam("ids", chunk, type_=ARRAY(String))))
+            else:
+                stmt = select(CaseRow).where(CaseRow.case_id.in_(chunk))
             found = list(session.scalars(stmt))
             writable = [r.id for r in found if access.can_write(r.organisation)]
             if self.dialect == "postgresql" and writable:
@@ -282,8 +288,18 @@ def _insert_new(session: Session, ctx: _Context, cases: Sequence[Case]) -> None:
             "updated_at": ctx.when, "deleted_at": None}
     rows = [{**meta, **{keys[k]: v for k, v in case_columns(case).items()}} for case in cases]
     conn = session.connection()
-    stored = conn.execute(insert(case_t).returning(case_t.c.case_id, case_t.c.id), rows)
-    pk: dict[str, int] = {str(r[0]): int(r[1]) for r in stored}
+    if conn.dialect.name == "postgresql":
+        # ids drawn from the sequence first, then a plain executemany (psycopg's pipeline):
+        # one short prepared INSERT instead of huge multi-row statements to parse
+        ids = conn.execute(text("SELECT nextval(pg_get_serial_sequence('outcome_case', 'id')) "
+                                "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
+        for row, row_pk in zip(rows, ids, strict=True):
+            row["id"] = row_pk
+        conn.execute(insert(case_t), rows)
+        pk = {row["case_id"]: int(row["id"]) for row in rows}
+    else:
+        stored = conn.execute(insert(case_t).returning(case_t.c.case_id, case_t.c.id), rows)
+        pk = {str(r[0]): int(r[1]) for r in stored}
     soft = [{"case_pk": pk[c.case_id], "factor": f, "score": s, "evidence": e}
             for c in cases for f, s, e in soft_items(c)]
     metrics = [{"case_pk": pk[c.case_id], "metric_id": m, "value": v}
