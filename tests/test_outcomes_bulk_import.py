@@ -231,3 +231,57 @@ def test_digest_memo_gives_field_digests_exactly() -> None:
                            False, 1, True, -0.0, 0.0, "åäö")]
     for snapshot in snapshots * 2:
         assert memo(snapshot) == field_digests(snapshot), snapshot
+
+
+@pytest.mark.postgres
+def test_bulk_import_as_an_editor_role_goes_through_row_level_security(tmp_path: Path) -> None:
+    """Rows are written as the importing role: RLS checks them, its own org only."""
+    import uuid
+
+    from conftest_outcomes import pg_schema_url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from siting.core.errors import StoreError
+    from siting.outcomes import people
+
+    editor, viewer = (f"bulk_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("editor", "viewer"))
+    with pg_schema_url() as owner:
+        with OutcomeStore.open(owner) as admin:
+            people.add_organisation(admin, "a-kommun", "A kommun")
+            people.add_organisation(admin, "b-kommun", "B kommun")
+            people.add_user(admin, editor, "a-kommun", "editor", password="pw")
+            people.add_user(admin, viewer, "a-kommun", "viewer", password="pw")
+
+        def url(role: str) -> str:
+            return make_url(owner).set(username=role, password="pw").render_as_string(
+                hide_password=False)
+
+        try:
+            path = tmp_path / "own.csv"
+            export_cases([dataclasses.replace(c, organisation="") for c in _cases()], path)
+            named = tmp_path / "named.csv"
+            export_cases([dataclasses.replace(c, organisation="a-kommun") for c in _cases()],
+                         named)
+            with OutcomeStore.open(url(viewer)) as as_viewer, \
+                    pytest.raises(StoreError, match="may not change cases of organisation"):
+                import_file(as_viewer, named)
+            with OutcomeStore.open(url(editor)) as as_editor:
+                report = import_file(as_editor, path)
+                assert len(report.created) == len(_cases())
+                assert {c.organisation for c in as_editor.list()} == {"a-kommun"}
+                assert {r.changed_by for r in as_editor.history("B-1")} == {editor}
+                assert trail.verify(as_editor) == []
+                foreign = tmp_path / "foreign.csv"
+                export_cases([Case("B-X1", "Ny", "steel", "2480", "won", year_decided=2020,
+                                   organisation="b-kommun")], foreign)
+                with pytest.raises(StoreError, match="may not change cases of organisation"):
+                    import_file(as_editor, foreign)
+                assert not as_editor.exists("B-X1")
+        finally:
+            engine = create_engine(owner)
+            with engine.begin() as conn:
+                for role in (editor, viewer):
+                    conn.execute(text(f"DROP OWNED BY \"{role}\""))
+                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+            engine.dispose()
