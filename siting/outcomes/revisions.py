@@ -235,19 +235,24 @@ class DigestMemo:
         self._limit = limit
 
     def __call__(self, snapshot: Mapping[str, Any]) -> dict[str, str]:
-        out: dict[str, str] = {}
         memo = self._memo
+        out: dict[str, str] = {}
+        missing: dict[str, Any] = {}
         for key in sorted(snapshot):
             value = snapshot[key]
             memo_key = _memo_key(value)
             digest = None if memo_key is None else memo.get(memo_key)
             if digest is None:
-                digest = field_digests({key: value})[key]
+                missing[key] = value
+            out[key] = digest or ""  # filled in below, in the same (sorted) key order
+        if missing:
+            if len(memo) + len(missing) > self._limit:
+                memo.clear()
+            for key, digest in field_digests(missing).items():  # one call for all misses
+                out[key] = digest
+                memo_key = _memo_key(missing[key])
                 if memo_key is not None:
-                    if len(memo) >= self._limit:
-                        memo.clear()
                     memo[memo_key] = digest
-            out[key] = digest
         return out
 
 
@@ -258,10 +263,10 @@ def _memo_key(value: Any) -> tuple[type, Any] | None:
     not in JSON); zero floats are never remembered (``-0.0 == 0.0``).
     """
     kind = type(value)
-    if value is None or kind is bool or kind is int:
-        return (kind, value)
     if kind is str:
         return (kind, value) if len(value) <= 200 else None
+    if value is None or kind is bool or kind is int:
+        return (kind, value)
     if kind is float:
         return (kind, value) if value != 0.0 else None
     if (kind is list or kind is dict) and not value:
