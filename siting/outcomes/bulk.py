@@ -4,16 +4,22 @@
 uses the store's transaction, access and revision helpers, so the same rules
 (validation, organisation rights, audit trail) hold as for single writes.
 
-New cases are written set-based (SQLAlchemy Core ``insert()`` with executemany,
-"insertmanyvalues"): per batch one multi-row INSERT per table for the cases,
-their soft scores, metrics and first revisions (snapshot, field digests and hash
-computed in Python from the same functions as single writes, see
-:func:`siting.outcomes.revisions.revision_values`). Existing cases are updated
+New cases are written set-based: per batch, one SQLAlchemy Core ``insert()``
+with the list of parameter sets (executemany) per table, for the cases, their
+soft scores, metrics and first revisions (snapshot, field digests and chained
+hash computed by the same functions as single writes, see
+:func:`siting.outcomes.revisions.revision_values`). On SQLite the cases go in
+multi-row ``INSERT ... RETURNING`` statements ("insertmanyvalues") and the rest
+through ``cursor.executemany``; on PostgreSQL the case ids are drawn from the
+sequence first and every table is written by psycopg's pipelined executemany
+(one short prepared statement: a 1,000-row multi-row statement costs psycopg more
+to parse than the server to run). The rows are written as the session's role,
+so the row-level security policies check every one. Existing cases are updated
 one by one through the ORM (a new revision chained to the previous one).
-On PostgreSQL the rows are written as the session's role, so the row-level
-security policies check every row. All batches share ONE transaction: an error
-in any batch (or a bad row found by the caller's iterator) leaves the log as it
-was.
+
+All batches share ONE transaction: an error in any batch, or a bad row found by
+the caller's iterator after earlier batches were written, leaves the log as it
+was. On SQLite that transaction holds the write lock for the whole import.
 """
 
 from __future__ import annotations
@@ -300,9 +306,8 @@ def _case_keys() -> dict[str, str]:
 def _insert_new(session: Session, ctx: _Context, cases: Sequence[Case]) -> None:
     """Insert new cases, their children and their first revisions: one executemany per table.
 
-    SQLAlchemy Core ``insert()`` with a list of parameter sets ("insertmanyvalues":
-    multi-row ``INSERT ... VALUES ... RETURNING`` on SQLite and PostgreSQL). The
-    rows are those the ORM path writes (see :func:`_insert_new_orm`).
+    The rows are those the ORM path writes (:func:`_insert_new_orm`; the tests
+    compare the two on both backends).
     """
     if not cases:
         return
