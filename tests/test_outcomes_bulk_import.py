@@ -12,18 +12,29 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest_outcomes import BACKENDS, backend_url
-from sqlalchemy import select
+from conftest_outcomes import BACKENDS, backend_url, pg_schema_url
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
-from siting.core.errors import ImportValidationError
-from siting.outcomes import Case, OutcomeStore, export_cases, import_file, read_cases, trail
+from siting.cli import main
+from siting.core.errors import ImportValidationError, StoreError
+from siting.outcomes import (
+    Case,
+    OutcomeStore,
+    export_cases,
+    import_file,
+    importexport,
+    people,
+    read_cases,
+    trail,
+)
 from siting.outcomes import bulk as bulk_module
-from siting.outcomes import importexport
 from siting.outcomes import store as store_module
 from siting.outcomes.audit import field_digests
 from siting.outcomes.models import CaseRow, MetricSnapshotRow, RevisionRow, SoftAssessmentRow
@@ -155,8 +166,6 @@ def test_import_chains_revisions_and_verifies(store: OutcomeStore, tmp_path: Pat
 
 def test_cli_verify_passes_after_a_bulk_import(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from siting.cli import main
-
     db = tmp_path / "cli.sqlite"
     path = tmp_path / "cases.csv"
     export_cases(_cases(), path)
@@ -236,15 +245,6 @@ def test_digest_memo_gives_field_digests_exactly() -> None:
 @pytest.mark.postgres
 def test_bulk_import_as_an_editor_role_goes_through_row_level_security(tmp_path: Path) -> None:
     """Rows are written as the importing role: RLS checks them, its own org only."""
-    import uuid
-
-    from conftest_outcomes import pg_schema_url
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from siting.core.errors import StoreError
-    from siting.outcomes import people
-
     editor, viewer = (f"bulk_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("editor", "viewer"))
     with pg_schema_url() as owner:
         with OutcomeStore.open(owner) as admin:

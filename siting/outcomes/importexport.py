@@ -336,8 +336,11 @@ def import_file(store: OutcomeStore, path: str | Path, *, user: str | None = Non
         checks = _RowChecks(path.name)
         batch: list[Case] = []
         for location, case, problems in _parsed(path):
-            if checks.add(location, case, problems) and not checks.n_problems:
-                batch.append(case)  # type: ignore[arg-type]  # add() is True only for a case
+            good = checks.add(location, case, problems)
+            if checks.n_problems:
+                batch = []  # nothing more is written: the transaction will be rolled back
+            elif good and case is not None:
+                batch.append(case)
             if checks.n_rows % IMPORT_BATCH == 0:
                 report(checks.n_rows, total)
                 if batch:
