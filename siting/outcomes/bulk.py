@@ -27,14 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import String, any_, bindparam, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from siting.core.errors import StoreError
@@ -67,7 +66,6 @@ logger = logging.getLogger(__name__)
 
 _UPSERT_RETRIES = 5
 _ID_CHUNK = 5_000  # ids per IN (...) lookup
-_SQLITE_CACHE_KIB = 256 * 1024  # page cache of a bulk write on SQLite (default: 2 MB)
 
 
 @dataclass(frozen=True)
@@ -172,7 +170,7 @@ class BulkWrites:
         done: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": [],
                                       "skipped": []}
         n_done = 0
-        with self._tx() as session, _page_cache(session):
+        with self._tx() as session:
             access = self._access(session)
             ctx = _Context(access, self._author(how.user, access), _now(), how)
             for batch in batches:
@@ -272,29 +270,6 @@ class _Context:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@contextmanager
-def _page_cache(session: Session) -> Iterator[None]:
-    """On SQLite, a page cache of :data:`_SQLITE_CACHE_KIB` for the transaction.
-
-    A large import touches every index; with SQLite's default 2 MB cache, pages
-    are evicted, re-read and spilled to the WAL again and again. The connection's
-    own size is restored afterwards (it goes back to the pool).
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    old = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        try:
-            conn.exec_driver_sql(f"PRAGMA cache_size={int(old or -2000)}")
-        except SQLAlchemyError:  # pragma: no cover - the transaction failed; it is closed
-            conn.invalidate()
 
 
 def _case_keys() -> dict[str, str]:
