@@ -44,8 +44,9 @@ from siting.data.workspace import (
     site_problems,
     ws_error,
 )
+from siting.outcomes.access import Access
 from siting.outcomes.revisions import ACTIONS, Revision
-from siting.outcomes.store import OutcomeStore, _now, _who
+from siting.outcomes.store import OutcomeStore, _now
 from siting.outcomes.workspace_models import (
     LayerRevisionRow,
     SiteRevisionRow,
@@ -148,10 +149,14 @@ class WorkspaceStore:
         self.organisation_id = organisation_id
 
     @classmethod
-    def open(cls, url: str | None = None,
-             organisation_id: str = LOCAL_ORGANISATION) -> WorkspaceStore:
-        """Open (creating or upgrading the schema) the workspace on ``url`` (default database)."""
-        return cls(OutcomeStore.open(url), organisation_id)
+    def open(cls, url: str | None = None, organisation_id: str = LOCAL_ORGANISATION, *,
+             act_as: str | None = None) -> WorkspaceStore:
+        """Open (creating or upgrading the schema) the workspace on ``url`` (default database).
+
+        ``act_as``: the authenticated person (see :meth:`OutcomeStore.open`); reads show
+        only the rows this person may see, writes need the editor role in the organisation.
+        """
+        return cls(OutcomeStore.open(url, act_as=act_as), organisation_id)
 
     @property
     def url(self) -> str:
@@ -169,19 +174,43 @@ class WorkspaceStore:
         self.close()
 
     # ----------------------------------------------------------- internals
+    def _visible(self, access: Access, kind: _Kind[_R, _V], row: _R) -> bool:
+        return access.can_read(row.organisation_id, row.level,
+                               (kind.row.__tablename__, getattr(row, kind.id_column)))
+
     def _rows(self, session: Session, kind: _Kind[_R, _V], *, lock: bool = False) -> list[_R]:
+        """The organisation's rows the identity may see (row-level security on PostgreSQL too)."""
         stmt = select(kind.row).where(kind.row.organisation_id == self.organisation_id) \
             .order_by(kind.row.id)
         if lock and self._store.dialect == "postgresql":
             stmt = stmt.with_for_update()
-        return list(session.scalars(stmt))
+        access = self._store._access(session)
+        return [r for r in session.scalars(stmt) if self._visible(access, kind, r)]
 
-    def _require(self, session: Session, kind: _Kind[_R, _V], item_id: str) -> _R:
+    def _may_write(self, session: Session, user: str | None) -> str:
+        """The recorded author, after checking the identity may change this workspace.
+
+        On PostgreSQL the author is the database role (``user`` is ignored with a
+        warning, and the database refuses any other); on SQLite ``user`` or the
+        identity the store runs as.
+        """
+        access = self._store._access(session)
+        if not access.can_write(self.organisation_id):
+            raise StoreError.keyed("problem.access.not_editor", self.url,
+                                   field="organisation_id", user=access.user,
+                                   org=self.organisation_id,
+                                   role=access.role(self.organisation_id) or "-")
+        return self._store._author(user, access)
+
+    def _require(self, session: Session, kind: _Kind[_R, _V], item_id: str, *,
+                 lock: bool = False) -> _R:
         stmt = select(kind.row).where(kind.row.organisation_id == self.organisation_id,
                                       getattr(kind.row, kind.id_column) == item_id)
-        if self._store.dialect == "postgresql":
-            stmt = stmt.with_for_update()
         row = session.scalars(stmt).one_or_none()
+        if row is not None and not self._visible(self._store._access(session), kind, row):
+            row = None  # an item the identity may not see does not exist for it
+        elif row is not None and lock and self._store.dialect == "postgresql":
+            session.refresh(row, with_for_update=True)
         if row is None:
             raise ws_error(StoreError, [problem(self.url, item_id, kind.id_column, f"no_{kind.word}", id=item_id)])
         return row
@@ -202,8 +231,8 @@ class WorkspaceStore:
 
     def _insert_many(self, kind: _Kind[_R, _V], items: Sequence[Any], user: str | None,
                      comment: str, action: str, source: str = "") -> list[Any]:
-        who = _who(user)
         with self._store._tx() as session:
+            who = self._may_write(session, user)
             existing = self._rows(session, kind, lock=True)
             if kind is _SITE:
                 self._check_names(items, [r for r in existing if r.deleted_at is None],
@@ -240,11 +269,12 @@ class WorkspaceStore:
     def _change(self, kind: _Kind[_R, _V], item_id: str, action: str, user: str | None,
                 comment: str, mutate: Callable[[Session, _R], None]) -> Any:
         with self._store._tx() as session:
-            row = self._require(session, kind, item_id)
+            who = self._may_write(session, user)
+            row = self._require(session, kind, item_id, lock=True)
             mutate(session, row)
             when = _now()
             row.version += 1
-            row.updated_by = _who(user)
+            row.updated_by = who
             row.updated_at = when
             return self._revise(session, kind, row, action, row.updated_by, comment, when)
 
