@@ -37,6 +37,7 @@ from siting.outcomes.access import (
     is_org_id,
     quote_ident,
 )
+from siting.outcomes.field_checks import ProblemCollector, check_kommunkod
 from siting.outcomes.models import (
     AccessGrantRow,
     CaseRow,
@@ -58,7 +59,6 @@ __all__ = [
     "set_role",
 ]
 
-_KOMMUNKOD_RE = re.compile(r"^\d{4}$")
 _PERSON_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._+\-]{0,62}$")
 
 
@@ -98,8 +98,11 @@ def add_organisation(store: OutcomeStore, org_id: str, name: str, *,
     if not is_org_id(org_id):
         raise _refuse(store, f"{org_id!r} is not an organisation id",
                       "use lower-case letters, digits, '-' and '_', e.g. skelleftea")
-    if kommunkod is not None and not _KOMMUNKOD_RE.match(kommunkod):
-        raise _refuse(store, f"{kommunkod!r} is not a 4-digit kommunkod", "e.g. 2482")
+    if kommunkod is not None:  # the one kommun check of case fields
+        col = ProblemCollector(store.url, f"organisation {org_id}")
+        check_kommunkod(kommunkod, "kommunkod", col)
+        if col.problems:
+            raise StoreError.from_problems(str(col.problems[0]), col.problems)
     if not name.strip() or "\x00" in name or len(name) > 300:
         raise _refuse(store, "the organisation needs a name (at most 300 characters)",
                       "e.g. 'Skellefteå kommun'")
