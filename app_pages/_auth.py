@@ -20,7 +20,8 @@ import streamlit as st
 
 from siting.core.i18n import t
 
-__all__ = ["current_person", "login_gate", "may_administer", "outcome_store", "shared_mode"]
+__all__ = ["current_person", "login_gate", "may_administer", "outcome_store", "own_organisation",
+           "shared_mode"]
 
 _CLAIMS = ("preferred_username", "email")
 
@@ -85,3 +86,20 @@ def may_administer() -> bool:
     except Exception:  # noqa: BLE001 - an unreachable log: the pages say so themselves
         return False
     return bool(me.full or me.network_admin or "admin" in me.roles.values())
+
+
+def own_organisation() -> str:
+    """The organisation whose workspace the person works in.
+
+    Local mode: ``local``. Shared mode: the one organisation the person may write to,
+    else the first they belong to (``local`` for nobody's member: public items only).
+    """
+    from siting.outcomes.access import LOCAL_ORG
+
+    if current_person() is None:
+        return LOCAL_ORG
+    try:
+        me = outcome_store().whoami()
+    except Exception:  # noqa: BLE001 - an unreachable log: the pages say so themselves
+        return LOCAL_ORG
+    return me.default_org() or (sorted(me.roles)[0] if me.roles else LOCAL_ORG)

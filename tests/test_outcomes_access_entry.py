@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _access_world import LEVEL_CASES, SECRET, World, level_case, make_world
+from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 from siting.cli import main
@@ -244,3 +245,54 @@ def test_dossier_of_the_logged_in_person_holds_only_what_may_leave(
         for level, title in DOSSIER_TITLES.items():
             assert (title in html) == (level in shown), (who, level)
         assert "withheld" not in html.lower() and "INTERNAL" not in html
+
+
+def test_outcomes_page_describes_the_database_without_credentials(
+        world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from app_pages._widgets import md
+
+    url = world.url("b_viewer")  # a person's own login, password in the URL
+    monkeypatch.setenv("SITING_DB_URL", url)
+    monkeypatch.setenv("SITING_USER_DIR", str(tmp_path / "user"))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("app_pages/outcomes.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(str(getattr(e, "value", "")) for e in at.main)
+    where = t("outcome_db.shared", "sv", host="localhost", database=make_url(url).database)
+    assert md(where) in shown
+    for secret in ("pw-for-tests", world.roles["b_viewer"], "postgresql+psycopg", "***"):
+        assert secret not in shown
+
+
+# ------------------------------------------------------------------ workspace
+def test_workspace_follows_levels_and_roles_and_records_the_person(
+        world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from siting.data.workspace import WorkspaceSite
+    from siting.outcomes.workspace_store import WorkspaceStore
+
+    def open_as(who: str) -> WorkspaceStore:  # as the app does: the gateway acts as the person
+        return WorkspaceStore.open(world.owner, organisation_id="a-kommun",
+                                   act_as=world.roles[who])
+
+    with open_as("a_editor") as a:
+        a.add_sites([WorkspaceSite("", "Hamnen", "POINT (760000 7200000)", level="internal"),
+                     WorkspaceSite("", "Bruket", "POINT (761000 7201000)", level="public")],
+                    user="someone-else")
+        assert {r.changed_by for r in a.site_history("S1")} == {world.roles["a_editor"]}
+    with open_as("b_viewer") as b:
+        assert [s.name for s in b.list_sites()] == ["Bruket"]
+        with pytest.raises(StoreError, match="no site with id"):
+            b.site_history("S1")
+    with open_as("b_editor") as b, pytest.raises(StoreError, match="may not change"):
+        b.add_sites([WorkspaceSite("", "Intrång", "POINT (762000 7202000)")])
+    with open_as("a_viewer") as v:
+        assert [s.name for s in v.list_sites()] == ["Hamnen", "Bruket"]
+        with pytest.raises(StoreError, match="may not change"):
+            v.delete_site("S1")
+    # the sites CLI against the person's own login: --user is ignored with a note
+    assert main(["sites", "remove", "S2", "--db", world.url("a_editor"), "--org", "a-kommun",
+                 "--user", "forged"]) == 0
+    assert "--user is ignored" in capsys.readouterr().err
+    with open_as("a_editor") as a:
+        assert a.site_history("S2")[-1].changed_by == world.roles["a_editor"]

@@ -163,6 +163,10 @@ class WorkspaceStore:
         """The database URL with the password hidden."""
         return self._store.url
 
+    def whoami(self) -> Access:
+        """The identity this workspace works for (see :meth:`OutcomeStore.whoami`)."""
+        return self._store.whoami()
+
     def close(self) -> None:
         """Release all connections."""
         self._store.close()
