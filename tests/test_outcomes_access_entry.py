@@ -177,9 +177,11 @@ def test_history_and_export_by_another_organisations_viewer(
     out = tmp_path / "export.xlsx"
     assert main(["outcomes", "--db", url, "export", str(out)]) == 0
     exported = pd.read_excel(out, dtype=str)
-    may_see = {c.case_id for c in (*_learning_cases(), *_dossier_cases())
-               if c.confidentiality in OTHER_LEVELS} | _visible_level_cases(OTHER_LEVELS)
-    assert set(exported["case_id"]) == may_see | {"B-INT"}
+    with OutcomeStore.open(world.owner) as owner:  # every case, judged here by the rule
+        may_see = {c.case_id for c in owner.list() if c.confidentiality in OTHER_LEVELS
+                   or (c.organisation == "b-kommun" and c.confidentiality != "confidential")}
+    assert "B-INT" in may_see and not may_see & {"A-INT", "A-CONF", "D-INT", "D-CON"}
+    assert set(exported["case_id"]) == may_see
     assert SECRET not in out.read_bytes().decode("latin-1")
 
 
@@ -296,3 +298,23 @@ def test_workspace_follows_levels_and_roles_and_records_the_person(
     assert "--user is ignored" in capsys.readouterr().err
     with open_as("a_editor") as a:
         assert a.site_history("S2")[-1].changed_by == world.roles["a_editor"]
+
+
+def test_history_of_a_downgraded_case_keeps_its_confidential_past_closed(world: World) -> None:
+    from siting.outcomes.trail import verify
+
+    with world.open("a_editor") as a:
+        a.add(Case("A-DOWN", "Hemlig förhandling", "battery", "2482", "ongoing",
+                   confidentiality="confidential", organisation="a-kommun", notes=SECRET))
+        made_public = dataclasses.replace(a.get("A-DOWN"), confidentiality="public",
+                                          title="Offentligt beslut", notes="")
+        a.update(made_public)
+        assert a.history("A-DOWN")[0].snapshot["notes"] == SECRET  # the owner sees its past
+    with world.open("b_viewer") as b:
+        first, second = b.history("A-DOWN")
+        assert SECRET not in json.dumps(first.snapshot, ensure_ascii=False)
+        assert "Hemlig" not in json.dumps(first.snapshot, ensure_ascii=False)
+        assert first.redacted_fields and "notes" in first.redacted_fields
+        assert first.snapshot["confidentiality"] == "confidential"  # that it was, not what
+        assert second.snapshot["title"] == "Offentligt beslut"
+        assert verify(b, "A-DOWN") == []  # the chain holds: only the view is withheld
