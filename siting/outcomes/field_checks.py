@@ -179,13 +179,16 @@ def known_kommunkoder() -> tuple[frozenset[str], frozenset[str]]:
     catalogue's own layer reader; the fictional codes are those of
     :data:`siting.demo.MUNICIPALITIES`. Read once per process.
     """
+    import pandas as pd
+
     from siting.data.catalog import load_catalog
     from siting.data.layers import read_layer
     from siting.demo import MUNICIPALITIES
 
     catalog = load_catalog("sweden_open")
-    layer = read_layer(catalog.layer("municipalities"), catalog.search_dirs())
-    national = frozenset(layer.data["kommunkod"].astype(str))
+    data = read_layer(catalog.layer("municipalities"), catalog.search_dirs()).data
+    assert isinstance(data, pd.DataFrame)  # a polygon layer (a GeoDataFrame), never a raster
+    national = frozenset(data["kommunkod"].astype(str))
     return national, frozenset(m.kommunkod for m in MUNICIPALITIES) - national
 
 

@@ -80,7 +80,7 @@ class Member:
     role: str
 
 
-def _refuse(store: OutcomeStore, key: str, **params: object) -> StoreError:
+def _refuse(store: OutcomeStore, key: str, **params: str) -> StoreError:
     """The refusal ``problem.people.<key>`` (Swedish and English in the locale files)."""
     return StoreError.keyed(f"problem.people.{key}", store.url, **params)
 
