@@ -298,6 +298,11 @@ def test_workspace_follows_levels_and_roles_and_records_the_person(
     assert "--user is ignored" in capsys.readouterr().err
     with open_as("a_editor") as a:
         assert a.site_history("S2")[-1].changed_by == world.roles["a_editor"]
+        a.add_sites([WorkspaceSite("", "Förhandling", "POINT (763000 7203000)",
+                                   level="confidential")])
+        editor_stamp = a.stamp()
+    with open_as("a_viewer") as v:  # the app caches evaluations by this stamp: never shared
+        assert v.stamp()[0] == editor_stamp[0] - 1 and v.stamp() != editor_stamp
 
 
 def test_history_of_a_downgraded_case_keeps_its_confidential_past_closed(world: World) -> None:

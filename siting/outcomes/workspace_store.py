@@ -340,12 +340,16 @@ class WorkspaceStore:
     def stamp(self) -> tuple[int, int, str]:
         """(sites, layers, latest change as ISO text): changes whenever the workspace does."""
         with self._store._tx(write=False) as session:
+            access = self._store._access(session)
             parts = []
-            for kind in (_SITE, _LAYER):
-                n, last = session.execute(
-                    select(func.count(), func.max(kind.row.updated_at)).select_from(kind.row)
-                    .where(kind.row.organisation_id == self.organisation_id)).one()
-                parts.append((int(n or 0), str(last or "")))
+            for kind in (_SITE, _LAYER):  # only the rows this identity sees: its own cache key
+                table = kind.row.__tablename__
+                stamps = [when for org, level, item, when in session.execute(
+                    select(kind.row.organisation_id, kind.row.level,
+                           getattr(kind.row, kind.id_column), kind.row.updated_at)
+                    .where(kind.row.organisation_id == self.organisation_id))
+                    if access.can_read(org, level, (table, item))]
+                parts.append((len(stamps), str(max(stamps, default=""))))
         return parts[0][0], parts[1][0], max(parts[0][1], parts[1][1])
 
     # --------------------------------------------------------------- sites
