@@ -71,7 +71,18 @@ def world() -> Iterator[World]:
     with make_world(extra=[("c_person", "a-kommun", "viewer")]) as w:
         with OutcomeStore.open(w.owner) as owner:
             owner.upsert_many([*_learning_cases(), *_dossier_cases()])
-        yield w
+        try:
+            yield w
+        finally:
+            _wait_for_background_learning()  # before the schema goes: no job may outlive it
+
+
+def _wait_for_background_learning() -> None:
+    """Let the app's background learning jobs (started by every page run) finish."""
+    from app_pages._learning import _registry
+
+    for job in list(_registry()._jobs.values()):
+        job.exception(timeout=180)
 
 
 def _ids(cases: list[Case]) -> set[str]:
@@ -203,11 +214,8 @@ def _shared_app(world: World, who: str, monkeypatch: pytest.MonkeyPatch,
 
 
 def _lessons_line(at: AppTest) -> str:
-    from app_pages._learning import _registry
-
     at.switch_page("app_pages/lessons.py").run()
-    for job in list(_registry()._jobs.values()):
-        job.result(timeout=180)
+    _wait_for_background_learning()
     at.switch_page("app_pages/lessons.py").run()
     assert not at.exception, [e.value for e in at.exception]
     found = [m.value for m in at.markdown if m.value.startswith(t("lessons.n_cases", "sv",
@@ -323,3 +331,26 @@ def test_history_of_a_downgraded_case_keeps_its_confidential_past_closed(world: 
         assert first.snapshot["confidentiality"] == "confidential"  # that it was, not what
         assert second.snapshot["title"] == "Offentligt beslut"
         assert verify(b, "A-DOWN") == []  # the chain holds: only the view is withheld
+
+
+def test_administration_page_in_shared_mode(world: World, monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    at = _shared_app(world, "b_viewer", monkeypatch, tmp_path)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/admin.py").run()  # not offered to a viewer
+    at = _shared_app(world, "a_admin", monkeypatch, tmp_path)
+    at.switch_page("app_pages/admin.py").run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    column = t("admin.col_person", "sv")
+    [members] = [df.value for df in at.dataframe if column in df.value.columns]
+    orgs = set(members[t("admin.col_org", "sv")])
+    assert orgs == {"a-kommun"}  # B's members are not A's admin's business
+    assert world.roles["b_viewer"] not in set(members[column])
+    # granting a confidential case of A works from the page, as the admin (the database checks)
+    at.selectbox(key="admin_grant_case").set_value("A-CONF")
+    at.text_input(key="admin_grant_person").input(world.roles["netadmin"])
+    [button] = [b for b in at.button if b.label == t("admin.grant_button", "sv")]
+    button.click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    with world.open("netadmin") as n:  # granted: the network admin reads it now
+        assert n.get("A-CONF").notes == SECRET
