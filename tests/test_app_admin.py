@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from siting.core.errors import StoreError
 from siting.core.i18n import t
 from siting.outcomes import Case, OutcomeStore, people
 
@@ -154,3 +155,19 @@ def test_the_page_is_offered_only_to_admins(db: str, monkeypatch: pytest.MonkeyP
     _ok(at)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(ADMIN_PAGE).run()
+
+
+def test_a_grant_to_an_unknown_person_is_refused(db: str) -> None:
+    with OutcomeStore.open(db) as store:
+        people.add_organisation(store, "skelleftea", "Skellefteå kommun")
+        people.add_user(store, "analyst", "skelleftea", "admin")
+        store.add(Case("S-2", "Hemligt", "battery", "2482", "ongoing",
+                       confidentiality="confidential", organisation="skelleftea"))
+    at = _app("en")
+    at.selectbox(key="admin_grant_case").set_value("S-2")
+    at.text_input(key="admin_grant_person").input("b0")  # a typo of a person
+    _submit(at, "admin.grant_button", "en")
+    assert not at.exception
+    assert any("there is no person" in e.value.replace("\\", "") for e in at.error)
+    with OutcomeStore.open(db) as store, pytest.raises(StoreError, match="no person"):
+        people.grant_case(store, "S-2", "b0")

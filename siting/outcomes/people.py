@@ -222,6 +222,8 @@ def grant_case(store: OutcomeStore, case_id: str, person: str) -> None:
                                               ("outcome_case", case_id)):
             raise _refuse(store, "no_case", case_id=case_id)
         _need_admin(store, access, row.organisation)
+        if session.get(PersonRow, person) is None:  # a typo must not grant nobody silently
+            raise _refuse(store, "no_person", person=person)
         if session.get(AccessGrantRow, ("outcome_case", case_id, person)) is None:
             session.add(AccessGrantRow(table_name="outcome_case", row_key=case_id,
                                        person=person, organisation_id=row.organisation,
