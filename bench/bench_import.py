@@ -44,7 +44,10 @@ _LEVELS = ("public", "network", "internal")
 
 
 def write_csv(path: Path, rows: int) -> None:
-    """A CSV with ``rows`` valid fictional cases."""
+    """A CSV with ``rows`` valid fictional cases in real kommuner (the store checks the code)."""
+    from siting.outcomes.field_checks import known_kommunkoder
+
+    codes = sorted(known_kommunkoder()[0])
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["case_id", "title", "industry", "kommunkod", "outcome", "year_decided",
@@ -52,7 +55,7 @@ def write_csv(path: Path, rows: int) -> None:
                     "metric_dist_rail_m"])
         for i in range(rows):
             w.writerow([f"BENCH-{i:08d}", f"Bench case {i}", _INDUSTRIES[i % 4],
-                        f"{1000 + i % 9000:04d}", _OUTCOMES[i % 3], 2000 + i % 25,
+                        codes[i % len(codes)], _OUTCOMES[i % 3], 2000 + i % 25,
                         _LEVELS[i % 3], "true", "fictional benchmark row", 1 + i % 5,
                         (i * 37) % 20_000])
 
@@ -174,10 +177,14 @@ def main() -> None:
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: SQLite)")
     parser.add_argument("--pg-owner", action="store_true",
                         help="import as the connecting owner (no row-level security)")
-    parser.add_argument("--stage", choices=("siting", "plain"), help=argparse.SUPPRESS)
+    parser.add_argument("--stage", choices=("siting", "plain", "csv"), help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stage == "csv":  # its own process: the parent stays small (ru_maxrss is inherited)
+        write_csv(Path(args.csv), int(args.target))
+        print(json.dumps({}))
+        return
     if args.stage:
         fn = stage_siting if args.stage == "siting" else stage_plain
         target = args.target if args.stage == "siting" else Path(args.target)
@@ -188,7 +195,7 @@ def main() -> None:
         folder = Path(tmp)
         csv_path = folder / "cases.csv"
         start = time.perf_counter()
-        write_csv(csv_path, args.rows)
+        _child("csv", csv_path, str(args.rows))
         size_mb = csv_path.stat().st_size / 1e6
         print(f"wrote {args.rows:,} rows ({size_mb:.0f} MB) in {time.perf_counter() - start:.1f} s"
               f"; load average {os.getloadavg()[0]:.1f}")
