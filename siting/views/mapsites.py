@@ -34,14 +34,19 @@ class SiteStyle:
     fields: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _label(row: pd.Series) -> str:
+    """A site's name, else its id."""
+    name = row.get("name")
+    return name.strip() if isinstance(name, str) and name.strip() else str(row.get("site_id", ""))
+
+
 def _site_popup(row: pd.Series, lang: str) -> str:
     """Popup HTML of one site: every value escaped, structure ours."""
-    name = row.get("name")
-    site_id = row.get("site_id", "")
-    title = esc(site_id)
-    if isinstance(name, str) and name and name != site_id:
-        title += f" – {esc(name)}"
-    lines = [f"<div class='siting-popup'><b>{title}</b>"]
+    site_id = str(row.get("site_id", ""))
+    title = f"<b>{esc(_label(row))}</b>"
+    if _label(row) != site_id:  # the id is a secondary detail
+        title += f" <span style='color:#757575'>({esc(site_id)})</span>"
+    lines = [f"<div class='siting-popup'>{title}"]
     passes = bool(row.get("passes", True))
     state = row.get("status")
     if state == "unknown":
@@ -109,7 +114,7 @@ def add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyl
     styles = _site_styles(scores, passes, unknown)
     popups = [_site_popup(row, lang) for _, row in sites.iterrows()]
     ids = sites["site_id"].astype(str).tolist() if "site_id" in sites else [""] * n
-    tips = [esc(i) for i in ids]
+    tips = [esc(_label(row)) for _, row in sites.iterrows()]
     props: dict[str, Sequence[Any]] = {"site_id": [esc(i) for i in ids], "_style": styles,
                                        "_popup": popups, "_tip": tips}
     # draw failing sites first so passing ones sit on top
