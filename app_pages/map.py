@@ -85,7 +85,7 @@ def _static_layers(catalog: str, data_dir: str | None, codes: tuple[str, ...], l
 def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profile: str,
               weights: tuple[tuple[str, float], ...], lang: str, themes: tuple[str, ...],
               basemap: bool, surface: bool, strict: bool = False,
-              ws_stamp: tuple[Any, ...] = ()) -> str:
+              ws_stamp: tuple[Any, ...] = ()) -> str:  # noqa: ARG001 (cache key)
     """The map page's HTML; ``ws_stamp`` (the workspace's) makes edits there redraw it."""
     layerset = _data.layerset(catalog, data_dir, codes)
     # every evaluated site: the catalogue's, the workspace's and the generated candidate sites
@@ -139,21 +139,7 @@ def _details(result: Any, state: AppState) -> None:
         score = format_number(float(row["score"]), lang, decimals=1)
         status = t(f"verdict.{result.status.loc[idx]}", lang)
         st.markdown(f"{md(t('ranking.col_score', lang))}: **{md(score)}** / 100 · {md(status)}")
-        reasons = result.reasons(lang).loc[idx]
-        if reasons:
-            st.markdown(f"**{md(t('map.reasons', lang))}**")
-            st.markdown("\n".join(f"- {md(r)}" for r in reasons))
-        else:
-            st.success(t("map.no_reasons", lang))
-        unchecked = row.get(f"not_checked_{lang}", "")
-        if isinstance(unchecked, str) and unchecked:
-            st.warning(f"**{md(t('verdict.to_confirm', lang))}**\n\n" + "\n".join(
-                f"- {md(u)}" for u in unchecked.split("; ")))
-        decided = row.get(f"decided_by_{lang}", "")
-        if isinstance(decided, str) and decided:
-            st.info(f"**{md(t('ws.decided_title', lang))}** {md(decided)}")
-        for text in result.not_evaluated_texts(lang):
-            st.caption(md(text))
+        _verdict_texts(result, idx, lang)
         metrics = []
         for spec in result.profile.metrics:
             if spec.id not in result.metrics.columns:
@@ -170,6 +156,38 @@ def _details(result: Any, state: AppState) -> None:
         contrib.index = [soft_label(result.profile, c, lang) for c in contrib.index]
         st.bar_chart(contrib.rename(t("map.contributions", lang)), horizontal=True)
         dossier_button(result, state, str(row["site_id"]))
+
+
+def _verdict_texts(result: Any, idx: Any, lang: str) -> None:
+    """What fails, what is still unknown (each once: what, why, what would decide it), and
+    the soft criteria left out of the score for want of data."""
+    row = result.table.loc[idx]
+    unchecked = row.get(f"not_checked_{lang}", "")
+    unknown = [u for u in unchecked.split("; ") if u] if isinstance(unchecked, str) else []
+    reasons = [r for r in result.reasons(lang).loc[idx] if r not in unknown]
+    if reasons:
+        st.markdown(f"**{md(t('map.reasons', lang))}**")
+        st.markdown("\n".join(f"- {md(r)}" for r in reasons))
+    elif unknown:
+        st.info(t("site.no_fail_unknown", lang))
+    else:
+        st.success(t("map.no_reasons", lang))
+    if unknown:
+        st.warning(f"**{md(t('verdict.to_confirm', lang))}**\n\n" + "\n".join(
+            f"- {md(u)}" for u in unknown))
+    decided = row.get(f"decided_by_{lang}", "")
+    if isinstance(decided, str) and decided:
+        st.info(f"**{md(t('ws.decided_title', lang))}** {md(decided)}")
+    soft = [n for n in result.not_evaluated_details if n.kind == "soft"]
+    if soft:  # hard ones are in the box above; soft ones only leave the score
+        ev = result.evidence
+        items = [t("site.not_scored_item", lang,
+                   criterion=criterion_label(result.profile, n.criterion_id, lang),
+                   why=ev[n.metric].why(lang), decide=ev[n.metric].decide(lang))
+                 if n.metric in ev and ev[n.metric].why(lang) else
+                 criterion_label(result.profile, n.criterion_id, lang) for n in soft]
+        st.caption(f"**{md(t('site.not_scored', lang))}**\n\n"
+                   + "\n".join(f"- {md(i)}" for i in items))
 
 
 def _body(state: AppState) -> None:
