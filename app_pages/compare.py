@@ -67,7 +67,8 @@ def _heatmap(matrix: pd.DataFrame, title: str, lang: str) -> None:
     """A colour-graded table (viridis, 0..1): one row per municipality, one column per criterion."""
     st.markdown(f"**{md(title)}**")
     styled = matrix.style.background_gradient(cmap="viridis", vmin=0.0, vmax=1.0).format(
-        lambda x: format_number(x, lang, decimals=2), na_rep=t("compare.no_result", lang))
+        lambda x: format_number(x, lang, decimals=2), na_rep=t("compare.no_result", lang)
+    ).highlight_null(color="#eeeeee")  # no data: light grey, its text readable (not black)
     st.dataframe(styled, width="stretch")
 
 

@@ -120,11 +120,15 @@ def add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyl
     # draw failing sites first so passing ones sit on top
     order = np.argsort(passes, kind="stable")
     grp = ofl.FeatureGroup(name=t("map.sites", lang))
-    if not as_markers:  # outlines at true size, visible when zoomed in
+    shaped = ~sites.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+    if not as_markers and shaped.any():  # outlines at true size, visible when zoomed in
         outline = [{**sty, "radius": None, "fillOpacity": 0.35} for sty in styles]
-        gj = geojson_4326(sites, simplify_m=style.simplify_m,
-                          properties={**props, "_style": outline})
-        RawGeoJson(script_json(_ordered(gj, order))).add_to(grp)
+        keep = np.flatnonzero(shaped)  # a point site is its marker only (no default pin)
+        gj = geojson_4326(sites.iloc[keep], simplify_m=style.simplify_m,
+                          properties={k: [v[i] for i in keep] for k, v in
+                                      {**props, "_style": outline}.items()})
+        RawGeoJson(script_json(_ordered(gj, np.argsort(passes[keep], kind="stable")))
+                   ).add_to(grp)
     # a marker per site so every site is visible at region scale
     points = sites.set_geometry(sites.geometry.representative_point())
     gj = geojson_4326(points, simplify_m=0.0, properties=props)
