@@ -340,16 +340,16 @@ def note_keys(profile: Profile, surface: SurfaceResult, method: str
 
     out: list[tuple[str, dict[str, Any]]] = []
     skipped = surface.not_evaluated
+    crits: list[Any] = [*profile.hard, *profile.soft]
     for spec in profile.metrics:
-        used = any(c.metric == spec.id and c.id not in skipped
-                   for c in (*profile.hard, *profile.soft))
+        used = any(c.metric == spec.id and c.id not in skipped for c in crits)
         if spec.kind == "labour_pool" and used:
             out.append(("notes.straight_line", {
                 "metric": spec.id,
                 "speed_kmh": float(spec.params.get("speed_kmh", DEFAULT_SPEED_KMH)),
                 "detour": float(spec.params.get("detour_factor", DEFAULT_DETOUR_FACTOR))}))
     groups: dict[str, list[str]] = {"site_area": [], "site_attribute": [], "no_data": []}
-    for c in (*profile.hard, *profile.soft):
+    for c in crits:
         if c.id in skipped:
             kind = profile.metric(c.metric).kind
             groups[kind if kind in ("site_area", "site_attribute") else "no_data"].append(c.id)

@@ -123,7 +123,7 @@ def add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyl
     shaped = ~sites.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
     if not as_markers and shaped.any():  # outlines at true size, visible when zoomed in
         outline = [{**sty, "radius": None, "fillOpacity": 0.35} for sty in styles]
-        keep = np.flatnonzero(shaped)  # a point site is its marker only (no default pin)
+        keep = [int(i) for i in np.flatnonzero(shaped)]  # a point site: its marker only
         gj = geojson_4326(sites.iloc[keep], simplify_m=style.simplify_m,
                           properties={k: [v[i] for i in keep] for k, v in
                                       {**props, "_style": outline}.items()})
