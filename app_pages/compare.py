@@ -66,10 +66,11 @@ def _scope(state: AppState, names: dict[str, str], lang: str) -> tuple[str, ...]
 def _heatmap(matrix: pd.DataFrame, title: str, lang: str) -> None:
     """A colour-graded table (viridis, 0..1): one row per municipality, one column per criterion."""
     st.markdown(f"**{md(title)}**")
-    styled = matrix.style.background_gradient(cmap="viridis", vmin=0.0, vmax=1.0).format(
-        lambda x: format_number(x, lang, decimals=2), na_rep=t("compare.no_result", lang)
-    ).highlight_null(color="#eeeeee")  # no data: light grey, its text readable (not black)
-    st.dataframe(styled, width="stretch")
+    styled = matrix.astype(float).style.background_gradient(
+        cmap="viridis", vmin=0.0, vmax=1.0).format(
+        lambda x: format_number(x, lang, decimals=2), na_rep=t("verdict.no_data", lang)
+    ).highlight_null(props="background-color:#eeeeee;color:#424242")  # no data: readable
+    st.table(styled)  # a static table shows the formatted text ("uppgift saknas", not None)
 
 
 def _criteria_heatmap(state: AppState, table: pd.DataFrame, result: Any) -> None:
