@@ -178,14 +178,8 @@ def _verdict_texts(result: Any, idx: Any, lang: str) -> None:
     decided = row.get(f"decided_by_{lang}", "")
     if isinstance(decided, str) and decided:
         st.info(f"**{md(t('ws.decided_title', lang))}** {md(decided)}")
-    soft = [n for n in result.not_evaluated_details if n.kind == "soft"]
-    if soft:  # hard ones are in the box above; soft ones only leave the score
-        ev = result.evidence
-        items = [t("site.not_scored_item", lang,
-                   criterion=criterion_label(result.profile, n.criterion_id, lang),
-                   why=ev[n.metric].why(lang), decide=ev[n.metric].decide(lang))
-                 if n.metric in ev and ev[n.metric].why(lang) else
-                 criterion_label(result.profile, n.criterion_id, lang) for n in soft]
+    items = result.not_evaluated_texts(lang, kind="soft")
+    if items:  # hard ones are in the box above; soft ones only leave the score
         st.caption(f"**{md(t('site.not_scored', lang))}**\n\n"
                    + "\n".join(f"- {md(i)}" for i in items))
 

@@ -211,9 +211,27 @@ class SitingResult:
         """Ids of criteria (hard and soft) not evaluated for any site (layer missing)."""
         return tuple(n.criterion_id for n in self.not_evaluated_details)
 
-    def not_evaluated_texts(self, lang: str = "sv") -> list[str]:
-        """One sentence per criterion not evaluated, in ``lang``."""
-        return [n.text(lang) for n in self.not_evaluated_details]
+    def not_evaluated_texts(self, lang: str = "sv", kind: str | None = None) -> list[str]:
+        """One sentence per criterion not evaluated (``kind`` "hard"/"soft": only those), in
+        user words: what is unknown, why and what would decide it (the evaluator's evidence).
+        """
+        from siting.core.i18n import t
+
+        out = []
+        for n in self.not_evaluated_details:
+            if kind is not None and n.kind != kind:
+                continue
+            ev = self.evidence.get(n.metric)
+            if ev is None or not ev.why(lang):
+                out.append(n.text(lang))
+                continue
+            try:
+                label = str(self.profile.metric(n.metric).label(lang))
+            except KeyError:
+                label = n.criterion_id
+            out.append(t("site.not_scored_item", lang, criterion=label, why=ev.why(lang),
+                         decide=ev.decide(lang)))
+        return out
 
     @property
     def soft_ids(self) -> tuple[str, ...]:

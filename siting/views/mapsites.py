@@ -49,8 +49,8 @@ def _site_popup(row: pd.Series, lang: str) -> str:
     lines = [f"<div class='siting-popup'>{title}"]
     passes = bool(row.get("passes", True))
     state = row.get("status")
-    if state == "unknown":
-        status = t("verdict.unknown_criteria", lang)
+    if state in ("pass", "fail", "unknown"):  # the verdict's own word, as on every page
+        status = f"{t('verdict.status', lang)}: {t(f'verdict.{state}', lang)}"
     else:
         status = t("map.popup.pass" if passes else "map.popup.fail", lang)
     lines.append(f"<br>{esc(status)}")
