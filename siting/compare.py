@@ -321,20 +321,20 @@ def compare(profile: Profile, layerset: LayerSet, municipalities: str | Sequence
                            strict=strict) if len(areas) else None)
     table = municipality_table(result, layerset, codes, keys, surface=surface,
                                kind="site" if with_sites else "area")
-    table.attrs.update(notes=notes, note_keys=note_keys(profile, surface, method),
+    table.attrs.update(notes=notes, note_keys=note_keys(profile, surface),
                        method=method, key_metrics=keys,
                        resolution_m=surface.resolution_m, strict=strict)
     return ComparisonResult(table, result, method, tuple(notes), tuple(keys),
                             surface.resolution_m, strict, _matrix(result, codes))
 
 
-def note_keys(profile: Profile, surface: SurfaceResult, method: str
+def note_keys(profile: Profile, surface: SurfaceResult
               ) -> list[tuple[str, dict[str, Any]]]:
     """The comparison's technical notes as message keys (``notes.*``) with their values.
 
     The same facts as ``notes`` (English, for logs and the CLI), for a user in any language:
     how the labour pool is measured on the surface, which criteria the surface cannot judge
-    (``criteria``: criterion ids, each with its reason group), and what stands in for sites.
+    (``criteria``: criterion ids, grouped by why).
     """
     from siting.metrics.spec import DEFAULT_DETOUR_FACTOR, DEFAULT_SPEED_KMH
 
@@ -357,8 +357,6 @@ def note_keys(profile: Profile, surface: SurfaceResult, method: str
         if ids:
             out.append((f"notes.surface_{group}", {"criteria": tuple(ids),
                                                    "min_area_ha": float(surface.min_area_ha)}))
-    if method == "surface":
-        out.append(("notes.best_area", {}))
     return out
 
 
