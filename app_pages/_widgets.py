@@ -278,19 +278,8 @@ def soft_label(profile: Any, soft_id: str, lang: str) -> str:
 
 
 def site_labels(result: Any) -> pd.Series:
-    """What a site is called on every page: its name, else its id (indexed like the table).
-
-    Generated candidate sites and uploaded or drawn sites all carry names; the id is shown
-    only as a secondary detail (and after a name two sites share).
-    """
-    tbl = result.table
-    ids = tbl["site_id"].astype(str)
-    if "name" not in tbl:
-        return ids
-    names = tbl["name"].astype("string").fillna("").str.strip()
-    labels = names.where(names != "", ids).astype(str)
-    twice = labels.duplicated(keep=False) & (labels != ids)  # two sites, one name: add the id
-    return labels.where(~twice, labels + " (" + ids + ")")
+    """What each site is called (:meth:`siting.scoring.result.SitingResult.site_labels`)."""
+    return result.site_labels()
 
 
 def ranking_frame(result: Any, state: AppState, names: dict[str, str]) -> pd.DataFrame:

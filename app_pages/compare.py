@@ -123,11 +123,22 @@ def _site_names(table: pd.DataFrame, result: Any) -> list[str]:
     return [names.get(i, i) for i in ids]
 
 
+def _kinds(table: pd.DataFrame, result: Any, lang: str) -> list[str]:
+    """What each best site is: a site, a candidate area, or existing industrial land."""
+    words = {"site": t("compare.kind_site", lang), "area": t("compare.kind_area", lang),
+             "brownfield": t("site.kind_brownfield", lang)}
+    kinds = dict(zip(table["best_site"].astype(str), table["best_kind"].fillna(""), strict=True))
+    sites = getattr(result, "sites", None)
+    if sites is not None and "site_kind" in sites:  # generated sites say what they are
+        kinds.update({str(i): str(k) for i, k in zip(sites["site_id"], sites["site_kind"],
+                                                     strict=True) if isinstance(k, str)})
+    return [words.get(kinds.get(str(b), ""), "") for b in table["best_site"].fillna("")]
+
+
 def _shown(table: pd.DataFrame, state: AppState, result: Any = None) -> pd.DataFrame:
     lang = state.lang
     ok = _has_result(table)
     none = t("compare.no_result", lang)
-    kind = {"site": t("compare.kind_site", lang), "area": t("compare.kind_area", lang)}
     prof = _data.profile(state.profile)
     shown = pd.DataFrame({
         t("ranking.col_rank", lang): [str(int(r)) if o else "" for r, o in
@@ -140,7 +151,7 @@ def _shown(table: pd.DataFrame, state: AppState, result: Any = None) -> pd.DataF
                                   else format_number(x, lang, decimals=1)
                                   for x, o in zip(table["score"], ok, strict=True)],
         t("compare.best_site", lang): _site_names(table, result),
-        t("compare.best_kind", lang): [kind.get(k, "") for k in table["best_kind"].fillna("")],
+        t("compare.best_kind", lang): _kinds(table, result, lang),
         t("compare.best_area", lang): [format_number(x, lang, decimals=0)
                                        for x in table["best_area_ha"]],
         t("compare.n_sites", lang): table["n_sites"],

@@ -79,6 +79,8 @@ def test_real_sites_carry_one_name_on_ranking_map_and_compare(
     best_id = table.iloc[0][t("site.col_id", lang)]
     assert best_id in ids, (best_id, ids)
     assert table.iloc[0][t("compare.best_site", lang)] == places[ids.index(best_id)]
+    kind = "compare.kind_area" if "-O" in best_id else "site.kind_brownfield"
+    assert table.iloc[0][t("compare.best_kind", lang)] == t(kind, lang)
     assert any(t("site.compare_ranked", lang) in i.value for i in at.info)
     # technical notes in the page's language, criteria by their labels
     notes = " ".join(c.value for c in at.caption)
