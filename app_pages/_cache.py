@@ -18,6 +18,7 @@ import pandas as pd
 import platformdirs
 import streamlit as st
 
+from siting.core.errors import ScoringError
 from siting.data.catalog import Catalog, LayerSpec, load_catalog
 from siting.scoring.result import SitingResult
 from siting.scoring.sites import evaluate
@@ -210,9 +211,14 @@ def _compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], prof
     prof = profile(profile_name)
     if weights:
         prof = prof.with_weights(dict(weights))
-    # the ranking page's own sites (named candidate areas, industrial and workspace sites)
-    sites = (base_evaluation(name, data_dir, codes, profile_name, ranked_sites).sites
-             if ranked_sites else None)
+    # the ranking page's own sites (named candidate areas, industrial and workspace sites);
+    # where there are none, each municipality's best areas of the surface stand in
+    sites = None
+    if ranked_sites:
+        try:
+            sites = base_evaluation(name, data_dir, codes, profile_name, ranked_sites).sites
+        except ScoringError:
+            _LOG.info("no ranked sites for %s: comparing surface areas", codes)
     table = compare_region(prof, layerset(name, data_dir, codes), "all", sites=sites,
                            resolution_m=resolution_m, strict=strict)
     return table
