@@ -125,8 +125,7 @@ def build_comparison(comparison: ComparisonResult | SitingResult, layerset: Laye
     comp = _as_comparison(comparison, layerset, codes)
     result = comp.sites
     if result is None or not result.table["kommunkod"].astype(str).isin(set(codes)).any():
-        raise ReportError.single("sites", "none of the compared municipalities has candidate "
-                                 "sites or areas", hint="choose other municipalities with --region")
+        raise ReportError.keyed("problem.report.no_sites", "sites")
     tbl = comp.table[comp.table["kommunkod"].astype(str).isin(set(codes))]
     in_set = result.table["kommunkod"].astype(str).isin(set(codes)).to_numpy()
     sub = result.table[in_set]
