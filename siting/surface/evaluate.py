@@ -44,6 +44,7 @@ __all__ = [
     "evaluate_metric",
     "exact_bands",
     "hard_status",
+    "item_values",
     "prepare_metrics",
     "relevance_caps",
     "soft_values",
@@ -371,8 +372,13 @@ def hard_status(crit: HardCriterion, value: np.ndarray | Indexed,
     return hard_codes(crit, value, evidence)
 
 
+def item_values(crit: SoftCriterion, value: Indexed) -> np.ndarray:
+    """Value 0..1 per item of an indexed metric through the evaluator (missing -> 0)."""
+    return evaluator_soft(crit, value.items)[0]
+
+
 def soft_values(crit: SoftCriterion, value: np.ndarray | Indexed) -> np.ndarray:
     """Value 0..1 per cell through the evaluator (missing -> 0)."""
     if isinstance(value, Indexed):
-        return value.gather(evaluator_soft(crit, value.items)[0], 0.0)
+        return value.gather(item_values(crit, value), 0.0)
     return evaluator_soft(crit, value)[0]

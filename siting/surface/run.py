@@ -58,6 +58,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numexpr as ne
 import numpy as np
 import rasterio
 import rasterio.windows
@@ -435,7 +436,8 @@ class _Sink:
         win = rasterio.windows.Window(c0, r0, cols, rows)
         score = (np.full((rows, cols), np.nan, dtype="float32") if tile.score is None
                  else tile.score)
-        self._dst[0].write(_score_bands(score, tile.unknown), window=win)
+        for band, arr in enumerate(_score_bands(score, tile.unknown), start=1):
+            self._dst[0].write(arr, band, window=win)
         self._dst[1].write(tile.labels, 1, window=win)
 
     def __exit__(self, *exc: object) -> None:
@@ -445,13 +447,20 @@ class _Sink:
             self._env.__exit__(None, None, None)
 
 
-def _score_bands(score: np.ndarray, unknown: np.ndarray | None) -> np.ndarray:
+def _score_bands(score: np.ndarray, unknown: np.ndarray | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The GeoTIFF's two bands: score (nodata -9999) and 1 where the verdict rests on unknowns."""
-    nodata = np.isnan(score)
-    unk = np.zeros(score.shape, dtype="float32") if unknown is None else \
-        unknown.astype("float32")
-    return np.stack([np.where(nodata, np.float32(NODATA), score),
-                     np.where(nodata, np.float32(NODATA), unk)]).astype("float32")
+    local = {"s": score, "nodata": np.float32(NODATA)}
+    band1 = np.empty(score.shape, dtype="float32")
+    band2 = np.empty(score.shape, dtype="float32")
+    ne.evaluate("where(s != s, nodata, s)", local_dict=local, out=band1, casting="same_kind")
+    if unknown is None:
+        ne.evaluate("where(s != s, nodata, 0.0)", local_dict=local, out=band2,
+                    casting="same_kind")
+    else:
+        ne.evaluate("where(s != s, nodata, where(u, 1.0, 0.0))", local_dict={**local,
+                    "u": unknown}, out=band2, casting="same_kind")
+    return band1, band2
 
 
 def municipality_path(score_path: str | Path) -> Path:
@@ -500,8 +509,8 @@ def write_geotiff(result: SurfaceResult, path: str | Path) -> Path:
         for r0 in range(0, rows, step):
             chunk = result.score[r0:r0 + step]
             unk = None if result.unknown is None else result.unknown[r0:r0 + step]
-            dst.write(_score_bands(chunk, unk),
-                      window=rasterio.windows.Window(0, r0, cols, chunk.shape[0]))
+            for band, arr in enumerate(_score_bands(chunk, unk), start=1):
+                dst.write(arr, band, window=rasterio.windows.Window(0, r0, cols, chunk.shape[0]))
     _finish_geotiff(out, result)
     return out
 
