@@ -31,7 +31,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import edt
@@ -56,6 +56,8 @@ _REACH_LINES = 2
 #: Row runs per cell of the grown window below which :func:`disk_sum` marks runs rather than
 #: convolving by FFT (measured: a run costs less than a quarter of an FFT's work per cell).
 _RUNS_PER_CELL = 4
+#: Share of a tile's cells below which the exact re-check gathers seeds cell by cell.
+_SPARSE_BAND = 0.1
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
@@ -228,8 +230,12 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             free = (seed_of < 0).reshape(rows, cols)
             kr, kc = k - r0, k - c0
             if exact_bands is not None or slack == 0.0:
-                d = _centre_distance(free, grid, (kr, kc))
-                s, d = _band_refined(d, _Transform(free), seed_of, segs, key, grid, (kr, kc),
+                transform = _Transform(free)
+                # without any re-check edt's distances suffice; with one the transform's
+                # indices are needed anyway, and give the distances of the tile's cells too
+                d = (_centre_distance(free, grid, (kr, kc)) if slack == 0.0 or not exact_bands
+                     else _index_distance(transform(), grid, (kr, kc)))
+                s, d = _band_refined(d, transform, seed_of, segs, key, grid, (kr, kc),
                                      cols, points=segments is None, reach=m,
                                      bands=exact_bands, slack_m=slack, need_seed=nearest)
             else:
@@ -251,16 +257,27 @@ def _centre_distance(free: np.ndarray, grid: Grid, offset: tuple[int, int]) -> n
 
     ``edt`` (exact squared distances in cells, float32: integers exact up to 2**24)
     without the feature indices, which only the exact re-check needs
-    (:class:`_Transform`); the root is taken in float64 and rounded once, as the
-    index-based form did.
+    (:class:`_Transform`); root and scale in float32 (within a unit in the last
+    place of the float64 form).
     """
     rows, cols = grid.shape
     kr, kc = offset
     sq = edt.edtsq(free, anisotropy=(1.0, 1.0), black_border=False, parallel=1)
+    out = np.sqrt(sq[kr:kr + rows, kc:kc + cols])
+    out *= np.float32(grid.resolution_m)
+    return out
+
+
+def _index_distance(idx: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
+    """Distance (m, float32) from each tile cell's centre to its seed cell's centre (indices)."""
+    rows, cols = grid.shape
+    kr, kc = offset
     out = np.empty(grid.shape, dtype="float32")
-    ne.evaluate("res * sqrt(sq)", local_dict={"sq": sq[kr:kr + rows, kc:kc + cols],
-                                              "res": np.float64(grid.resolution_m)},
-                out=out, casting="same_kind")
+    ne.evaluate("res * sqrt(((ir - r) * 1.0) ** 2 + ((ic - c) * 1.0) ** 2)", local_dict={
+        "ir": idx[0, kr:kr + rows, kc:kc + cols], "ic": idx[1, kr:kr + rows, kc:kc + cols],
+        "r": np.arange(kr, kr + rows, dtype=np.int32)[:, None],
+        "c": np.arange(kc, kc + cols, dtype=np.int32)[None, :],
+        "res": np.float64(grid.resolution_m)}, out=out, casting="same_kind")
     return out
 
 
@@ -330,16 +347,52 @@ def _band_refined(d: np.ndarray, idx: _Transform, seed_of: np.ndarray, segs: np.
     if not band.any():
         return (seed_at(*tile) if need_seed else None), d
     m = min(reach, kr, kc)
-    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
-    s = sbig[m:m + rows, m:m + cols_t]
     ends = _local_seeds(segs, grid, points)
     x1, y1 = _centres_local(grid)
+    if not need_seed and np.count_nonzero(band) < _SPARSE_BAND * band.size:
+        _sparse_refine(d, band, seed_at, None if points else key, (kr, kc), m, ends, x1, y1)
+        return None, d
+    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
+    s = sbig[m:m + rows, m:m + cols_t]
     for rr, cc in _cells_by_rows(band):  # exact distance to the cell's own seed
         d[rr, cc] = _seed_dist(ends, x1[cc], y1[rr], s[rr, cc])
     # ... and to the seeds around it where those belong to another segment
     band &= _mixed_neighbourhood(sbig if points else key[sbig], m)[m:m + rows, m:m + cols_t]
     _recheck(d, s, sbig, band, ends, x1, y1, m)
     return (s.copy() if need_seed else None), d
+
+
+def _sparse_refine(d: np.ndarray, band: np.ndarray, seed_at: Callable[..., np.ndarray],
+                   key: np.ndarray | None, offset: tuple[int, int], m: int,
+                   ends: tuple[np.ndarray, ...], x1: np.ndarray, y1: np.ndarray) -> None:
+    """:func:`_band_refined`'s re-check for a band of few cells, gathered cell by cell.
+
+    The same measure as the dense form (the cell's own seed, then, where the
+    ``(2m+1)^2`` neighbourhood holds another segment, every seed of it in the
+    same order), without the transform's seeds and the neighbourhood test on
+    the whole window.
+    """
+    kr, kc = offset
+    for rr, cc in _cells_by_rows(band):
+        own = seed_at(rr + kr, cc + kc)
+        qx, qy = x1[cc], y1[rr]
+        best_d, best_s = _seed_dist(ends, qx, qy, own), own
+        k0 = own if key is None else key[own]
+        around = [seed_at(rr + kr + dr, cc + kc + dc) for dr in range(-m, m + 1)
+                  for dc in range(-m, m + 1) if dr or dc]
+        mixed = np.zeros(own.shape, dtype=bool)
+        for cand in around:
+            mixed |= (cand if key is None else key[cand]) != k0
+        sel = np.flatnonzero(mixed)
+        if sel.size:
+            bd, bs = best_d[sel], best_s[sel]
+            for cand in around:
+                dd = _seed_dist(ends, qx[sel], qy[sel], cand[sel])
+                better = dd < bd
+                bd = np.where(better, dd, bd)
+                bs = np.where(better, cand[sel], bs)
+            best_d[sel] = bd
+        d[rr, cc] = best_d
 
 
 def _recheck(d: np.ndarray, s: np.ndarray, sbig: np.ndarray, where: np.ndarray,
