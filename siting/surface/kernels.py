@@ -244,9 +244,11 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             del free
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
-            dist[:] = np.where(beyond, np.inf, d)
+            d[beyond] = np.inf
+            dist = d
             if s is not None:
-                near[:] = np.where(beyond, -1, own[s])
+                near = own[s]
+                near[beyond] = -1
     if interior is not None and interior.any():
         dist[interior] = 0.0
     return dist, near
@@ -273,7 +275,7 @@ def _index_distance(idx: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.
     rows, cols = grid.shape
     kr, kc = offset
     out = np.empty(grid.shape, dtype="float32")
-    ne.evaluate("res * sqrt(((ir - r) * 1.0) ** 2 + ((ic - c) * 1.0) ** 2)", local_dict={
+    ne.evaluate("res * sqrt((ir - r) * (ir - r) + (ic - c) * (ic - c))", local_dict={
         "ir": idx[0, kr:kr + rows, kc:kc + cols], "ic": idx[1, kr:kr + rows, kc:kc + cols],
         "r": np.arange(kr, kr + rows, dtype=np.int32)[:, None],
         "c": np.arange(kc, kc + cols, dtype=np.int32)[None, :],
