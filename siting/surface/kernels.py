@@ -58,6 +58,9 @@ _REACH_LINES = 2
 _RUNS_PER_CELL = 4
 #: Share of a tile's cells below which the exact re-check gathers seeds cell by cell.
 _SPARSE_BAND = 0.1
+#: Points per window cell and tile cell up to which points are measured one by one
+#: (no transform): measured, a point costs a sixteenth of the transform's work per cell.
+_BRUTE_POINTS = 16
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
@@ -214,34 +217,20 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             big = big.window(r0, c0, r1 - r0, c1 - c0)
             r, c = r - r0, c - c0
             rows, cols = big.shape
-            flat = r * cols + c
-            # per seed cell keep the vertex nearest the cell centre (deterministic)
             cx = big.transform.c + (c + 0.5) * res
             cy = big.transform.f - (r + 0.5) * res
             off = (pts[:, 0] - cx) ** 2 + (pts[:, 1] - cy) ** 2
             # how far a seed may sit from its cell's centre bounds the transform's error
             slack = 2.0 * math.sqrt(float(off.max())) + (0.0 if segments is None else res / 4.0)
-            order = np.lexsort((off, flat))
-            first = np.ones(order.size, dtype=bool)
-            first[1:] = flat[order][1:] != flat[order][:-1]
-            keep = order[first]
-            seed_of = np.full(rows * cols, -1, dtype=np.int32)  # EDT indices are int32 too
-            seed_of[flat[keep]] = keep
-            free = (seed_of < 0).reshape(rows, cols)
             kr, kc = k - r0, k - c0
-            if exact_bands is not None or slack == 0.0:
-                transform = _Transform(free)
-                # without any re-check edt's distances suffice; with one the transform's
-                # indices are needed anyway, and give the distances of the tile's cells too
-                d = (_centre_distance(free, grid, (kr, kc)) if slack == 0.0 or not exact_bands
-                     else _index_distance(transform(), grid, (kr, kc)))
-                s, d = _band_refined(d, transform, seed_of, segs, key, grid, (kr, kc),
-                                     cols, points=segments is None, reach=m,
-                                     bands=exact_bands, slack_m=slack, need_seed=nearest)
+            if segments is None and not nearest and slack > 0.0 and \
+                    pts.shape[0] * grid.shape[0] * grid.shape[1] <= _BRUTE_POINTS * rows * cols:
+                d = _point_distance(pts, grid)  # few points: every one measured, no transform
+                s = None
             else:
-                s, d = _refined_nearest(_Transform(free)(), seed_of, segs, key, grid, (kr, kc),
-                                        cols, points=segments is None, reach=m)
-            del free
+                s, d = _transform_distance(segs, key, big, (r, c), off, (kr, kc), grid,
+                                           points=segments is None, reach=m, slack_m=slack,
+                                           bands=exact_bands, nearest=nearest)
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
             d[beyond] = np.inf
@@ -252,6 +241,66 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
     if interior is not None and interior.any():
         dist[interior] = 0.0
     return dist, near
+
+
+def _transform_distance(segs: np.ndarray, key: np.ndarray, big: Grid,
+                        rc: tuple[np.ndarray, np.ndarray], off: np.ndarray,
+                        offset: tuple[int, int], grid: Grid, *, points: bool, reach: int,
+                        slack_m: float, bands: Sequence[tuple[float, float]] | None,
+                        nearest: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """:func:`seed_distance` through a distance transform on the seed cells of ``big``.
+
+    ``rc`` are the seeds' cells in ``big``, ``off`` their squared offsets from the cell
+    centres; per seed cell the vertex nearest its centre is kept (deterministic).
+    """
+    rows, cols = big.shape
+    r, c = rc
+    flat = r * cols + c
+    kr, kc = offset
+    m, slack, exact_bands = reach, slack_m, bands
+    order = np.lexsort((off, flat))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = flat[order][1:] != flat[order][:-1]
+    keep = order[first]
+    seed_of = np.full(rows * cols, -1, dtype=np.int32)  # EDT indices are int32 too
+    seed_of[flat[keep]] = keep
+    free = (seed_of < 0).reshape(rows, cols)
+    if exact_bands is not None or slack == 0.0:
+        transform = _Transform(free)
+        # without any re-check edt's distances suffice; with one the transform's
+        # indices are needed anyway, and give the distances of the tile's cells too
+        d = (_centre_distance(free, grid, (kr, kc)) if slack == 0.0 or not exact_bands
+             else _index_distance(transform(), grid, (kr, kc)))
+        s, d = _band_refined(d, transform, seed_of, segs, key, grid, (kr, kc),
+                             cols, points=points, reach=m,
+                             bands=exact_bands, slack_m=slack, need_seed=nearest)
+    else:
+        s, d = _refined_nearest(_Transform(free)(), seed_of, segs, key, grid, (kr, kc),
+                                cols, points=points, reach=m)
+    del free
+    return s, d
+
+
+def _point_distance(pts: np.ndarray, grid: Grid) -> np.ndarray:
+    """Exact distance (m, float32) from every cell centre of ``grid`` to the nearest of ``pts``.
+
+    One fused minimum per point over the tile (squared distances are sums of a
+    row and a column term); coordinates relative to the tile's centre keep
+    float32 within millimetres at the halos used.
+    """
+    rows, cols = grid.shape
+    res = grid.resolution_m
+    xc = grid.transform.c + cols * res / 2.0
+    yc = grid.transform.f - rows * res / 2.0
+    xs = ((np.arange(cols) + 0.5) * res - cols * res / 2.0).astype("float32")[None, :]
+    ys = (rows * res / 2.0 - (np.arange(rows) + 0.5) * res).astype("float32")[:, None]
+    p = (pts - np.array([xc, yc])).astype("float32")
+    acc = np.full(grid.shape, np.inf, dtype="float32")
+    for px, py in p:
+        ne.evaluate("where(dx2 + dy2 < acc, dx2 + dy2, acc)",
+                    local_dict={"dx2": (xs - px) ** 2, "dy2": (ys - py) ** 2, "acc": acc},
+                    out=acc, casting="same_kind")
+    return np.sqrt(acc, out=acc)
 
 
 def _centre_distance(free: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
