@@ -58,9 +58,6 @@ _REACH_LINES = 2
 _RUNS_PER_CELL = 4
 #: Share of a tile's cells below which the exact re-check gathers seeds cell by cell.
 _SPARSE_BAND = 0.1
-#: Points per window cell and tile cell up to which points are measured one by one
-#: (no transform): measured, a point costs a sixteenth of the transform's work per cell.
-_BRUTE_POINTS = 16
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
@@ -223,9 +220,8 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             # how far a seed may sit from its cell's centre bounds the transform's error
             slack = 2.0 * math.sqrt(float(off.max())) + (0.0 if segments is None else res / 4.0)
             kr, kc = k - r0, k - c0
-            if segments is None and not nearest and slack > 0.0 and \
-                    pts.shape[0] * grid.shape[0] * grid.shape[1] <= _BRUTE_POINTS * rows * cols:
-                d = _point_distance(pts, grid)  # few points: every one measured, no transform
+            if segments is None and not nearest and slack > 0.0:
+                d = _point_distance(pts, grid)  # exact, block by block, no transform
                 s = None
             else:
                 s, d = _transform_distance(segs, key, big, (r, c), off, (kr, kc), grid,
@@ -281,26 +277,39 @@ def _transform_distance(segs: np.ndarray, key: np.ndarray, big: Grid,
     return s, d
 
 
-def _point_distance(pts: np.ndarray, grid: Grid) -> np.ndarray:
+def _point_distance(pts: np.ndarray, grid: Grid, block: int = 128) -> np.ndarray:
     """Exact distance (m, float32) from every cell centre of ``grid`` to the nearest of ``pts``.
 
-    One fused minimum per point over the tile (squared distances are sums of a
-    row and a column term); coordinates relative to the tile's centre keep
-    float32 within millimetres at the halos used.
+    Block by block of ``block`` x ``block`` cells: the point whose farthest
+    distance to the block's cell centres is smallest bounds every cell's nearest
+    distance there, so only points at most that bound from the block can be
+    nearest; those are measured at every cell of the block (float64, then
+    rounded once).
     """
     rows, cols = grid.shape
     res = grid.resolution_m
-    xc = grid.transform.c + cols * res / 2.0
-    yc = grid.transform.f - rows * res / 2.0
-    xs = ((np.arange(cols) + 0.5) * res - cols * res / 2.0).astype("float32")[None, :]
-    ys = (rows * res / 2.0 - (np.arange(rows) + 0.5) * res).astype("float32")[:, None]
-    p = (pts - np.array([xc, yc])).astype("float32")
-    acc = np.full(grid.shape, np.inf, dtype="float32")
-    for px, py in p:
-        ne.evaluate("where(dx2 + dy2 < acc, dx2 + dy2, acc)",
-                    local_dict={"dx2": (xs - px) ** 2, "dy2": (ys - py) ** 2, "acc": acc},
-                    out=acc, casting="same_kind")
-    return np.sqrt(acc, out=acc)
+    xs = grid.transform.c + (np.arange(cols) + 0.5) * res
+    ys = grid.transform.f - (np.arange(rows) + 0.5) * res
+    out = np.empty(grid.shape, dtype="float32")
+    px, py = pts[:, 0], pts[:, 1]
+    for r0 in range(0, rows, block):
+        yb = ys[r0:r0 + block]
+        # per point: distance along y to the block's rows (nearest and farthest)
+        dy_near = np.maximum(np.maximum(yb[-1] - py, py - yb[0]), 0.0)
+        dy_far = np.maximum(np.abs(py - yb[0]), np.abs(py - yb[-1]))
+        for c0 in range(0, cols, block):
+            xb = xs[c0:c0 + block]
+            dx_near = np.maximum(np.maximum(xb[0] - px, px - xb[-1]), 0.0)
+            dx_far = np.maximum(np.abs(px - xb[0]), np.abs(px - xb[-1]))
+            bound = float(np.min(dx_far ** 2 + dy_far ** 2))
+            cand = np.flatnonzero(dx_near ** 2 + dy_near ** 2 <= bound * (1 + 1e-12) + 1e-6)
+            dy2 = (yb[None, :] - py[cand, None]) ** 2
+            dx2 = (xb[None, :] - px[cand, None]) ** 2
+            best = dy2[0][:, None] + dx2[0][None, :]
+            for j in range(1, cand.size):
+                np.minimum(best, dy2[j][:, None] + dx2[j][None, :], out=best)
+            out[r0:r0 + block, c0:c0 + block] = np.sqrt(best)
+    return out
 
 
 def _centre_distance(free: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
