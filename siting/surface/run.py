@@ -405,14 +405,18 @@ class _Sink:
         self._grid, self._profile_id = grid, profile_id
         self._dst: list[Any] = []
         self._env: Any = None
-        if in_memory:
-            self.score = np.full(grid.shape, np.nan, dtype="float32")
-            self.labels = np.full(grid.shape, -1, dtype="int16")
-            self.unknown = np.zeros(grid.shape, dtype=bool)
-        else:
+        self._in_memory = in_memory
+        if not in_memory:
             assert path is not None
             self.path = Path(path)
             self.labels_path = municipality_path(self.path)
+
+    def _allocate(self) -> None:
+        """The in-memory arrays: NaN scores, no municipality, nothing unknown."""
+        if self.score is None:
+            self.score = np.full(self._grid.shape, np.nan, dtype="float32")
+            self.labels = np.full(self._grid.shape, -1, dtype="int16")
+            self.unknown = np.zeros(self._grid.shape, dtype=bool)
 
     def __enter__(self) -> _Sink:
         if self.path is not None:
@@ -424,8 +428,15 @@ class _Sink:
         return self
 
     def put(self, tile: TileOut) -> None:
-        """Place a finished tile."""
-        if self.score is not None and self.labels is not None and self.unknown is not None:
+        """Place a finished tile (a tile that is the whole grid is kept as it is)."""
+        if self._in_memory:
+            if tile.window == (0, 0, *self._grid.shape) and tile.score is not None and \
+                    tile.unknown is not None:
+                self.score, self.unknown, self.labels = tile.score, tile.unknown, tile.labels
+                return
+            self._allocate()
+            assert self.score is not None and self.labels is not None
+            assert self.unknown is not None
             if tile.score is not None:
                 self.score[tile.slices] = tile.score
             if tile.unknown is not None:
@@ -441,6 +452,8 @@ class _Sink:
         self._dst[1].write(tile.labels, 1, window=win)
 
     def __exit__(self, *exc: object) -> None:
+        if self._in_memory:
+            self._allocate()
         for dst in self._dst:
             dst.close()
         if self._env is not None:

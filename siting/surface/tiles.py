@@ -125,7 +125,8 @@ class TileOut:
     window : tuple of int
         ``(row0, col0, rows, cols)`` in the surface grid.
     score : ndarray of float32 or None
-        Score 0..100, NaN where excluded or outside; None in TOPSIS' first pass.
+        Score 0..100, NaN where excluded or outside; None when no cell is scored (all
+        NaN) and in TOPSIS' first pass.
     labels : ndarray of int16
         Study-municipality index, -1 outside.
     n_study, n_pass, n_unknown : ndarray of int64
@@ -178,8 +179,7 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
     lab = ctx.municipalities.labels(tile)
     study = lab >= 0
     nst = ctx.n_study
-    out = TileOut(window, None if first_pass else np.full(tile.shape, np.nan, dtype="float32"),
-                  lab, np.bincount(lab[study], minlength=nst),
+    out = TileOut(window, None, lab, np.bincount(lab[study], minlength=nst),
                   np.zeros(nst, dtype=np.int64), dict.fromkeys((c.id for c in ctx.hard), 0))
     if not study.any():
         return out
@@ -197,7 +197,8 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
         ok &= ~unk
     unk &= ok
     out.unknown = unk
-    out.n_unknown = np.bincount(lab[unk], minlength=nst)
+    out.n_unknown = (np.bincount(lab[unk], minlength=nst) if unk.any()
+                     else np.zeros(nst, dtype=np.int64))
     out.n_pass = np.bincount(lab[ok], minlength=nst)
     if not ok.any():
         return out
