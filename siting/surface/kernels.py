@@ -3,15 +3,20 @@
 The surface evaluates metrics at cell centres of windows of up to a few million
 cells; these kernels keep that at a fraction of a microsecond per cell:
 
-* :func:`seed_distance` - Euclidean distance transform (``scipy.ndimage``,
-  indices only) to *seed cells* that carry an exact feature vertex and the
-  feature segment it lies on; the distance is then measured exactly from the
-  cell centre to that segment (not to the seed cell's centre, and never by
-  pixel growing), re-checking neighbouring seeds where seed regions meet.
-  Lines and polygon boundaries are densified to a quarter cell first; cells
-  whose centre lies inside a polygon get 0.
+* :func:`seed_distance` - distance from each cell centre to the nearest feature.
+  Points (distance metrics) are measured exactly, block by block of cells
+  against the few points that can be nearest there (no transform). Lines and
+  polygon boundaries are densified to a quarter cell into *seed cells* that
+  carry an exact vertex and the segment it lies on; a Euclidean distance
+  transform gives each cell its nearest seed cell (``edt``'s float32 squared
+  distances when no re-check is needed, ``scipy.ndimage``'s feature indices
+  when one is), and the distance is measured exactly to the seed's segment
+  only where a result can depend on it (near a hard threshold or in a value
+  function's sloped band), re-checking neighbouring seeds where seed regions
+  meet; never by pixel growing. Cells whose centre lies inside a polygon get 0.
 * :func:`disk_sum` - sum of point weights within a true circular radius of each
-  cell centre (FFT convolution with a disk of cell centres within the radius).
+  cell centre (one run of columns per point and disk row, summed along rows;
+  an FFT convolution with the disk when the points are dense).
 
 Both take a window grid plus a halo: only features within the halo can
 influence the window, so a surface computed in tiles equals one computed whole.
@@ -555,8 +560,9 @@ def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float,
              cache: dict | None = None) -> np.ndarray:
     """Sum of ``weights`` of the points within ``radius_m`` of each cell centre.
 
-    Points are binned into cells of a window grown by the radius, then
-    convolved with a true disk (cell centres within the radius). A point counts
+    Points are binned into cells of a window grown by the radius, then summed
+    over a true disk (cell centres within the radius): by row runs
+    (:func:`_row_runs`) when there are few, else by FFT. A point counts
     when the centre of its cell is within the radius of the cell centre
     measured, i.e. exact up to half a cell diagonal at the disk's rim.
     ``cache`` (any dict kept by the caller) memoises the disk's spectrum

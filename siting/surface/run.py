@@ -5,15 +5,15 @@ a score raster over the study area (EPSG:3006): each cell is treated as a
 small site at its centre. Hard criteria become an exclusion mask (cells
 failing any are nodata), soft criteria are scored 0..100 with the profile's
 value functions, weights and aggregation, exactly as site scoring does
-(:mod:`siting.scoring.sites`), and the result is written as a tiled, deflated
-float32 GeoTIFF with overviews.
+(:mod:`siting.scoring.sites`), and the result is written as a tiled, deflated,
+band-interleaved float32 GeoTIFF with overviews.
 
 Per metric kind (contracts §B):
 
 * ``distance`` / ``nearest_attribute``: exact Euclidean distance from the cell
-  centre to the nearest feature vertex (lines densified to a quarter cell),
-  found with a distance transform (:mod:`siting.surface.kernels`); 0 inside
-  polygons;
+  centre to the nearest feature (points measured directly; lines densified to
+  a quarter cell and found with a distance transform, see
+  :mod:`siting.surface.kernels`); 0 inside polygons;
 * ``sum_within`` / ``count_within``: true circular radius (disk kernel);
 * ``overlap_share``: 1 when the cell centre is inside a polygon, else 0;
 * ``raster_stat``: the raster resampled to the grid;
