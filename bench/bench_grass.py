@@ -5,7 +5,8 @@ points at cell centres, so every side measures the same cell-centre
 distances), three Euclidean distance rasters, a weighted overlay of three
 linear value functions (score 0..100), and the same two-band GeoTIFF (the
 score, and the band marking verdicts that rest on unknown data, all 0 here;
-float32, tiled 256, DEFLATE with predictor 3, nodata -9999, four overviews).
+float32, tiled 256, band-interleaved, DEFLATE level 1 with predictor 3, nodata -9999,
+four overviews; the settings the engine writes its own GeoTIFFs with).
 
 * **ours**: :func:`siting.surface.suitability_surface` with ``out_path`` on an
   in-memory LayerSet (serial, one thread);
@@ -60,7 +61,7 @@ LAYERS = ("substations", "ports", "schools")
 COUNTS = (300, 20, 500)
 NODATA = -9999.0
 CREATE = {"tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate",
-          "predictor": 3, "interleave": "band"}
+          "predictor": 3, "interleave": "band", "zlevel": 1}
 REPO = Path(__file__).resolve().parent.parent
 
 PROFILE = """
@@ -225,7 +226,7 @@ gs.run_command("i.group", group="out", input="score,unknown", quiet=True)
 gs.run_command("r.out.gdal", input="out", output=f"{work}/grass_score.tif", format="GTiff",
                type="Float32", nodata=-9999, overviews=4, flags="cf", overwrite=True,
                quiet=True, createopt="TILED=YES,BLOCKXSIZE=256,BLOCKYSIZE=256,"
-               "COMPRESS=DEFLATE,PREDICTOR=3,INTERLEAVE=BAND")
+               "COMPRESS=DEFLATE,PREDICTOR=3,INTERLEAVE=BAND,ZLEVEL=1")
 wall = time.perf_counter() - t0
 c1, rss = child()
 for lyr in layers:  # for the checks only (not timed)

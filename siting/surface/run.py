@@ -492,6 +492,7 @@ def _open_geotiff(path: Path, grid: Grid, dtype: str, nodata: float, *, count: i
         blockxsize=block_px, blockysize=block_px, compress="deflate",
         predictor=3 if dtype == "float32" else 2, BIGTIFF="IF_SAFER",
         interleave="band",  # score and unknown bands compress apart: smaller, less CPU
+        zlevel=1,  # a third of level 6's CPU for files about 4 % larger
         NUM_THREADS=os.environ.get("GDAL_NUM_THREADS", "ALL_CPUS"))  # threaded compression
 
 
