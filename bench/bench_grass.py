@@ -6,7 +6,8 @@ distances), three Euclidean distance rasters, a weighted overlay of three
 linear value functions (score 0..100), and the same two-band GeoTIFF (the
 score, and the band marking verdicts that rest on unknown data, all 0 here;
 float32, tiled 256, band-interleaved, DEFLATE level 1 with predictor 3, nodata -9999,
-four overviews; the settings the engine writes its own GeoTIFFs with).
+four nearest-cell overviews, the only kind ``r.out.gdal`` builds; the settings the engine
+writes its own GeoTIFFs with).
 
 * **ours**: :func:`siting.surface.suitability_surface` with ``out_path`` on an
   in-memory LayerSet (serial, one thread);
@@ -193,7 +194,7 @@ def side_baseline(n_side: int, out: Path) -> dict:
         dst.write(score, 1)
         dst.write(np.zeros_like(score), 2)  # no verdict rests on unknown data
     with rasterio.open(out, "r+") as dst:
-        dst.build_overviews([2, 4, 8, 16], Resampling.average)
+        dst.build_overviews([2, 4, 8, 16], Resampling.nearest)  # as r.out.gdal does
     return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
             "peak_mb": _peak_mb(), "threads": _threads(), "processes": 1}
 

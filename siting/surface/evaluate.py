@@ -294,8 +294,7 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet
                                  segment_id=seg_id, interior=polys.interior(tile),
                                  exact_bands=bands, nearest=False)
             # beyond the halo every criterion is constant: any value above the cap will do
-            d[np.isinf(d)] = np.float32(halo)
-            return d
+            return np.minimum(d, np.float32(halo), out=d)
         return dist_fn, "", "", halo
     items = _as_items(layer.loc[ok, params["field"]])
 

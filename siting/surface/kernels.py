@@ -259,6 +259,10 @@ def _transform_distance(segs: np.ndarray, key: np.ndarray, big: Grid,
     flat = r * cols + c
     kr, kc = offset
     m, slack, exact_bands = reach, slack_m, bands
+    if not nearest and (slack == 0.0 or (exact_bands is not None and not exact_bands)):
+        free = np.ones(rows * cols, dtype=bool)  # no re-check: no seed identities needed
+        free[flat] = False
+        return None, _centre_distance(free.reshape(rows, cols), grid, (kr, kc))
     order = np.lexsort((off, flat))
     first = np.ones(order.size, dtype=bool)
     first[1:] = flat[order][1:] != flat[order][:-1]
@@ -328,7 +332,7 @@ def _centre_distance(free: np.ndarray, grid: Grid, offset: tuple[int, int]) -> n
     rows, cols = grid.shape
     kr, kc = offset
     sq = edt.edtsq(free, anisotropy=(1.0, 1.0), black_border=False, parallel=1)
-    out = np.sqrt(sq[kr:kr + rows, kc:kc + cols])
+    out = np.sqrt(sq[kr:kr + rows, kc:kc + cols])  # contiguous: the overlay reads it fast
     out *= np.float32(grid.resolution_m)
     return out
 

@@ -531,7 +531,12 @@ def write_geotiff(result: SurfaceResult, path: str | Path) -> Path:
 
 
 def _finish_geotiff(out: Path, result: SurfaceResult) -> None:
-    """Tags, band description and average overviews built from the written file."""
+    """Tags, band description and overviews built from the written file.
+
+    Overviews sample the nearest cell: the unknown band stays 0/1 and excluded cells stay
+    nodata at every level (an average would blur both); it is also what GRASS'
+    ``r.out.gdal`` writes.
+    """
     rows, cols = result.shape
     factors: list[int] = []
     f = 2
@@ -545,5 +550,5 @@ def _finish_geotiff(out: Path, result: SurfaceResult) -> None:
         dst.set_band_description(1, f"suitability score 0-100 ({result.profile_id})")
         dst.set_band_description(2, "verdict rests on unknown hard criteria (1) or not (0)")
         if factors:
-            dst.build_overviews(factors, Resampling.average)
-            dst.update_tags(ns="rio_overview", resampling="average")
+            dst.build_overviews(factors, Resampling.nearest)
+            dst.update_tags(ns="rio_overview", resampling="nearest")
