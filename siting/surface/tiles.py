@@ -179,7 +179,7 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
     lab = ctx.municipalities.labels(tile)
     study = lab >= 0
     nst = ctx.n_study
-    out = TileOut(window, None, lab, np.bincount(lab[study], minlength=nst),
+    out = TileOut(window, None, lab, _counts(lab, study, nst),
                   np.zeros(nst, dtype=np.int64), dict.fromkeys((c.id for c in ctx.hard), 0))
     if not study.any():
         return out
@@ -199,7 +199,10 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
     out.unknown = unk
     out.n_unknown = (np.bincount(lab[unk], minlength=nst) if unk.any()
                      else np.zeros(nst, dtype=np.int64))
-    out.n_pass = np.bincount(lab[ok], minlength=nst)
+    if not ctx.hard and not (ctx.strict and ctx.unknown_all):
+        out.n_pass = out.n_study.copy()  # nothing excludes a cell of the study area
+    else:
+        out.n_pass = _counts(lab, ok, nst)
     if not ok.any():
         return out
     if ctx.aggregation == "weighted_sum" and not first_pass:
@@ -216,8 +219,26 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
                         "min": np.array([float(v.min()) for v in sel])}
             return out
         out.score = aggregate(vals, ok, ctx.weights, ctx.aggregation, acc)
-    out.hist = np.bincount(score_keys(out.score[ok]) >> 16, minlength=1 << 16)
+    out.hist = _hist16(out.score, int(np.count_nonzero(ok)))
     return out
+
+
+def _counts(lab: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
+    """Cells of ``where`` per municipality index (``lab`` >= 0 there)."""
+    return np.bincount((lab if where.all() else lab[where]).ravel(), minlength=n)
+
+
+def _hist16(score: np.ndarray, n_scored: int) -> np.ndarray:
+    """Scored cells per upper 16 bits of their :func:`score_keys`, in one pass over the tile.
+
+    The tile's other cells are NaN (one bin, taken out again); a score of -0.0 counts as 0.0.
+    """
+    hist = np.bincount((score.view(np.uint32) >> 16).ravel(), minlength=1 << 16)
+    nan_bin = int(np.array([np.nan], dtype="float32").view(np.uint32)[0] >> 16)
+    hist[nan_bin] -= score.size - n_scored
+    hist[0] += hist[0x8000]  # -0.0
+    hist[0x8000] = 0
+    return hist
 
 
 def _fused_terms(ctx: TileContext, tile: Grid, lab: np.ndarray, cache: dict[str, Any]
