@@ -260,9 +260,9 @@ def _transform_distance(segs: np.ndarray, key: np.ndarray, big: Grid,
     kr, kc = offset
     m, slack, exact_bands = reach, slack_m, bands
     if not nearest and (slack == 0.0 or (exact_bands is not None and not exact_bands)):
-        free = np.ones(rows * cols, dtype=bool)  # no re-check: no seed identities needed
-        free[flat] = False
-        return None, _centre_distance(free.reshape(rows, cols), grid, (kr, kc))
+        open_cells = np.ones(rows * cols, dtype=bool)  # no re-check: no seed identities
+        open_cells[flat] = False
+        return None, _centre_distance(open_cells.reshape(rows, cols), grid, (kr, kc))
     order = np.lexsort((off, flat))
     first = np.ones(order.size, dtype=bool)
     first[1:] = flat[order][1:] != flat[order][:-1]
