@@ -160,7 +160,9 @@ def _scan(surface: SurfaceResult, threshold: float, min_cells: int, by_municipal
           strip_rows: int | None) -> _Parts:
     parts = _Parts()
     prev: tuple[np.ndarray, np.ndarray] | None = None  # last row's global labels and zones
-    for r0, score, muni, unk in _strips(surface, strip_rows, unknown=True):
+    # no cell resting on an unknown criterion: the unknown band is all 0 and need not be read
+    any_unknown = sum(surface.cells_unknown.values()) > 0 or surface.unknown is not None
+    for r0, score, muni, unk in _strips(surface, strip_rows, unknown=any_unknown):
         assert muni is not None
         with np.errstate(invalid="ignore"):
             mask = np.isfinite(score) & (score >= threshold)
