@@ -13,10 +13,11 @@ what chance gives. The winners' mean percentile is reported with a bootstrap
 Learned weights are judged out of sample (leave one case out): the soft
 criteria's values (0..1) at each municipality's representative point form a
 matrix; for each decided case, weights are learned from the *other* cases
-(each criterion weighted by how much higher the other winners score on it
-than the average municipality, losers counting against; negative evidence
-gives 0; no evidence falls back to the profile's weights) and the held-out
-case's percentile under those weights is recorded. The profile's own weights
+with the project's one learner (the sign-constrained logistic model of
+:mod:`siting.learn.models`, shrunk toward the profile's weights; winners
+against losers, or winners against all municipalities when no case was lost;
+no evidence falls back to the profile's weights) and the held-out case's
+percentile under those weights is recorded. The profile's own weights
 are scored on the same matrix for a like-for-like comparison.
 
 Examples
@@ -37,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from siting.core.errors import ScoringError
+from siting.learn.models import fit_shrunk_logit, suggested_weights_from_coef
 
 __all__ = ["DECIDED", "BacktestResult", "backtest", "bootstrap_mean_ci", "cases_frame",
            "mid_rank_percentile"]
@@ -99,11 +101,31 @@ class BacktestResult:
 
 
 def _learned_weights(values: np.ndarray, labels: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-    """Difference-of-means weights: winners' (+1) and losers' (-1) lead over the average row."""
-    base = np.nanmean(values, axis=0)
-    lead = np.nan_to_num(values[labels != 0] - base) * labels[labels != 0, None]
-    w = np.clip(lead.mean(axis=0) if len(lead) else np.zeros(values.shape[1]), 0.0, None)
-    return w / w.sum() if w.sum() > 0 else fallback
+    """Weights from the project's one learner (:mod:`siting.learn.models`).
+
+    The sign-constrained logistic model shrunk toward the profile's weights is
+    fitted on the labelled rows (winners 1, losers 0). With winners only, they
+    are contrasted with every row as background (classes balanced), as
+    :func:`siting.learn.learn_presence_background` does. The suggested weights
+    are the normalised positive coefficients; the profile's weights when
+    nothing can be learned.
+    """
+    filled = np.nan_to_num(values, nan=0.0)
+    won, lost = labels > 0, labels < 0
+    sample_weight: np.ndarray | None = None
+    if won.any() and lost.any():
+        x, y = filled[won | lost], won[won | lost].astype(float)
+    elif won.any():
+        n_won, n_all = int(won.sum()), len(filled)
+        x = np.vstack([filled[won], filled])
+        y = np.r_[np.ones(n_won), np.zeros(n_all)]
+        sample_weight = np.r_[np.full(n_won, n_all / n_won), np.ones(n_all)]
+    else:
+        return fallback
+    signs = np.ones(values.shape[1])
+    model = fit_shrunk_logit(x, y, fallback, signs, sample_weight=sample_weight)
+    w = suggested_weights_from_coef(model.coef, signs)
+    return fallback if np.isnan(w).any() else w
 
 
 def _loo(values: np.ndarray, case_rows: np.ndarray, labels: np.ndarray,

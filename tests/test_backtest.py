@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from siting.backtest import (
+    _learned_weights,
     _loo,
     backtest,
     bootstrap_mean_ci,
@@ -45,6 +46,23 @@ def test_leave_one_out_finds_a_planted_signal() -> None:
     # with random labels-free weights the winners would sit near chance
     noise = _loo(rng.uniform(0, 1, (40, 3)), winners, labels, np.full(3, 1 / 3))
     assert noise.mean() > 0.2
+
+
+def test_learned_weights_use_winners_and_losers() -> None:
+    """With both classes the learner contrasts winners with losers, not with the average."""
+    rng = np.random.default_rng(3)
+    values = rng.uniform(0, 1, (30, 3))
+    won, lost = np.arange(0, 8), np.arange(8, 16)
+    values[won, 2] = rng.uniform(0.8, 1.0, len(won))    # criterion 2 separates the classes
+    values[lost, 2] = rng.uniform(0.0, 0.2, len(lost))
+    labels = np.zeros(30)
+    labels[won], labels[lost] = 1, -1
+    w = _learned_weights(values, labels, np.full(3, 1 / 3))
+    # shrunk toward the equal profile weights, but criterion 2 clearly leads
+    assert w.argmax() == 2 and w[2] > 1 / 3 + 0.05 and abs(w.sum() - 1) < 1e-9
+    # no labelled case: the profile's weights come back unchanged
+    fallback = np.array([0.5, 0.3, 0.2])
+    assert _learned_weights(values, np.zeros(30), fallback) is fallback
 
 
 @pytest.fixture(scope="module")
