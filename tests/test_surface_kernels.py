@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from test_surface import RES, X0, Y0, _layerset, _loaded, _profile
 
 from siting.metrics.surface_ops import Grid
-from siting.surface import kernels
-from siting.surface.kernels import densify_vertices, disk_sum, seed_distance
+from siting.surface import disks, kernels
+from siting.surface.disks import disk_sum
+from siting.surface.kernels import densify_vertices, seed_distance
 from siting.surface.run import suitability_surface
 
 
@@ -61,9 +62,9 @@ def test_disk_sums_by_row_runs_equal_the_fft_convolution(monkeypatch: pytest.Mon
     w = rng.integers(1, 9, 300).astype(float)
     if weights == "fractional":
         w = w * 0.37
-    monkeypatch.setattr(kernels, "_RUNS_PER_CELL", 0)  # FFT
+    monkeypatch.setattr(disks, "_RUNS_PER_CELL", 0)  # FFT
     fft = disk_sum(xy, w, grid, 5_000.0)
-    monkeypatch.setattr(kernels, "_RUNS_PER_CELL", 10 ** 9)  # row runs
+    monkeypatch.setattr(disks, "_RUNS_PER_CELL", 10 ** 9)  # row runs
     runs = disk_sum(xy, w, grid, 5_000.0)
     assert runs.max() > 0
     if weights == "whole":

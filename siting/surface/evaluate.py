@@ -36,7 +36,8 @@ from siting.metrics.surface_ops import (
     raster_stat_surface,
     sum_within_surface,
 )
-from siting.surface.kernels import PolygonIndex, densify_vertices, disk_sum, seed_distance
+from siting.surface.disks import disk_sum
+from siting.surface.kernels import PolygonIndex, densify_vertices, seed_distance
 
 __all__ = [
     "Indexed",
