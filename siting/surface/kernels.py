@@ -435,7 +435,7 @@ def _sparse_refine(d: np.ndarray, band: np.ndarray, seed_at: Callable[..., np.nd
     the whole window.
     """
     kr, kc = offset
-    for rr, cc in _cells_by_rows(band):
+    for rr, cc in _cells_by_rows(band, block_rows=1024):  # few cells: large blocks
         own = seed_at(rr + kr, cc + kc)
         qx, qy = x1[cc], y1[rr]
         best_d, best_s = _seed_dist(ends, qx, qy, own), own
@@ -549,5 +549,5 @@ def _segment_distance(qx: np.ndarray, qy: np.ndarray, ax: np.ndarray, ay: np.nda
     den = dx * dx + dy * dy
     num = (qx - ax) * dx + (qy - ay) * dy
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.clip(np.where(den > 0, num / np.where(den > 0, den, 1), 0), 0, 1)
+        t = np.minimum(np.maximum(np.where(den > 0, num / np.where(den > 0, den, 1), 0), 0), 1)
     return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy))
