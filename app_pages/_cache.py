@@ -133,18 +133,22 @@ def profile(name: str) -> Any:
     return _profile(name, file_stamp(path))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _workspace(url: str, organisation_id: str) -> Any:
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _workspace(url: str, organisation_id: str, person: str | None = None) -> Any:
     from siting.outcomes.workspace_store import WorkspaceStore
 
-    return WorkspaceStore.open(url, organisation_id=organisation_id)
+    return WorkspaceStore.open(url, organisation_id=organisation_id, act_as=person)
 
 
-def workspace(organisation_id: str = "local") -> Any:
-    """The organisation's workspace store on the outcome-log database (kept open)."""
+def workspace(organisation_id: str | None = None) -> Any:
+    """The workspace store on the outcome-log database (kept open), as the logged-in person.
+
+    Default: the person's own organisation (local mode: ``local``).
+    """
+    from app_pages._auth import current_person, own_organisation
     from siting.outcomes.store import default_url
 
-    return _workspace(default_url(), organisation_id)
+    return _workspace(default_url(), organisation_id or own_organisation(), current_person())
 
 
 def workspace_content() -> tuple[tuple[Any, ...], list[Any], list[Any]]:

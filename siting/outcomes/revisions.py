@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from siting.data.soft_factors import factor_ids
-from siting.outcomes.audit import field_digests, is_redacted, row_hash
+from siting.outcomes.access import Access
+from siting.outcomes.audit import REDACTED, field_digests, is_redacted, row_hash
 from siting.outcomes.case import CONTENT_FIELDS, Case, CaseMeta, case_from_dict, case_to_dict
 from siting.outcomes.models import CaseRow, MetricSnapshotRow, RevisionRow, SoftAssessmentRow
 
@@ -224,8 +225,23 @@ def make_revision_row(row: CaseRow, case: Case, action: str, user: str, when: dt
                                          when, comment, digests))
 
 
-def revision_from_row(row: RevisionRow) -> Revision:
-    """Convert a revision row to a :class:`Revision`."""
+#: Snapshot keys a reader always sees: which case, whose, at what level, and when deleted.
+_ALWAYS_SHOWN = frozenset({"case_id", "organisation", "confidentiality", "version", "deleted_at"})
+
+
+def revision_from_row(row: RevisionRow, access: Access | None = None) -> Revision:
+    """Convert a revision row to a :class:`Revision`, as ``access`` may see it.
+
+    A revision written while the case was at a level the reader may not read
+    (e.g. before a confidential case was made public) shows its content as
+    redacted: the case being visible now does not open its past.
+    """
+    snapshot = dict(row.snapshot)
+    if access is not None and not access.can_read(
+            str(snapshot.get("organisation") or ""), str(snapshot.get("confidentiality") or ""),
+            ("outcome_case", row.case_id)):
+        snapshot = {k: (v if k in _ALWAYS_SHOWN or v in (None, "", [], {}) else dict(REDACTED))
+                    for k, v in snapshot.items()}
     return Revision(case_id=row.case_id, revision_no=row.revision_no, action=row.action,
                     changed_by=row.changed_by, changed_at=row.changed_at,
-                    comment=row.comment, snapshot=dict(row.snapshot))
+                    comment=row.comment, snapshot=snapshot)
