@@ -55,11 +55,13 @@ _EIGHT = np.ones((3, 3), dtype=bool)
 STRIP_CELLS = 1 << 24
 
 
-def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = False
-            ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = False,
+            labels: bool = True
+            ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None, np.ndarray | None]]:
     """``(row0, score (NaN: not suitable), municipality index, unknown)`` strip by strip.
 
-    The unknown mask (verdict resting on unknown criteria) is read only when asked.
+    The unknown mask (verdict resting on unknown criteria) is read only when asked, the
+    municipality index (a file of its own when streamed) unless ``labels`` is False.
     """
     rows, cols = surface.shape
     h = strip_rows or max(256, (STRIP_CELLS // max(cols, 1)) // 256 * 256)
@@ -82,7 +84,7 @@ def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = F
             score[score == np.float32(NODATA)] = np.nan
             unk = (src.read(2, window=win) == 1.0) if unknown and src.count >= 2 else \
                 (np.zeros(score.shape, dtype=bool) if unknown else None)
-            yield r0, score, mun.read(1, window=win), unk
+            yield r0, score, (mun.read(1, window=win) if labels else None), unk
 
 
 def score_percentile(surface: SurfaceResult, percentile: float,
@@ -97,7 +99,7 @@ def score_percentile(surface: SurfaceResult, percentile: float,
     hist = surface.score_hist16
     if hist is None:
         hist = np.zeros(1 << 16, dtype=np.int64)
-        for _, score, _, _ in _strips(surface, strip_rows):
+        for _, score, _, _ in _strips(surface, strip_rows, labels=False):
             hist += np.bincount(score_keys(score[np.isfinite(score)]) >> 16, minlength=1 << 16)
     n = int(hist.sum())
     if n == 0:
@@ -108,7 +110,7 @@ def score_percentile(surface: SurfaceResult, percentile: float,
     cum = np.cumsum(hist)
     bins = {k: int(np.searchsorted(cum, k, side="right")) for k in ranks}
     low_hist = {b: np.zeros(1 << 16, dtype=np.int64) for b in set(bins.values())}
-    for _, score, _, _ in _strips(surface, strip_rows):
+    for _, score, _, _ in _strips(surface, strip_rows, labels=False):
         keys = score_keys(score[np.isfinite(score)])
         for b, hb in low_hist.items():
             hb += np.bincount(keys[(keys >> 16) == b] & 0xFFFF, minlength=1 << 16)
@@ -158,7 +160,10 @@ def _scan(surface: SurfaceResult, threshold: float, min_cells: int, by_municipal
           strip_rows: int | None) -> _Parts:
     parts = _Parts()
     prev: tuple[np.ndarray, np.ndarray] | None = None  # last row's global labels and zones
-    for r0, score, muni, unk in _strips(surface, strip_rows, unknown=True):
+    # no cell resting on an unknown criterion: the unknown band is all 0 and need not be read
+    any_unknown = sum(surface.cells_unknown.values()) > 0 or surface.unknown is not None
+    for r0, score, muni, unk in _strips(surface, strip_rows, unknown=any_unknown):
+        assert muni is not None
         with np.errstate(invalid="ignore"):
             mask = np.isfinite(score) & (score >= threshold)
         lab, n = _label(mask, muni if by_municipality else None)
