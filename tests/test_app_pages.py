@@ -246,7 +246,7 @@ def test_compare_and_data_pages_show_tables(app: AppTest) -> None:
     assert ranks == [str(i) for i in range(1, len(ranked) + 1)] + [""] * (5 - len(ranked))
     best = table[t("compare.best", "sv")].tolist()
     assert all(b == t("compare.no_result", "sv") for b, r in zip(best, ranks, strict=True) if r == "")
-    assert table.iloc[0][t("compare.best_site", "sv")].startswith("NV-")
+    assert table.iloc[0][t("site.col_id", "sv")].startswith("NV-")
     _goto(app, "data")
     layers = _frame_with(app, t("data.col_status", "sv"))
     assert (layers[t("data.col_status", "sv")] == t("data.status_ok", "sv")).all()
