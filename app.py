@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages._auth import login_gate
+from app_pages._auth import login_gate, may_administer
 from app_pages._learning import prefetch
 from app_pages._state import get_state
 from app_pages._widgets import sidebar
@@ -33,6 +33,8 @@ _PAGES = (
     ("app_pages/lessons.py", "nav.lessons", "lessons", ":material/school:"),
     ("app_pages/data.py", "nav.data", "data", ":material/database:"),
 )
+if may_administer():  # organisation admins and the network admin only
+    _PAGES += (("app_pages/admin.py", "admin.nav", "admin", ":material/admin_panel_settings:"),)
 # url paths equal the file stems (stable, readable links).
 navigation = st.navigation([
     st.Page(path, title=t(key, lang), url_path=url, icon=icon, default=(i == 0))

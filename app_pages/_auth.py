@@ -20,7 +20,8 @@ import streamlit as st
 
 from siting.core.i18n import t
 
-__all__ = ["current_person", "login_gate", "shared_mode"]
+__all__ = ["current_person", "login_gate", "may_administer", "outcome_store", "own_organisation",
+           "shared_mode"]
 
 _CLAIMS = ("preferred_username", "email")
 
@@ -62,3 +63,43 @@ def login_gate(lang: str) -> None:
     person = _claim(st.user) or "?"
     st.sidebar.caption(t("access.signed_in_as", lang, user=person))
     st.sidebar.button(t("access.logout_button", lang), on_click=st.logout, key="logout_button")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str, person: str | None) -> Any:
+    from siting.outcomes import OutcomeStore
+
+    return OutcomeStore.open(url or None, act_as=person)  # one store per logged-in person
+
+
+def outcome_store() -> Any:
+    """The outcome log as the logged-in person (local mode: the store's default identity)."""
+    from app_pages._learning import db_url
+
+    return _store(db_url(), current_person())
+
+
+def may_administer() -> bool:
+    """True for an organisation admin or the network admin (and local mode's one analyst)."""
+    try:
+        me = outcome_store().whoami()
+    except Exception:  # noqa: BLE001 - an unreachable log: the pages say so themselves
+        return False
+    return bool(me.full or me.network_admin or "admin" in me.roles.values())
+
+
+def own_organisation() -> str:
+    """The organisation whose workspace the person works in.
+
+    Local mode: ``local``. Shared mode: the one organisation the person may write to,
+    else the first they belong to (``local`` for nobody's member: public items only).
+    """
+    from siting.outcomes.access import LOCAL_ORG
+
+    if current_person() is None:
+        return LOCAL_ORG
+    try:
+        me = outcome_store().whoami()
+    except Exception:  # noqa: BLE001 - an unreachable log: the pages say so themselves
+        return LOCAL_ORG
+    return me.default_org() or (sorted(me.roles)[0] if me.roles else LOCAL_ORG)

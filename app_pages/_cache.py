@@ -18,6 +18,7 @@ import pandas as pd
 import platformdirs
 import streamlit as st
 
+from siting.core.errors import ScoringError
 from siting.data.catalog import Catalog, LayerSpec, load_catalog
 from siting.scoring.result import SitingResult
 from siting.scoring.sites import evaluate
@@ -133,18 +134,22 @@ def profile(name: str) -> Any:
     return _profile(name, file_stamp(path))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _workspace(url: str, organisation_id: str) -> Any:
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _workspace(url: str, organisation_id: str, person: str | None = None) -> Any:
     from siting.outcomes.workspace_store import WorkspaceStore
 
-    return WorkspaceStore.open(url, organisation_id=organisation_id)
+    return WorkspaceStore.open(url, organisation_id=organisation_id, act_as=person)
 
 
-def workspace(organisation_id: str = "local") -> Any:
-    """The organisation's workspace store on the outcome-log database (kept open)."""
+def workspace(organisation_id: str | None = None) -> Any:
+    """The workspace store on the outcome-log database (kept open), as the logged-in person.
+
+    Default: the person's own organisation (local mode: ``local``).
+    """
+    from app_pages._auth import current_person, own_organisation
     from siting.outcomes.store import default_url
 
-    return _workspace(default_url(), organisation_id)
+    return _workspace(default_url(), organisation_id or own_organisation(), current_person())
 
 
 def workspace_content() -> tuple[tuple[Any, ...], list[Any], list[Any]]:
@@ -203,25 +208,41 @@ def evaluation_for(name: str, data_dir: str | None, codes: tuple[str, ...], prof
 @st.cache_data(show_spinner=False, max_entries=12)
 def _compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
                    weights: tuple[tuple[str, float], ...], resolution_m: float,
-                   stamp: tuple[float, float], strict: bool = False) -> pd.DataFrame:
+                   stamp: tuple[Any, ...], strict: bool = False,
+                   ranked_sites: str = "") -> pd.DataFrame:
     from siting.compare import compare_region
 
     prof = profile(profile_name)
     if weights:
         prof = prof.with_weights(dict(weights))
-    table = compare_region(prof, layerset(name, data_dir, codes), "all",
+    # the ranking page's own sites (named candidate areas, industrial and workspace sites);
+    # where there are none, each municipality's best areas of the surface stand in
+    sites = None
+    if ranked_sites:
+        try:
+            sites = base_evaluation(name, data_dir, codes, profile_name, ranked_sites).sites
+        except ScoringError:
+            _LOG.info("no ranked sites for %s: comparing surface areas", codes)
+    table = compare_region(prof, layerset(name, data_dir, codes), "all", sites=sites,
                            resolution_m=resolution_m, strict=strict)
     return table
 
 
 def compare_table(name: str, data_dir: str | None, codes: tuple[str, ...], profile_name: str,
                   weights: tuple[tuple[str, float], ...] = (),
-                  resolution_m: float = 250.0, strict: bool = False) -> pd.DataFrame:
-    """The package's municipality comparison (:func:`siting.compare.compare_region`), cached."""
+                  resolution_m: float = 250.0, strict: bool = False,
+                  ranked_sites: str = "") -> pd.DataFrame:
+    """The package's municipality comparison (:func:`siting.compare.compare_region`), cached.
+
+    ``ranked_sites`` (a language) compares the very sites the ranking page ranks for these
+    municipalities, named in that language (for data without a sites layer, so that a site
+    carries the same name and id on both pages); empty: the dataset's own comparison.
+    """
     prof = profile(profile_name)
     stamp = (file_stamp(catalog(name).path), file_stamp(getattr(prof, "source_path", None)))
+    ws = workspace().stamp() if ranked_sites else ()
     return _compare_table(name, data_dir, tuple(codes), profile_name, tuple(weights),
-                          resolution_m, stamp, strict)
+                          resolution_m, (*stamp, *ws), strict, ranked_sites)
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)

@@ -20,6 +20,7 @@ from siting.core.i18n import format_number, t
 from siting.data.catalog import available_catalogs
 
 __all__ = [
+    "criterion_label",
     "current_evaluation",
     "dataset_title",
     "md",
@@ -31,6 +32,7 @@ __all__ = [
     "soft_label",
     "show_problems",
     "sidebar",
+    "site_labels",
 ]
 
 _LOG = logging.getLogger("siting.app")
@@ -255,6 +257,17 @@ def main_reasons(result: Any, lang: str, status: pd.Series, n_strongest: int = 2
     return out
 
 
+def criterion_label(profile: Any, crit_id: str, lang: str) -> str:
+    """Display label of a hard or soft criterion (its metric's label)."""
+    for crit in (*profile.hard, *profile.soft):
+        if crit.id == crit_id:
+            try:
+                return str(profile.metric(crit.metric).label(lang))
+            except KeyError:
+                return crit_id
+    return crit_id
+
+
 def soft_label(profile: Any, soft_id: str, lang: str) -> str:
     """Display label of soft criterion ``soft_id`` (its metric's label)."""
     crit = next((c for c in profile.soft if c.id == soft_id), None)
@@ -262,6 +275,11 @@ def soft_label(profile: Any, soft_id: str, lang: str) -> str:
         return str(profile.metric(crit.metric).label(lang)) if crit is not None else soft_id
     except (KeyError, AttributeError):
         return soft_id
+
+
+def site_labels(result: Any) -> pd.Series:
+    """What each site is called (:meth:`siting.scoring.result.SitingResult.site_labels`)."""
+    return result.site_labels()
 
 
 def ranking_frame(result: Any, state: AppState, names: dict[str, str]) -> pd.DataFrame:
@@ -277,16 +295,16 @@ def ranking_frame(result: Any, state: AppState, names: dict[str, str]) -> pd.Dat
     out = pd.DataFrame({
         t("ranking.col_rank", lang): [str(int(r)) if pd.notna(r) else "" for r in rank],
         t("ranking.col_status", lang): [t(f"verdict.{s}", lang) for s in status],
-        t("ranking.col_site", lang): tbl["site_id"].astype(str),
+        t("ranking.col_site", lang): site_labels(result).to_numpy(),
         t("ranking.col_reasons", lang): main_reasons(result, lang, status),
         t("ranking.col_score", lang): [format_number(x, lang, decimals=1)
                                        for x in tbl["score"].astype(float)],
-        t("ranking.col_name", lang): tbl["name"].fillna("").astype(str),
         t("ranking.col_kommun", lang): [names.get(str(k), str(k)) for k in tbl["kommunkod"]],
     })
     if "area_ha" in tbl:
         out[t("ranking.col_area", lang)] = [format_number(x, lang, decimals=1)
                                             for x in tbl["area_ha"].astype(float)]
+    out[t("site.col_id", lang)] = tbl["site_id"].astype(str).to_numpy()
     order = result.ranks.to_numpy().argsort(kind="stable")
     return out.iloc[order].reset_index(drop=True)
 
@@ -296,7 +314,7 @@ def ranking_columns(lang: str) -> dict[str, Any]:
     return {
         t("ranking.col_rank", lang): st.column_config.TextColumn(width=40),
         t("ranking.col_status", lang): st.column_config.TextColumn(width=80),
-        t("ranking.col_site", lang): st.column_config.TextColumn(width=70),
+        t("ranking.col_site", lang): st.column_config.TextColumn(width="medium"),
         t("ranking.col_reasons", lang): st.column_config.TextColumn(width="large"),
         t("ranking.col_score", lang): st.column_config.TextColumn(width=55),
     }

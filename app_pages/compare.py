@@ -17,9 +17,16 @@ import streamlit as st
 from app_pages import _cache as _data
 from app_pages._report_buttons import compare_report_button
 from app_pages._state import AppState
-from app_pages._widgets import kommun_names, md, run_page, soft_label
+from app_pages._widgets import (
+    criterion_label,
+    kommun_names,
+    md,
+    run_page,
+    site_labels,
+    soft_label,
+)
 from siting.compare import criteria_matrix
-from siting.core.i18n import format_number, format_percent, has_key, t
+from siting.core.i18n import format_number, format_percent, t
 
 _SMALL_DATASET = 12
 _MAP_LABELS_MAX = 30
@@ -59,9 +66,11 @@ def _scope(state: AppState, names: dict[str, str], lang: str) -> tuple[str, ...]
 def _heatmap(matrix: pd.DataFrame, title: str, lang: str) -> None:
     """A colour-graded table (viridis, 0..1): one row per municipality, one column per criterion."""
     st.markdown(f"**{md(title)}**")
-    styled = matrix.style.background_gradient(cmap="viridis", vmin=0.0, vmax=1.0).format(
-        lambda x: format_number(x, lang, decimals=2), na_rep=t("compare.no_result", lang))
-    st.dataframe(styled, width="stretch")
+    styled = matrix.astype(float).style.background_gradient(
+        cmap="viridis", vmin=0.0, vmax=1.0).format(
+        lambda x: format_number(x, lang, decimals=2), na_rep=t("verdict.no_data", lang)
+    ).highlight_null(props="background-color:#eeeeee;color:#424242")  # no data: readable
+    st.table(styled)  # a static table shows the formatted text ("uppgift saknas", not None)
 
 
 def _criteria_heatmap(state: AppState, table: pd.DataFrame, result: Any) -> None:
@@ -105,11 +114,32 @@ def _has_result(table: pd.DataFrame) -> pd.Series:
     return table["best_site"].fillna("").astype(str) != ""
 
 
-def _shown(table: pd.DataFrame, state: AppState) -> pd.DataFrame:
+def _site_names(table: pd.DataFrame, result: Any) -> list[str]:
+    """The best site of each row as the ranking page names it (its id where unnamed)."""
+    ids = table["best_site"].fillna("").astype(str)
+    if result is None:
+        return ids.tolist()
+    names = dict(zip(result.table["site_id"].astype(str), site_labels(result), strict=True))
+    return [names.get(i, i) for i in ids]
+
+
+def _kinds(table: pd.DataFrame, result: Any, lang: str) -> list[str]:
+    """What each best site is: a site, a candidate area, or existing industrial land."""
+    words = {"site": t("compare.kind_site", lang), "area": t("compare.kind_area", lang),
+             "brownfield": t("site.kind_brownfield", lang)}
+    kinds = dict(zip(table["best_site"].astype(str), table["best_kind"].fillna(""), strict=True))
+    sites = getattr(result, "sites", None)
+    if sites is not None and "site_kind" in sites:  # generated sites say what they are
+        kinds.update({str(i): str(k) for i, k in zip(sites["site_id"], sites["site_kind"],
+                                                     strict=True) if isinstance(k, str)})
+    return [words.get(kinds.get(str(b), ""), "") for b in table["best_site"].fillna("")]
+
+
+def _shown(table: pd.DataFrame, state: AppState, result: Any = None) -> pd.DataFrame:
     lang = state.lang
     ok = _has_result(table)
     none = t("compare.no_result", lang)
-    kind = {"site": t("compare.kind_site", lang), "area": t("compare.kind_area", lang)}
+    prof = _data.profile(state.profile)
     shown = pd.DataFrame({
         t("ranking.col_rank", lang): [str(int(r)) if o else "" for r, o in
                                       zip(table["rank"], ok, strict=True)],
@@ -120,17 +150,19 @@ def _shown(table: pd.DataFrame, state: AppState) -> pd.DataFrame:
         t("compare.best", lang): [none if not o else t("verdict.no_data", lang) if x != x
                                   else format_number(x, lang, decimals=1)
                                   for x, o in zip(table["score"], ok, strict=True)],
-        t("compare.best_site", lang): table["best_site"].fillna("").astype(str),
-        t("compare.best_kind", lang): [kind.get(k, "") for k in table["best_kind"].fillna("")],
+        t("compare.best_site", lang): _site_names(table, result),
+        t("compare.best_kind", lang): _kinds(table, result, lang),
         t("compare.best_area", lang): [format_number(x, lang, decimals=0)
                                        for x in table["best_area_ha"]],
         t("compare.n_sites", lang): table["n_sites"],
         t("compare.n_pass", lang): table["n_pass"],
         t("compare.land_pass", lang): [format_percent(x, lang, 1)
                                        for x in table["land_pass_share"]],
-        t("verdict.unknown_criteria", lang): table["unknown_criteria"].fillna("").astype(str),
+        t("verdict.unknown_criteria", lang): [
+            ", ".join(criterion_label(prof, c.strip(), lang) for c in str(ids).split(",") if c)
+            for ids in table["unknown_criteria"].fillna("")],
+        t("site.col_id", lang): table["best_site"].fillna("").astype(str),
     })
-    prof = _data.profile(state.profile)
     for col in [c for c in table.columns if c.startswith("metric_")]:
         shown[_metric_label(prof, col.removeprefix("metric_"), lang)] = [
             format_number(v, lang) if isinstance(v, (int, float)) else str(v)
@@ -186,7 +218,8 @@ def _explain(state: AppState, table: pd.DataFrame, result: Any) -> None:
         score = format_number(float(top["score"]), lang, decimals=0)
         if result is not None and top["best_kind"] == "site":
             lines.append(t("compare.top_sites", lang, name=top["name"], score=score,
-                           kind=t("compare.kind_site", lang), site=top["best_site"],
+                           kind=t("compare.kind_site", lang),
+                           site=_site_names(ranked.iloc[[0]], result)[0],
                            items=_weakest_strongest(result, str(top["best_site"]), lang, True)))
         else:
             lines.append(t("compare.top_area", lang, name=top["name"], score=score,
@@ -210,22 +243,20 @@ def _explain(state: AppState, table: pd.DataFrame, result: Any) -> None:
     st.markdown("\n".join(f"- {line}" for line in lines[:8]))
 
 
-def _notes(table: pd.DataFrame, lang: str) -> None:
-    """The engine's notes: message keys are translated; plain English notes only in English.
-
-    Hook: the evaluator is turning its notes into message keys; until then the
-    Swedish page says how many English-only notes there are instead of mixing languages.
-    """
-    notes = list(table.attrs.get("notes", []))
-    keyed = [n for n in notes if isinstance(n, str) and has_key(n, lang)]
-    plain = [n for n in notes if n not in keyed]
-    for note in keyed:
-        st.caption(md(t(note, lang)))
-    if plain and lang == "en":
-        for note in plain:
-            st.caption(md(note))
-    elif plain:
-        st.caption(t("compare.notes_other_language", lang, n=len(plain)))
+def _notes(table: pd.DataFrame, state: AppState) -> None:
+    """The comparison's technical notes, from their message keys (criteria by their labels)."""
+    lang = state.lang
+    prof = _data.profile(state.profile)
+    for key, params in table.attrs.get("note_keys", []):
+        values = {k: v for k, v in params.items() if k not in ("criteria", "metric")}
+        for name in ("speed_kmh", "detour", "min_area_ha"):
+            if name in values:
+                values[name] = format_number(values[name], lang)
+        text = t(key, lang, **values,
+                 metric=_metric_label(prof, str(params.get("metric", "")), lang),
+                 items=", ".join(criterion_label(prof, c, lang)
+                                 for c in params.get("criteria", ())))
+        st.caption(md(text))
 
 
 def _body(state: AppState) -> None:
@@ -241,20 +272,28 @@ def _body(state: AppState) -> None:
     st.caption(md(t("compare.n_chosen", lang, n=len(codes), profile=prof.name(lang))))
     resolution_m = 250.0 if len(names) <= _SMALL_DATASET else 1000.0
     weights = tuple(sorted((state.weights.get(state.profile) or {}).items()))
+    # without a sites layer the sidebar's study area is compared on the ranking's own sites
+    lyr = _data.layerset(state.catalog, state.data_dir, codes).vector("sites")
+    ranked = lang if tuple(codes) == tuple(state.region_codes) and (lyr is None or not len(lyr)) \
+        else ""
     with st.spinner(t("common.loading", lang)):
         table = _data.compare_table(state.catalog, state.data_dir, codes, state.profile,
-                                    weights, resolution_m, strict=state.strict)
+                                    weights, resolution_m, strict=state.strict,
+                                    ranked_sites=ranked)
     table = table.sort_values("rank", kind="stable").reset_index(drop=True)
     result = None
     if table.attrs.get("method") == "sites":
         result = _data.evaluation_for(state.catalog, state.data_dir, codes, state.profile,
-                                      state.weights.get(state.profile), strict=state.strict)
+                                      state.weights.get(state.profile), lang,
+                                      strict=state.strict)
+        if ranked:
+            st.info(t("site.compare_ranked", lang))
     else:
         st.info(t("compare.no_sites", lang))
     left, right = st.columns([3, 2])
     with left:
         st.subheader(t("compare.table", lang))
-        st.dataframe(_shown(table, state), hide_index=True, width="stretch")
+        st.dataframe(_shown(table, state, result), hide_index=True, width="stretch")
         st.download_button(t("common.download_csv", lang), table.to_csv(index=False).encode(),
                            file_name=f"compare_{state.profile}.csv", mime="text/csv")
         if result is not None:  # the PDF report is built from scored sites
@@ -262,7 +301,7 @@ def _body(state: AppState) -> None:
         _explain(state, table, result)
     with right:
         _map(state, table, result)
-    _notes(table, lang)
+    _notes(table, state)
     _chart(state, table)
     _criteria_heatmap(state, table, result)
 

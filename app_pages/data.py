@@ -16,6 +16,7 @@ from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_problems
 from siting.core.errors import Problem, SitingError
 from siting.core.i18n import format_number, t
+from siting.data.schema import type_title
 from siting.data.workspace_import import file_layers
 
 
@@ -43,10 +44,10 @@ def _status_table(state: AppState) -> pd.DataFrame:
         notes = "; ".join(loaded.report.notes) if loaded is not None else \
             (summary or "; ".join(str(p) for p in problems))
         rows.append({
-            t("data.col_id", lang): spec.id,
             t("data.col_title", lang): spec.title(lang),
             t("data.col_theme", lang): t(f"theme.{spec.theme}", lang),
-            t("data.col_type", lang): f"{spec.type} ({spec.kind})",
+            t("data.col_type", lang): f"{_capital(type_title(spec.type, lang))} "
+                                      f"({t(f'geometry_kind.{spec.kind}', lang)})",
             t("data.col_status", lang): t("data.status_ok" if loaded is not None
                                           else "data.status_missing", lang),
             t("data.col_features", lang): format_number(loaded.n_features, lang)
@@ -55,8 +56,13 @@ def _status_table(state: AppState) -> pd.DataFrame:
             t("data.col_vintage", lang): spec.vintage.isoformat(),
             t("data.col_licence", lang): f"{spec.licence} – {spec.attribution}",
             t("data.col_notes", lang): notes,
+            t("data.col_id", lang): spec.id,  # secondary: for catalogue editors
         })
     return pd.DataFrame(rows)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _upload(state: AppState) -> None:
@@ -69,7 +75,7 @@ def _upload(state: AppState) -> None:
             [s for s in cat.layers if s.kind == "raster"]
     ids = [s.id for s in specs]
     layer_id = st.selectbox(t("data.upload_layer", lang), ids, key=f"upload_layer_{lang}",
-                            format_func=lambda i: f"{cat.layer(i).title(lang)} ({i})")
+                            format_func=lambda i: cat.layer(i).title(lang))
     up = st.file_uploader(t("data.upload_file", lang), key="upload_file",
                           type=["gpkg", "geojson", "json", "zip", "csv", "tif", "tiff"])
     if up is None or not st.button(t("data.upload_check", lang), key="upload_check"):
@@ -90,7 +96,6 @@ def _upload(state: AppState) -> None:
     st.success(t("data.upload_ok", lang, n=format_number(loaded.n_features, lang)))
     for note in loaded.report.notes:
         st.info(md(note))
-
 
 
 def _body(state: AppState) -> None:

@@ -11,7 +11,15 @@ from app_pages import _cache as _data
 from app_pages._report_buttons import dossier_button
 from app_pages._state import AppState
 from app_pages._weights import weight_editor
-from app_pages._widgets import current_evaluation, md, run_page, soft_label, theme_options
+from app_pages._widgets import (
+    criterion_label,
+    current_evaluation,
+    md,
+    run_page,
+    site_labels,
+    soft_label,
+    theme_options,
+)
 from siting.core.i18n import format_number, t
 from siting.views import map as mapview
 
@@ -76,13 +84,14 @@ def _static_layers(catalog: str, data_dir: str | None, codes: tuple[str, ...], l
 @st.cache_data(show_spinner=False, max_entries=32)
 def _map_html(catalog: str, data_dir: str | None, codes: tuple[str, ...], profile: str,
               weights: tuple[tuple[str, float], ...], lang: str, themes: tuple[str, ...],
-              basemap: bool, surface: bool) -> str:
+              basemap: bool, surface: bool, strict: bool = False,
+              ws_stamp: tuple[Any, ...] = ()) -> str:  # noqa: ARG001 (cache key)
+    """The map page's HTML; ``ws_stamp`` (the workspace's) makes edits there redraw it."""
     layerset = _data.layerset(catalog, data_dir, codes)
-    sites = None
-    if layerset.vector("sites") is not None and len(layerset.vector("sites")):
-        evaluation = _data.evaluation_for(catalog, data_dir, codes, profile,
-                                          dict(weights) or None)
-        sites = _site_frame(evaluation, lang)
+    # every evaluated site: the catalogue's, the workspace's and the generated candidate sites
+    evaluation = _data.evaluation_for(catalog, data_dir, codes, profile, dict(weights) or None,
+                                      lang, strict=strict)
+    sites = _site_frame(evaluation, lang) if len(evaluation.sites) else None
     overlay = areas = None
     if surface:
         surf, areas = _data.surface(catalog, data_dir, codes, profile, weights)
@@ -114,8 +123,9 @@ def _details(result: Any, state: AppState) -> None:
         state.selected_site = ids[0]
     st.subheader(t("map.site_details", lang))
     rank_p = result.rank_passing
-    labels = {sid: f"{sid} – " + (f"#{int(rank_p.loc[idx])}" if pd.notna(rank_p.loc[idx])
-                                  else t("common.fails", lang))
+    names = site_labels(result)
+    labels = {sid: (f"#{int(rank_p.loc[idx])} " if pd.notna(rank_p.loc[idx]) else "")
+              + f"{names.loc[idx]} · {t(f'verdict.{result.status.loc[idx]}', lang)}"
               for sid, idx in zip(ids, order, strict=True)}
     state.selected_site = st.selectbox(t("map.choose_site", lang), ids,
                                        index=ids.index(state.selected_site),
@@ -124,26 +134,12 @@ def _details(result: Any, state: AppState) -> None:
     row = result.table.loc[idx]
     c1, c2 = st.columns([1, 1])
     with c1:
-        name = row["name"] if isinstance(row["name"], str) else ""
-        st.markdown(f"**{md(row['site_id'])}** {md(name)}")
+        st.markdown(f"**{md(names.loc[idx])}**")
+        st.caption(md(f"{t('site.col_id', lang)}: {row['site_id']}"))
         score = format_number(float(row["score"]), lang, decimals=1)
         status = t(f"verdict.{result.status.loc[idx]}", lang)
         st.markdown(f"{md(t('ranking.col_score', lang))}: **{md(score)}** / 100 · {md(status)}")
-        reasons = result.reasons(lang).loc[idx]
-        if reasons:
-            st.markdown(f"**{md(t('map.reasons', lang))}**")
-            st.markdown("\n".join(f"- {md(r)}" for r in reasons))
-        else:
-            st.success(t("map.no_reasons", lang))
-        unchecked = row.get(f"not_checked_{lang}", "")
-        if isinstance(unchecked, str) and unchecked:
-            st.warning(f"**{md(t('verdict.to_confirm', lang))}**\n\n" + "\n".join(
-                f"- {md(u)}" for u in unchecked.split("; ")))
-        decided = row.get(f"decided_by_{lang}", "")
-        if isinstance(decided, str) and decided:
-            st.info(f"**{md(t('ws.decided_title', lang))}** {md(decided)}")
-        for text in result.not_evaluated_texts(lang):
-            st.caption(md(text))
+        _verdict_texts(result, idx, lang)
         metrics = []
         for spec in result.profile.metrics:
             if spec.id not in result.metrics.columns:
@@ -162,15 +158,30 @@ def _details(result: Any, state: AppState) -> None:
         dossier_button(result, state, str(row["site_id"]))
 
 
-def _criterion_label(profile: Any, crit_id: str, lang: str) -> str:
-    """Display label of a hard or soft criterion (its metric's label)."""
-    for crit in (*profile.hard, *profile.soft):
-        if crit.id == crit_id:
-            try:
-                return str(profile.metric(crit.metric).label(lang))
-            except KeyError:
-                return crit_id
-    return crit_id
+def _verdict_texts(result: Any, idx: Any, lang: str) -> None:
+    """What fails, what is still unknown (each once: what, why, what would decide it), and
+    the soft criteria left out of the score for want of data."""
+    row = result.table.loc[idx]
+    unchecked = row.get(f"not_checked_{lang}", "")
+    unknown = [u for u in unchecked.split("; ") if u] if isinstance(unchecked, str) else []
+    reasons = [r for r in result.reasons(lang).loc[idx] if r not in unknown]
+    if reasons:
+        st.markdown(f"**{md(t('map.reasons', lang))}**")
+        st.markdown("\n".join(f"- {md(r)}" for r in reasons))
+    elif unknown:
+        st.info(t("site.no_fail_unknown", lang))
+    else:
+        st.success(t("map.no_reasons", lang))
+    if unknown:
+        st.warning(f"**{md(t('verdict.to_confirm', lang))}**\n\n" + "\n".join(
+            f"- {md(u)}" for u in unknown))
+    decided = row.get(f"decided_by_{lang}", "")
+    if isinstance(decided, str) and decided:
+        st.info(f"**{md(t('ws.decided_title', lang))}** {md(decided)}")
+    items = result.not_evaluated_texts(lang, kind="soft")
+    if items:  # hard ones are in the box above; soft ones only leave the score
+        st.caption(f"**{md(t('site.not_scored', lang))}**\n\n"
+                   + "\n".join(f"- {md(i)}" for i in items))
 
 
 def _body(state: AppState) -> None:
@@ -198,7 +209,8 @@ def _body(state: AppState) -> None:
     weights = tuple(sorted((state.weights.get(state.profile) or {}).items()))
     with st.spinner(t("common.loading", lang)):
         page = _map_html(state.catalog, state.data_dir, state.region_codes, state.profile,
-                         weights, lang, state.themes, state.basemap, state.surface)
+                         weights, lang, state.themes, state.basemap, state.surface,
+                         state.strict, tuple(_data.workspace().stamp()))
     if state.surface:
         surf, areas = _data.surface(state.catalog, state.data_dir, state.region_codes,
                                     state.profile, weights)
@@ -207,7 +219,7 @@ def _body(state: AppState) -> None:
         prof = _data.profile(state.profile)
         st.caption(t("map.surface_note", lang,
                      res=format_number(surf.resolution_m, lang),
-                     items=", ".join(_criterion_label(prof, c, lang)
+                     items=", ".join(criterion_label(prof, c, lang)
                                      for c in surf.not_evaluated) or "–"))
     if evaluation is not None or state.surface:  # weights change what the map shows
         map_col, weight_col = st.columns([4, 1])

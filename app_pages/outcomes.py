@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,27 +12,17 @@ import shapely
 import streamlit as st
 
 from app_pages import _cache as _data
-from app_pages._auth import current_person
+from app_pages._auth import outcome_store
 from app_pages._state import AppState
 from app_pages._widgets import md, problems_frame, run_page, show_error, show_problems
 from siting.core.errors import SitingError
 from siting.core.i18n import t
 from siting.data.soft_factors import SOFT_FACTORS, factor_ids
+from siting.outcomes.database import describe_url
 from siting.views import map as mapview
 
 _NO_SCORE = 0
 _TABLE_ROWS_HTML = 200
-
-
-@st.cache_resource(show_spinner=False)
-def _store(url: str, person: str | None) -> Any:
-    from siting.outcomes import OutcomeStore
-
-    return OutcomeStore.open(url or None, act_as=person)  # one store per logged-in person
-
-
-def _db_url() -> str:
-    return os.environ.get("SITING_DB_URL", "").strip()
 
 
 def _cases_frame(cases: list[Any], lang: str) -> pd.DataFrame:
@@ -219,8 +208,8 @@ def _body(state: AppState) -> None:
 
     lang = state.lang
     st.title(t("outcomes.title", lang))
-    store = _store(_db_url(), current_person())
-    st.caption(f"{md(t('outcomes.db', lang))}: {md(store.url)}")
+    store = outcome_store()
+    st.caption(f"{md(t('outcomes.db', lang))}: {md(describe_url(store.url, lang))}")
     if state.flash:
         st.success(md(state.flash))
         state.flash = None

@@ -17,6 +17,7 @@ from app_pages._widgets import (
     ranking_columns,
     ranking_frame,
     run_page,
+    site_labels,
     soft_label,
 )
 from siting.core.i18n import format_number, format_percent, t
@@ -72,7 +73,7 @@ def _contributions(evaluation: Any, state: AppState) -> None:
     contrib = evaluation.contributions.copy()
     contrib.columns = [soft_label(evaluation.profile, c, lang) for c in contrib.columns]
     ok = evaluation.passes.to_numpy()
-    ids = evaluation.site_ids.astype(str).to_numpy()
+    ids = site_labels(evaluation).to_numpy()
     scores = evaluation.scores.to_numpy()
     order = [i for i in np.argsort(-scores, kind="stable") if ok[i]][:_TOP_N_CHART]
     if not order:
@@ -98,7 +99,7 @@ def _sensitivity(evaluation: Any, state: AppState) -> None:
         return
     passes = evaluation.passes.to_numpy()
     method = _method(evaluation)
-    ids = evaluation.site_ids.astype(str).to_numpy()
+    ids = site_labels(evaluation).to_numpy()
     p1, p3 = _acceptability(values, weights, passes, method)
     top = [i for i in np.argsort(-(p1 + p3), kind="stable") if p1[i] + p3[i] > 0][:10]
     st.markdown(f"**{md(t('ranking.acceptability', lang))}**")

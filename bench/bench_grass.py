@@ -5,7 +5,9 @@ points at cell centres, so every side measures the same cell-centre
 distances), three Euclidean distance rasters, a weighted overlay of three
 linear value functions (score 0..100), and the same two-band GeoTIFF (the
 score, and the band marking verdicts that rest on unknown data, all 0 here;
-float32, tiled 256, DEFLATE with predictor 3, nodata -9999, four overviews).
+float32, tiled 256, band-interleaved, DEFLATE level 1 with predictor 3, nodata -9999,
+four nearest-cell overviews, the only kind ``r.out.gdal`` builds; the settings the engine
+writes its own GeoTIFFs with).
 
 * **ours**: :func:`siting.surface.suitability_surface` with ``out_path`` on an
   in-memory LayerSet (serial, one thread);
@@ -60,7 +62,7 @@ LAYERS = ("substations", "ports", "schools")
 COUNTS = (300, 20, 500)
 NODATA = -9999.0
 CREATE = {"tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate",
-          "predictor": 3}
+          "predictor": 3, "interleave": "band", "zlevel": 1}
 REPO = Path(__file__).resolve().parent.parent
 
 PROFILE = """
@@ -192,7 +194,7 @@ def side_baseline(n_side: int, out: Path) -> dict:
         dst.write(score, 1)
         dst.write(np.zeros_like(score), 2)  # no verdict rests on unknown data
     with rasterio.open(out, "r+") as dst:
-        dst.build_overviews([2, 4, 8, 16], Resampling.average)
+        dst.build_overviews([2, 4, 8, 16], Resampling.nearest)  # as r.out.gdal does
     return {"wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0,
             "peak_mb": _peak_mb(), "threads": _threads(), "processes": 1}
 
@@ -225,7 +227,7 @@ gs.run_command("i.group", group="out", input="score,unknown", quiet=True)
 gs.run_command("r.out.gdal", input="out", output=f"{work}/grass_score.tif", format="GTiff",
                type="Float32", nodata=-9999, overviews=4, flags="cf", overwrite=True,
                quiet=True, createopt="TILED=YES,BLOCKXSIZE=256,BLOCKYSIZE=256,"
-               "COMPRESS=DEFLATE,PREDICTOR=3")
+               "COMPRESS=DEFLATE,PREDICTOR=3,INTERLEAVE=BAND,ZLEVEL=1")
 wall = time.perf_counter() - t0
 c1, rss = child()
 for lyr in layers:  # for the checks only (not timed)
@@ -292,9 +294,25 @@ def _read(path: Path) -> np.ndarray:
         return a
 
 
+def _layout(path: Path) -> dict:
+    """What the written GeoTIFF holds and how it is laid out (compared across the sides)."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        tags = src.tags(ns="IMAGE_STRUCTURE")
+        return {"bands": src.count, "dtype": src.dtypes[0], "nodata": src.nodata,
+                "block": src.block_shapes[0], "compression": tags.get("COMPRESSION"),
+                "interleave": tags.get("INTERLEAVE"), "predictor": tags.get("PREDICTOR"),
+                "overviews": src.overviews(1), "crs": str(src.crs)}
+
+
 def _checks(n_side: int, work: Path) -> dict:
     """Compare the written outputs (see the module docstring)."""
     from scipy import ndimage
+
+    layouts = {f: _layout(work / f) for f in ("ours.tif", "baseline.tif", "grass_score.tif")}
+    differ = sorted({k for v in layouts.values() for k in v
+                     if v[k] != layouts["ours.tif"][k]})
 
     ours, base, grass = (_read(work / f) for f in ("ours.tif", "baseline.tif",
                                                     "grass_score.tif"))
@@ -310,6 +328,8 @@ def _checks(n_side: int, work: Path) -> dict:
     d_grass = np.abs(grass - base)
     grass_bad = d_grass > 1e-4
     return {
+        "same_layout": not differ,
+        "layout_differs_in": ",".join(differ),
         "ours_vs_baseline_max_score_diff": float(np.nanmax(d_ours)),
         "ours_cells_off_1e-4": int((d_ours > 1e-4).sum()),
         "nodata_same": bool((np.isnan(ours) == np.isnan(base)).all()
@@ -363,7 +383,8 @@ def main() -> None:
     ours_cpu = best["ours"]["cpu_s"]
     # r.grow.distance is not exact (it propagates nearest cells): its differences count as
     # the same result when each is explained by its distance error
-    same = bool(checks) and (checks["ours_vs_baseline_max_score_diff"] <= 1e-4
+    same = bool(checks) and (checks["same_layout"]
+                             and checks["ours_vs_baseline_max_score_diff"] <= 1e-4
                              and checks["nodata_same"]
                              and checks["grass_score_diffs_explained_by_distance"])
     if peer:

@@ -57,6 +57,7 @@ __all__ = [
     "key_metrics",
     "municipality_sites",
     "municipality_table",
+    "note_keys",
     "summarise_sites",
 ]
 
@@ -320,10 +321,43 @@ def compare(profile: Profile, layerset: LayerSet, municipalities: str | Sequence
                            strict=strict) if len(areas) else None)
     table = municipality_table(result, layerset, codes, keys, surface=surface,
                                kind="site" if with_sites else "area")
-    table.attrs.update(notes=notes, method=method, key_metrics=keys,
+    table.attrs.update(notes=notes, note_keys=note_keys(profile, surface),
+                       method=method, key_metrics=keys,
                        resolution_m=surface.resolution_m, strict=strict)
     return ComparisonResult(table, result, method, tuple(notes), tuple(keys),
                             surface.resolution_m, strict, _matrix(result, codes))
+
+
+def note_keys(profile: Profile, surface: SurfaceResult
+              ) -> list[tuple[str, dict[str, Any]]]:
+    """The comparison's technical notes as message keys (``notes.*``) with their values.
+
+    The same facts as ``notes`` (English, for logs and the CLI), for a user in any language:
+    how the labour pool is measured on the surface, which criteria the surface cannot judge
+    (``criteria``: criterion ids, grouped by why).
+    """
+    from siting.metrics.spec import DEFAULT_DETOUR_FACTOR, DEFAULT_SPEED_KMH
+
+    out: list[tuple[str, dict[str, Any]]] = []
+    skipped = surface.not_evaluated
+    crits: list[Any] = [*profile.hard, *profile.soft]
+    for spec in profile.metrics:
+        used = any(c.metric == spec.id and c.id not in skipped for c in crits)
+        if spec.kind == "labour_pool" and used:
+            out.append(("notes.straight_line", {
+                "metric": spec.id,
+                "speed_kmh": float(spec.params.get("speed_kmh", DEFAULT_SPEED_KMH)),
+                "detour": float(spec.params.get("detour_factor", DEFAULT_DETOUR_FACTOR))}))
+    groups: dict[str, list[str]] = {"site_area": [], "site_attribute": [], "no_data": []}
+    for c in crits:
+        if c.id in skipped:
+            kind = profile.metric(c.metric).kind
+            groups[kind if kind in ("site_area", "site_attribute") else "no_data"].append(c.id)
+    for group, ids in groups.items():
+        if ids:
+            out.append((f"notes.surface_{group}", {"criteria": tuple(ids),
+                                                   "min_area_ha": float(surface.min_area_ha)}))
+    return out
 
 
 def comparison_of_sites(result: SitingResult, layerset: LayerSet,

@@ -100,7 +100,7 @@ def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
         store = OutcomeStore.open(url)  # concurrent first-time migration
         barrier.wait(timeout=60)
         try:
-            store.add(Case("SHARED", "start", "battery", "9901", "won"), user=f"worker{worker}")
+            store.add(Case("SHARED", "start", "battery", "2482", "won"), user=f"worker{worker}")
             outcomes.append(("created", "SHARED"))
         except StoreError as exc:
             kind = "exists" if "already exists" in str(exc) else "error"
@@ -110,7 +110,7 @@ def concurrent_writer(url: str, worker: int, n_creates: int, n_updates: int,
         for k in range(max(n_creates, n_updates)):
             if k < n_creates:
                 store.add(Case(f"W{worker}-{k:03d}", f"Worker {worker} case {k}", "other",
-                               "9901", "lost"), user=f"worker{worker}")
+                               "2482", "lost"), user=f"worker{worker}")
                 outcomes.append(("created", f"W{worker}-{k:03d}"))
             if k < n_updates:
                 current = store.get("SHARED")

@@ -273,3 +273,20 @@ def test_surface_cells_resting_on_unknowns_get_their_own_layer() -> None:
     from siting.views.mapstyle import UNKNOWN_COLOUR
 
     assert UNKNOWN_COLOUR in page  # the unknown candidate area's outline
+
+
+def test_point_sites_get_a_status_marker_only_and_their_name_as_tooltip() -> None:
+    """Generated brownfield sites are points: one styled circle marker each (no default pin
+    from an outline layer), named in tooltip and popup; an unknown one is outlined orange."""
+    sites = _sites(3)
+    sites["name"] = ["Område 1", "Område 2", "Skellefteå – Kuggstången (befintlig industrimark)"]
+    sites["status"] = ["pass", "fail", "unknown"]
+    sites["passes"] = [True, False, True]
+    sites.loc[2, "geometry"] = sites.geometry.iloc[2].centroid  # a point site
+    feats = _site_features(_render(sites=sites))
+    points = [f for f in feats if f["properties"]["site_id"] == "NV-02"]
+    assert len(points) == 1  # the marker, not also an outline drawn as a pin
+    assert len([f for f in feats if f["properties"]["site_id"] == "NV-00"]) == 2
+    prop = points[0]["properties"]
+    assert "Kuggstången" in prop["_tip"] and "Kuggstången" in prop["_popup"]
+    assert prop["_style"]["dashArray"] and prop["_style"]["color"] == mapview.UNKNOWN_COLOUR

@@ -147,7 +147,7 @@ def test_adding_a_case_adds_a_row(app: AppTest) -> None:
     assert not app.table  # empty log
     app.text_input(key="f_add_sv_case_id").input("APP-TEST-1")
     app.text_input(key="f_add_sv_title").input("Testärende")
-    app.text_input(key="f_add_sv_kommunkod").input("9901")
+    app.text_input(key="f_add_sv_kommunkod").input("2482")
     app.text_input(key="f_add_sv_x").input("760000")
     app.text_input(key="f_add_sv_y").input("7200000")
     app.text_area(key="f_add_sv_notes").input("<b>fet</b> anteckning")
@@ -165,7 +165,7 @@ def test_adding_a_case_adds_a_row(app: AppTest) -> None:
 def _add_case(app: AppTest, case_id: str, title: str) -> None:
     app.text_input(key="f_add_sv_case_id").input(case_id)
     app.text_input(key="f_add_sv_title").input(title)
-    app.text_input(key="f_add_sv_kommunkod").input("9902")
+    app.text_input(key="f_add_sv_kommunkod").input("2480")
     app.button[[b.label for b in app.button].index(t("outcomes.save", "sv"))].click().run()
     _no_errors(app)
 
@@ -246,7 +246,7 @@ def test_compare_and_data_pages_show_tables(app: AppTest) -> None:
     assert ranks == [str(i) for i in range(1, len(ranked) + 1)] + [""] * (5 - len(ranked))
     best = table[t("compare.best", "sv")].tolist()
     assert all(b == t("compare.no_result", "sv") for b, r in zip(best, ranks, strict=True) if r == "")
-    assert table.iloc[0][t("compare.best_site", "sv")].startswith("NV-")
+    assert table.iloc[0][t("site.col_id", "sv")].startswith("NV-")
     _goto(app, "data")
     layers = _frame_with(app, t("data.col_status", "sv"))
     assert (layers[t("data.col_status", "sv")] == t("data.status_ok", "sv")).all()

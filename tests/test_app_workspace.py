@@ -51,4 +51,5 @@ def test_edit_form_saves_capacity_and_zoning_and_the_ranking_shows_the_site(
     assert not app.exception
     ranking = next(df.value for df in app.dataframe
                    if t("ranking.col_site", "sv") in df.value.columns)
-    assert "S1" in set(ranking[t("ranking.col_site", "sv")].astype(str))
+    row = ranking[ranking[t("site.col_id", "sv")].astype(str) == "S1"]
+    assert row[t("ranking.col_site", "sv")].tolist() == ["Egen hamnplats"]  # by its name

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest_outcomes import pg_schema_url
+from _access_world import LEVEL_CASES, SECRET, World, make_world
+from _access_world import level_case as _case
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from siting.cli import main
 from siting.core.errors import StoreError
@@ -31,68 +29,10 @@ from siting.views.report.outcome_cases import load_cases
 
 pytestmark = pytest.mark.postgres
 
-PASSWORD = "pw-for-tests"
-SECRET = "price 41 MSEK, land free"
-LEVEL_CASES = {"A-PUB": "public", "A-NET": "network", "A-INT": "internal",
-               "A-CONF": "confidential"}
-
-
-@dataclass(frozen=True)
-class World:
-    """URLs of the owner and of each person's own login."""
-
-    owner: str
-    roles: dict[str, str]
-
-    def url(self, who: str) -> str:
-        parsed = make_url(self.owner).set(username=self.roles[who], password=PASSWORD)
-        return parsed.render_as_string(hide_password=False)
-
-    def open(self, who: str) -> OutcomeStore:
-        return OutcomeStore.open(self.url(who))
-
-
-def _case(case_id: str, level: str, org: str) -> Case:
-    return Case(case_id, f"Fabrik {case_id}", "battery", "2482" if org == "a-kommun" else "2480",
-                "ongoing" if level != "public" else "won", confidentiality=level,
-                organisation=org, notes=SECRET if level == "confidential" else "",
-                year_decided=2020 if level == "public" else None,
-                soft={"responsiveness": 4},
-                soft_evidence={"responsiveness": SECRET if level == "confidential" else "ok"})
-
-
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    suffix = uuid.uuid4().hex[:8]
-    roles = {k: f"{k}_{suffix}" for k in ("a_viewer", "a_editor", "a_admin", "b_viewer",
-                                          "b_editor", "netadmin")}
-    with pg_schema_url() as owner:
-        store = OutcomeStore.open(owner)
-        people.add_organisation(store, "a-kommun", "A kommun", kommunkod="2482")
-        people.add_organisation(store, "b-kommun", "B kommun", kommunkod="2480")
-        for key, org, role in (("a_viewer", "a-kommun", "viewer"),
-                               ("a_editor", "a-kommun", "editor"),
-                               ("a_admin", "a-kommun", "admin"),
-                               ("b_viewer", "b-kommun", "viewer"),
-                               ("b_editor", "b-kommun", "editor")):
-            people.add_user(store, roles[key], org, role, password=PASSWORD)
-        people.add_user(store, roles["netadmin"], "b-kommun", "viewer", password=PASSWORD,
-                        network_admin=True)
-        store.close()
-        w = World(owner, roles)
-        with w.open("a_editor") as a:
-            for case_id, level in LEVEL_CASES.items():
-                a.add(_case(case_id, level, "a-kommun"))
-        with w.open("b_editor") as b:
-            b.add(_case("B-INT", "internal", "b-kommun"))
-        try:
-            yield w
-        finally:
-            admin = create_engine(owner)
-            with admin.begin() as conn:
-                for role in roles.values():
-                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
-            admin.dispose()
+    with make_world() as w:
+        yield w
 
 
 def _ids(cases: list[Case]) -> set[str]:

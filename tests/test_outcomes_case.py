@@ -168,3 +168,53 @@ def test_site_outside_the_country_outline_is_refused() -> None:
     assert validate_case({**real, "geometry_wkt": skelleftea}) == []
     # a fictional (demo) case lies in the fictional Demolän: only the box applies
     assert validate_case({**GOOD, "geometry_wkt": oslo}) == []
+
+
+def test_kommunkod_must_name_an_existing_kommun_in_both_languages() -> None:
+    """Format and existence: the 290 real kommuner, Demolän's codes only for fictional cases."""
+    real = {**GOOD, "is_fictional": "nej"}
+    for field, value in (("kommunkod", "0000"), ("competing_kommuner", "1980; 2499")):
+        problems = validate_case({**real, field: value}, source="cases.csv", location="row 7")
+        assert [(p.source, p.location, p.field) for p in problems] == [
+            ("cases.csv", "row 7", field)]
+        wrong = value.split("; ")[-1]
+        assert f"{wrong} is not the code of any of Sweden's 290 kommuner" in problems[0].text("en")
+        assert f"{wrong} är inte koden för någon av Sveriges 290 kommuner" in problems[0].text("sv")
+        assert "'0180' Stockholm" in problems[0].text("sv")
+
+
+def test_demolan_codes_only_for_fictional_cases() -> None:
+    from siting.demo import MUNICIPALITIES
+
+    demo = {**GOOD, "kommunkod": "9901", "competing_kommuner": "9902; 2482",
+            "geometry_wkt": ""}
+    assert validate_case({**demo, "is_fictional": "ja"}) == []
+    problems = validate_case({**demo, "is_fictional": "nej"})
+    assert sorted(p.field for p in problems) == ["competing_kommuner", "kommunkod"]
+    assert "fictional Demolän" in problems[0].text("en")
+    assert "fiktiva Demolän" in problems[0].text("sv")
+    assert all(validate_case({**demo, "kommunkod": m.kommunkod, "competing_kommuner": "",
+                              "is_fictional": "ja"}) == [] for m in MUNICIPALITIES)
+
+
+def test_the_kommun_list_is_the_bundled_national_layer_and_the_demo() -> None:
+    import pyogrio
+
+    from siting.data.catalog import BUNDLE_ROOT
+    from siting.demo import MUNICIPALITIES
+    from siting.outcomes.field_checks import known_kommunkoder
+
+    national, demo = known_kommunkoder()
+    bundled = pyogrio.read_dataframe(BUNDLE_ROOT / "sweden" / "kommuner_land.geojson",
+                                     read_geometry=False, columns=["kommunkod"])
+    assert national == set(bundled["kommunkod"]) and len(national) == 290
+    assert {"0180", "2482", "0114"} <= national
+    assert demo == {m.kommunkod for m in MUNICIPALITIES} and not demo & national
+
+
+def test_the_python_api_refuses_an_unknown_kommun(tmp_path) -> None:  # noqa: ANN001
+    from siting.outcomes import OutcomeStore
+
+    with OutcomeStore.open(str(tmp_path / "log.sqlite")) as store, \
+            pytest.raises(StoreError, match="is not the code of any of Sweden"):
+        store.add(Case("T-9", "Test", "battery", "2499", "won"))

@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["siting.outcomes.access", "siting.outcomes.audit", "siting.outcomes.trail",
-           "siting.outcomes.people", "siting.outcomes.store"]
+           "siting.outcomes.people", "siting.outcomes.store", "siting.outcomes.database",
+           "siting.outcomes.field_checks"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -18,9 +18,9 @@ POLYGON = ("POLYGON ((800000 7200000, 800500 7200000, 800500 7200400, 800000 720
 
 
 def _case(case_id: str = "T-1", **changes: object) -> Case:
-    base = Case(case_id, "Testfabrik", "battery", "9901", "won", profile="battery_plant",
+    base = Case(case_id, "Testfabrik", "battery", "2482", "won", profile="battery_plant",
                 geometry_wkt=POLYGON, year_started=2016, year_decided=2017,
-                competing_kommuner=("9902",), investment_msek=12000.5, jobs=1500,
+                competing_kommuner=("2480",), investment_msek=12000.5, jobs=1500,
                 power_mw=230.0, land_ha=20.0, detaljplan_months=6.0, permit_months=6.5,
                 metrics={"grid_capacity_10km_mw": 1250.0, "dist_rail_m": 830.25},
                 metrics_vintage="2026-11 demo", soft={"responsiveness": 5, "site_control": 3},
@@ -121,13 +121,13 @@ def test_restoring_a_deleted_state_deletes_again(store: OutcomeStore) -> None:
 
 def test_list_filters(store: OutcomeStore) -> None:
     store.add(_case("A"), user="u")
-    store.add(_case("B", industry="steel", outcome="lost", kommunkod="9902",
+    store.add(_case("B", industry="steel", outcome="lost", kommunkod="2480",
                     competing_kommuner=(), confidentiality="confidential"), user="u")
     store.add(_case("C", industry="data_center", is_fictional=True), user="u")
     assert [c.case_id for c in store.list()] == ["A", "B", "C"]
     assert [c.case_id for c in store.list(industry="steel")] == ["B"]
     assert [c.case_id for c in store.list(outcome="won")] == ["A", "C"]
-    assert [c.case_id for c in store.list(kommunkod="9902")] == ["B"]
+    assert [c.case_id for c in store.list(kommunkod="2480")] == ["B"]
     assert [c.case_id for c in store.list(include_fictional=False)] == ["A", "B"]
     assert [c.case_id for c in store.list(confidentiality=["public"])] == ["A", "C"]
 

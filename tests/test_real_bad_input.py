@@ -61,7 +61,7 @@ def test_sites_abroad_refused(tmp_path: Path) -> None:
         read_sites(f)
     assert "'Oslo'" in str(err.value) and "'Helsinki'" in str(err.value)
     assert "'Lulea'" not in str(err.value)
-    assert err.value.problems[0].message_sv.endswith("'Oslo', 'Helsinki'")
+    assert err.value.problems[0].localized("sv")[0].endswith("'Oslo', 'Helsinki'")
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", ""])

@@ -196,6 +196,24 @@ def test_lulea_has_candidate_areas(shared_data: Path, profile_id: str) -> None:
     assert (areas["area_ha"] <= 1000).all()   # site-sized, not regions
 
 
+def test_every_municipality_of_a_county_gets_its_own_best_areas(shared_data: Path) -> None:
+    """Candidate areas take each municipality's own best tenth, not the county's."""
+    from siting.criteria.profiles import load_profile
+    from siting.surface import suitability_surface
+    from siting.surface.candidates import candidate_areas
+
+    ls = load_layerset("sweden_open", data_dir=shared_data, region="lan:24")
+    surface = suitability_surface(load_profile("battery_plant"), ls, resolution_m=250)
+    county_wide = candidate_areas(surface, percentile=90, by_municipality=True)
+    own = candidate_areas(surface, percentile=90, percentile_per_municipality=True)
+    # the county's best tenth lies in a few municipalities; each one's own best tenth everywhere
+    assert own["kommunkod"].nunique() >= 10 > county_wide["kommunkod"].nunique()
+    thresholds = own.attrs["thresholds"]
+    assert len(set(thresholds.values())) > 1 and own.attrs["threshold"] == min(thresholds.values())
+    for row in own.itertuples():
+        assert row.score_mean >= thresholds[str(row.kommunkod)] - 1e-6
+
+
 def test_attribute_source_is_the_table_holding_it(sweden) -> None:
     assert sweden.source_of("municipality_stats", "rental_share").spec.id == "kommun_housing"
     assert sweden.source_of("municipality_stats", "price_area").spec.id == "kommun_price_area"

@@ -57,6 +57,7 @@ def _log_with_own_cases(db) -> tuple[str, str]:
                                       ("OWN-CONF", "HEMLIGT 4712", "confidential")):
             store.add(Case(case_id, title, "battery", near.kommunkod, "ongoing",
                            geometry_wkt=near.geometry_wkt, confidentiality=level,
+                           is_fictional=True,
                            soft=dict(near.soft), metrics=dict(near.metrics)))
     finally:
         store.close()

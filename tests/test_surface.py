@@ -20,7 +20,8 @@ from siting.data.catalog import Catalog, LayerSpec
 from siting.data.layerset import LayerSet, LoadedLayer, LoadReport, RasterData, Region
 from siting.metrics.surface_ops import Grid
 from siting.scoring.result import score_values
-from siting.surface.kernels import densify_vertices, disk_sum, seed_distance, segment_distance
+from siting.surface.disks import disk_sum
+from siting.surface.kernels import densify_vertices, seed_distance, segment_distance
 from siting.surface.run import NODATA, suitability_surface
 from siting.surface.tiles import aggregate
 
@@ -375,7 +376,8 @@ def test_bad_resolution_is_refused() -> None:
         suitability_surface(_profile(_SOFT_RAIL), _layerset(), resolution_m=0)
 
 
-@pytest.mark.parametrize("name", ["siting.surface.kernels", "siting.surface.candidates",
+@pytest.mark.parametrize("name", ["siting.surface.kernels", "siting.surface.disks",
+                                  "siting.surface.candidates",
                                   "siting.compare"])
 def test_docstring_examples(name: str) -> None:
     import doctest

@@ -13,7 +13,11 @@ from test_surface import _HARD_PROTECTED, RES, X0, Y0, _layerset, _profile
 from siting.core.errors import ScoringError
 from siting.criteria.valuefn import Linear
 from siting.metrics.surface_ops import Grid
-from siting.surface.candidates import candidate_areas, score_percentile
+from siting.surface.candidates import (
+    candidate_areas,
+    municipality_percentiles,
+    score_percentile,
+)
 from siting.surface.kernels import densify_vertices, seed_distance
 from siting.surface.run import NODATA, suitability_surface
 
@@ -109,6 +113,20 @@ def test_score_percentile_equals_numpy_on_the_suitable_cells(pair) -> None:
     for q in (0, 12.5, 50, 90, 100):
         assert score_percentile(mem, q, strip_rows=7) == pytest.approx(
             float(np.percentile(finite, q)), abs=1e-9)
+
+
+def test_municipality_percentiles_equal_numpy_per_municipality(pair) -> None:
+    mem, streamed = pair
+    assert len(mem.kommunkoder) >= 2
+    for q in (0, 30, 90, 100):
+        got = municipality_percentiles(mem, q, strip_rows=7)
+        assert np.array_equal(got, municipality_percentiles(streamed, q), equal_nan=True)
+        for i in range(len(mem.kommunkoder)):
+            cells = mem.score[(mem.municipality == i) & np.isfinite(mem.score)].astype("float64")
+            if len(cells):
+                assert got[i] == pytest.approx(float(np.percentile(cells, q)), abs=1e-9)
+            else:
+                assert np.isnan(got[i])
 
 
 def test_streaming_needs_an_output_file() -> None:

@@ -341,7 +341,7 @@ def _ignored_user(store: Any, args: argparse.Namespace) -> None:
 
 
 def _import_with_bar(store: Any, path: str) -> Any:
-    """Import with a tqdm progress bar on a terminal (rows validated first, then written)."""
+    """Import with a tqdm progress bar on a terminal (rows counted, then validated and written in batches)."""
     from tqdm import tqdm
 
     from siting.outcomes import import_file

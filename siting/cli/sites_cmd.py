@@ -47,7 +47,13 @@ def open_workspace(args: argparse.Namespace) -> Any:
     """The :class:`~siting.outcomes.workspace_store.WorkspaceStore` named by the arguments."""
     from siting.outcomes.workspace_store import WorkspaceStore
 
-    return WorkspaceStore.open(args.db, organisation_id=args.org)
+    ws = WorkspaceStore.open(args.db, organisation_id=args.org)
+    if getattr(args, "user", None):  # the author is the identity, never a free-text flag
+        print(f"note: --user is ignored; changes are recorded as {ws.whoami().user} "
+              "(the database role you connect as, or $SITING_USER / your login locally)",
+              file=sys.stderr)
+        args.user = None
+    return ws
 
 
 def _default_store_exists() -> bool:
@@ -105,7 +111,7 @@ def register(subparsers: Any) -> None:
     edit.add_argument("--capacity-source", default=None, help="who confirmed the capacity")
     edit.add_argument("--capacity-date", default=None, help="when (YYYY-MM-DD)")
     edit.add_argument("--notes", default=None)
-    edit.add_argument("--user", default=None, help="recorded as the author")
+    edit.add_argument("--user", default=None, help=argparse.SUPPRESS)
     add_workspace_args(edit)
     edit.set_defaults(func=_run_edit)
 
@@ -118,7 +124,7 @@ def register(subparsers: Any) -> None:
         if name == "restore":
             p.add_argument("--revision", type=int, default=None,
                            help="revision number to bring back (default: undo the removal)")
-        p.add_argument("--user", default=None, help="recorded as the author")
+        p.add_argument("--user", default=None, help=argparse.SUPPRESS)
         add_workspace_args(p)
         p.set_defaults(func=func)
 
@@ -151,7 +157,7 @@ def _read_args(p: argparse.ArgumentParser) -> None:
                    help="CRS of a file without one, or of a table's coordinates")
     p.add_argument("--x", default=None, metavar="COLUMN", help="x/lon column of a table")
     p.add_argument("--y", default=None, metavar="COLUMN", help="y/lat column of a table")
-    p.add_argument("--user", default=None, help="recorded as the author (default: $SITING_USER)")
+    p.add_argument("--user", default=None, help=argparse.SUPPRESS)
     p.add_argument("--level", choices=("public", "network", "internal", "confidential"),
                    default="internal", help="who may see it (default: internal)")
 

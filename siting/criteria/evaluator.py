@@ -60,6 +60,7 @@ import pandas as pd
 
 from siting.core.i18n import t
 from siting.data.catalog import Coverage, LayerSpec
+from siting.data.schema import field_title, type_title
 from siting.metrics.spec import METRIC_KINDS
 from siting.metrics.spec import Evidence as Bias
 
@@ -187,12 +188,16 @@ def evidence_for(metric: MetricSpec, layerset: LayerSet | None, *,
     if missing is not None:
         keys = ("verdict.no_field", "verdict.decide_field") if missing_field else \
             ("verdict.no_layer", "verdict.decide_layer")
-        w = {lang: t(keys[0], lang, layer=missing, field=missing_field or "")
-             for lang in ("sv", "en")}
-        d = {lang: t(keys[1], lang, layer=missing, field=missing_field or "")
-             for lang in ("sv", "en")}
+        names = {lang: {"layer": type_title(missing, lang),
+                        "field": field_title(missing_field or "", lang)} for lang in ("sv", "en")}
+        w = {lang: t(keys[0], lang, **names[lang]) for lang in ("sv", "en")}
+        d = {lang: t(keys[1], lang, **names[lang]) for lang in ("sv", "en")}
         return Evidence(metric.id, layer_id, src, False, "none", w["sv"], w["en"], d["sv"],
                         d["en"])
+    if metric.kind == "site_area":  # measured where known; a point's area is unknown, not 0
+        return Evidence(metric.id, layer_id, src, True, "none",
+                        *(t("site.area_unknown", lang) for lang in ("sv", "en")),
+                        *(t("site.area_decide", lang) for lang in ("sv", "en")))
     if lyr is None or kind is None or kind.evidence == "none":
         return Evidence(metric.id, layer_id, src)
     gaps = coverage_gaps(lyr.spec, metric.params.get("filter"))

@@ -114,7 +114,7 @@ class Linear:
     def expression(self, var: str) -> str:
         """The same function as a ``numexpr`` expression of the variable ``var`` (fused overlays)."""
         t = f"(({var} - {float(self.x0)!r}) / {float(self.x1 - self.x0)!r})"
-        return f"where({t} != {t}, 0.0, where({t} < 0.0, 0.0, where({t} > 1.0, 1.0, {t})))"
+        return f"where({t} >= 0.0, minimum({t}, 1.0), 0.0)"  # NaN and below 0 give 0
 
     def to_table(self) -> dict[str, Any]:
         """The TOML inline table this function was parsed from."""

@@ -142,9 +142,8 @@ def _read_vector_layer(spec: LayerSpec, path: Path, extent: BaseGeometry | None,
         n_read, source_crs, word = len(gdf), "EPSG:3006", "feature"
     elif file_format(path) == "csv":
         if spec.coords is None:
-            raise CatalogError.single(
-                src, f"layer '{spec.id}' is a {spec.kind} layer read from CSV but has no coords",
-                field="coords", hint='add coords = { x = "lon", y = "lat" } and a crs')
+            raise CatalogError.keyed("problem.layer.csv_no_coords", src, field="coords",
+                                     layer=spec.id, kind=spec.kind)
         data = _read_csv_cached(spec, path, cache, notes)
         gdf = points_from_table(data, spec.coords.x, spec.coords.y, spec.crs, src)
         n_read, source_crs, word = len(gdf), crs_label(spec.crs) if spec.crs else None, "row"
@@ -198,18 +197,16 @@ def _read_table(spec: LayerSpec, path: Path, cache: dict[tuple[Any, ...], Any] |
         df = _read_csv_cached(spec, path, cache, notes)
     else:
         if not path.exists():
-            raise DataError.single(src, "file not found",
-                                   hint="check the file name and the data folder (--data-dir)")
+            raise DataError.keyed("problem.file.not_found", src)
         try:
             df = pyogrio.read_dataframe(gdal_path(path), layer=spec.layer, read_geometry=False,
                                         encoding=spec.encoding)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-            raise DataError.single(src, f"cannot be read as a table ({exc})",
-                                   hint="save the table as CSV (UTF-8) or GeoPackage") from exc
+            logger.info("table %s unreadable: %s", src, exc)  # the detail for the log only
+            raise DataError.keyed("problem.table.unreadable", src) from exc
         df = pd.DataFrame(df).reset_index(drop=True)
         if df.empty:
-            raise DataError.single(src, "the table has no rows",
-                                   hint="add the data rows or remove the layer from the catalogue")
+            raise DataError.keyed("problem.table.no_table_rows", src)
     out, field_notes = canonicalize(df, spec.type, fields=spec.fields, defaults=spec.defaults,
                                     allow_missing=spec.allow_missing, source=src,
                                     layer_id=spec.id, location_word="row")
@@ -239,10 +236,8 @@ def _load(spec: LayerSpec, data_dir: Path | tuple[Path, ...], *, invalid: Invali
     if spec.build:
         built = _build(spec, dirs, extent)
         if built is None:
-            raise DataError.single(f"layer '{spec.id}'", "none of its input files was found",
-                                   field="inputs",
-                                   hint="put the files in the data folder (--data-dir): "
-                                        + ", ".join(spec.inputs.values()))
+            raise DataError.keyed("problem.layer.no_inputs", f"layer '{spec.id}'",
+                                  field="inputs", files=", ".join(spec.inputs.values()))
         src = f"{spec.source} ({', '.join(spec.inputs.values())})"
     if spec.kind == "table":
         df, notes = _read_table(spec, path, cache)

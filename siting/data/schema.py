@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+from siting.core.i18n import has_key, t
 from siting.data.soft_factors import factor_ids
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "GeometryKind",
     "LayerType",
     "Theme",
+    "field_title",
+    "type_title",
 ]
 
 Theme = Literal["land", "energy", "logistics", "schools", "housing"]
@@ -325,3 +328,23 @@ _TYPES = (
 )
 
 LAYER_TYPES: MappingProxyType[str, LayerType] = MappingProxyType({t.name: t for t in _TYPES})
+
+
+def type_title(name: str, lang: str = "sv") -> str:
+    """A layer type's name in user words (``layer_type.<name>``; the id where there is none).
+
+    >>> type_title("flood_zones", "sv"), type_title("my_own_type", "en")
+    ('översvämningszoner', 'my_own_type')
+    """
+    key = f"layer_type.{name}"
+    return t(key, lang) if has_key(key, lang) else name
+
+
+def field_title(name: str, lang: str = "sv") -> str:
+    """A canonical field's name in user words (``layer_field.<name>``; else the field name).
+
+    >>> field_title("available_capacity_mw", "en")
+    'available capacity (MW)'
+    """
+    key = f"layer_field.{name}"
+    return t(key, lang) if has_key(key, lang) else name

@@ -63,14 +63,8 @@ def _table_coords(path: Path, crs: str | None, coords: tuple[str, str] | None
         found = suggest_coordinates(columns)
         if found is not None:
             return CoordSpec(found[0], found[1]), crs or found[2]
-    raise ScoringError.single(
-        str(path), "the table has no coordinate columns that can be found", field="x/y",
-        location=", ".join(columns),
-        hint="name them x and y (SWEREF 99 TM, EPSG:3006) or lon and lat (WGS 84), or say "
-             "which columns hold the coordinates",
-        message_sv="tabellens koordinatkolumner går inte att hitta",
-        hint_sv="döp dem till x och y (SWEREF 99 TM, EPSG:3006) eller lon och lat (WGS 84), "
-                "eller ange vilka kolumner som har koordinaterna")
+    raise ScoringError.keyed("problem.sites.no_coordinates", str(path), field="x/y",
+                             location=", ".join(columns))
 
 
 def _excel_as_csv(path: Path, folder: Path) -> Path:
@@ -108,26 +102,15 @@ def check_site_geometries(gdf: gpd.GeoDataFrame, source: str, *, id_col: str | N
     bad = np.flatnonzero(missing | ~finite)
     if len(bad):
         who = _labels(gdf, bad, id_col)
-        raise DataError.single(
-            source, f"{len(bad)} site(s) have no geometry or non-finite (NaN/infinite) "
-            f"coordinates: {who}", location=who, field="geometry",
-            hint="give every site real coordinates (or a polygon), or delete those rows",
-            message_sv=f"{len(bad)} område(n) saknar geometri eller har ogiltiga (NaN/oändliga) "
-                       f"koordinater: {who}",
-            hint_sv="ge varje område riktiga koordinater (eller en polygon), eller ta bort raderna")
+        raise DataError.keyed("problem.sites.no_geometry", source, location=who,
+                              field="geometry", n=len(bad), who=who)
     if not check_sweden:
         return
     outside = np.flatnonzero(~inside_sweden(gdf.geometry))
     if len(outside):
         who = _labels(gdf, outside, id_col)
-        raise DataError.single(
-            source, f"{len(outside)} site(s) lie outside Sweden: {who}", location=who,
-            field="geometry",
-            hint="check the coordinates and their CRS (x/y = SWEREF 99 TM, lon/lat = WGS 84; "
-                 "lon and lat swapped?), or delete those sites",
-            message_sv=f"{len(outside)} område(n) ligger utanför Sverige: {who}",
-            hint_sv="kontrollera koordinaterna och koordinatsystemet (x/y = SWEREF 99 TM, "
-                    "lon/lat = WGS 84; lon och lat förväxlade?), eller ta bort områdena")
+        raise DataError.keyed("problem.sites.outside_sweden", source, location=who,
+                              field="geometry", n=len(outside), who=who)
 
 
 def read_sites(path: str | Path, *, layer: str | None = None,
@@ -182,11 +165,8 @@ def read_sites(path: str | Path, *, layer: str | None = None,
         layers = list_layers(p)
         if layer is None and len(layers) > 1:
             names = ", ".join(n for n, _ in layers)
-            raise ScoringError.single(
-                str(p), f"the file has {len(layers)} layers: {names}", field="layer",
-                hint="choose one with --layer NAME",
-                message_sv=f"filen har {len(layers)} lager: {names}",
-                hint_sv="välj ett med --layer NAMN")
+            raise ScoringError.keyed("problem.sites.many_layers", str(p), field="layer",
+                                     n=len(layers), names=names)
         kinds = {str(g or "").lower() for n, g in layers if layer is None or n == layer}
         kind = "point" if kinds and all("point" in k for k in kinds) else "polygon"
         raw = read_vector(p, layer=layer, declared_crs=crs, allow_empty=not require_id).data

@@ -30,8 +30,8 @@ def site_area(sites: gpd.GeoDataFrame, *, name: str = "site_area_ha") -> pd.Seri
     """Site area in hectares.
 
     Polygon sites: the polygon area (EPSG:3006 is conformal; area distortion
-    is < 0.1 % in Sweden). Point sites: the ``area_ha`` field when present,
-    else NaN.
+    is < 0.1 % in Sweden). Point sites: the ``area_ha`` field when it is given and
+    positive, else NaN (a point's area is not known; 0 would fail every minimum area).
 
     Parameters
     ----------
@@ -53,7 +53,7 @@ def site_area(sites: gpd.GeoDataFrame, *, name: str = "site_area_ha") -> pd.Seri
     if "area_ha" in sites.columns:
         given = pd.to_numeric(sites["area_ha"], errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan)
-        out = np.where(poly, out, given)
+        out = np.where(poly, out, np.where(given > 0, given, np.nan))
     return as_series(out.astype("float64"), sites, name)
 
 

@@ -83,10 +83,9 @@ CONTENT_TABLES: tuple[tuple[str, str, str | None], ...] = (
     ("outcome_revision", "case_pk", "outcome_case"),
     ("outcome_redaction", "case_pk", "outcome_case"),
 )
-#: The workspace tables of migration ``0003_workspace`` (branch ``ws``), in the same
-#: form. The migration after it enables them with
-#: ``install_row_security(op.execute, WORKSPACE_TABLES)`` (and sets its
-#: ``down_revision`` to ``0002_people``).
+#: The workspace tables of migration ``0003_workspace``, in the same form: row-level
+#: security by ``0004_workspace_security``, append-only revisions by
+#: ``0005_workspace_append_only``.
 WORKSPACE_TABLES: tuple[tuple[str, str, str | None], ...] = (
     ("workspace_site", "site_id", None),
     ("workspace_layer", "layer_id", None),

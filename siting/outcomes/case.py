@@ -329,8 +329,10 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     values["outcome"] = check_choice(data, "outcome", OUTCOMES, col)
     values["confidentiality"] = check_choice(data, "confidentiality", CONFIDENTIALITY, col,
                                         default="internal")
+    values["is_fictional"] = check_bool(data, "is_fictional", col)
+    fictional = values["is_fictional"]
     values["kommunkod"] = "" if is_blank(data.get("kommunkod")) else check_kommunkod(
-        data["kommunkod"], "kommunkod", col)
+        data["kommunkod"], "kommunkod", col, fictional=fictional)
     this_year = dt.date.today().year
     for key in _YEAR_FIELDS:
         values[key] = check_number(data, key, col, integer=True, lo=_MIN_YEAR,
@@ -351,7 +353,7 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
         values[key] = check_number(data, key, col, integer=True, lo=0)
     competing = []
     for code in split_list(data.get("competing_kommuner")):
-        checked = check_kommunkod(code, "competing_kommuner", col)
+        checked = check_kommunkod(code, "competing_kommuner", col, fictional=fictional)
         if checked and checked == values["kommunkod"]:
             col.add("competing_kommuner", f"{checked} is the case's own municipality",
                     "list only the other municipalities",
@@ -362,7 +364,6 @@ def parse_case(data: Mapping[str, Any], *, source: str = "case",
     tags = [check_text({"decisive_factors": t}, "decisive_factors", col, max_len=200)
             for t in split_list(data.get("decisive_factors"))]
     values["decisive_factors"] = tuple(dict.fromkeys(tags))
-    values["is_fictional"] = check_bool(data, "is_fictional", col)
     values["geometry_wkt"] = check_geometry(data.get("geometry_wkt"), col,
                                             fictional=values["is_fictional"])
     values["soft"], values["soft_evidence"] = _soft(data, col)

@@ -22,8 +22,8 @@ from sqlalchemy.exc import ArgumentError
 
 from siting.core.errors import StoreError
 
-__all__ = ["ENV_DB_URL", "MIGRATIONS", "READ_ONLY", "VERSION_TABLE", "default_url", "make_engine",
-           "normalise_url", "schema_is_current", "upgrade_schema"]
+__all__ = ["ENV_DB_URL", "MIGRATIONS", "READ_ONLY", "VERSION_TABLE", "default_url", "describe_url",
+           "make_engine", "normalise_url", "schema_is_current", "upgrade_schema"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,26 @@ def normalise_url(url: str) -> str:
     if text.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + text.split("://", 1)[1]
     return text
+
+
+def describe_url(url: str, lang: str = "sv") -> str:
+    """Where the outcome log lives, for people: never a user name or password.
+
+    >>> describe_url("postgresql+psycopg://anna:secret@db.example.se:5432/siting", "en")
+    'shared database (PostgreSQL) on db.example.se, database siting'
+    >>> describe_url("sqlite:////home/anna/.local/share/siting/outcomes.sqlite", "en")
+    'local log on this computer (outcomes.sqlite)'
+    """
+    from siting.core.i18n import t
+
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return t("outcome_db.unknown", lang)
+    if parsed.get_backend_name() == "postgresql":
+        return t("outcome_db.shared", lang, host=parsed.host or "localhost",
+                 database=parsed.database or "")
+    return t("outcome_db.local", lang, file=Path(parsed.database or "").name or ":memory:")
 
 
 def make_engine(url: str) -> Engine:

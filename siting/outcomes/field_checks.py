@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ __all__ = [
     "check_number",
     "check_text",
     "is_blank",
+    "known_kommunkoder",
     "normalise_wkt",
     "split_list",
     "to_float",
@@ -168,8 +170,35 @@ def check_choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...],
     return text
 
 
-def check_kommunkod(value: Any, key: str, col: ProblemCollector) -> str:
-    """A 4-digit municipality code given as text ("" when it is not one)."""
+@functools.lru_cache(maxsize=1)
+def known_kommunkoder() -> tuple[frozenset[str], frozenset[str]]:
+    """(Sweden's kommunkoder, the fictional Demolän's): the codes a case may name.
+
+    The national list is the bundled national catalogue's ``municipalities`` layer
+    (``siting/data/sweden/kommuner_land.geojson``, 290 kommuner), read by the
+    catalogue's own layer reader; the fictional codes are those of
+    :data:`siting.demo.MUNICIPALITIES`. Read once per process.
+    """
+    import pandas as pd
+
+    from siting.data.catalog import load_catalog
+    from siting.data.layers import read_layer
+    from siting.demo import MUNICIPALITIES
+
+    catalog = load_catalog("sweden_open")
+    data = read_layer(catalog.layer("municipalities"), catalog.search_dirs()).data
+    assert isinstance(data, pd.DataFrame)  # a polygon layer (a GeoDataFrame), never a raster
+    national = frozenset(data["kommunkod"].astype(str))
+    return national, frozenset(m.kommunkod for m in MUNICIPALITIES) - national
+
+
+def check_kommunkod(value: Any, key: str, col: ProblemCollector, *,
+                    fictional: bool = False) -> str:
+    """A municipality code given as text: 4 digits, and an existing kommun ("" when not).
+
+    Real cases name one of Sweden's 290 kommuner; fictional cases may also name a
+    municipality of the fictional Demolän (see :func:`known_kommunkoder`).
+    """
     if isinstance(value, int | float) and not isinstance(value, bool):
         col.add(key, f"{value!r} is a number; municipality codes are 4-character text",
                 "write the code as text with its leading zero, e.g. '0480'",
@@ -183,7 +212,25 @@ def check_kommunkod(value: Any, key: str, col: ProblemCollector) -> str:
                 f"{value!r} är inte en fyrsiffrig kommunkod",
                 "skriv koden som fyra siffror med inledande nollor, t.ex. '0480' eller '2482'")
         return ""
-    return text
+    national, demo = known_kommunkoder()
+    if text in national or (fictional and text in demo):
+        return text
+    if text in demo:
+        col.add(key, f"{text} is a municipality of the fictional Demolän, and the case is "
+                "not marked fictional",
+                "mark the case fictional (is_fictional = true) or give a real kommunkod",
+                f"{text} är en kommun i det fiktiva Demolän, och ärendet är inte markerat "
+                "som fiktivt",
+                "markera ärendet som fiktivt (is_fictional = true) eller ange en verklig "
+                "kommunkod")
+    else:
+        col.add(key, f"{text} is not the code of any of Sweden's {len(national)} kommuner",
+                "check the code against SCB's list of kommunkoder, e.g. '0180' Stockholm, "
+                "'2482' Skellefteå",
+                f"{text} är inte koden för någon av Sveriges {len(national)} kommuner",
+                "kontrollera koden mot SCB:s lista över kommunkoder, t.ex. '0180' Stockholm, "
+                "'2482' Skellefteå")
+    return ""
 
 
 def split_list(value: Any) -> list[str]:

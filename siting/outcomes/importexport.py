@@ -25,11 +25,9 @@ True
 
 from __future__ import annotations
 
-import codecs
 import csv
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +37,21 @@ import shapely
 from siting.core.errors import ImportValidationError, Problem, StoreError
 from siting.data.soft_factors import factor_ids
 from siting.outcomes.case import CONTENT_FIELDS, Case, is_blank, parse_case, to_float
+from siting.outcomes.filerows import (
+    CSV_CELL_LIMIT,
+    FORMATS,
+    GPKG_LAYER,
+    check_path,
+    count_rows,
+    raw_rows,
+)
 from siting.outcomes.store import OutcomeStore, UpsertReport
 
 __all__ = [
+    "CSV_CELL_LIMIT",
     "FORMATS",
     "GPKG_LAYER",
+    "MAX_IMPORT_ROWS",
     "case_to_flat",
     "export_cases",
     "flat_columns",
@@ -52,16 +60,16 @@ __all__ = [
     "read_cases",
 ]
 
-FORMATS: tuple[str, ...] = (".csv", ".xlsx", ".gpkg")
-GPKG_LAYER = "outcome_cases"
 _LIST_FIELDS = ("competing_kommuner", "decisive_factors")
 _NESTED = ("metrics", "soft", "soft_evidence", "geometry_wkt")
 _SCALARS = tuple(f for f in CONTENT_FIELDS if f not in _NESTED)
 _LONLAT_TOLERANCE_M = 5.0  # exported lon/lat are rounded to 1e-6 degrees (< 0.2 m)
-#: Cells of an imported CSV may hold this many characters (the csv module's default is 131,072).
-CSV_CELL_LIMIT = 10_000_000
 #: Cases written per batch by :func:`import_file`.
 IMPORT_BATCH = 2_000
+#: Case rows one import takes at most (the duplicate check keeps ~200 bytes per row in
+#: memory, so 5 million rows stay well within 2 GB); larger files are refused with a
+#: message saying how to split them.
+MAX_IMPORT_ROWS = 5_000_000
 #: Problems listed at most when a file is refused (all are counted).
 MAX_PROBLEMS = 1_000
 _HEAD = ("case_id", "title", "industry", "kommunkod", "lon", "lat", "year_decided", "outcome")
@@ -200,126 +208,11 @@ def _lonlat_point(lon: Any, lat: Any, source: str, location: str,
     return shapely.to_wkt(shapely.Point(x, y), rounding_precision=3, trim=True)
 
 
-# ------------------------------------------------------------------ reading
-def _csv_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes so, else cp1252 (streamed)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
-
-
-@contextmanager
-def _csv_field_limit(limit: int) -> Iterator[None]:
-    """Let the csv module read cells of up to ``limit`` characters (restored afterwards)."""
-    old = csv.field_size_limit()
-    csv.field_size_limit(max(old, limit))
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
-
-
-def _read_csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The CSV's rows one at a time (bounded memory whatever the file size)."""
-    with path.open(encoding=_csv_encoding(path), newline="") as fh:
-        first = fh.readline()
-        fh.seek(0)
-        sep = ";" if first.count(";") > first.count(",") else ","
-        if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
-            sep = "\t"
-        reader = csv.DictReader(fh, delimiter=sep)
-        i = 1
-        with _csv_field_limit(CSV_CELL_LIMIT):
-            try:
-                for i, row in enumerate(reader, start=2):  # row 1 is the header
-                    if all(is_blank(v) for k, v in row.items() if k is not None):
-                        continue
-                    if None in row:
-                        row["__extra__"] = row.pop(None)
-                    yield f"row {i}", dict(row)
-            except csv.Error as exc:
-                raise ImportValidationError.single(
-                    path.name, f"cannot read the CSV: {exc}", location=f"row {i + 1}",
-                    hint=f"a cell may hold at most {CSV_CELL_LIMIT:,} characters; check that "
-                         "every quote is closed") from exc
-
-
-def _read_xlsx_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)  # streams rows
-    try:
-        sheet = workbook["cases"] if "cases" in workbook.sheetnames else workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
-        header = next(rows_iter, None)
-        if header is None:
-            return
-        names = [None if h is None else str(h).strip() for h in header]
-        for i, values in enumerate(rows_iter, start=2):
-            if all(is_blank(v) for v in values):
-                continue
-            yield f"row {i}", {n: v for n, v in zip(names, values, strict=False)
-                               if n is not None}
-    finally:
-        workbook.close()
-
-
-def _read_gpkg_rows(path: Path) -> list[tuple[str, dict[str, Any], Any]]:
-    import geopandas as gpd
-    import pyogrio
-
-    layers = [name for name, _ in pyogrio.list_layers(path)]
-    layer = GPKG_LAYER if GPKG_LAYER in layers else layers[0]
-    frame = gpd.read_file(path, layer=layer)
-    if frame.crs is not None and frame.crs.to_epsg() != 3006:
-        frame = frame.to_crs(3006)
-    elif frame.crs is None and frame.geometry.notna().any():
-        raise ImportValidationError.single(str(path), "the GeoPackage layer has no CRS",
-                                           location=f"layer {layer!r}",
-                                           hint="assign EPSG:3006 (SWEREF 99 TM) in QGIS")
-    rows = []
-    geom_name = frame.geometry.name
-    records = frame.drop(columns=[geom_name]).astype(object).to_dict("records")
-    for i, (record, geom) in enumerate(zip(records, frame.geometry, strict=True), start=1):
-        rows.append((f"feature {i}", record, geom))
-    return rows
-
-
-def _raw_rows(path: Path) -> Iterator[tuple[str, dict[str, Any], Any]]:
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            yield from ((loc, row, None) for loc, row in _read_csv_rows(path))
-        elif suffix == ".xlsx":
-            yield from ((loc, row, None) for loc, row in _read_xlsx_rows(path))
-        else:
-            yield from _read_gpkg_rows(path)
-    except (OSError, ValueError, KeyError, StopIteration) as exc:
-        raise ImportValidationError.single(str(path), f"cannot read the file: {exc}",
-                                           hint="check that it is a valid "
-                                                f"{suffix[1:].upper()} file") from exc
-
-
-def _check_path(path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise ImportValidationError.single(path.name, f"unsupported file type {suffix!r}",
-                                           hint=f"use one of {', '.join(FORMATS)}")
-    if not path.is_file():
-        raise ImportValidationError.single(str(path), "file not found")
-
-
 def _parsed(path: Path) -> Iterator[tuple[str, Case | None, list[Problem]]]:
     """Every row of the file as (location, case or None, problems), streamed."""
     source = path.name
     to_sweref = _transformers()[1]
-    for location, row, geom in _raw_rows(path):
+    for location, row, geom in raw_rows(path):
         problems: list[Problem] = []
         extra = row.pop("__extra__", None)
         if extra:
@@ -331,41 +224,49 @@ def _parsed(path: Path) -> Iterator[tuple[str, Case | None, list[Problem]]]:
         yield location, case, problems + row_problems + case_problems
 
 
-def _validate_all(path: Path, keep: bool) -> tuple[int, list[Case]]:
-    """One pass over the file: every problem (at most :data:`MAX_PROBLEMS` listed), or the
-    number of cases (and the cases themselves when ``keep``).
+class _RowChecks:
+    """The problems of a file's rows, gathered while it is read.
 
-    The duplicate check is linear (a dict of ids to their first row).
+    Every problem is counted, the first :data:`MAX_PROBLEMS` are listed; the
+    duplicate check is linear (a dict of case ids to the row they first appear in).
     """
-    source = path.name
-    problems: list[Problem] = []
-    n_problems = 0
-    bad_rows: set[str] = set()
-    seen: dict[str, str] = {}
-    cases: list[Case] = []
-    n = 0
-    for location, case, row_problems in _parsed(path):
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+        self.n_problems = 0
+        self.n_rows = 0
+        self.bad_rows = 0
+        self._seen: dict[str, str] = {}
+
+    def add(self, location: str, case: Case | None, problems: list[Problem]) -> bool:
+        """Record one row; True when its case is good and its id new."""
+        self.n_rows += 1
         if case is not None:
-            first = seen.setdefault(case.case_id, location)
+            first = self._seen.setdefault(case.case_id, location)
             if first != location:
-                row_problems.append(Problem(source, location, "case_id",
-                                            f"{case.case_id!r} already appears in {first}",
-                                            "each case id may appear once per file"))
-            elif keep:
-                cases.append(case)
-        if row_problems:
-            bad_rows.add(location)
-            n_problems += len(row_problems)
-            problems += row_problems[:max(0, MAX_PROBLEMS - len(problems))]
-        n += 1
-    if n_problems:
-        more = f" (the first {len(problems)} of {n_problems} problems are listed)" \
-            if n_problems > len(problems) else ""
-        raise ImportValidationError.from_problems(
-            f"{source}: {len(bad_rows)} bad row(s); nothing was imported{more}", problems)
-    if n == 0:
-        raise ImportValidationError.single(source, "the file has no case rows")
-    return n, cases
+                problems.append(Problem(self.source, location, "case_id",
+                                        f"{case.case_id!r} already appears in {first}",
+                                        "each case id may appear once per file",
+                                        f"{case.case_id!r} finns redan på {first}",
+                                        "varje ärende-id får förekomma en gång per fil"))
+        if problems:
+            self.bad_rows += 1
+            self.n_problems += len(problems)
+            self.problems += problems[:max(0, MAX_PROBLEMS - len(self.problems))]
+        return case is not None and not problems
+
+    def raise_if_bad(self) -> None:
+        """Raise :class:`ImportValidationError` when any row was bad or there were none."""
+        if self.n_problems:
+            more = f" (the first {len(self.problems)} of {self.n_problems} problems are " \
+                   "listed)" if self.n_problems > len(self.problems) else ""
+            raise ImportValidationError.from_problems(
+                f"{self.source}: {self.bad_rows} bad row(s); nothing was imported{more}",
+                self.problems)
+        if self.n_rows == 0:
+            raise ImportValidationError.single(self.source, "the file has no case rows",
+                                               message_sv="filen har inga ärenderader")
 
 
 def read_cases(path: str | Path) -> list[Case]:
@@ -377,44 +278,81 @@ def read_cases(path: str | Path) -> list[Case]:
         With one :class:`~siting.core.errors.Problem` per bad field of every bad row.
     """
     path = Path(path)
-    _check_path(path)
-    return _validate_all(path, keep=True)[1]
+    check_path(path)
+    checks = _RowChecks(path.name)
+    cases = [case for location, case, problems in _parsed(path)
+             if checks.add(location, case, problems) and case is not None]
+    checks.raise_if_bad()
+    return cases
 
 
-def _batches(path: Path, size: int) -> Iterator[list[Case]]:
-    batch: list[Case] = []
-    for _, case, _problems in _parsed(path):
-        if case is not None:
-            batch.append(case)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _check_size(path: Path) -> int:
+    """The number of case rows; refuses a file over :data:`MAX_IMPORT_ROWS` (clear message)."""
+    total = count_rows(path)
+    if total > MAX_IMPORT_ROWS:
+        raise ImportValidationError.single(
+            path.name, f"the file has {total:,} case rows; one import takes at most "
+                       f"{MAX_IMPORT_ROWS:,}",
+            hint=f"split the file into parts of at most {MAX_IMPORT_ROWS:,} rows (each with "
+                 "the header row) and import them one after the other",
+            message_sv=f"filen har {total:,} ärenderader; en import får ha högst "
+                       f"{MAX_IMPORT_ROWS:,}".replace(",", " "),
+            hint_sv=f"dela filen i delar om högst {MAX_IMPORT_ROWS:,} rader (var och en med "
+                    "rubrikraden) och importera dem en i taget".replace(",", " "))
+    return total
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    """No progress display."""
 
 
 def import_file(store: OutcomeStore, path: str | Path, *, user: str | None = None,
                 progress: Callable[[int, int], None] | None = None) -> UpsertReport:
-    """Validate a whole file, then upsert its cases in one transaction.
+    """Validate every row of a file and upsert its cases, all in one transaction.
 
-    The file is read twice, one row at a time (memory stays bounded whatever its
-    size): first every row is validated (nothing is written when any is bad),
-    then the cases are written in batches of :data:`IMPORT_BATCH`.
+    The file is read twice, one row at a time, so memory stays bounded whatever
+    its size (the ids seen are kept for the duplicate check: about 200 bytes a
+    row): a fast pass counts the rows (the progress total; more than
+    :data:`MAX_IMPORT_ROWS` are refused), then each row is validated and the
+    good ones are written in batches of :data:`IMPORT_BATCH` by the store's
+    bulk path (:meth:`~siting.outcomes.store.OutcomeStore.upsert_batches`).
+    At the first bad row writing stops; the rest is still validated, and then
+    every problem is reported and the transaction rolled back: nothing is
+    imported unless every row is good.
 
     Parameters
     ----------
     progress : callable, optional
-        ``progress(done, total)`` after each batch (the app's and CLI's progress bars).
+        ``progress(done, total)`` with the rows read so far (the app's and CLI's
+        progress bars); the batch read last is being written.
     """
     path = Path(path)
-    _check_path(path)
-    total, _ = _validate_all(path, keep=False)
-    if progress is not None:
-        progress(0, total)
-    return store.upsert_batches(
-        lambda: _batches(path, IMPORT_BATCH), user=user, action="import",
-        comment=f"imported from {path.name}",
-        progress=None if progress is None else (lambda done: progress(done, total)))
+    check_path(path)
+    total = _check_size(path)
+    report = progress or _no_progress
+    report(0, total)
+
+    def batches() -> Iterator[list[Case]]:
+        checks = _RowChecks(path.name)
+        batch: list[Case] = []
+        for location, case, problems in _parsed(path):
+            good = checks.add(location, case, problems)
+            if checks.n_problems:
+                batch = []  # nothing more is written: the transaction will be rolled back
+            elif good and case is not None:
+                batch.append(case)
+            if checks.n_rows % IMPORT_BATCH == 0:
+                report(checks.n_rows, total)
+                if batch:
+                    yield batch
+                    batch = []
+        report(checks.n_rows, max(total, checks.n_rows))
+        checks.raise_if_bad()  # inside the transaction: rolls back what was written
+        if batch:
+            yield batch
+
+    return store.upsert_batches(batches, user=user, action="import",
+                                comment=f"imported from {path.name}", validated=True)
 
 
 # ------------------------------------------------------------------ writing

@@ -37,6 +37,7 @@ from siting.outcomes.access import (
     is_org_id,
     quote_ident,
 )
+from siting.outcomes.field_checks import ProblemCollector, check_kommunkod
 from siting.outcomes.models import (
     AccessGrantRow,
     CaseRow,
@@ -58,7 +59,6 @@ __all__ = [
     "set_role",
 ]
 
-_KOMMUNKOD_RE = re.compile(r"^\d{4}$")
 _PERSON_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._+\-]{0,62}$")
 
 
@@ -80,36 +80,36 @@ class Member:
     role: str
 
 
-def _refuse(store: OutcomeStore, message: str, hint: str) -> StoreError:
-    return StoreError.single(store.url, message, hint=hint)
+def _refuse(store: OutcomeStore, key: str, **params: str) -> StoreError:
+    """The refusal ``problem.people.<key>`` (Swedish and English in the locale files)."""
+    return StoreError.keyed(f"problem.people.{key}", store.url, **params)
 
 
 def _need_admin(store: OutcomeStore, access: Access, org: str | None) -> None:
     if access.full or access.network_admin or (org is not None and access.is_admin(org)):
         return
-    where = f"organisation {org!r}" if org else "the network"
-    raise _refuse(store, f"{access.user} is not an admin of {where}",
-                  "ask an admin of the organisation (or the network admin)")
+    if org:
+        raise _refuse(store, "not_admin", user=access.user, org=org)
+    raise _refuse(store, "not_network_admin", user=access.user)
 
 
 def add_organisation(store: OutcomeStore, org_id: str, name: str, *,
                      kommunkod: str | None = None) -> None:
     """Register a member organisation (network admins only)."""
     if not is_org_id(org_id):
-        raise _refuse(store, f"{org_id!r} is not an organisation id",
-                      "use lower-case letters, digits, '-' and '_', e.g. skelleftea")
-    if kommunkod is not None and not _KOMMUNKOD_RE.match(kommunkod):
-        raise _refuse(store, f"{kommunkod!r} is not a 4-digit kommunkod", "e.g. 2482")
+        raise _refuse(store, "bad_org_id", org=org_id)
+    if kommunkod is not None:  # the one kommun check of case fields
+        col = ProblemCollector(store.url, f"organisation {org_id}")
+        check_kommunkod(kommunkod, "kommunkod", col)
+        if col.problems:
+            raise StoreError.from_problems(str(col.problems[0]), col.problems)
     if not name.strip() or "\x00" in name or len(name) > 300:
-        raise _refuse(store, "the organisation needs a name (at most 300 characters)",
-                      "e.g. 'Skellefteå kommun'")
+        raise _refuse(store, "org_name")
     with store.transaction() as (session, access):
         if not (access.full or access.network_admin):
-            raise _refuse(store, f"{access.user} is not a network admin",
-                          "only the network admin registers organisations")
+            raise _refuse(store, "not_network_admin", user=access.user)
         if session.get(OrganisationRow, org_id) is not None:
-            raise _refuse(store, f"organisation {org_id!r} already exists",
-                          "see 'siting admin org list'")
+            raise _refuse(store, "org_exists", org=org_id)
         session.add(OrganisationRow(id=org_id, name=name.strip(), kommunkod=kommunkod))
 
 
@@ -147,11 +147,10 @@ def _ensure_db_role(session: Session, store: OutcomeStore, name: str,
     except StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - the DB's refusal, made readable
-        raise _refuse(store, f"cannot create the database role {name!r}: "
-                      f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}",
-                      f"a database administrator runs: CREATE ROLE {role} LOGIN PASSWORD '...'; "
-                      f"GRANT {MEMBER_ROLE} TO {role}; GRANT {role} TO {GATEWAY_ROLE};"
-                      ) from exc
+        raise _refuse(store, "db_role", name=name,
+                      reason=str(getattr(exc, "orig", exc)).splitlines()[0],
+                      sql=f"CREATE ROLE {role} LOGIN PASSWORD '...'; GRANT {MEMBER_ROLE} TO "
+                          f"{role}; GRANT {role} TO {GATEWAY_ROLE};") from exc
 
 
 def add_user(store: OutcomeStore, person: str, org: str, role: str, *,
@@ -171,14 +170,13 @@ def add_user(store: OutcomeStore, person: str, org: str, role: str, *,
         Make the person a network admin (network admins only).
     """
     if not _PERSON_RE.match(person):
-        raise _refuse(store, f"{person!r} is not a valid user name",
-                      "use letters, digits and @ . _ + - (at most 63 characters)")
+        raise _refuse(store, "bad_person", person=person)
     if role not in ROLES:
-        raise _refuse(store, f"unknown role {role!r}", f"use one of {', '.join(ROLES)}")
+        raise _refuse(store, "unknown_role", role=role, roles=", ".join(ROLES))
     with store.transaction() as (session, access):
         _need_admin(store, access, None if network_admin else org)
         if session.get(OrganisationRow, org) is None:
-            raise _refuse(store, f"no organisation {org!r}", "see 'siting admin org list'")
+            raise _refuse(store, "no_org", org=org)
         if store.dialect == "postgresql":
             _ensure_db_role(session, store, person, password)
         row = session.get(PersonRow, person)
@@ -197,13 +195,12 @@ def add_user(store: OutcomeStore, person: str, org: str, role: str, *,
 def set_role(store: OutcomeStore, person: str, org: str, role: str) -> None:
     """Change ``person``'s role in ``org``."""
     if role not in ROLES:
-        raise _refuse(store, f"unknown role {role!r}", f"use one of {', '.join(ROLES)}")
+        raise _refuse(store, "unknown_role", role=role, roles=", ".join(ROLES))
     with store.transaction() as (session, access):
         _need_admin(store, access, org)
         member = session.get(MembershipRow, (person, org))
         if member is None:
-            raise _refuse(store, f"{person} is not a member of {org!r}",
-                          "add them with 'siting admin user add'")
+            raise _refuse(store, "not_member", person=person, org=org)
         member.role = role
 
 
@@ -213,8 +210,7 @@ def remove_user(store: OutcomeStore, person: str, org: str) -> None:
         _need_admin(store, access, org)
         member = session.get(MembershipRow, (person, org))
         if member is None:
-            raise _refuse(store, f"{person} is not a member of {org!r}",
-                          "see 'siting admin user list'")
+            raise _refuse(store, "not_member", person=person, org=org)
         session.delete(member)
 
 
@@ -224,8 +220,10 @@ def grant_case(store: OutcomeStore, case_id: str, person: str) -> None:
         row = session.scalars(select(CaseRow).where(CaseRow.case_id == case_id)).one_or_none()
         if row is None or not access.can_read(row.organisation, row.confidentiality,
                                               ("outcome_case", case_id)):
-            raise _refuse(store, f"no case with id {case_id!r}", "list the cases to see ids")
+            raise _refuse(store, "no_case", case_id=case_id)
         _need_admin(store, access, row.organisation)
+        if session.get(PersonRow, person) is None:  # a typo must not grant nobody silently
+            raise _refuse(store, "no_person", person=person)
         if session.get(AccessGrantRow, ("outcome_case", case_id, person)) is None:
             session.add(AccessGrantRow(table_name="outcome_case", row_key=case_id,
                                        person=person, organisation_id=row.organisation,

@@ -10,25 +10,31 @@ case.meta.version`` always holds.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from siting.data.soft_factors import factor_ids
-from siting.outcomes.audit import field_digests, is_redacted, row_hash
+from siting.outcomes.access import Access
+from siting.outcomes.audit import REDACTED, field_digests, is_redacted, row_hash
 from siting.outcomes.case import CONTENT_FIELDS, Case, CaseMeta, case_from_dict, case_to_dict
 from siting.outcomes.models import CaseRow, MetricSnapshotRow, RevisionRow, SoftAssessmentRow
 
 __all__ = [
     "ACTIONS",
+    "DigestMemo",
     "Revision",
     "apply_case_to_row",
+    "case_columns",
     "case_from_row",
     "case_from_snapshot",
     "changed_fields",
     "make_revision_row",
+    "metric_items",
+    "revision_values",
     "revision_from_row",
     "snapshot_of",
+    "soft_items",
 ]
 
 ACTIONS: tuple[str, ...] = ("create", "update", "delete", "undelete", "restore", "import")
@@ -150,59 +156,145 @@ def case_from_row(row: CaseRow) -> Case:
     )
 
 
+def case_columns(case: Case) -> dict[str, Any]:
+    """The ``outcome_case`` values of a case's content, keyed by :class:`CaseRow` attribute.
+
+    The one mapping of a case onto its row: the ORM writes (:func:`apply_case_to_row`)
+    and the bulk import (:mod:`siting.outcomes.bulk`) both use it.
+    """
+    return {
+        "case_id": case.case_id, "title": case.title, "industry": case.industry,
+        "profile": case.profile, "kommunkod": case.kommunkod, "geometry": case.geometry_wkt,
+        "year_started": case.year_started, "year_decided": case.year_decided,
+        "outcome": case.outcome, "competing_kommuner": list(case.competing_kommuner),
+        "investment_msek": case.investment_msek, "jobs": case.jobs, "power_mw": case.power_mw,
+        "land_ha": case.land_ha, "detaljplan_months": case.detaljplan_months,
+        "permit_months": case.permit_months, "metrics_vintage": case.metrics_vintage,
+        "decisive_factors": list(case.decisive_factors), "notes": case.notes,
+        "source": case.source, "confidentiality": case.confidentiality,
+        "is_fictional": case.is_fictional, "organisation": case.organisation,
+    }
+
+
+def soft_items(case: Case) -> list[tuple[str, int | None, str]]:
+    """The ``outcome_soft_assessment`` rows of a case: (factor, score, evidence), by factor."""
+    factors = sorted(set(case.soft) | set(case.soft_evidence))
+    return [(f, case.soft.get(f), case.soft_evidence.get(f, "")) for f in factors]
+
+
+def metric_items(case: Case) -> list[tuple[str, float]]:
+    """The ``outcome_metric_snapshot`` rows of a case: (metric id, value)."""
+    return [(metric_id, float(value)) for metric_id, value in case.metrics.items()]
+
+
 def apply_case_to_row(case: Case, row: CaseRow) -> None:
     """Copy a case's content onto a row, updating child rows in place.
 
     Children are changed in place (never deleted and re-inserted under the same
     key) so the unique constraints hold at every point of the flush.
     """
-    row.case_id = case.case_id
-    row.title = case.title
-    row.industry = case.industry
-    row.profile = case.profile
-    row.kommunkod = case.kommunkod
-    row.geometry = case.geometry_wkt
-    row.year_started = case.year_started
-    row.year_decided = case.year_decided
-    row.outcome = case.outcome
-    row.competing_kommuner = list(case.competing_kommuner)
-    row.investment_msek = case.investment_msek
-    row.jobs = case.jobs
-    row.power_mw = case.power_mw
-    row.land_ha = case.land_ha
-    row.detaljplan_months = case.detaljplan_months
-    row.permit_months = case.permit_months
-    row.metrics_vintage = case.metrics_vintage
-    row.decisive_factors = list(case.decisive_factors)
-    row.notes = case.notes
-    row.source = case.source
-    row.confidentiality = case.confidentiality
-    row.is_fictional = case.is_fictional
-    row.organisation = case.organisation
+    for key, value in case_columns(case).items():
+        setattr(row, key, value)
 
-    factors = sorted(set(case.soft) | set(case.soft_evidence))
+    soft = soft_items(case)
+    factors = {factor for factor, _, _ in soft}
     existing_soft = {a.factor: a for a in row.soft_assessments}
     for factor, stale in existing_soft.items():
         if factor not in factors:
             row.soft_assessments.remove(stale)
-    for factor in factors:
+    for factor, score, evidence in soft:
         item = existing_soft.get(factor)
         if item is None:
             item = SoftAssessmentRow(factor=factor)
             row.soft_assessments.append(item)
-        item.score = case.soft.get(factor)
-        item.evidence = case.soft_evidence.get(factor, "")
+        item.score = score
+        item.evidence = evidence
 
     existing_metrics = {m.metric_id: m for m in row.metric_snapshots}
     for metric_id, stale_snap in existing_metrics.items():
         if metric_id not in case.metrics:
             row.metric_snapshots.remove(stale_snap)
-    for metric_id, value in case.metrics.items():
+    for metric_id, value in metric_items(case):
         snap = existing_metrics.get(metric_id)
         if snap is None:
             snap = MetricSnapshotRow(metric_id=metric_id)
             row.metric_snapshots.append(snap)
-        snap.value = float(value)
+        snap.value = value
+
+
+class DigestMemo:
+    """:func:`~siting.outcomes.audit.field_digests` for many snapshots (bulk imports).
+
+    Most values of an import repeat (empty text, None, industry, years, levels);
+    each distinct short scalar is hashed once and remembered (at most ``limit``
+    of them; then the memory starts afresh). Every digest equals what
+    :func:`~siting.outcomes.audit.field_digests` gives, which computes each miss.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._memo: dict[tuple[type, Any], str] = {}
+        self._limit = limit
+
+    def __call__(self, snapshot: Mapping[str, Any]) -> dict[str, str]:
+        memo = self._memo
+        out: dict[str, str] = {}
+        missing: dict[str, Any] = {}
+        for key in sorted(snapshot):
+            value = snapshot[key]
+            memo_key = _memo_key(value)
+            digest = None if memo_key is None else memo.get(memo_key)
+            if digest is None:
+                missing[key] = value
+            out[key] = digest or ""  # filled in below, in the same (sorted) key order
+        if missing:
+            if len(memo) + len(missing) > self._limit:
+                memo.clear()
+            for key, digest in field_digests(missing).items():  # one call for all misses
+                out[key] = digest
+                memo_key = _memo_key(missing[key])
+                if memo_key is not None:
+                    memo[memo_key] = digest
+        return out
+
+
+def _memo_key(value: Any) -> tuple[type, Any] | None:
+    """A key under which ``value``'s digest may be remembered (None: hash it every time).
+
+    The type is part of the key (``True``, ``1`` and ``1.0`` are equal in Python but
+    not in JSON); zero floats are never remembered (``-0.0 == 0.0``).
+    """
+    kind = type(value)
+    if kind is str:
+        return (kind, value) if len(value) <= 200 else None
+    if value is None or kind is bool or kind is int:
+        return (kind, value)
+    if kind is float:
+        return (kind, value) if value != 0.0 else None
+    if (kind is list or kind is dict) and not value:
+        return (kind, None)
+    return None
+
+
+def revision_values(case: Case, version: int, deleted_at: dt.datetime | None, action: str,
+                    user: str, when: dt.datetime, comment: str, prev_hash: str,
+                    digests_of: Callable[[Mapping[str, Any]], dict[str, str]] = field_digests,
+                    ) -> dict[str, Any]:
+    """The ``outcome_revision`` values (all but ``case_pk``) recording ``case`` at ``version``.
+
+    ``prev_hash`` is the ``row_hash`` of the case's previous revision ("" for the
+    first); the new row is chained to it (see :mod:`siting.outcomes.audit`).
+    ``digests_of`` computes the field digests (a :class:`DigestMemo` in bulk writes).
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown revision action {action!r}")
+    snapshot = snapshot_of(case, version, deleted_at)
+    digests = digests_of(snapshot)
+    when = when.astimezone(dt.UTC)
+    return {"case_id": case.case_id, "revision_no": version, "action": action,
+            "snapshot": snapshot, "changed_by": user, "changed_at": when, "comment": comment,
+            "field_digests": digests, "prev_hash": prev_hash,
+            "row_hash": row_hash(prev_hash, case.case_id, version, action, user, when, comment,
+                                 digests)}
 
 
 def make_revision_row(row: CaseRow, case: Case, action: str, user: str, when: dt.datetime,
@@ -212,20 +304,27 @@ def make_revision_row(row: CaseRow, case: Case, action: str, user: str, when: dt
     ``prev_hash`` is the ``row_hash`` of the case's previous revision ("" for the
     first); the new row is chained to it (see :mod:`siting.outcomes.audit`).
     """
-    if action not in ACTIONS:
-        raise ValueError(f"unknown revision action {action!r}")
-    snapshot = snapshot_of(case, row.version, row.deleted_at)
-    digests = field_digests(snapshot)
-    when = when.astimezone(dt.UTC)
-    return RevisionRow(case_pk=row.id, case_id=row.case_id, revision_no=row.version,
-                       action=action, snapshot=snapshot, changed_by=user, changed_at=when,
-                       comment=comment, field_digests=digests, prev_hash=prev_hash,
-                       row_hash=row_hash(prev_hash, row.case_id, row.version, action, user,
-                                         when, comment, digests))
+    return RevisionRow(case_pk=row.id, **revision_values(
+        case, row.version, row.deleted_at, action, user, when, comment, prev_hash))
 
 
-def revision_from_row(row: RevisionRow) -> Revision:
-    """Convert a revision row to a :class:`Revision`."""
+#: Snapshot keys a reader always sees: which case, whose, at what level, and when deleted.
+_ALWAYS_SHOWN = frozenset({"case_id", "organisation", "confidentiality", "version", "deleted_at"})
+
+
+def revision_from_row(row: RevisionRow, access: Access | None = None) -> Revision:
+    """Convert a revision row to a :class:`Revision`, as ``access`` may see it.
+
+    A revision written while the case was at a level the reader may not read
+    (e.g. before a confidential case was made public) shows its content as
+    redacted: the case being visible now does not open its past.
+    """
+    snapshot = dict(row.snapshot)
+    if access is not None and not access.can_read(
+            str(snapshot.get("organisation") or ""), str(snapshot.get("confidentiality") or ""),
+            ("outcome_case", row.case_id)):
+        snapshot = {k: (v if k in _ALWAYS_SHOWN or v in (None, "", [], {}) else dict(REDACTED))
+                    for k, v in snapshot.items()}
     return Revision(case_id=row.case_id, revision_no=row.revision_no, action=row.action,
                     changed_by=row.changed_by, changed_at=row.changed_at,
-                    comment=row.comment, snapshot=dict(row.snapshot))
+                    comment=row.comment, snapshot=snapshot)

@@ -447,12 +447,17 @@ class OutcomeStore(BulkWrites):
             return [case_from_row(r) for r in session.scalars(stmt) if self._readable(access, r)]
 
     def history(self, case_id: str) -> builtins.list[Revision]:
-        """Every revision of a case, oldest first (redacted text shows as redacted)."""
+        """Every revision of a case, oldest first (redacted text shows as redacted).
+
+        Revisions written while the case was at a level the identity may not read
+        show their content as redacted too (see :func:`revision_from_row`).
+        """
         with self._tx(write=False) as session:
-            row = self._require_row(session, self._access(session), case_id, lock=False)
+            access = self._access(session)
+            row = self._require_row(session, access, case_id, lock=False)
             revs = session.scalars(select(RevisionRow).where(RevisionRow.case_pk == row.id)
                                    .order_by(RevisionRow.revision_no))
-            return [revision_from_row(r) for r in revs]
+            return [revision_from_row(r, access) for r in revs]
 
     def revision_count(self) -> int:
         """The number of revision rows the identity may see."""

@@ -44,8 +44,9 @@ from siting.data.workspace import (
     site_problems,
     ws_error,
 )
+from siting.outcomes.access import Access
 from siting.outcomes.revisions import ACTIONS, Revision
-from siting.outcomes.store import OutcomeStore, _now, _who
+from siting.outcomes.store import OutcomeStore, _now
 from siting.outcomes.workspace_models import (
     LayerRevisionRow,
     SiteRevisionRow,
@@ -148,15 +149,23 @@ class WorkspaceStore:
         self.organisation_id = organisation_id
 
     @classmethod
-    def open(cls, url: str | None = None,
-             organisation_id: str = LOCAL_ORGANISATION) -> WorkspaceStore:
-        """Open (creating or upgrading the schema) the workspace on ``url`` (default database)."""
-        return cls(OutcomeStore.open(url), organisation_id)
+    def open(cls, url: str | None = None, organisation_id: str = LOCAL_ORGANISATION, *,
+             act_as: str | None = None) -> WorkspaceStore:
+        """Open (creating or upgrading the schema) the workspace on ``url`` (default database).
+
+        ``act_as``: the authenticated person (see :meth:`OutcomeStore.open`); reads show
+        only the rows this person may see, writes need the editor role in the organisation.
+        """
+        return cls(OutcomeStore.open(url, act_as=act_as), organisation_id)
 
     @property
     def url(self) -> str:
         """The database URL with the password hidden."""
         return self._store.url
+
+    def whoami(self) -> Access:
+        """The identity this workspace works for (see :meth:`OutcomeStore.whoami`)."""
+        return self._store.whoami()
 
     def close(self) -> None:
         """Release all connections."""
@@ -169,19 +178,43 @@ class WorkspaceStore:
         self.close()
 
     # ----------------------------------------------------------- internals
+    def _visible(self, access: Access, kind: _Kind[_R, _V], row: _R) -> bool:
+        return access.can_read(row.organisation_id, row.level,
+                               (kind.row.__tablename__, getattr(row, kind.id_column)))
+
     def _rows(self, session: Session, kind: _Kind[_R, _V], *, lock: bool = False) -> list[_R]:
+        """The organisation's rows the identity may see (row-level security on PostgreSQL too)."""
         stmt = select(kind.row).where(kind.row.organisation_id == self.organisation_id) \
             .order_by(kind.row.id)
         if lock and self._store.dialect == "postgresql":
             stmt = stmt.with_for_update()
-        return list(session.scalars(stmt))
+        access = self._store._access(session)
+        return [r for r in session.scalars(stmt) if self._visible(access, kind, r)]
 
-    def _require(self, session: Session, kind: _Kind[_R, _V], item_id: str) -> _R:
+    def _may_write(self, session: Session, user: str | None) -> str:
+        """The recorded author, after checking the identity may change this workspace.
+
+        On PostgreSQL the author is the database role (``user`` is ignored with a
+        warning, and the database refuses any other); on SQLite ``user`` or the
+        identity the store runs as.
+        """
+        access = self._store._access(session)
+        if not access.can_write(self.organisation_id):
+            raise StoreError.keyed("problem.access.not_editor", self.url,
+                                   field="organisation_id", user=access.user,
+                                   org=self.organisation_id,
+                                   role=access.role(self.organisation_id) or "-")
+        return self._store._author(user, access)
+
+    def _require(self, session: Session, kind: _Kind[_R, _V], item_id: str, *,
+                 lock: bool = False) -> _R:
         stmt = select(kind.row).where(kind.row.organisation_id == self.organisation_id,
                                       getattr(kind.row, kind.id_column) == item_id)
-        if self._store.dialect == "postgresql":
-            stmt = stmt.with_for_update()
         row = session.scalars(stmt).one_or_none()
+        if row is not None and not self._visible(self._store._access(session), kind, row):
+            row = None  # an item the identity may not see does not exist for it
+        elif row is not None and lock and self._store.dialect == "postgresql":
+            session.refresh(row, with_for_update=True)
         if row is None:
             raise ws_error(StoreError, [problem(self.url, item_id, kind.id_column, f"no_{kind.word}", id=item_id)])
         return row
@@ -202,8 +235,8 @@ class WorkspaceStore:
 
     def _insert_many(self, kind: _Kind[_R, _V], items: Sequence[Any], user: str | None,
                      comment: str, action: str, source: str = "") -> list[Any]:
-        who = _who(user)
         with self._store._tx() as session:
+            who = self._may_write(session, user)
             existing = self._rows(session, kind, lock=True)
             if kind is _SITE:
                 self._check_names(items, [r for r in existing if r.deleted_at is None],
@@ -240,11 +273,12 @@ class WorkspaceStore:
     def _change(self, kind: _Kind[_R, _V], item_id: str, action: str, user: str | None,
                 comment: str, mutate: Callable[[Session, _R], None]) -> Any:
         with self._store._tx() as session:
-            row = self._require(session, kind, item_id)
+            who = self._may_write(session, user)
+            row = self._require(session, kind, item_id, lock=True)
             mutate(session, row)
             when = _now()
             row.version += 1
-            row.updated_by = _who(user)
+            row.updated_by = who
             row.updated_at = when
             return self._revise(session, kind, row, action, row.updated_by, comment, when)
 
@@ -306,12 +340,16 @@ class WorkspaceStore:
     def stamp(self) -> tuple[int, int, str]:
         """(sites, layers, latest change as ISO text): changes whenever the workspace does."""
         with self._store._tx(write=False) as session:
+            access = self._store._access(session)
             parts = []
-            for kind in (_SITE, _LAYER):
-                n, last = session.execute(
-                    select(func.count(), func.max(kind.row.updated_at)).select_from(kind.row)
-                    .where(kind.row.organisation_id == self.organisation_id)).one()
-                parts.append((int(n or 0), str(last or "")))
+            for kind in (_SITE, _LAYER):  # only the rows this identity sees: its own cache key
+                table = kind.row.__tablename__
+                stamps = [when for org, level, item, when in session.execute(
+                    select(kind.row.organisation_id, kind.row.level,
+                           getattr(kind.row, kind.id_column), kind.row.updated_at)
+                    .where(kind.row.organisation_id == self.organisation_id))
+                    if access.can_read(org, level, (table, item))]
+                parts.append((len(stamps), str(max(stamps, default=""))))
         return parts[0][0], parts[1][0], max(parts[0][1], parts[1][1])
 
     # --------------------------------------------------------------- sites

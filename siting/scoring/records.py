@@ -121,9 +121,9 @@ def build_outcomes(result: SitingResult) -> pd.Series:
         for i, code in enumerate(codes):
             v = _cell(vals[i])
             ev = result.evidence.get(crit.metric)
-            if ne is not None:
+            if ne is not None and (ev is None or not ev.why("sv")):
                 sv, en = ne.text_sv, ne.text_en
-            else:
+            else:  # the evaluator's sentence: what is unknown, why, what would decide it
                 sv = reason(crit, v, int(code), ev, "sv")
                 en = reason(crit, v, int(code), ev, "en")
             rows[i].append(HardOutcome(

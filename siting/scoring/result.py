@@ -220,9 +220,42 @@ class SitingResult:
         """Ids of criteria (hard and soft) not evaluated for any site (layer missing)."""
         return tuple(n.criterion_id for n in self.not_evaluated_details)
 
-    def not_evaluated_texts(self, lang: str = "sv") -> list[str]:
-        """One sentence per criterion not evaluated, in ``lang``."""
-        return [n.text(lang) for n in self.not_evaluated_details]
+    def site_labels(self) -> pd.Series:
+        """What each site is called on every page and report: its name, else its id.
+
+        Generated candidate sites and uploaded or drawn sites carry names; the id is a
+        secondary detail (added after a name two sites share). Indexed like :attr:`table`.
+        """
+        tbl = self.table
+        ids = tbl["site_id"].astype(str)
+        if "name" not in tbl:
+            return ids
+        names = tbl["name"].astype("string").fillna("").str.strip()
+        labels = names.where(names != "", ids).astype(str)
+        twice = labels.duplicated(keep=False) & (labels != ids)
+        return labels.where(~twice, labels + " (" + ids + ")")
+
+    def not_evaluated_texts(self, lang: str = "sv", kind: str | None = None) -> list[str]:
+        """One sentence per criterion not evaluated (``kind`` "hard"/"soft": only those), in
+        user words: what is unknown, why and what would decide it (the evaluator's evidence).
+        """
+        from siting.core.i18n import t
+
+        out = []
+        for n in self.not_evaluated_details:
+            if kind is not None and n.kind != kind:
+                continue
+            ev = self.evidence.get(n.metric)
+            if ev is None or not ev.why(lang):
+                out.append(n.text(lang))
+                continue
+            try:
+                label = str(self.profile.metric(n.metric).label(lang))
+            except KeyError:
+                label = n.criterion_id
+            out.append(t("site.not_scored_item", lang, criterion=label, why=ev.why(lang),
+                         decide=ev.decide(lang)))
+        return out
 
     @property
     def soft_ids(self) -> tuple[str, ...]:

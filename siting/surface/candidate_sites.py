@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 
 #: Cell size of the surface that candidate areas come from, metres.
 DEFAULT_RESOLUTION_M = 100.0
-#: Candidate areas are the cells scoring at least this percentile of the suitable cells
-#: (judgement: the best tenth, so that areas are sites rather than regions).
+#: Candidate areas are the cells scoring at least this percentile of their municipality's
+#: suitable cells (judgement: the best tenth, so that areas are sites rather than regions;
+#: per municipality, so that every municipality of a county gets its own best areas).
 AREA_PERCENTILE = 90.0
 #: Where a municipality's largest area exceeds this (ha), the threshold is raised
 #: (95th, 98th, 99.5th percentile) until its areas are site-sized (judgement).
@@ -110,7 +111,7 @@ def _site_sized_areas(surface: Any, percentile: float, max_area_ha: float) -> gp
 
     chosen: dict[str, gpd.GeoDataFrame] = {}
     for pct in (percentile, *(p for p in _STEPS if p > percentile)):
-        areas = candidate_areas(surface, by_municipality=True, percentile=pct)
+        areas = candidate_areas(surface, percentile=pct, percentile_per_municipality=True)
         for code, grp in areas.groupby(areas["kommunkod"].astype(str), sort=False):
             if code in chosen and chosen[code]["area_ha"].max() <= max_area_ha:
                 continue
@@ -118,7 +119,7 @@ def _site_sized_areas(surface: Any, percentile: float, max_area_ha: float) -> gp
         if all(g["area_ha"].max() <= max_area_ha for g in chosen.values()):
             break
     if not chosen:
-        return candidate_areas(surface, by_municipality=True, percentile=percentile)
+        return candidate_areas(surface, percentile=percentile, percentile_per_municipality=True)
     out = pd.concat(chosen.values()).sort_values(["score_mean", "area_ha"], ascending=False,
                                                  kind="stable")
     return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=surface.crs)
@@ -184,7 +185,8 @@ def candidate_sites(profile: Any, layerset: Any, *, resolution_m: float = DEFAUL
     max_per_municipality : int
         Best candidate areas kept per municipality.
     percentile : float
-        Cells scoring at least this percentile of the suitable cells form areas.
+        Cells scoring at least this percentile of their municipality's suitable cells
+        form areas.
     brownfield : bool
         Add the ``industrial_sites`` of the study area as point candidates.
     lang : {"sv", "en"}

@@ -48,18 +48,20 @@ from siting.core.gdal_lock import GDAL_LOCK
 from siting.surface.run import GDAL_CACHE_BYTES, NODATA, SurfaceResult
 from siting.surface.tiles import score_keys
 
-__all__ = ["STRIP_CELLS", "candidate_areas", "score_percentile"]
+__all__ = ["STRIP_CELLS", "candidate_areas", "municipality_percentiles", "score_percentile"]
 
 _EIGHT = np.ones((3, 3), dtype=bool)
 #: Cells per strip read at a time (memory bound of candidate areas).
 STRIP_CELLS = 1 << 24
 
 
-def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = False
-            ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray | None]]:
+def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = False,
+            labels: bool = True
+            ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None, np.ndarray | None]]:
     """``(row0, score (NaN: not suitable), municipality index, unknown)`` strip by strip.
 
-    The unknown mask (verdict resting on unknown criteria) is read only when asked.
+    The unknown mask (verdict resting on unknown criteria) is read only when asked, the
+    municipality index (a file of its own when streamed) unless ``labels`` is False.
     """
     rows, cols = surface.shape
     h = strip_rows or max(256, (STRIP_CELLS // max(cols, 1)) // 256 * 256)
@@ -82,7 +84,7 @@ def _strips(surface: SurfaceResult, strip_rows: int | None, *, unknown: bool = F
             score[score == np.float32(NODATA)] = np.nan
             unk = (src.read(2, window=win) == 1.0) if unknown and src.count >= 2 else \
                 (np.zeros(score.shape, dtype=bool) if unknown else None)
-            yield r0, score, mun.read(1, window=win), unk
+            yield r0, score, (mun.read(1, window=win) if labels else None), unk
 
 
 def score_percentile(surface: SurfaceResult, percentile: float,
@@ -94,32 +96,78 @@ def score_percentile(surface: SurfaceResult, percentile: float,
     bits finds the values (the first comes with the surface when it was
     computed; else a pass over the strips). 0.0 when no cell is suitable.
     """
-    hist = surface.score_hist16
-    if hist is None:
-        hist = np.zeros(1 << 16, dtype=np.int64)
-        for _, score, _, _ in _strips(surface, strip_rows):
-            hist += np.bincount(score_keys(score[np.isfinite(score)]) >> 16, minlength=1 << 16)
-    n = int(hist.sum())
-    if n == 0:
-        return 0.0
-    pos = percentile / 100.0 * (n - 1)
-    lo = int(np.floor(pos))
-    ranks = sorted({lo, min(lo + 1, n - 1)})
-    cum = np.cumsum(hist)
-    bins = {k: int(np.searchsorted(cum, k, side="right")) for k in ranks}
-    low_hist = {b: np.zeros(1 << 16, dtype=np.int64) for b in set(bins.values())}
-    for _, score, _, _ in _strips(surface, strip_rows):
-        keys = score_keys(score[np.isfinite(score)])
-        for b, hb in low_hist.items():
-            hb += np.bincount(keys[(keys >> 16) == b] & 0xFFFF, minlength=1 << 16)
-    vals = {}
-    for k, b in bins.items():
-        before = int(cum[b - 1]) if b > 0 else 0
-        low = int(np.searchsorted(np.cumsum(low_hist[b]), k - before, side="right"))
-        vals[k] = float(np.array([(b << 16) | low], dtype=np.uint32).view(np.float32)[0])
-    a, b_ = vals[ranks[0]], vals[ranks[-1]]
-    t = pos - lo
-    return a + (b_ - a) * t if t < 0.5 else b_ - (b_ - a) * (1.0 - t)
+    value = float(_zoned_percentiles(surface, percentile, strip_rows, zoned=False)[0])
+    return 0.0 if np.isnan(value) else value
+
+
+def municipality_percentiles(surface: SurfaceResult, percentile: float,
+                             strip_rows: int | None = None) -> np.ndarray:
+    """The ``percentile`` of each study municipality's suitable cells, as :func:`score_percentile`.
+
+    One value per entry of ``surface.kommunkoder`` (NaN where a municipality has
+    no suitable cell); exact, with the same two histogram passes per municipality.
+    """
+    return _zoned_percentiles(surface, percentile, strip_rows, zoned=True)
+
+
+def _zoned_cells(surface: SurfaceResult, strip_rows: int | None, zoned: bool
+                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(zone, uint32 key)`` of every suitable cell, strip by strip (one zone unless zoned)."""
+    for _, score, muni, _ in _strips(surface, strip_rows, labels=zoned):
+        ok = np.isfinite(score)
+        if zoned:
+            assert muni is not None
+            ok &= muni >= 0
+            zone = muni[ok].astype(np.int64)
+        else:
+            zone = np.zeros(int(ok.sum()), dtype=np.int64)
+        yield zone, score_keys(score[ok]).astype(np.int64)
+
+
+def _zoned_percentiles(surface: SurfaceResult, percentile: float, strip_rows: int | None,
+                       zoned: bool) -> np.ndarray:
+    """Exact percentiles per zone (study municipality, or one zone) by two 16-bit histograms."""
+    nz = len(surface.kommunkoder) if zoned else 1
+    if not zoned and surface.score_hist16 is not None:
+        hist = surface.score_hist16.astype(np.int64).reshape(1, -1)
+    else:
+        flat = np.zeros(nz << 16, dtype=np.int64)
+        for zone, keys in _zoned_cells(surface, strip_rows, zoned):
+            flat += np.bincount((zone << 16) | (keys >> 16), minlength=nz << 16)
+        hist = flat.reshape(nz, 1 << 16)
+    n = hist.sum(axis=1)
+    out = np.full(nz, np.nan)
+    if not n.any():
+        return out
+    cum = np.cumsum(hist, axis=1)
+    pos = percentile / 100.0 * np.maximum(n - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    ranks = np.column_stack([lo, np.minimum(lo + 1, np.maximum(n - 1, 0))])
+    bins = np.stack([[np.searchsorted(cum[z], k, side="right") for k in ranks[z]]
+                     for z in range(nz)])
+    used = [(z, int(b)) for z in range(nz) if n[z] for b in sorted(set(bins[z]))]
+    pair_of = np.full(nz << 16, -1, dtype=np.int64)
+    for i, (z, b) in enumerate(used):
+        pair_of[(z << 16) | b] = i
+    low = np.zeros(len(used) << 16, dtype=np.int64)
+    for zone, keys in _zoned_cells(surface, strip_rows, zoned):
+        pair = pair_of[(zone << 16) | (keys >> 16)]
+        hit = pair >= 0
+        low += np.bincount((pair[hit] << 16) | (keys[hit] & 0xFFFF), minlength=len(used) << 16)
+    low_cum = np.cumsum(low.reshape(len(used), 1 << 16), axis=1)
+    index = {pair: i for i, pair in enumerate(used)}
+    for zi in np.flatnonzero(n):
+        z = int(zi)
+        vals = []
+        for k, b in zip(ranks[z], bins[z], strict=True):
+            before = int(cum[z, b - 1]) if b > 0 else 0
+            lo16 = int(np.searchsorted(low_cum[index[(z, int(b))]], k - before, side="right"))
+            vals.append(float(np.array([(int(b) << 16) | lo16], dtype=np.uint32)
+                              .view(np.float32)[0]))
+        a, b_ = vals
+        t = pos[z] - lo[z]
+        out[z] = a + (b_ - a) * t if t < 0.5 else b_ - (b_ - a) * (1.0 - t)
+    return out
 
 
 def _label(mask: np.ndarray, zones: np.ndarray | None) -> tuple[np.ndarray, int]:
@@ -154,13 +202,20 @@ class _Parts:
     count: int = 0
 
 
-def _scan(surface: SurfaceResult, threshold: float, min_cells: int, by_municipality: bool,
-          strip_rows: int | None) -> _Parts:
+def _scan(surface: SurfaceResult, threshold: float | np.ndarray, min_cells: int,
+          by_municipality: bool, strip_rows: int | None) -> _Parts:
     parts = _Parts()
     prev: tuple[np.ndarray, np.ndarray] | None = None  # last row's global labels and zones
-    for r0, score, muni, unk in _strips(surface, strip_rows, unknown=True):
+    # no cell resting on an unknown criterion: the unknown band is all 0 and need not be read
+    any_unknown = sum(surface.cells_unknown.values()) > 0 or surface.unknown is not None
+    for r0, score, muni, unk in _strips(surface, strip_rows, unknown=any_unknown):
+        assert muni is not None
+        if isinstance(threshold, np.ndarray):  # per study municipality; -1 (outside) never
+            cut = np.append(np.nan_to_num(threshold, nan=np.inf), np.inf)[muni]
+        else:
+            cut = threshold
         with np.errstate(invalid="ignore"):
-            mask = np.isfinite(score) & (score >= threshold)
+            mask = np.isfinite(score) & (score >= cut)
         lab, n = _label(mask, muni if by_municipality else None)
         glab = np.where(lab > 0, lab + parts.count, 0)
         if prev is not None:
@@ -245,6 +300,7 @@ def _muni_counts(lv: np.ndarray, mv: np.ndarray, n: int, size: np.ndarray, offse
 def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
                     threshold: float | None = None, percentile: float = 50.0,
                     max_areas: int | None = None, by_municipality: bool = False,
+                    percentile_per_municipality: bool = False,
                     strip_rows: int | None = None) -> gpd.GeoDataFrame:
     """Candidate areas of a surface, best first.
 
@@ -263,6 +319,10 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
         Keep only the best ones.
     by_municipality : bool
         Split areas at municipal borders (each area then lies in one municipality).
+    percentile_per_municipality : bool
+        Take the ``percentile`` of each municipality's own suitable cells (implies
+        ``by_municipality``), so every study municipality gets its best areas, not
+        only the municipalities holding the region's best cells.
     strip_rows : int, optional
         Rows read at a time (default: about :data:`STRIP_CELLS` cells); the
         result does not depend on it.
@@ -275,16 +335,24 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
         ``name``, ``unknown_share`` (share of its cells whose verdict rests on unknown
         hard criteria), ``status`` (``"unknown"`` when that share is above 0, else
         ``"pass"``), geometry. Ranked by mean score, then size, then the position of
-        the first cell (row, column). Attributes ``attrs["threshold"]`` and
-        ``attrs["min_area_ha"]`` record the choices.
+        the first cell (row, column). Attributes ``attrs["threshold"]`` (with
+        ``percentile_per_municipality`` the lowest municipal threshold, and
+        ``attrs["thresholds"]`` per kommunkod) and ``attrs["min_area_ha"]`` record the
+        choices.
     """
     if not 0 <= percentile <= 100:
         raise ScoringError.single("percentile", f"must be within 0..100, got {percentile}")
     min_ha = float(surface.min_area_ha if min_area_ha is None else min_area_ha)
-    if threshold is None:
+    per_muni: np.ndarray | None = None
+    if threshold is None and percentile_per_municipality:
+        per_muni = municipality_percentiles(surface, percentile, strip_rows)
+        by_municipality = True
+        threshold = float(np.nanmin(per_muni)) if np.isfinite(per_muni).any() else 0.0
+    elif threshold is None:
         threshold = score_percentile(surface, percentile, strip_rows)
     min_cells = max(1, int(np.ceil(min_ha / surface.cell_area_ha - 1e-9)))
-    parts = _scan(surface, float(threshold), min_cells, by_municipality, strip_rows)
+    parts = _scan(surface, per_muni if per_muni is not None else float(threshold), min_cells,
+                  by_municipality, strip_rows)
     gdf = _merge(parts, surface, min_cells)
     if max_areas is not None:
         gdf = gdf.head(int(max_areas))
@@ -295,6 +363,10 @@ def candidate_areas(surface: SurfaceResult, *, min_area_ha: float | None = None,
     gdf["name"] = gdf["name"].astype("string")
     gdf["status"] = gdf["status"].astype("string")
     gdf.attrs.update(threshold=float(threshold), min_area_ha=min_ha)
+    if per_muni is not None:
+        gdf.attrs["thresholds"] = {str(k): float(v) for k, v in
+                                   zip(surface.kommunkoder, per_muni, strict=True)
+                                   if np.isfinite(v)}
     return gdf
 
 

@@ -36,7 +36,8 @@ from siting.metrics.surface_ops import (
     raster_stat_surface,
     sum_within_surface,
 )
-from siting.surface.kernels import PolygonIndex, densify_vertices, disk_sum, seed_distance
+from siting.surface.disks import disk_sum
+from siting.surface.kernels import PolygonIndex, densify_vertices, seed_distance
 
 __all__ = [
     "Indexed",
@@ -44,6 +45,7 @@ __all__ = [
     "evaluate_metric",
     "exact_bands",
     "hard_status",
+    "item_values",
     "prepare_metrics",
     "relevance_caps",
     "soft_values",
@@ -293,7 +295,7 @@ def _prepare_one(mid: str, kind: str, params: dict[str, Any], layerset: LayerSet
                                  segment_id=seg_id, interior=polys.interior(tile),
                                  exact_bands=bands, nearest=False)
             # beyond the halo every criterion is constant: any value above the cap will do
-            return np.where(np.isinf(d), np.float32(halo), d).astype("float32")
+            return np.minimum(d, np.float32(halo), out=d)
         return dist_fn, "", "", halo
     items = _as_items(layer.loc[ok, params["field"]])
 
@@ -371,8 +373,13 @@ def hard_status(crit: HardCriterion, value: np.ndarray | Indexed,
     return hard_codes(crit, value, evidence)
 
 
+def item_values(crit: SoftCriterion, value: Indexed) -> np.ndarray:
+    """Value 0..1 per item of an indexed metric through the evaluator (missing -> 0)."""
+    return evaluator_soft(crit, value.items)[0]
+
+
 def soft_values(crit: SoftCriterion, value: np.ndarray | Indexed) -> np.ndarray:
     """Value 0..1 per cell through the evaluator (missing -> 0)."""
     if isinstance(value, Indexed):
-        return value.gather(evaluator_soft(crit, value.items)[0], 0.0)
+        return value.gather(item_values(crit, value), 0.0)
     return evaluator_soft(crit, value)[0]

@@ -1,19 +1,21 @@
-"""Fast raster kernels for the suitability surface: exact-seed distances and disk sums.
+"""Fast raster kernels for the suitability surface: exact distances (disk sums: :mod:`.disks`).
 
 The surface evaluates metrics at cell centres of windows of up to a few million
 cells; these kernels keep that at a fraction of a microsecond per cell:
 
-* :func:`seed_distance` - Euclidean distance transform (``scipy.ndimage``,
-  indices only) to *seed cells* that carry an exact feature vertex and the
-  feature segment it lies on; the distance is then measured exactly from the
-  cell centre to that segment (not to the seed cell's centre, and never by
-  pixel growing), re-checking neighbouring seeds where seed regions meet.
-  Lines and polygon boundaries are densified to a quarter cell first; cells
-  whose centre lies inside a polygon get 0.
-* :func:`disk_sum` - sum of point weights within a true circular radius of each
-  cell centre (FFT convolution with a disk of cell centres within the radius).
+* :func:`seed_distance` - distance from each cell centre to the nearest feature.
+  Points (distance metrics) are measured exactly, block by block of cells
+  against the few points that can be nearest there (no transform). Lines and
+  polygon boundaries are densified to a quarter cell into *seed cells* that
+  carry an exact vertex and the segment it lies on; a Euclidean distance
+  transform gives each cell its nearest seed cell (``edt``'s float32 squared
+  distances when no re-check is needed, ``scipy.ndimage``'s feature indices
+  when one is), and the distance is measured exactly to the seed's segment
+  only where a result can depend on it (near a hard threshold or in a value
+  function's sloped band), re-checking neighbouring seeds where seed regions
+  meet; never by pixel growing. Cells whose centre lies inside a polygon get 0.
 
-Both take a window grid plus a halo: only features within the halo can
+It takes a window grid plus a halo: only features within the halo can
 influence the window, so a surface computed in tiles equals one computed whole.
 
 Examples
@@ -31,20 +33,20 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import edt
 import numexpr as ne
 import numpy as np
 import rasterio.features
 import shapely
-from scipy import fft as sfft
 from scipy import ndimage
 
 from siting.core.gdal_lock import GDAL_LOCK
 from siting.metrics.surface_ops import Grid
 
-__all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "near_bands",
+__all__ = ["PolygonIndex", "densify_vertices", "near_bands",
            "polygon_interior",
            "seed_distance", "segment_distance"]
 
@@ -52,6 +54,8 @@ __all__ = ["PolygonIndex", "densify_vertices", "disk_sum", "near_bands",
 #: and lines (where segments meet at corners the border region is wider).
 _REACH = 1
 _REACH_LINES = 2
+#: Share of a tile's cells below which the exact re-check gathers seeds cell by cell.
+_SPARSE_BAND = 0.1
 
 
 def densify_vertices(geoms: np.ndarray, spacing_m: float
@@ -208,53 +212,151 @@ def seed_distance(xy: np.ndarray, grid: Grid, *, halo_m: float,
             big = big.window(r0, c0, r1 - r0, c1 - c0)
             r, c = r - r0, c - c0
             rows, cols = big.shape
-            flat = r * cols + c
-            # per seed cell keep the vertex nearest the cell centre (deterministic)
             cx = big.transform.c + (c + 0.5) * res
             cy = big.transform.f - (r + 0.5) * res
             off = (pts[:, 0] - cx) ** 2 + (pts[:, 1] - cy) ** 2
             # how far a seed may sit from its cell's centre bounds the transform's error
             slack = 2.0 * math.sqrt(float(off.max())) + (0.0 if segments is None else res / 4.0)
-            order = np.lexsort((off, flat))
-            first = np.ones(order.size, dtype=bool)
-            first[1:] = flat[order][1:] != flat[order][:-1]
-            keep = order[first]
-            seed_of = np.full(rows * cols, -1, dtype=np.int32)  # EDT indices are int32 too
-            seed_of[flat[keep]] = keep
-            free = (seed_of < 0).reshape(rows, cols)
-            idx = ndimage.distance_transform_edt(free, return_distances=False,
-                                                 return_indices=True)
             kr, kc = k - r0, k - c0
-            if exact_bands is not None or slack == 0.0:
-                d = _centre_distance(idx, grid, (kr, kc))
-                s, d = _band_refined(d, idx, seed_of, segs, key, grid, (kr, kc), cols,
-                                     points=segments is None, reach=m, bands=exact_bands,
-                                     slack_m=slack, need_seed=nearest)
+            if segments is None and not nearest and slack > 0.0:
+                d = _point_distance(pts, grid)  # exact, block by block, no transform
+                s = None
             else:
-                s, d = _refined_nearest(idx, seed_of, segs, key, grid, (kr, kc), cols,
-                                        points=segments is None, reach=m)
-            del idx
+                s, d = _transform_distance(segs, key, big, (r, c), off, (kr, kc), grid,
+                                           points=segments is None, reach=m, slack_m=slack,
+                                           bands=exact_bands, nearest=nearest)
             # a seed cell farther than the halo may hide a nearer feature outside the window
             beyond = d > halo_m
-            dist[:] = np.where(beyond, np.inf, d)
+            d[beyond] = np.inf
+            dist = d
             if s is not None:
-                near[:] = np.where(beyond, -1, own[s])
+                near = own[s]
+                near[beyond] = -1
     if interior is not None and interior.any():
         dist[interior] = 0.0
     return dist, near
 
 
-def _centre_distance(idx: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
-    """Distance (m, float32) from each tile cell's centre to its seed cell's centre (one pass)."""
+def _transform_distance(segs: np.ndarray, key: np.ndarray, big: Grid,
+                        rc: tuple[np.ndarray, np.ndarray], off: np.ndarray,
+                        offset: tuple[int, int], grid: Grid, *, points: bool, reach: int,
+                        slack_m: float, bands: Sequence[tuple[float, float]] | None,
+                        nearest: bool) -> tuple[np.ndarray | None, np.ndarray]:
+    """:func:`seed_distance` through a distance transform on the seed cells of ``big``.
+
+    ``rc`` are the seeds' cells in ``big``, ``off`` their squared offsets from the cell
+    centres; per seed cell the vertex nearest its centre is kept (deterministic).
+    """
+    rows, cols = big.shape
+    r, c = rc
+    flat = r * cols + c
+    kr, kc = offset
+    m, slack, exact_bands = reach, slack_m, bands
+    if not nearest and (slack == 0.0 or (exact_bands is not None and not exact_bands)):
+        open_cells = np.ones(rows * cols, dtype=bool)  # no re-check: no seed identities
+        open_cells[flat] = False
+        return None, _centre_distance(open_cells.reshape(rows, cols), grid, (kr, kc))
+    order = np.lexsort((off, flat))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = flat[order][1:] != flat[order][:-1]
+    keep = order[first]
+    seed_of = np.full(rows * cols, -1, dtype=np.int32)  # EDT indices are int32 too
+    seed_of[flat[keep]] = keep
+    free = (seed_of < 0).reshape(rows, cols)
+    if exact_bands is not None or slack == 0.0:
+        transform = _Transform(free)
+        # without any re-check edt's distances suffice; with one the transform's
+        # indices are needed anyway, and give the distances of the tile's cells too
+        d = (_centre_distance(free, grid, (kr, kc)) if slack == 0.0 or not exact_bands
+             else _index_distance(transform(), grid, (kr, kc)))
+        s, d = _band_refined(d, transform, seed_of, segs, key, grid, (kr, kc),
+                             cols, points=points, reach=m,
+                             bands=exact_bands, slack_m=slack, need_seed=nearest)
+    else:
+        s, d = _refined_nearest(_Transform(free)(), seed_of, segs, key, grid, (kr, kc),
+                                cols, points=points, reach=m)
+    del free
+    return s, d
+
+
+def _point_distance(pts: np.ndarray, grid: Grid, block: int = 128) -> np.ndarray:
+    """Exact distance (m, float32) from every cell centre of ``grid`` to the nearest of ``pts``.
+
+    Block by block of ``block`` x ``block`` cells: the point whose farthest
+    distance to the block's cell centres is smallest bounds every cell's nearest
+    distance there, so only points at most that bound from the block can be
+    nearest; those are measured at every cell of the block (float64, then
+    rounded once).
+    """
+    rows, cols = grid.shape
+    res = grid.resolution_m
+    xs = grid.transform.c + (np.arange(cols) + 0.5) * res
+    ys = grid.transform.f - (np.arange(rows) + 0.5) * res
+    out = np.empty(grid.shape, dtype="float32")
+    px, py = pts[:, 0], pts[:, 1]
+    for r0 in range(0, rows, block):
+        yb = ys[r0:r0 + block]
+        # per point: distance along y to the block's rows (nearest and farthest)
+        dy_near = np.maximum(np.maximum(yb[-1] - py, py - yb[0]), 0.0)
+        dy_far = np.maximum(np.abs(py - yb[0]), np.abs(py - yb[-1]))
+        for c0 in range(0, cols, block):
+            xb = xs[c0:c0 + block]
+            dx_near = np.maximum(np.maximum(xb[0] - px, px - xb[-1]), 0.0)
+            dx_far = np.maximum(np.abs(px - xb[0]), np.abs(px - xb[-1]))
+            bound = float(np.min(dx_far ** 2 + dy_far ** 2))
+            cand = np.flatnonzero(dx_near ** 2 + dy_near ** 2 <= bound * (1 + 1e-12) + 1e-6)
+            dy2 = (yb[None, :] - py[cand, None]) ** 2
+            dx2 = (xb[None, :] - px[cand, None]) ** 2
+            best = dy2[0][:, None] + dx2[0][None, :]
+            for j in range(1, cand.size):
+                np.minimum(best, dy2[j][:, None] + dx2[j][None, :], out=best)
+            out[r0:r0 + block, c0:c0 + block] = np.sqrt(best)
+    return out
+
+
+def _centre_distance(free: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
+    """Distance (m, float32) from each tile cell's centre to the nearest seed cell's centre.
+
+    ``edt`` (exact squared distances in cells, float32: integers exact up to 2**24)
+    without the feature indices, which only the exact re-check needs
+    (:class:`_Transform`); root and scale in float32 (within a unit in the last
+    place of the float64 form).
+    """
+    rows, cols = grid.shape
+    kr, kc = offset
+    sq = edt.edtsq(free, anisotropy=(1.0, 1.0), black_border=False, parallel=1)
+    out = np.sqrt(sq[kr:kr + rows, kc:kc + cols])  # contiguous: the overlay reads it fast
+    out *= np.float32(grid.resolution_m)
+    return out
+
+
+def _index_distance(idx: np.ndarray, grid: Grid, offset: tuple[int, int]) -> np.ndarray:
+    """Distance (m, float32) from each tile cell's centre to its seed cell's centre (indices)."""
     rows, cols = grid.shape
     kr, kc = offset
     out = np.empty(grid.shape, dtype="float32")
-    ne.evaluate("res * sqrt(((ir - r) * 1.0) ** 2 + ((ic - c) * 1.0) ** 2)", local_dict={
+    ne.evaluate("res * sqrt((ir - r) * (ir - r) + (ic - c) * (ic - c))", local_dict={
         "ir": idx[0, kr:kr + rows, kc:kc + cols], "ic": idx[1, kr:kr + rows, kc:kc + cols],
         "r": np.arange(kr, kr + rows, dtype=np.int32)[:, None],
         "c": np.arange(kc, kc + cols, dtype=np.int32)[None, :],
         "res": np.float64(grid.resolution_m)}, out=out, casting="same_kind")
     return out
+
+
+class _Transform:
+    """The feature transform's indices of the nearest seed cell, computed on first use."""
+
+    def __init__(self, free: np.ndarray) -> None:
+        self._free: np.ndarray | None = free
+        self._idx: np.ndarray | None = None
+
+    def __call__(self) -> np.ndarray:
+        if self._idx is None:
+            self._idx = ndimage.distance_transform_edt(self._free, return_distances=False,
+                                                       return_indices=True)
+            self._free = None
+        assert self._idx is not None
+        return self._idx
 
 
 def _local_seeds(segs: np.ndarray, grid: Grid, points: bool) -> tuple[np.ndarray, ...]:
@@ -279,7 +381,7 @@ def _centres_local(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
             (-(np.arange(rows) + 0.5) * res).astype("float32"))
 
 
-def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, segs: np.ndarray,
+def _band_refined(d: np.ndarray, idx: _Transform, seed_of: np.ndarray, segs: np.ndarray,
                   key: np.ndarray, grid: Grid, offset: tuple[int, int], cols: int, *,
                   points: bool, reach: int, bands: Sequence[tuple[float, float]] | None,
                   slack_m: float, need_seed: bool) -> tuple[np.ndarray | None, np.ndarray]:
@@ -298,8 +400,8 @@ def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, se
     tile = (slice(kr, kr + rows), slice(kc, kc + cols_t))
 
     def seed_at(r: Any, c: Any) -> np.ndarray:  # the transform's seed of window cells
-        assert idx is not None
-        return seed_of[idx[0, r, c] * np.int32(cols) + idx[1, r, c]]
+        ind = idx()
+        return seed_of[ind[0, r, c] * np.int32(cols) + ind[1, r, c]]
 
     if slack_m == 0.0 or bands is None:
         return (seed_at(*tile) if need_seed else None), d
@@ -307,16 +409,52 @@ def _band_refined(d: np.ndarray, idx: np.ndarray | None, seed_of: np.ndarray, se
     if not band.any():
         return (seed_at(*tile) if need_seed else None), d
     m = min(reach, kr, kc)
-    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
-    s = sbig[m:m + rows, m:m + cols_t]
     ends = _local_seeds(segs, grid, points)
     x1, y1 = _centres_local(grid)
+    if not need_seed and np.count_nonzero(band) < _SPARSE_BAND * band.size:
+        _sparse_refine(d, band, seed_at, None if points else key, (kr, kc), m, ends, x1, y1)
+        return None, d
+    sbig = seed_at(slice(kr - m, kr + rows + m), slice(kc - m, kc + cols_t + m))
+    s = sbig[m:m + rows, m:m + cols_t]
     for rr, cc in _cells_by_rows(band):  # exact distance to the cell's own seed
         d[rr, cc] = _seed_dist(ends, x1[cc], y1[rr], s[rr, cc])
     # ... and to the seeds around it where those belong to another segment
     band &= _mixed_neighbourhood(sbig if points else key[sbig], m)[m:m + rows, m:m + cols_t]
     _recheck(d, s, sbig, band, ends, x1, y1, m)
     return (s.copy() if need_seed else None), d
+
+
+def _sparse_refine(d: np.ndarray, band: np.ndarray, seed_at: Callable[..., np.ndarray],
+                   key: np.ndarray | None, offset: tuple[int, int], m: int,
+                   ends: tuple[np.ndarray, ...], x1: np.ndarray, y1: np.ndarray) -> None:
+    """:func:`_band_refined`'s re-check for a band of few cells, gathered cell by cell.
+
+    The same measure as the dense form (the cell's own seed, then, where the
+    ``(2m+1)^2`` neighbourhood holds another segment, every seed of it in the
+    same order), without the transform's seeds and the neighbourhood test on
+    the whole window.
+    """
+    kr, kc = offset
+    for rr, cc in _cells_by_rows(band, block_rows=1024):  # few cells: large blocks
+        own = seed_at(rr + kr, cc + kc)
+        qx, qy = x1[cc], y1[rr]
+        best_d, best_s = _seed_dist(ends, qx, qy, own), own
+        k0 = own if key is None else key[own]
+        around = [seed_at(rr + kr + dr, cc + kc + dc) for dr in range(-m, m + 1)
+                  for dc in range(-m, m + 1) if dr or dc]
+        mixed = np.zeros(own.shape, dtype=bool)
+        for cand in around:
+            mixed |= (cand if key is None else key[cand]) != k0
+        sel = np.flatnonzero(mixed)
+        if sel.size:
+            bd, bs = best_d[sel], best_s[sel]
+            for cand in around:
+                dd = _seed_dist(ends, qx[sel], qy[sel], cand[sel])
+                better = dd < bd
+                bd = np.where(better, dd, bd)
+                bs = np.where(better, cand[sel], bs)
+            best_d[sel] = bd
+        d[rr, cc] = best_d
 
 
 def _recheck(d: np.ndarray, s: np.ndarray, sbig: np.ndarray, where: np.ndarray,
@@ -411,61 +549,5 @@ def _segment_distance(qx: np.ndarray, qy: np.ndarray, ax: np.ndarray, ay: np.nda
     den = dx * dx + dy * dy
     num = (qx - ax) * dx + (qy - ay) * dy
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.clip(np.where(den > 0, num / np.where(den > 0, den, 1), 0), 0, 1)
+        t = np.minimum(np.maximum(np.where(den > 0, num / np.where(den > 0, den, 1), 0), 0), 1)
     return np.hypot(qx - (ax + t * dx), qy - (ay + t * dy))
-
-
-def disk_sum(xy: np.ndarray, weights: np.ndarray, grid: Grid, radius_m: float,
-             cache: dict | None = None) -> np.ndarray:
-    """Sum of ``weights`` of the points within ``radius_m`` of each cell centre.
-
-    Points are binned into cells of a window grown by the radius, then
-    convolved with a true disk (cell centres within the radius). A point counts
-    when the centre of its cell is within the radius of the cell centre
-    measured, i.e. exact up to half a cell diagonal at the disk's rim.
-    ``cache`` (any dict kept by the caller) memoises the disk's spectrum
-    across tiles of one shape.
-    """
-    big, k = grid.expand(radius_m)
-    res = big.resolution_m
-    rows, cols = big.shape
-    out = np.zeros(grid.shape, dtype="float32")
-    if xy.shape[0] == 0:
-        return out
-    c = np.floor((xy[:, 0] - big.transform.c) / res).astype(np.int64)
-    r = np.floor((big.transform.f - xy[:, 1]) / res).astype(np.int64)
-    ok = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
-    if not ok.any():
-        return out
-    dens = np.bincount(r[ok] * cols + c[ok], weights=weights[ok],
-                       minlength=rows * cols).reshape(rows, cols)
-    offs = np.arange(-k, k + 1) * res
-    kernel = (offs[None, :] ** 2 + offs[:, None] ** 2 <= radius_m ** 2 + 1e-6).astype("float64")
-    if np.count_nonzero(dens) * kernel.size < 4 * rows * cols * math.log2(rows * cols + 2):
-        summed = _sparse_stamp(dens, kernel, k)  # few points: stamp the disk directly
-    else:
-        summed = _fft_same(dens, kernel, k, {} if cache is None else cache)
-    inner = summed[k:k + grid.shape[0], k:k + grid.shape[1]]
-    # integers stay integers despite FFT round-off
-    return np.clip(np.round(inner, 6), 0.0, None).astype("float32")
-
-
-def _fft_same(dens: np.ndarray, kernel: np.ndarray, k: int, cache: dict) -> np.ndarray:
-    """``fftconvolve(dens, kernel, mode="same")`` for an odd square kernel, spectrum memoised."""
-    rows, cols = dens.shape
-    shape = (sfft.next_fast_len(rows + 2 * k, real=True),
-             sfft.next_fast_len(cols + 2 * k, real=True))
-    key = (shape, kernel.shape, float(kernel.sum()))
-    spec = cache.get(key)
-    if spec is None:
-        spec = cache[key] = sfft.rfft2(kernel, shape, workers=-1)
-    full = sfft.irfft2(sfft.rfft2(dens, shape, workers=-1) * spec, shape, workers=-1)
-    return full[k:k + rows, k:k + cols]
-
-
-def _sparse_stamp(dens: np.ndarray, kernel: np.ndarray, k: int) -> np.ndarray:
-    rows, cols = dens.shape
-    out = np.zeros((rows + 2 * k, cols + 2 * k))
-    for r, c in zip(*np.nonzero(dens), strict=True):
-        out[r:r + 2 * k + 1, c:c + 2 * k + 1] += dens[r, c] * kernel
-    return out[k:k + rows, k:k + cols]

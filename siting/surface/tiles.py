@@ -28,7 +28,14 @@ from siting.core.gdal_lock import GDAL_LOCK
 from siting.criteria.evaluator import FAIL, UNKNOWN, Evidence
 from siting.criteria.profiles import HardCriterion, SoftCriterion
 from siting.metrics.surface_ops import Grid
-from siting.surface.evaluate import PreparedMetric, evaluate_metric, hard_status, soft_values
+from siting.surface.evaluate import (
+    Indexed,
+    PreparedMetric,
+    evaluate_metric,
+    hard_status,
+    item_values,
+    soft_values,
+)
 
 __all__ = ["SCHEDULER_ENV", "MunicipalityIndex", "TileContext", "TileOut", "aggregate",
            "compute_tile", "dask_client", "run_tiles", "score_keys"]
@@ -51,20 +58,22 @@ class MunicipalityIndex:
         self._json: dict[int, dict] = {}
 
     def labels(self, tile: Grid) -> np.ndarray:
-        """Study-municipality index (-1: none) of each cell centre of ``tile``."""
-        hits = self.tree.query(shapely.box(*tile.bounds)) if self.geoms.size else []
+        """Study-municipality index (int16, -1: none) of each cell centre of ``tile``."""
+        box = shapely.box(*tile.bounds)
+        hits = self.tree.query(box) if self.geoms.size else []
         if len(hits) == 0:
-            return np.full(tile.shape, -1, dtype=np.int64)
+            return np.full(tile.shape, -1, dtype=np.int16)
+        if len(hits) == 1 and shapely.contains(self.geoms[hits[0]], box):
+            return np.full(tile.shape, int(self.values[hits[0]]), dtype=np.int16)
         shapes = []
         for i in np.sort(hits).tolist():
             if i not in self._json:
                 self._json[i] = shapely.geometry.mapping(self.geoms[i])
             shapes.append((self._json[i], int(self.values[i])))
         with GDAL_LOCK:
-            burnt = rasterio.features.rasterize(shapes, out_shape=tile.shape,
-                                                transform=tile.transform, fill=-1,
-                                                dtype="int32")
-        return burnt.astype(np.int64)
+            return rasterio.features.rasterize(shapes, out_shape=tile.shape,
+                                               transform=tile.transform, fill=-1,
+                                               dtype="int16")
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,8 @@ class TileOut:
     window : tuple of int
         ``(row0, col0, rows, cols)`` in the surface grid.
     score : ndarray of float32 or None
-        Score 0..100, NaN where excluded or outside; None in TOPSIS' first pass.
+        Score 0..100, NaN where excluded or outside; None when no cell is scored (all
+        NaN) and in TOPSIS' first pass.
     labels : ndarray of int16
         Study-municipality index, -1 outside.
     n_study, n_pass, n_unknown : ndarray of int64
@@ -169,8 +179,7 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
     lab = ctx.municipalities.labels(tile)
     study = lab >= 0
     nst = ctx.n_study
-    out = TileOut(window, None if first_pass else np.full(tile.shape, np.nan, dtype="float32"),
-                  lab.astype("int16"), np.bincount(lab[study], minlength=nst),
+    out = TileOut(window, None, lab, _counts(lab, study, nst),
                   np.zeros(nst, dtype=np.int64), dict.fromkeys((c.id for c in ctx.hard), 0))
     if not study.any():
         return out
@@ -188,31 +197,83 @@ def compute_tile(ctx: TileContext, window: tuple[int, int, int, int],
         ok &= ~unk
     unk &= ok
     out.unknown = unk
-    out.n_unknown = np.bincount(lab[unk], minlength=nst)
-    out.n_pass = np.bincount(lab[ok], minlength=nst)
+    out.n_unknown = (np.bincount(lab[unk], minlength=nst) if unk.any()
+                     else np.zeros(nst, dtype=np.int64))
+    if not ctx.hard and not (ctx.strict and ctx.unknown_all):
+        out.n_pass = out.n_study.copy()  # nothing excludes a cell of the study area
+    else:
+        out.n_pass = _counts(lab, ok, nst)
     if not ok.any():
         return out
-    fuse = ctx.aggregation == "weighted_sum"
-    vals, exprs = [], []
-    for j, c in enumerate(ctx.soft):
+    if ctx.aggregation == "weighted_sum" and not first_pass:
+        vals, weights, exprs = _fused_terms(ctx, tile, lab, cache)
+        out.score = aggregate(vals, ok, weights, ctx.aggregation, acc, exprs)
+    else:
+        vals = [soft_values(c, evaluate_metric(ctx.metrics[c.metric], tile, lab, cache))
+                for c in ctx.soft]
+        del cache
+        if first_pass:
+            sel = [v[ok] for v in vals]
+            out.sums = {"sumsq": np.array([float(np.dot(v, v)) for v in sel]),
+                        "max": np.array([float(v.max()) for v in sel]),
+                        "min": np.array([float(v.min()) for v in sel])}
+            return out
+        out.score = aggregate(vals, ok, ctx.weights, ctx.aggregation, acc)
+    out.hist = _hist16(out.score, int(np.count_nonzero(ok)))
+    return out
+
+
+def _counts(lab: np.ndarray, where: np.ndarray, n: int) -> np.ndarray:
+    """Cells of ``where`` per municipality index (``lab`` >= 0 there)."""
+    return np.bincount((lab if where.all() else lab[where]).ravel(), minlength=n)
+
+
+def _hist16(score: np.ndarray, n_scored: int) -> np.ndarray:
+    """Scored cells per upper 16 bits of their :func:`score_keys`, in one pass over the tile.
+
+    The tile's other cells are NaN (one bin, taken out again); a score of -0.0 counts as 0.0.
+    """
+    hist = np.bincount((score.view(np.uint32) >> 16).ravel(), minlength=1 << 16)
+    nan_bin = int(np.array([np.nan], dtype="float32").view(np.uint32)[0] >> 16)
+    hist[nan_bin] -= score.size - n_scored
+    hist[0] += hist[0x8000]  # -0.0
+    hist[0x8000] = 0
+    return hist
+
+
+def _fused_terms(ctx: TileContext, tile: Grid, lab: np.ndarray, cache: dict[str, Any]
+                 ) -> tuple[list[np.ndarray], np.ndarray, list[str | None]]:
+    """The weighted sum's terms: (arrays, weights, value-function expressions or None).
+
+    A criterion whose value function has a ``numexpr`` form and whose metric is a
+    float raster enters as the raw metric with that form (the value function then
+    runs inside the fused overlay). Criteria on per-item metrics sharing one item
+    index (every municipality attribute) are weighted and summed per item through
+    the evaluator, then gathered once, as one term of weight 1.
+    """
+    vals: list[np.ndarray] = []
+    weights: list[float] = []
+    exprs: list[str | None] = []
+    per_item: dict[int, tuple[Indexed, np.ndarray]] = {}
+    for c, w in zip(ctx.soft, ctx.weights, strict=True):
         value = evaluate_metric(ctx.metrics[c.metric], tile, lab, cache)
-        expression = getattr(c.value_fn, "expression", None) if fuse else None
-        if expression is not None and isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            vals.append(value)  # the value function runs inside the fused overlay
-            exprs.append(expression(f"v{j}"))
+        expression = getattr(c.value_fn, "expression", None)
+        if isinstance(value, Indexed):
+            idx, summed = per_item.get(id(value.index), (value, np.zeros(len(value.items))))
+            per_item[id(value.index)] = (idx, summed + float(w) * item_values(c, value))
+        elif expression is not None and value.dtype.kind == "f":
+            vals.append(value)
+            weights.append(float(w))
+            exprs.append(expression(f"v{len(exprs)}"))
         else:
             vals.append(soft_values(c, value))
+            weights.append(float(w))
             exprs.append(None)
-    del cache
-    if first_pass:
-        sel = [v[ok] for v in vals]
-        out.sums = {"sumsq": np.array([float(np.dot(v, v)) for v in sel]),
-                    "max": np.array([float(v.max()) for v in sel]),
-                    "min": np.array([float(v.min()) for v in sel])}
-        return out
-    out.score = aggregate(vals, ok, ctx.weights, ctx.aggregation, acc, exprs)
-    out.hist = np.bincount(score_keys(out.score[ok]) >> 16, minlength=1 << 16)
-    return out
+    for idx, summed in per_item.values():
+        vals.append(idx.gather(summed, 0.0))
+        weights.append(1.0)
+        exprs.append(None)
+    return vals, np.asarray(weights), exprs
 
 
 def score_keys(values: np.ndarray) -> np.ndarray:
@@ -235,9 +296,11 @@ def aggregate(vals: Sequence[np.ndarray], ok: np.ndarray, weights: np.ndarray, m
         forms = exprs or [None] * len(vals)
         terms = " + ".join(f"{float(w)!r} * {e or f'v{j}'}"
                            for j, (w, e) in enumerate(zip(weights, forms, strict=True)))
-        total = ne.evaluate(f"where(ok, 100.0 * ({terms}), nan)",
-                            local_dict={**names, "ok": ok, "nan": np.nan})
-        return np.clip(total, 0.0, 100.0).astype("float32")
+        total = np.empty(ok.shape, dtype="float32")  # summed in float64, rounded once
+        ne.evaluate(f"where(ok, minimum(maximum(100.0 * ({terms}), 0.0), 100.0), nan)",
+                    local_dict={**names, "ok": ok, "nan": np.nan}, out=total,
+                    casting="same_kind")
+        return total
     out = np.full(ok.shape, np.nan, dtype="float32")
     sel = [v[ok] for v in vals]
     if method == "cautious":

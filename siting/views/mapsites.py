@@ -34,18 +34,23 @@ class SiteStyle:
     fields: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _label(row: pd.Series) -> str:
+    """A site's name, else its id."""
+    name = row.get("name")
+    return name.strip() if isinstance(name, str) and name.strip() else str(row.get("site_id", ""))
+
+
 def _site_popup(row: pd.Series, lang: str) -> str:
     """Popup HTML of one site: every value escaped, structure ours."""
-    name = row.get("name")
-    site_id = row.get("site_id", "")
-    title = esc(site_id)
-    if isinstance(name, str) and name and name != site_id:
-        title += f" – {esc(name)}"
-    lines = [f"<div class='siting-popup'><b>{title}</b>"]
+    site_id = str(row.get("site_id", ""))
+    title = f"<b>{esc(_label(row))}</b>"
+    if _label(row) != site_id:  # the id is a secondary detail
+        title += f" <span style='color:#757575'>({esc(site_id)})</span>"
+    lines = [f"<div class='siting-popup'>{title}"]
     passes = bool(row.get("passes", True))
     state = row.get("status")
-    if state == "unknown":
-        status = t("verdict.unknown_criteria", lang)
+    if state in ("pass", "fail", "unknown"):  # the verdict's own word, as on every page
+        status = f"{t('verdict.status', lang)}: {t(f'verdict.{state}', lang)}"
     else:
         status = t("map.popup.pass" if passes else "map.popup.fail", lang)
     lines.append(f"<br>{esc(status)}")
@@ -109,17 +114,21 @@ def add_sites(fmap: ofl.Map, sites: gpd.GeoDataFrame, lang: str, style: SiteStyl
     styles = _site_styles(scores, passes, unknown)
     popups = [_site_popup(row, lang) for _, row in sites.iterrows()]
     ids = sites["site_id"].astype(str).tolist() if "site_id" in sites else [""] * n
-    tips = [esc(i) for i in ids]
+    tips = [esc(_label(row)) for _, row in sites.iterrows()]
     props: dict[str, Sequence[Any]] = {"site_id": [esc(i) for i in ids], "_style": styles,
                                        "_popup": popups, "_tip": tips}
     # draw failing sites first so passing ones sit on top
     order = np.argsort(passes, kind="stable")
     grp = ofl.FeatureGroup(name=t("map.sites", lang))
-    if not as_markers:  # outlines at true size, visible when zoomed in
+    shaped = ~sites.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+    if not as_markers and shaped.any():  # outlines at true size, visible when zoomed in
         outline = [{**sty, "radius": None, "fillOpacity": 0.35} for sty in styles]
-        gj = geojson_4326(sites, simplify_m=style.simplify_m,
-                          properties={**props, "_style": outline})
-        RawGeoJson(script_json(_ordered(gj, order))).add_to(grp)
+        keep = [int(i) for i in np.flatnonzero(shaped)]  # a point site: its marker only
+        gj = geojson_4326(sites.iloc[keep], simplify_m=style.simplify_m,
+                          properties={k: [v[i] for i in keep] for k, v in
+                                      {**props, "_style": outline}.items()})
+        RawGeoJson(script_json(_ordered(gj, np.argsort(passes[keep], kind="stable")))
+                   ).add_to(grp)
     # a marker per site so every site is visible at region scale
     points = sites.set_geometry(sites.geometry.representative_point())
     gj = geojson_4326(points, simplify_m=0.0, properties=props)

@@ -144,7 +144,7 @@ def test_add_case_with_markup_note_is_shown_as_text(session, screenshot_dir: Pat
     _nav(page, "Etableringslogg")
     page.get_by_label("Ärende-id").first.fill("TEST-XSS-1")
     page.get_by_label("Titel").first.fill("Testfall från webbläsaren")
-    page.get_by_label("Kommunkod (4 siffror)").first.fill("9901")
+    page.get_by_label("Kommunkod (4 siffror)").first.fill("2482")
     page.get_by_label("X (SWEREF 99 TM, m)").first.fill("760000")
     page.get_by_label("Y (SWEREF 99 TM, m)").first.fill("7200000")
     page.get_by_label("Anteckningar").first.fill(XSS)
@@ -197,9 +197,9 @@ def test_import_and_upload_show_row_level_problems(session, tmp_path: Path,
     bad_csv = tmp_path / "arenden.csv"
     bad_csv.write_text(
         "case_id,title,industry,kommunkod,lon,lat,year_decided,outcome\n"
-        "OK-1,Bra rad,battery,9901,17.5,64.5,2020,won\n"
+        "OK-1,Bra rad,battery,2482,17.5,64.5,2020,won\n"
         "BAD-2,Fel kommun,battery,12,17.5,64.5,2020,won\n"
-        "BAD-3,Fel utfall,steel,9902,17.6,64.4,2021,kanske\n", encoding="utf-8")
+        "BAD-3,Fel utfall,steel,2480,17.6,64.4,2021,kanske\n", encoding="utf-8")
     _nav(page, "Etableringslogg")
     page.get_by_role("tab", name="Importera (CSV, Excel, GeoPackage)").click()
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(

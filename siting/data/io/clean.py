@@ -94,14 +94,9 @@ def clean_geometries(gdf: gpd.GeoDataFrame, kind: str, *, invalid: InvalidPolicy
         if wrong.any():
             idx = list(gdf.index[wrong])
             found = ", ".join(sorted(set(names[wrong])))
-            raise DataError.single(
-                source, f"{int(wrong.sum())} geometries are {found}, but the layer kind is "
-                        f"'{kind}'", location=format_locations(idx, location_word),
-                hint=f"set kind to match the data, or export only {kind} geometries",
-                message_sv=f"{int(wrong.sum())} geometrier är {found}, men lagrets typ är "
-                           f"'{kind}'",
-                hint_sv=f"ange en typ (kind) som stämmer med datat, eller exportera bara "
-                        f"{kind}-geometrier")
+            raise DataError.keyed("problem.geometry.wrong_kind", source,
+                                  location=format_locations(idx, location_word),
+                                  n=int(wrong.sum()), found=found, kind=kind)
 
     if len(gdf):
         bad = ~shapely.is_valid(geoms)
@@ -109,14 +104,9 @@ def clean_geometries(gdf: gpd.GeoDataFrame, kind: str, *, invalid: InvalidPolicy
             idx = list(gdf.index[bad])
             if invalid == "reject":
                 reasons = [shapely.is_valid_reason(g) for g in geoms[bad][:3]]
-                raise GeometryError.single(
-                    source, f"{int(bad.sum())} invalid geometries ({'; '.join(reasons)})",
-                    location=format_locations(idx, location_word),
-                    hint="repair them in QGIS (Vector > Geometry Tools > Fix Geometries) or "
-                         "load with invalid = \"repair\"",
-                    message_sv=f"{int(bad.sum())} ogiltiga geometrier ({'; '.join(reasons)})",
-                    hint_sv="reparera dem i QGIS (Vector > Geometry Tools > Fix Geometries) "
-                            "eller läs in med invalid = \"repair\"")
+                raise GeometryError.keyed("problem.geometry.invalid", source,
+                                          location=format_locations(idx, location_word),
+                                          n=int(bad.sum()), reasons="; ".join(reasons))
             fixed = shapely.make_valid(geoms[bad])
             if kind in GEOMETRY_TYPES:
                 fixed = np.array([_keep_kind(g, kind) for g in fixed], dtype=object)

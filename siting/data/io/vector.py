@@ -197,24 +197,13 @@ def read_vector(path: str | Path, *, layer: str | None = None,
         raise _unreadable(p, exc) from exc
     n_total = int(info.get("features") or 0)
     if n_total == 0 and not allow_empty:
-        raise DataError.single(str(p), f"layer '{name}' has no features",
-                               hint="the file is empty: export the layer again with its features",
-                               message_sv=f"lagret '{name}' saknar objekt",
-                               hint_sv="filen är tom: exportera lagret igen med dess objekt")
+        raise DataError.keyed("problem.vector.no_features", str(p), layer=name)
     file_crs = info.get("crs")
     bbox = None
     if bbox_3006 is not None:
         crs_for_bbox = declared_crs or file_crs
         if crs_for_bbox is None:
-            raise CrsError.single(
-                str(p), "the data has no coordinate reference system (CRS)",
-                hint="add the .prj file that belongs to the shapefile, or set crs = \"EPSG:3006\" "
-                     "(SWEREF 99 TM) or crs = \"EPSG:4326\" (lon/lat) for this layer in the "
-                     "catalogue",
-                message_sv="datat saknar koordinatsystem (CRS)",
-                hint_sv="lägg till .prj-filen som hör till shapefilen, eller ange "
-                        "crs = \"EPSG:3006\" (SWEREF 99 TM) eller crs = \"EPSG:4326\" (lon/lat) "
-                        "för lagret i katalogen")
+            raise CrsError.keyed("problem.crs.missing", str(p))
         bbox = transform_bounds(bbox_3006, "EPSG:3006", crs_for_bbox)
         if not np.all(np.isfinite(bbox)):
             bbox = None

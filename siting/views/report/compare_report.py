@@ -125,15 +125,16 @@ def build_comparison(comparison: ComparisonResult | SitingResult, layerset: Laye
     comp = _as_comparison(comparison, layerset, codes)
     result = comp.sites
     if result is None or not result.table["kommunkod"].astype(str).isin(set(codes)).any():
-        raise ReportError.single("sites", "none of the compared municipalities has candidate "
-                                 "sites or areas", hint="choose other municipalities with --region")
+        raise ReportError.keyed("problem.report.no_sites", "sites")
     tbl = comp.table[comp.table["kommunkod"].astype(str).isin(set(codes))]
     in_set = result.table["kommunkod"].astype(str).isin(set(codes)).to_numpy()
     sub = result.table[in_set]
     passes = result.passes[in_set]
+    called = dict(zip(result.table["site_id"].astype(str), result.site_labels(), strict=True))
     rows = tuple((f"{r['name']} ({r['kommunkod']})", str(int(r["n_sites"])),
                   f"{int(r['n_pass'])} ({int(r['n_unknown'])})", _score_text(r["score"], lang),
-                  str(r["best_site"] or "–"), _status_text(str(r["status"]), lang))
+                  called.get(str(r["best_site"]), str(r["best_site"] or "–")),
+                  _status_text(str(r["status"]), lang))
                  for _, r in tbl.iterrows())
     matrix = comp.matrix
     labels = {c.id: result.profile.metric(c.metric).label(lang) for c in result.profile.soft}
