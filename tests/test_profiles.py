@@ -392,3 +392,18 @@ def test_any_text_survives_the_canonical_toml(description: str, label: str) -> N
     q = parse_profile(edited.to_toml())
     assert q.description_sv == description
     assert q.metrics[0].label_en == label
+
+
+def test_profile_text_is_written_once_and_never_reused_by_a_changed_copy() -> None:
+    import dataclasses
+
+    from siting.criteria.profiles import load_profile, parse_profile
+
+    p = load_profile("battery_plant")
+    assert p.to_toml() is p.to_toml()   # written once
+    renamed = dataclasses.replace(p, name_en="Something else")
+    assert "Something else" in renamed.to_toml() and "Something else" not in p.to_toml()
+    first = p.soft[0].id
+    reweighted = p.with_weights({c.id: (5.0 if c.id == first else 1.0) for c in p.soft})
+    assert parse_profile(reweighted.to_toml()).content_hash == reweighted.content_hash
+    assert reweighted.to_toml() != p.to_toml()

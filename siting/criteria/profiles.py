@@ -229,6 +229,9 @@ class Profile:
     ahp_cr: float | None = None
     content_hash: str = ""
     source_path: Path | None = None
+    #: The canonical TOML text once written (not an init field: ``dataclasses.replace``
+    #: starts a copy without it, so a changed copy never reuses an old text).
+    _toml: str | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def name(self, lang: str = "sv") -> str:
         """Display name in ``lang``."""
@@ -289,11 +292,20 @@ class Profile:
         soft = tuple(dataclasses.replace(s, weight=norm[s.id]) for s in self.soft)
         new = dataclasses.replace(self, soft=soft, weights=FrozenMap(norm), ahp=None,
                                   ahp_cr=None)
-        return dataclasses.replace(new, content_hash=_hash(new.to_toml()))
+        text = new.to_toml()
+        out = dataclasses.replace(new, content_hash=_hash(text))
+        object.__setattr__(out, "_toml", text)  # the hash is not part of the text
+        return out
 
     def to_toml(self) -> str:
-        """The profile as canonical TOML text that :func:`parse_profile` reads back."""
-        return dump_profile_toml(self)
+        """The profile as canonical TOML text that :func:`parse_profile` reads back.
+
+        Written once per profile (a re-rank needs it for the hash and the provenance).
+        """
+        if self._toml is None:
+            object.__setattr__(self, "_toml", dump_profile_toml(self))
+        assert self._toml is not None
+        return self._toml
 
 
 def _hash(text: str) -> str:
