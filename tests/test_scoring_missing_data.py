@@ -1,7 +1,8 @@
 """Criteria on data that is absent or out of reach are explained, never guessed.
 
 - A loaded layer that lacks the canonical field a metric reads (real substations
-  carry no available capacity) makes the criterion *not evaluated*, naming the field.
+  carry no available capacity) makes the criterion *not evaluated*, naming the field
+  in user words.
 - A loaded layer with nothing matching within the study area and its buffer zone
   (no 400 kV station anywhere near) makes a "within X km" criterion *fail*, with a
   reason that says so: that is a measured fact, not missing data.
@@ -61,7 +62,10 @@ def test_field_missing_in_real_data_is_not_evaluated_and_named(shared_data):
     capacity = [m for m in by_metric if "capacity" in m]
     assert capacity, "the capacity criterion must be reported as not evaluated"
     ne = by_metric[capacity[0]]
-    assert "available_capacity_mw" in ne.text_en
-    assert "saknar fältet 'available_capacity_mw'" in ne.text_sv
+    # named in the user's words: the field and the layer, and what would decide it
+    assert "available capacity (MW)" in ne.text_en and "would be decided by" in ne.text_en
+    assert "ledig kapacitet (MW)" in ne.text_sv and "avgörs av" in ne.text_sv
+    assert "available_capacity_mw" not in ne.text_sv + ne.text_en
+    assert "katalog" not in ne.text_sv
     assert bool(result.table["hard_incomplete"].iloc[0])
     assert 0.0 <= float(result.table["score"].iloc[0]) <= 100.0

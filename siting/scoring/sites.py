@@ -52,6 +52,7 @@ from tqdm import tqdm
 
 from siting.core.errors import ScoringError
 from siting.core.frozen import FrozenMap, freeze
+from siting.core.i18n import t
 from siting.core.provenance import (
     Provenance,
     layer_records,
@@ -259,20 +260,12 @@ def compute_metrics(
 
 
 # ----------------------------------------------------------------------------- criteria
-def _missing_texts(label_sv: str, label_en: str, layer: str, kind: str,
-                   field: str | None = None) -> tuple[str, str]:
-    tail_sv = " och ingår inte i poängen" if kind == "soft" else ""
-    tail_en = " and is left out of the score" if kind == "soft" else ""
-    if field:
-        sv = (f"{label_sv}: inte utvärderat – lagret av typen '{layer}' saknar fältet "
-              f"'{field}'{tail_sv}; mappa en kolumn till '{field}' i katalogen")
-        en = (f"{label_en}: not evaluated – the '{layer}' layer has no field "
-              f"'{field}'{tail_en}; map a source column onto '{field}' in the catalogue")
-        return sv, en
-    sv = (f"{label_sv}: inte utvärderat – inget lager av typen '{layer}' finns i data{tail_sv}; "
-          f"lägg till ett sådant lager i katalogen")
-    en = (f"{label_en}: not evaluated – no layer of type '{layer}' is loaded{tail_en}; "
-          f"add such a layer to the catalogue")
+def _missing_texts(label_sv: str, label_en: str, evidence: Evidence) -> tuple[str, str]:
+    """The sentence of a criterion that could not be evaluated, in user words: what is
+    unknown and what would decide it (the evaluator's evidence, as site details say it)."""
+    sv, en = (t("site.not_scored_item", lang, criterion=label, why=evidence.why(lang),
+                decide=evidence.decide(lang))
+              for lang, label in (("sv", label_sv), ("en", label_en)))
     return sv, en
 
 
@@ -317,7 +310,7 @@ def metric_evidence(profile: Profile, layerset: LayerSet | None, missing: Mappin
 
 
 def _decide_hard(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, str],
-                 methods: Mapping[str, Mapping[str, Any]], evidence: Mapping[str, Evidence]
+                 evidence: Mapping[str, Evidence]
                  ) -> tuple[np.ndarray, dict[str, np.ndarray], list[NotEvaluated]]:
     """Codes (sites x hard criteria) from the evaluator, plus the fail/unknown sentences."""
     n = len(metrics)
@@ -327,8 +320,7 @@ def _decide_hard(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, 
     for crit in profile.hard:
         if crit.metric in missing:
             sv, en = _missing_texts(crit.label_sv or crit.metric, crit.label_en or crit.metric,
-                                    missing[crit.metric], "hard",
-                                    methods.get(crit.metric, {}).get("missing_field"))
+                                    evidence[crit.metric])
             not_eval.append(NotEvaluated(crit.id, "hard", crit.metric, missing[crit.metric],
                                          sv, en))
     values = {c: _reason_values(cols[c]) for c in {h.metric for h in profile.hard} if c in cols}
@@ -343,7 +335,7 @@ def _reason_values(col: pd.Series) -> np.ndarray:
 
 
 def _decide_soft(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, str],
-                 methods: Mapping[str, Mapping[str, Any]]
+                 evidence: Mapping[str, Evidence]
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[NotEvaluated]]:
     """Soft values 0..1 and no-data masks per criterion (from the evaluator)."""
     n = len(metrics)
@@ -353,8 +345,7 @@ def _decide_soft(profile: Profile, metrics: pd.DataFrame, missing: Mapping[str, 
     for crit in profile.soft:
         if crit.metric in missing:
             m = profile.metric(crit.metric)
-            sv, en = _missing_texts(m.label_sv, m.label_en, missing[crit.metric], "soft",
-                                    methods.get(crit.metric, {}).get("missing_field"))
+            sv, en = _missing_texts(m.label_sv, m.label_en, evidence[crit.metric])
             not_eval.append(NotEvaluated(crit.id, "soft", crit.metric, missing[crit.metric],
                                          sv, en))
             values[crit.id] = np.full(n, np.nan)
@@ -425,11 +416,11 @@ def evaluate(
         if ev.bias != "none":
             note.update(coverage_gap=ev.why_en, decided_by=ev.decide_en)
     sources = feature_sources(sites, profile, layerset, missing, positions)
-    codes, texts, not_eval = _decide_hard(profile, metrics, missing, methods, evidence)
+    codes, texts, not_eval = _decide_hard(profile, metrics, missing, evidence)
     hard_status = pd.DataFrame(codes, index=sites.index, columns=[c.id for c in profile.hard],
                                dtype=np.int8)
     verdict = row_verdict(codes, strict=strict)
-    values, nodata, soft_ne = _decide_soft(profile, metrics, missing, methods)
+    values, nodata, soft_ne = _decide_soft(profile, metrics, missing, evidence)
     not_eval += soft_ne
     weights = {c.id: float(profile.weights[c.id]) for c in profile.soft}
     ev_ids = [c.id for c in profile.soft if c.metric not in missing]
