@@ -88,11 +88,7 @@ def sites_for(args: argparse.Namespace, profile: Profile, layerset: LayerSet
     sites = candidate_sites(profile, layerset, resolution_m=res,
                             lang=getattr(args, "lang", "sv"))
     if not len(sites):
-        raise ScoringError.single(
-            "candidate sites", "the study area has no candidate areas and no industrial sites",
-            hint="choose a larger study area (--region), or give your own sites with --sites",
-            message_sv="studieområdet har inga kandidatområden och inga industriområden",
-            hint_sv="välj ett större studieområde (--region) eller ange egna områden med --sites")
+        raise ScoringError.keyed("problem.sites.none_in_study_area", "candidate sites")
     return sites, f"candidate areas ({res:g} m surface) and industrial sites"
 
 

@@ -164,8 +164,7 @@ def _read_args(p: argparse.ArgumentParser) -> None:
 
 def _coords(args: argparse.Namespace) -> tuple[str, str] | None:
     if (args.x is None) != (args.y is None):
-        raise DataError.single("--x/--y", "give both --x and --y", field="x/y",
-                               message_sv="ange både --x och --y")
+        raise DataError.keyed("problem.sites.half_coordinate", "--x/--y", field="x/y")
     return (args.x, args.y) if args.x else None
 
 
@@ -207,12 +206,7 @@ def _run_edit(args: argparse.Namespace) -> int:
     if args.zoning is not None:
         changes["zoning"] = "industrial" if args.zoning == "adopted" else args.zoning
     if not changes:
-        raise DataError.single("sites edit", "nothing to change",
-                               hint="give at least one of --name --zoning --owner "
-                                    "--capacity-mw --capacity-source --capacity-date --notes",
-                               message_sv="inget att ändra",
-                               hint_sv="ange minst en av --name --zoning --owner --capacity-mw "
-                                       "--capacity-source --capacity-date --notes")
+        raise DataError.keyed("problem.sites.nothing_to_change", "sites edit")
     with open_workspace(args) as ws:
         site = ws.get_site(args.site_id)
         saved = ws.update_site(dataclasses.replace(site, **changes), user=args.user)

@@ -45,12 +45,7 @@ class RasterRead:
 
 def _open_error(path: Path, exc: BaseException) -> DataError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return DataError.single(
-        str(path), f"cannot be read as a raster ({detail})",
-        hint="the file may be truncated or not a GeoTIFF; open it in QGIS or export it again",
-        message_sv=f"kan inte läsas som raster ({detail})",
-        hint_sv="filen kan vara avkortad eller inte en GeoTIFF; öppna den i QGIS eller "
-                "exportera den igen")
+    return DataError.keyed("problem.raster.unreadable", str(path), detail=detail)
 
 
 #: At most this many GeoTIFF blocks are checked for truncation (the last ones, written last).
@@ -58,13 +53,7 @@ _MAX_BLOCKS_CHECKED = 20_000
 
 
 def _truncated(path: Path, detail: str) -> DataError:
-    return DataError.single(
-        str(path), f"the GeoTIFF is truncated or corrupt ({detail})",
-        hint="the file is incomplete (an interrupted download or copy?): download or export "
-             "it again",
-        message_sv=f"GeoTIFF-filen är avkortad eller trasig ({detail})",
-        hint_sv="filen är ofullständig (avbruten nedladdning eller kopiering?): ladda ner eller "
-                "exportera den igen")
+    return DataError.keyed("problem.raster.truncated", str(path), detail=detail)
 
 
 def open_checked(path: Path) -> Any:
@@ -145,23 +134,13 @@ def read_raster(path: str | Path, *, bounds_3006: tuple[float, float, float, flo
     """
     p = Path(path)
     if not p.is_file():
-        raise DataError.single(
-            str(p), "file not found",
-            hint="check the file name and the data folder (--data-dir / [catalog] data_dir)",
-            message_sv="filen finns inte",
-            hint_sv="kontrollera filnamnet och datamappen (--data-dir / [catalog] data_dir)")
+        raise DataError.keyed("problem.file.not_found", str(p))
     notes: list[str] = []
     try:
         with open_checked(p) as src:
             crs = parse_crs(declared_crs, str(p)) if declared_crs is not None else src.crs
             if crs is None:
-                raise CrsError.single(
-                    str(p), "the raster has no coordinate reference system (CRS)",
-                    hint="set crs = \"EPSG:3006\" for this layer in the catalogue, or write the "
-                         "CRS into the GeoTIFF (gdal_edit.py -a_srs EPSG:3006)",
-                    message_sv="rastret saknar koordinatsystem (CRS)",
-                    hint_sv="ange crs = \"EPSG:3006\" för lagret i katalogen, eller skriv in "
-                            "koordinatsystemet i GeoTIFF-filen (gdal_edit.py -a_srs EPSG:3006)")
+                raise CrsError.keyed("problem.raster.no_crs", str(p))
             check_plausible(tuple(src.bounds), crs, str(p))
             source_label = crs_label(crs)
             nodata = src.nodatavals[band - 1] if src.nodatavals else None
