@@ -196,6 +196,17 @@ def test_rerank_equals_fresh_evaluation_and_leaves_the_original(demo_result) -> 
     pd.testing.assert_series_equal(again.table["rank"], res.table["rank"])
 
 
+def test_the_rank_memo_evaluate_seeds_equals_the_one_gathered_from_the_table(demo_result) -> None:
+    import dataclasses
+
+    _, res = demo_result
+    seeded = res._rank_core()
+    gathered = dataclasses.replace(res, _memo={})._rank_core()
+    assert seeded[0] == gathered[0]
+    for a, b in zip(seeded[1:], gathered[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_with_strict_reuses_nothing_stale(demo_result) -> None:
     _, res = demo_result
     weights = dict.fromkeys(res.soft_ids, 1.0)

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -488,6 +488,14 @@ class SitingResult:
             raise ScoringError.from_problems("Cannot re-rank with these weights", problems)
         profile = self.profile.with_weights({k: float(v) for k, v in raw.items()})
         return self._rescored(profile, dict(profile.weights))
+
+    @staticmethod
+    def rank_memo(ev_ids: Sequence[str], x: np.ndarray, none: np.ndarray, verdict: np.ndarray,
+                  strict: bool) -> dict[str, Any]:
+        """The memo a new result starts with when its maker already holds what re-weighting
+        needs (see :meth:`_rank_core`), so even the first re-rank gathers nothing."""
+        return {"rank_core": (list(ev_ids), np.asfortranarray(x), np.asarray(none, dtype=bool),
+                              verdict, strict)}
 
     def _rank_core(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
         """(evaluated soft ids, their values as an (n, k) matrix, rows without

@@ -462,7 +462,10 @@ def evaluate(
         table=table, sites=sites, profile=profile, provenance=prov, hard_status=hard_status,
         not_evaluated_details=tuple(not_eval), missing_metrics=FrozenMap(dict(missing)),
         weights=FrozenMap(weights), no_data=nd, lang_default=lang_default, strict=strict,
-        evidence=FrozenMap(evidence))
+        evidence=FrozenMap(evidence),
+        _memo=SitingResult.rank_memo(
+            ev_ids, x, nd[ev_ids].to_numpy(dtype=bool).all(axis=1) if ev_ids
+            else np.ones(n, dtype=bool), verdict, strict))
 
 
 def _site_table(cols: dict[str, Any], profile: Profile, metrics: pd.DataFrame,
