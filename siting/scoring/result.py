@@ -492,8 +492,9 @@ class SitingResult:
     @staticmethod
     def rank_memo(ev_ids: Sequence[str], x: np.ndarray, none: np.ndarray, verdict: np.ndarray,
                   strict: bool) -> dict[str, Any]:
-        """The memo a new result starts with when its maker already holds what re-weighting
-        needs (see :meth:`_rank_core`), so even the first re-rank gathers nothing."""
+        """The memo of what re-weighting needs (see :meth:`_rank_core`); a new result starts
+        with it when its maker already holds these, so even the first re-rank gathers
+        nothing. The values are column-major: every criterion's values are one run."""
         return {"rank_core": (list(ev_ids), np.asfortranarray(x), np.asarray(none, dtype=bool),
                               verdict, strict)}
 
@@ -504,12 +505,12 @@ class SitingResult:
         core = self._memo.get("rank_core")
         if core is None or core[4] != self.strict:
             ev_ids = list(self.evaluated_soft_ids)
-            # column-major: every criterion's values are one contiguous run
-            x = np.asfortranarray(self.table[[f"value_{c}" for c in ev_ids]].to_numpy(
-                dtype=float)) if ev_ids else np.zeros((len(self.table), 0))
+            x = (self.table[[f"value_{c}" for c in ev_ids]].to_numpy(dtype=float) if ev_ids
+                 else np.zeros((len(self.table), 0)))
             none = (self.no_data[ev_ids].to_numpy(dtype=bool).all(axis=1) if ev_ids
                     else np.ones(len(self.table), dtype=bool))
-            core = self._memo["rank_core"] = (ev_ids, x, none, self.verdict_codes, self.strict)
+            self._memo.update(self.rank_memo(ev_ids, x, none, self.verdict_codes, self.strict))
+            core = self._memo["rank_core"]
         return core[0], core[1], core[2], core[3]
 
     def _rescored(self, profile: Profile, weights: dict[str, float]) -> SitingResult:
