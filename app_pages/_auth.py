@@ -85,7 +85,7 @@ def may_administer() -> bool:
         me = outcome_store().whoami()
     except Exception:  # noqa: BLE001 - an unreachable log: the pages say so themselves
         return False
-    return bool(me.full or me.network_admin or "admin" in me.roles.values())
+    return me.may_manage()
 
 
 def own_organisation() -> str:

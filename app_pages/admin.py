@@ -41,7 +41,7 @@ def _whoami(me: Access, lang: str) -> str:
 def _administered(me: Access, organisations: list[people.Organisation]) -> list[str]:
     """The organisations whose members ``me`` manages."""
     return [o.id for o in organisations
-            if me.full or me.network_admin or me.is_admin(o.id)]
+            if me.may_manage(o.id)]
 
 
 def _done(state: AppState, message: str) -> None:
@@ -161,7 +161,7 @@ def _body(state: AppState) -> None:
     sections = [lambda: _add_user(store, state, orgs),
                 lambda: _change_members(store, state, members),
                 lambda: _grant(store, state, orgs)]
-    if me.full or me.network_admin:
+    if me.manages_network:
         sections.append(lambda: _add_organisation(store, state))
     for section in sections:
         try:

@@ -167,6 +167,18 @@ class Access:
         """True for an admin of ``org`` (may grant, redact, manage members)."""
         return self.role(org) == "admin"
 
+    @property
+    def manages_network(self) -> bool:
+        """True for the network admin (and local mode's one analyst): organisations."""
+        return self.full or self.network_admin
+
+    def may_manage(self, org: str | None = None) -> bool:
+        """True when the identity manages the members of ``org``; with ``org`` None,
+        of at least one organisation (who sees the Administration page)."""
+        if self.manages_network:
+            return True
+        return self.is_admin(org) if org is not None else "admin" in self.roles.values()
+
     def default_org(self) -> str | None:
         """The organisation new rows belong to when none is given (one membership only)."""
         if self.full and not self.roles:

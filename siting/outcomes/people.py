@@ -86,7 +86,7 @@ def _refuse(store: OutcomeStore, key: str, **params: str) -> StoreError:
 
 
 def _need_admin(store: OutcomeStore, access: Access, org: str | None) -> None:
-    if access.full or access.network_admin or (org is not None and access.is_admin(org)):
+    if access.manages_network or (org is not None and access.may_manage(org)):
         return
     if org:
         raise _refuse(store, "not_admin", user=access.user, org=org)
@@ -106,7 +106,7 @@ def add_organisation(store: OutcomeStore, org_id: str, name: str, *,
     if not name.strip() or "\x00" in name or len(name) > 300:
         raise _refuse(store, "org_name")
     with store.transaction() as (session, access):
-        if not (access.full or access.network_admin):
+        if not access.manages_network:
             raise _refuse(store, "not_network_admin", user=access.user)
         if session.get(OrganisationRow, org_id) is not None:
             raise _refuse(store, "org_exists", org=org_id)
