@@ -33,6 +33,7 @@ import numpy as np
 
 from siting.core.errors import StoreError
 from siting.data.soft_factors import SOFT_FACTORS, factor_ids
+from siting.demo._base import MUNICIPALITIES as DEMO_MUNICIPALITIES
 from siting.outcomes.access import org_slug
 from siting.outcomes.case import Case, case_from_dict
 from siting.outcomes.store import OutcomeStore, UpsertReport
@@ -52,15 +53,19 @@ __all__ = [
 REAL_SEED_FILE = Path(__file__).resolve().parent / "seed_real.toml"
 SEED_USER = "siting-seed"
 
-#: Demo municipalities: kommunkod -> (name, id prefix, bounding box in EPSG:3006).
+#: Where the seeded demo cases of each Demolän municipality lie (EPSG:3006 bounding boxes).
+_DEMO_BOXES: dict[str, tuple[float, float, float, float]] = {
+    "9901": (812_000.0, 7_205_000.0, 855_000.0, 7_270_000.0),
+    "9902": (765_000.0, 7_205_000.0, 808_000.0, 7_270_000.0),
+    "9903": (712_000.0, 7_205_000.0, 760_000.0, 7_270_000.0),
+    "9904": (740_000.0, 7_158_000.0, 800_000.0, 7_198_000.0),
+    "9801": (808_000.0, 7_158_000.0, 855_000.0, 7_198_000.0),
+}
+#: Demo municipalities: kommunkod -> (name, id prefix, bounding box in EPSG:3006); names and
+#: prefixes are Demolän's own (:data:`siting.demo.MUNICIPALITIES`).
 DEMO_KOMMUNER: MappingProxyType[str, tuple[str, str, tuple[float, float, float, float]]] = (
-    MappingProxyType({
-        "9901": ("Norrvik", "NV", (812_000.0, 7_205_000.0, 855_000.0, 7_270_000.0)),
-        "9902": ("Älvby", "AB", (765_000.0, 7_205_000.0, 808_000.0, 7_270_000.0)),
-        "9903": ("Skogsås", "SK", (712_000.0, 7_205_000.0, 760_000.0, 7_270_000.0)),
-        "9904": ("Bergsjö", "BS", (740_000.0, 7_158_000.0, 800_000.0, 7_198_000.0)),
-        "9801": ("Grannby", "GB", (808_000.0, 7_158_000.0, 855_000.0, 7_198_000.0)),
-    }))
+    MappingProxyType({m.kommunkod: (m.name, m.prefix, _DEMO_BOXES[m.kommunkod])
+                      for m in DEMO_MUNICIPALITIES}))
 
 #: Metric ids of the demo snapshots (the numeric metric ids of ``criteria/*.toml``).
 DEMO_METRIC_IDS: tuple[str, ...] = (
