@@ -12,7 +12,7 @@ from conftest_outcomes import BACKENDS, backend_url
 from siting.core.errors import StoreError
 from siting.data.soft_factors import factor_ids
 from siting.outcomes import OutcomeStore, cases_to_frame, demo_cases, real_cases, seed_store
-from siting.outcomes.seed import DEMO_KOMMUNER, DEMO_METRIC_IDS, demo_logit
+from siting.outcomes.seed import DEMO_METRIC_IDS, demo_kommuner, demo_logit
 
 
 def test_real_cases_are_public_sourced_and_unique() -> None:
@@ -49,7 +49,7 @@ def test_demo_cases_are_fictional_in_demolan_and_complete() -> None:
     assert outcomes.count("won") >= 8 and outcomes.count("lost") >= 8
     for case in cases:
         assert case.is_fictional and case.title.startswith("[FIKTIV]")
-        assert case.kommunkod in DEMO_KOMMUNER
+        assert case.kommunkod in demo_kommuner()
         x, y = case.representative_xy
         assert 700_000 <= x <= 860_000 and 7_150_000 <= y <= 7_280_000
         assert set(case.metrics) == set(DEMO_METRIC_IDS)

@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from pathlib import Path
@@ -33,18 +34,17 @@ import numpy as np
 
 from siting.core.errors import StoreError
 from siting.data.soft_factors import SOFT_FACTORS, factor_ids
-from siting.demo._base import MUNICIPALITIES as DEMO_MUNICIPALITIES
 from siting.outcomes.access import org_slug
 from siting.outcomes.case import Case, case_from_dict
 from siting.outcomes.store import OutcomeStore, UpsertReport
 
 __all__ = [
-    "DEMO_KOMMUNER",
     "DEMO_METRIC_IDS",
     "DEMO_RULE",
     "REAL_SEED_FILE",
     "SEED_USER",
     "demo_cases",
+    "demo_kommuner",
     "demo_logit",
     "real_cases",
     "seed_store",
@@ -61,11 +61,19 @@ _DEMO_BOXES: dict[str, tuple[float, float, float, float]] = {
     "9904": (740_000.0, 7_158_000.0, 800_000.0, 7_198_000.0),
     "9801": (808_000.0, 7_158_000.0, 855_000.0, 7_198_000.0),
 }
-#: Demo municipalities: kommunkod -> (name, id prefix, bounding box in EPSG:3006); names and
-#: prefixes are Demolän's own (:data:`siting.demo.MUNICIPALITIES`).
-DEMO_KOMMUNER: MappingProxyType[str, tuple[str, str, tuple[float, float, float, float]]] = (
-    MappingProxyType({m.kommunkod: (m.name, m.prefix, _DEMO_BOXES[m.kommunkod])
-                      for m in DEMO_MUNICIPALITIES}))
+@functools.cache
+def demo_kommuner() -> MappingProxyType[str, tuple[str, str, tuple[float, float, float, float]]]:
+    """Demo municipalities: kommunkod -> (name, id prefix, bounding box in EPSG:3006).
+
+    Names and prefixes are Demolän's own (:data:`siting.demo.MUNICIPALITIES`), read
+    when first seeding (importing :mod:`siting.demo` loads geopandas, which a plain
+    ``siting.outcomes`` import need not pay for).
+    """
+    from siting.demo import MUNICIPALITIES
+
+    return MappingProxyType({m.kommunkod: (m.name, m.prefix, _DEMO_BOXES[m.kommunkod])
+                             for m in MUNICIPALITIES})
+
 
 #: Metric ids of the demo snapshots (the numeric metric ids of ``criteria/*.toml``).
 DEMO_METRIC_IDS: tuple[str, ...] = (
@@ -133,9 +141,9 @@ def demo_logit(soft: dict[str, int], metrics: dict[str, float]) -> float:
 
 
 def _demo_case(i: int, rng: np.random.Generator) -> Case:
-    codes = list(DEMO_KOMMUNER)
+    codes = list(demo_kommuner())
     kommunkod = codes[i % len(codes)]
-    name, prefix, (xmin, ymin, xmax, ymax) = DEMO_KOMMUNER[kommunkod]
+    name, prefix, (xmin, ymin, xmax, ymax) = demo_kommuner()[kommunkod]
     shift, grid_level, labour_level = _KOMMUN_PROFILE[kommunkod]
     industry = _INDUSTRY_CYCLE[(i // len(codes)) % len(_INDUSTRY_CYCLE)]
     soft = {f: int(np.clip(np.rint(rng.normal(3.0 + shift, 1.1)), 1, 5)) for f in factor_ids()}
