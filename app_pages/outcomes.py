@@ -36,7 +36,7 @@ def _cases_frame(cases: list[Any], lang: str) -> pd.DataFrame:
             t("outcomes.year_decided", lang): c.year_decided,
             t("outcomes.outcome", lang): t(f"outcome.{c.outcome}", lang),
             t("outcomes.confidentiality", lang): t(f"confidentiality.{c.confidentiality}", lang),
-            t("outcomes.is_fictional", lang): c.is_fictional,
+            t("outcomes.is_fictional", lang): t("common.yes" if c.is_fictional else "common.no", lang),
             t("outcomes.notes", lang): c.notes,
         })
     return pd.DataFrame(rows)

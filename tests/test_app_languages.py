@@ -144,3 +144,16 @@ def test_telltale_lists_do_not_flag_their_own_catalogue() -> None:
         bad = {k: w for k, v in strings(lang).items()
                if (w := _foreign(re.sub(code, " ", v), lang, set()))}
         assert bad == {}, (lang, bad)
+
+
+def test_case_table_says_yes_or_no_in_the_page_language() -> None:
+    from types import SimpleNamespace
+
+    from app_pages.outcomes import _cases_frame
+
+    case = SimpleNamespace(case_id="A1", title="T", industry="battery", kommunkod="2482",
+                           year_decided=2024, outcome="won", confidentiality="public",
+                           is_fictional=False, notes="")
+    sv = _cases_frame([case], "sv")
+    en = _cases_frame([SimpleNamespace(**{**vars(case), "is_fictional": True})], "en")
+    assert sv.iloc[0].tolist()[-2] == "nej" and en.iloc[0].tolist()[-2] == "yes"
